@@ -1,0 +1,23 @@
+//! Reading the files people bring: CSV of adoptions and fundings, the French reference
+//! data of communes, and the demo fixtures.
+
+pub mod communes;
+pub mod csv;
+pub mod fixtures;
+
+use std::fmt;
+
+/// A problem at a place in a file: 1-based line, 1-based column (0 when the whole line is
+/// concerned).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineProblem {
+    pub line: u64,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for LineProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.line, self.column, self.message)
+    }
+}

@@ -1,0 +1,30 @@
+//! The registry's records and their rules: domain types that cannot hold bad data, drafts
+//! validated at the edge, and one `Store` over SQLite or PostgreSQL. Knows nothing of
+//! HTTP, HTML, git or search.
+
+pub mod category;
+pub mod country;
+pub mod error;
+pub mod identifier;
+pub mod import;
+pub mod licence;
+pub mod model;
+pub mod money;
+pub mod slug;
+pub mod store;
+pub mod text;
+pub mod vocab;
+
+pub use category::Category;
+pub use country::Country;
+pub use error::{Error, Result};
+pub use identifier::OfficialId;
+pub use licence::Licence;
+pub use model::*;
+pub use money::{Currency, Money};
+pub use slug::Slug;
+pub use store::{
+    page_bounds, Backend, ImportProblem, OrganisationFilter, OrganisationProfile, OrganisationSummary, SoftwareFilter,
+    Store,
+};
+pub use vocab::*;

@@ -1,0 +1,246 @@
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{q, Store, Tx};
+use crate::error::{Error, Result};
+use crate::model::{Actor, Adoption, NewAdoption, OrgKey, Page};
+
+/// A row that an import refused: which row (0-based, in the order given), which field, why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportProblem {
+    pub index: usize,
+    pub field: String,
+    pub message: String,
+}
+
+const ADOPTION_VIEW: &str = "SELECT s.slug AS software, s.name AS software_name, o.slug AS organisation, \
+    o.name AS organisation_name, o.kind AS organisation_kind, a.since, a.status, a.scope, a.evidence_url, \
+    a.state, a.last_confirmed, a.demo \
+    FROM adoptions a JOIN software s ON s.id = a.software_id JOIN organisations o ON o.id = a.organisation_id";
+
+/// Rows per multi-row INSERT in imports: fewer round trips, well under both databases'
+/// limits on placeholders.
+pub(crate) const BATCH: usize = 100;
+
+/// Resolves slugs and identifiers to ids once per import.
+#[derive(Default)]
+pub(crate) struct Resolver {
+    software: HashMap<String, Option<i64>>,
+    organisations: HashMap<OrgKey, Option<i64>>,
+}
+
+impl Resolver {
+    pub(crate) async fn software(&mut self, tx: &mut Tx, slug: &str) -> Result<Option<i64>> {
+        if let Some(id) = self.software.get(slug) {
+            return Ok(*id);
+        }
+        let id = tx.software_id(slug).await?;
+        self.software.insert(slug.to_string(), id);
+        Ok(id)
+    }
+
+    pub(crate) async fn organisation(&mut self, tx: &mut Tx, key: &OrgKey) -> Result<Option<i64>> {
+        if let Some(id) = self.organisations.get(key) {
+            return Ok(*id);
+        }
+        let id = tx.organisation_id(key).await?;
+        self.organisations.insert(key.clone(), id);
+        Ok(id)
+    }
+}
+
+impl Tx {
+    async fn load_adoption(&mut self, software_id: i64, organisation_id: i64) -> Result<Option<Adoption>> {
+        self.optional(
+            q(format!("{ADOPTION_VIEW} WHERE a.software_id = $1 AND a.organisation_id = $2"))
+                .bind(software_id)
+                .bind(organisation_id),
+        )
+        .await
+    }
+}
+
+impl Tx {
+    pub(crate) async fn import_adoptions(
+        &mut self,
+        source: &str,
+        rows: &[NewAdoption],
+    ) -> Result<std::result::Result<usize, Vec<ImportProblem>>> {
+        let tx = self;
+        let mut resolver = Resolver::default();
+        let mut problems = Vec::new();
+        let mut resolved = Vec::with_capacity(rows.len());
+        let mut seen: HashMap<(i64, i64), usize> = HashMap::with_capacity(rows.len());
+        for (index, a) in rows.iter().enumerate() {
+            let software = resolver.software(tx, a.software.as_str()).await?;
+            let organisation = resolver.organisation(tx, &a.organisation).await?;
+            let mut refuse = |field: &str, message: String| {
+                problems.push(ImportProblem { index, field: field.to_string(), message })
+            };
+            match (software, organisation) {
+                (None, _) => refuse("software", format!("no software {} is known", a.software)),
+                (_, None) => refuse("organisation", format!("no organisation {} is known", a.organisation)),
+                (Some(s), Some(o)) => {
+                    if let Some(first) = seen.insert((s, o), index) {
+                        refuse("organisation", format!("the same software and organisation as row {}", first + 1));
+                    } else {
+                        resolved.push((s, o, a));
+                    }
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Ok(Err(problems));
+        }
+        let now = tx.now();
+        for chunk in resolved.chunks(BATCH) {
+            let mut sql = String::from(
+                "INSERT INTO adoptions (software_id, organisation_id, since, status, scope, evidence_url, state, \
+                 last_confirmed, demo, created_at, updated_at) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let b = i * 10;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9,
+                    b + 10,
+                    b + 10
+                ));
+            }
+            sql.push_str(
+                " ON CONFLICT (software_id, organisation_id) DO UPDATE SET since = excluded.since, \
+                 status = excluded.status, scope = excluded.scope, evidence_url = excluded.evidence_url, \
+                 state = excluded.state, last_confirmed = excluded.last_confirmed, demo = excluded.demo, \
+                 updated_at = excluded.updated_at",
+            );
+            let mut query = q(sql);
+            for (s, o, a) in chunk {
+                query = query
+                    .bind(*s)
+                    .bind(*o)
+                    .bind(a.since)
+                    .bind(a.status.as_str())
+                    .bind(a.scope.clone())
+                    .bind(a.evidence_url.clone())
+                    .bind(a.state.as_str())
+                    .bind(a.last_confirmed)
+                    .bind(a.demo)
+                    .bind(now);
+            }
+            tx.execute(query).await?;
+        }
+        let summary = serde_json::json!({ "source": source, "rows": resolved.len() });
+        tx.audit("import", "adoptions", source, None::<&()>, Some(&summary)).await?;
+        Ok(Ok(resolved.len()))
+    }
+}
+
+impl Store {
+    /// Declares an adoption, or updates the one of the same organisation and software.
+    pub async fn put_adoption(&self, actor: &Actor, a: &NewAdoption) -> Result<(Adoption, bool)> {
+        let mut tx = self.begin(actor).await?;
+        let software_id = tx.require_software("software", &a.software).await?;
+        let organisation_id = tx.require_organisation("organisation", &a.organisation).await?;
+        let before = tx.load_adoption(software_id, organisation_id).await?;
+        let now = tx.now();
+        tx.execute(
+            q("INSERT INTO adoptions (software_id, organisation_id, since, status, scope, evidence_url, state, \
+               last_confirmed, demo, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
+               ON CONFLICT (software_id, organisation_id) DO UPDATE SET since = $3, status = $4, scope = $5, \
+               evidence_url = $6, state = $7, last_confirmed = $8, demo = $9, updated_at = $10")
+            .bind(software_id)
+            .bind(organisation_id)
+            .bind(a.since)
+            .bind(a.status.as_str())
+            .bind(a.scope.clone())
+            .bind(a.evidence_url.clone())
+            .bind(a.state.as_str())
+            .bind(a.last_confirmed)
+            .bind(a.demo)
+            .bind(now),
+        )
+        .await?;
+        let after = tx.load_adoption(software_id, organisation_id).await?.expect("just written");
+        let key = format!("{}/{}", after.software, after.organisation);
+        let action = if before.is_some() { "update" } else { "create" };
+        tx.audit(action, "adoption", &key, before.as_ref(), Some(&after)).await?;
+        tx.commit().await?;
+        Ok((after, before.is_none()))
+    }
+
+    /// Writes many adoptions at once, all or none: every row's references are checked
+    /// first, and if any is refused nothing is written and every problem is returned. An
+    /// adoption that exists already (same software and organisation) is updated. One audit
+    /// event records the import.
+    pub async fn import_adoptions(
+        &self,
+        actor: &Actor,
+        source: &str,
+        rows: &[NewAdoption],
+    ) -> Result<std::result::Result<usize, Vec<ImportProblem>>> {
+        let mut tx = self.begin(actor).await?;
+        let out = tx.import_adoptions(source, rows).await?;
+        if out.is_ok() {
+            tx.commit().await?;
+        }
+        Ok(out)
+    }
+
+    /// Adoptions of a software, most recent first.
+    pub async fn software_adoptions(&self, slug: &str, limit: i64, offset: i64) -> Result<Page<Adoption>> {
+        let (id,): (i64,) = self
+            .optional(q("SELECT id FROM software WHERE slug = $1").bind(slug))
+            .await?
+            .ok_or_else(|| Error::not_found("software", slug))?;
+        let (total,): (i64,) = self.one(q("SELECT COUNT(*) FROM adoptions WHERE software_id = $1").bind(id)).await?;
+        let items = self
+            .all(
+                q(format!(
+                    "{ADOPTION_VIEW} WHERE a.software_id = $1 ORDER BY a.since DESC, a.id DESC LIMIT $2 OFFSET $3"
+                ))
+                .bind(id)
+                .bind(limit)
+                .bind(offset),
+            )
+            .await?;
+        Ok(Page { items, total, limit, offset })
+    }
+
+    /// What an organisation uses, most recent first.
+    pub async fn organisation_adoptions(&self, slug: &str, limit: i64, offset: i64) -> Result<Page<Adoption>> {
+        let (id,): (i64,) = self
+            .optional(q("SELECT id FROM organisations WHERE slug = $1").bind(slug))
+            .await?
+            .ok_or_else(|| Error::not_found("organisation", slug))?;
+        let (total,): (i64,) =
+            self.one(q("SELECT COUNT(*) FROM adoptions WHERE organisation_id = $1").bind(id)).await?;
+        let items = self
+            .all(
+                q(format!(
+                    "{ADOPTION_VIEW} WHERE a.organisation_id = $1 ORDER BY a.since DESC, a.id DESC LIMIT $2 OFFSET $3"
+                ))
+                .bind(id)
+                .bind(limit)
+                .bind(offset),
+            )
+            .await?;
+        Ok(Page { items, total, limit, offset })
+    }
+
+    pub async fn count_adoptions(&self) -> Result<i64> {
+        let (n,): (i64,) = self.one(q("SELECT COUNT(*) FROM adoptions")).await?;
+        Ok(n)
+    }
+}

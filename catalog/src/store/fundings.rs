@@ -1,0 +1,273 @@
+use chrono::NaiveDate;
+
+use super::adoptions::{Resolver, BATCH};
+use super::{q, ImportProblem, Store, Tx};
+use crate::error::{Error, Result};
+use crate::model::{Actor, Funding, NewFunding, Page, Total};
+use crate::money::{Currency, Money};
+
+#[derive(sqlx::FromRow)]
+struct FundingRow {
+    id: i64,
+    funder: String,
+    funder_name: String,
+    funder_kind: String,
+    software: String,
+    software_name: String,
+    roadmap_item: Option<String>,
+    amount_minor: i64,
+    currency: String,
+    funded_on: NaiveDate,
+    kind: String,
+    status: String,
+    evidence_url: Option<String>,
+    demo: bool,
+}
+
+const FUNDING_VIEW: &str = "SELECT f.id, o.slug AS funder, o.name AS funder_name, o.kind AS funder_kind, \
+    s.slug AS software, s.name AS software_name, r.slug AS roadmap_item, f.amount_minor, f.currency, \
+    f.funded_on, f.kind, f.status, f.evidence_url, f.demo \
+    FROM fundings f JOIN organisations o ON o.id = f.funder_id JOIN software s ON s.id = f.software_id \
+    LEFT JOIN roadmap_items r ON r.id = f.roadmap_item_id";
+
+impl FundingRow {
+    fn into_funding(self) -> Result<Funding> {
+        let currency = Currency::parse(&self.currency)?;
+        let amount = Money { minor: self.amount_minor, currency };
+        let _ = self.id;
+        Ok(Funding {
+            funder: self.funder,
+            funder_name: self.funder_name,
+            funder_kind: self.funder_kind,
+            software: self.software,
+            software_name: self.software_name,
+            roadmap_item: self.roadmap_item,
+            amount_decimal: amount.decimal(),
+            amount,
+            date: self.funded_on,
+            kind: self.kind,
+            status: self.status,
+            evidence_url: self.evidence_url,
+            demo: self.demo,
+        })
+    }
+}
+
+pub(crate) fn totals(rows: Vec<(String, i64, i64)>) -> Result<Vec<Total>> {
+    rows.into_iter()
+        .map(|(currency, minor, count)| {
+            let currency = Currency::parse(&currency)?;
+            Ok(Total { currency, minor, decimal: Money { minor, currency }.decimal(), count })
+        })
+        .collect()
+}
+
+impl Tx {
+    pub(crate) async fn import_fundings(
+        &mut self,
+        source: &str,
+        rows: &[NewFunding],
+    ) -> Result<std::result::Result<usize, Vec<ImportProblem>>> {
+        let tx = self;
+        let mut resolver = Resolver::default();
+        let mut problems = Vec::new();
+        let mut resolved = Vec::with_capacity(rows.len());
+        for (index, f) in rows.iter().enumerate() {
+            let software = resolver.software(tx, f.software.as_str()).await?;
+            let funder = resolver.organisation(tx, &f.funder).await?;
+            let mut refuse = |field: &str, message: String| {
+                problems.push(ImportProblem { index, field: field.to_string(), message })
+            };
+            match (software, funder) {
+                (None, _) => refuse("software", format!("no software {} is known", f.software)),
+                (_, None) => refuse("funder", format!("no organisation {} is known", f.funder)),
+                (Some(s), Some(o)) => {
+                    let item = match &f.roadmap_item {
+                        None => None,
+                        Some(slug) => match tx.roadmap_item_id(s, slug.as_str()).await? {
+                            Some(id) => Some(id),
+                            None => {
+                                refuse("roadmap_item", format!("{} has no roadmap item {slug}", f.software));
+                                continue;
+                            }
+                        },
+                    };
+                    resolved.push((s, o, item, f));
+                }
+            }
+        }
+        if !problems.is_empty() {
+            return Ok(Err(problems));
+        }
+        let now = tx.now();
+        for chunk in resolved.chunks(BATCH) {
+            let mut sql = String::from(
+                "INSERT INTO fundings (funder_id, software_id, roadmap_item_id, amount_minor, currency, funded_on, \
+                 kind, status, evidence_url, demo, created_at, updated_at) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                let b = i * 11;
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8,
+                    b + 9,
+                    b + 10,
+                    b + 11,
+                    b + 11
+                ));
+            }
+            let mut query = q(sql);
+            for (s, o, item, f) in chunk {
+                query = query
+                    .bind(*o)
+                    .bind(*s)
+                    .bind(*item)
+                    .bind(f.amount.minor)
+                    .bind(f.amount.currency.code())
+                    .bind(f.date)
+                    .bind(f.kind.as_str())
+                    .bind(f.status.as_str())
+                    .bind(f.evidence_url.clone())
+                    .bind(f.demo)
+                    .bind(now);
+            }
+            tx.execute(query).await?;
+        }
+        let summary = serde_json::json!({ "source": source, "rows": resolved.len() });
+        tx.audit("import", "fundings", source, None::<&()>, Some(&summary)).await?;
+        Ok(Ok(resolved.len()))
+    }
+
+    async fn roadmap_item_id(&mut self, software_id: i64, slug: &str) -> Result<Option<i64>> {
+        let row: Option<(i64,)> = self
+            .optional(
+                q("SELECT id FROM roadmap_items WHERE software_id = $1 AND slug = $2").bind(software_id).bind(slug),
+            )
+            .await?;
+        Ok(row.map(|r| r.0))
+    }
+}
+
+impl Store {
+    /// Records a funding.
+    pub async fn add_funding(&self, actor: &Actor, f: &NewFunding) -> Result<Funding> {
+        let mut tx = self.begin(actor).await?;
+        let software_id = tx.require_software("software", &f.software).await?;
+        let funder_id = tx.require_organisation("funder", &f.funder).await?;
+        let item_id =
+            match &f.roadmap_item {
+                Some(slug) => Some(tx.roadmap_item_id(software_id, slug.as_str()).await?.ok_or_else(|| {
+                    Error::invalid("roadmap_item", format!("{} has no roadmap item {slug}", f.software))
+                })?),
+                None => None,
+            };
+        let now = tx.now();
+        let (id,): (i64,) = tx
+            .one(
+                q("INSERT INTO fundings (funder_id, software_id, roadmap_item_id, amount_minor, currency, funded_on, \
+                   kind, status, evidence_url, demo, created_at, updated_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id")
+                .bind(funder_id)
+                .bind(software_id)
+                .bind(item_id)
+                .bind(f.amount.minor)
+                .bind(f.amount.currency.code())
+                .bind(f.date)
+                .bind(f.kind.as_str())
+                .bind(f.status.as_str())
+                .bind(f.evidence_url.clone())
+                .bind(f.demo)
+                .bind(now),
+            )
+            .await?;
+        let after =
+            tx.one::<FundingRow>(q(format!("{FUNDING_VIEW} WHERE f.id = $1")).bind(id)).await?.into_funding()?;
+        tx.audit("create", "funding", &id.to_string(), None::<&()>, Some(&after)).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Writes many fundings at once, all or none (see `import_adoptions`).
+    pub async fn import_fundings(
+        &self,
+        actor: &Actor,
+        source: &str,
+        rows: &[NewFunding],
+    ) -> Result<std::result::Result<usize, Vec<ImportProblem>>> {
+        let mut tx = self.begin(actor).await?;
+        let out = tx.import_fundings(source, rows).await?;
+        if out.is_ok() {
+            tx.commit().await?;
+        }
+        Ok(out)
+    }
+
+    /// Fundings of a software, most recent first.
+    pub async fn software_fundings(&self, slug: &str, limit: i64, offset: i64) -> Result<Page<Funding>> {
+        let (id,): (i64,) = self
+            .optional(q("SELECT id FROM software WHERE slug = $1").bind(slug))
+            .await?
+            .ok_or_else(|| Error::not_found("software", slug))?;
+        let (total,): (i64,) = self.one(q("SELECT COUNT(*) FROM fundings WHERE software_id = $1").bind(id)).await?;
+        let rows: Vec<FundingRow> = self
+            .all(
+                q(format!(
+                    "{FUNDING_VIEW} WHERE f.software_id = $1 ORDER BY f.funded_on DESC, f.id DESC LIMIT $2 OFFSET $3"
+                ))
+                .bind(id)
+                .bind(limit)
+                .bind(offset),
+            )
+            .await?;
+        let items = rows.into_iter().map(FundingRow::into_funding).collect::<Result<_>>()?;
+        Ok(Page { items, total, limit, offset })
+    }
+
+    /// What an organisation has funded, most recent first.
+    pub async fn organisation_fundings(&self, slug: &str, limit: i64, offset: i64) -> Result<Page<Funding>> {
+        let (id,): (i64,) = self
+            .optional(q("SELECT id FROM organisations WHERE slug = $1").bind(slug))
+            .await?
+            .ok_or_else(|| Error::not_found("organisation", slug))?;
+        let (total,): (i64,) = self.one(q("SELECT COUNT(*) FROM fundings WHERE funder_id = $1").bind(id)).await?;
+        let rows: Vec<FundingRow> = self
+            .all(
+                q(format!(
+                    "{FUNDING_VIEW} WHERE f.funder_id = $1 ORDER BY f.funded_on DESC, f.id DESC LIMIT $2 OFFSET $3"
+                ))
+                .bind(id)
+                .bind(limit)
+                .bind(offset),
+            )
+            .await?;
+        let items = rows.into_iter().map(FundingRow::into_funding).collect::<Result<_>>()?;
+        Ok(Page { items, total, limit, offset })
+    }
+
+    /// The sums a software has received, per currency (paid, voted and pledged together).
+    pub async fn software_funding_totals(&self, slug: &str) -> Result<Vec<Total>> {
+        let rows = self
+            .all(
+                q("SELECT f.currency, CAST(SUM(f.amount_minor) AS BIGINT), COUNT(*) FROM fundings f \
+                   JOIN software s ON s.id = f.software_id WHERE s.slug = $1 GROUP BY f.currency ORDER BY f.currency")
+                .bind(slug),
+            )
+            .await?;
+        totals(rows)
+    }
+
+    pub async fn count_fundings(&self) -> Result<i64> {
+        let (n,): (i64,) = self.one(q("SELECT COUNT(*) FROM fundings")).await?;
+        Ok(n)
+    }
+}

@@ -1,0 +1,320 @@
+//! One `Store` over SQLite or PostgreSQL. Every query is written once, with `$1`
+//! placeholders, and runs unchanged on both; `Q` carries the SQL text and its arguments
+//! and is bound to whichever pool the Store has.
+
+mod adoptions;
+mod audit;
+mod export;
+mod fundings;
+mod organisations;
+mod roadmap;
+mod software;
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+pub use adoptions::ImportProblem;
+pub(crate) use organisations::q_slug;
+pub use organisations::{OrganisationFilter, OrganisationProfile, OrganisationSummary};
+pub use software::SoftwareFilter;
+
+use crate::error::{Error, Result};
+use crate::model::Actor;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+#[derive(Clone, Debug)]
+enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The registry's records in a database. Cheap to clone: it is a pool handle.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: Db,
+}
+
+/// Which database a Store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A value bound to a placeholder.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    I64(Option<i64>),
+    Text(Option<String>),
+    Bool(bool),
+    Date(Option<NaiveDate>),
+    Time(DateTime<Utc>),
+}
+
+macro_rules! arg_from {
+    ($($t:ty => $variant:ident($conv:expr)),* $(,)?) => {
+        $(impl From<$t> for Arg {
+            fn from(v: $t) -> Arg { Arg::$variant($conv(v)) }
+        })*
+    };
+}
+
+arg_from! {
+    i64 => I64(Some),
+    Option<i64> => I64(|v| v),
+    String => Text(Some),
+    &str => Text(|v: &str| Some(v.to_string())),
+    &String => Text(|v: &String| Some(v.clone())),
+    Option<String> => Text(|v| v),
+    Option<&str> => Text(|v: Option<&str>| v.map(str::to_string)),
+    bool => Bool(|v| v),
+    NaiveDate => Date(Some),
+    Option<NaiveDate> => Date(|v| v),
+    DateTime<Utc> => Time(|v| v),
+}
+
+/// A query: SQL text with `$n` placeholders and the values for them.
+#[derive(Debug)]
+pub(crate) struct Q {
+    sql: Cow<'static, str>,
+    args: Vec<Arg>,
+}
+
+pub(crate) fn q(sql: impl Into<Cow<'static, str>>) -> Q {
+    Q { sql: sql.into(), args: Vec::new() }
+}
+
+impl Q {
+    pub(crate) fn bind(mut self, v: impl Into<Arg>) -> Q {
+        self.args.push(v.into());
+        self
+    }
+}
+
+/// Rows that both databases can decode.
+pub(crate) trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+
+macro_rules! bind_args {
+    ($query:expr, $args:expr) => {{
+        let mut query = $query;
+        for arg in $args {
+            query = match arg {
+                Arg::I64(v) => query.bind(v),
+                Arg::Text(v) => query.bind(v),
+                Arg::Bool(v) => query.bind(v),
+                Arg::Date(v) => query.bind(v),
+                Arg::Time(v) => query.bind(v),
+            };
+        }
+        query
+    }};
+}
+
+/// Runs `$q` with `$method` (fetch_all, fetch_optional, ...) on the executor that the
+/// `$target` (a pool or a transaction) gives for each database.
+macro_rules! run {
+    (query_as $target:expr, $q:expr, $method:ident) => {{
+        let Q { sql, args } = $q;
+        match $target {
+            Target::Sqlite(ex) => bind_args!(sqlx::query_as(&sql), args).$method(ex).await?,
+            Target::Postgres(ex) => bind_args!(sqlx::query_as(&sql), args).$method(ex).await?,
+        }
+    }};
+    (execute $target:expr, $q:expr) => {{
+        let Q { sql, args } = $q;
+        match $target {
+            Target::Sqlite(ex) => bind_args!(sqlx::query(&sql), args).execute(ex).await?.rows_affected(),
+            Target::Postgres(ex) => bind_args!(sqlx::query(&sql), args).execute(ex).await?.rows_affected(),
+        }
+    }};
+}
+
+enum Target<S, P> {
+    Sqlite(S),
+    Postgres(P),
+}
+
+impl Store {
+    /// Connects to `sqlite://PATH` (created if missing) or `postgres://...`.
+    pub async fn connect(url: &str) -> Result<Store> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Ok(Store { db: Db::Postgres(pool) })
+        } else if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options)
+                .await?;
+            Ok(Store { db: Db::Sqlite(pool) })
+        } else {
+            Err(Error::invalid("database_url", format!("{url:?} is neither a sqlite: nor a postgres:// URL")))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.db {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies the migrations that have not run yet.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.db {
+            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match &self.db {
+            Db::Sqlite(pool) => pool.close().await,
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        let _: (i64,) = self.one(q("SELECT 1")).await?;
+        Ok(())
+    }
+
+    fn target(&self) -> Target<&SqlitePool, &PgPool> {
+        match &self.db {
+            Db::Sqlite(p) => Target::Sqlite(p),
+            Db::Postgres(p) => Target::Postgres(p),
+        }
+    }
+
+    pub(crate) async fn all<T: Row>(&self, q: Q) -> Result<Vec<T>> {
+        Ok(run!(query_as self.target(), q, fetch_all))
+    }
+
+    pub(crate) async fn one<T: Row>(&self, q: Q) -> Result<T> {
+        Ok(run!(query_as self.target(), q, fetch_one))
+    }
+
+    pub(crate) async fn optional<T: Row>(&self, q: Q) -> Result<Option<T>> {
+        Ok(run!(query_as self.target(), q, fetch_optional))
+    }
+
+    /// A read of several queries that see one state of the database.
+    pub(crate) async fn read(&self) -> Result<Tx> {
+        self.begin(&Actor::System("read")).await
+    }
+
+    /// Starts a write. Every write commits together with its audit event.
+    pub(crate) async fn begin(&self, actor: &Actor) -> Result<Tx> {
+        let inner = match &self.db {
+            Db::Sqlite(p) => TxInner::Sqlite(p.begin().await?),
+            Db::Postgres(p) => TxInner::Postgres(p.begin().await?),
+        };
+        Ok(Tx { inner, actor: actor.label(), now: Utc::now() })
+    }
+}
+
+enum TxInner {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// A write in progress; dropped without `commit`, it rolls back.
+pub(crate) struct Tx {
+    inner: TxInner,
+    actor: String,
+    /// The write's time: every row it touches and its audit event share it.
+    now: DateTime<Utc>,
+}
+
+impl Tx {
+    fn target(&mut self) -> Target<&mut sqlx::SqliteConnection, &mut sqlx::PgConnection> {
+        match &mut self.inner {
+            TxInner::Sqlite(t) => Target::Sqlite(&mut **t),
+            TxInner::Postgres(t) => Target::Postgres(&mut **t),
+        }
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    pub(crate) async fn all<T: Row>(&mut self, q: Q) -> Result<Vec<T>> {
+        Ok(run!(query_as self.target(), q, fetch_all))
+    }
+
+    pub(crate) async fn one<T: Row>(&mut self, q: Q) -> Result<T> {
+        Ok(run!(query_as self.target(), q, fetch_one))
+    }
+
+    pub(crate) async fn optional<T: Row>(&mut self, q: Q) -> Result<Option<T>> {
+        Ok(run!(query_as self.target(), q, fetch_optional))
+    }
+
+    pub(crate) async fn execute(&mut self, q: Q) -> Result<u64> {
+        Ok(run!(execute self.target(), q))
+    }
+
+    pub(crate) async fn commit(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// Turns a unique-constraint violation into a conflict on the named field; other errors
+/// pass through.
+pub(crate) fn conflict_on(field: &str, message: impl Into<String>) -> impl FnOnce(Error) -> Error {
+    let (field, message) = (field.to_string(), message.into());
+    move |e| match e {
+        Error::Database(sqlx::Error::Database(db)) if db.is_unique_violation() => Error::Conflict { field, message },
+        other => other,
+    }
+}
+
+/// Clamps paging parameters to what the API allows.
+pub fn page_bounds(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64)> {
+    let limit = limit.unwrap_or(50);
+    let offset = offset.unwrap_or(0);
+    if !(1..=500).contains(&limit) {
+        return Err(Error::invalid("limit", "must be between 1 and 500"));
+    }
+    if offset < 0 {
+        return Err(Error::invalid("offset", "must be 0 or more"));
+    }
+    Ok((limit, offset))
+}
+
+impl Store {
+    /// Runs one administrative statement (creating or dropping a test database).
+    pub async fn execute_admin(&self, sql: &str) -> Result<()> {
+        match &self.db {
+            Db::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ())?,
+            Db::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ())?,
+        }
+        Ok(())
+    }
+}

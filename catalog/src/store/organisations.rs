@@ -1,0 +1,386 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{conflict_on, q, Store, Tx};
+use crate::country::Country;
+use crate::error::{Error, Result};
+use crate::identifier::OfficialId;
+use crate::model::{Actor, Adoption, Funding, NewOrganisation, OrgKey, OrgRef, Organisation, Page, SoftwareRef};
+use crate::vocab::OrganisationKind;
+
+#[derive(sqlx::FromRow)]
+struct OrgRow {
+    id: i64,
+    slug: String,
+    name: String,
+    kind: String,
+    country: String,
+    population: Option<i64>,
+    website: Option<String>,
+    demo: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+const ORG_COLUMNS: &str = "id, slug, name, kind, country, population, website, demo, created_at, updated_at";
+
+/// Filters of the organisation list; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct OrganisationFilter {
+    pub kind: Option<OrganisationKind>,
+    pub country: Option<Country>,
+    /// Slug of a parent organisation (the EPCI, département, canton...).
+    pub parent: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+pub struct OrganisationSummary {
+    pub slug: String,
+    pub name: String,
+    pub kind: String,
+    pub country: String,
+    pub population: Option<i64>,
+    pub demo: bool,
+}
+
+/// An organisation with what it uses, funds and publishes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OrganisationProfile {
+    #[serde(flatten)]
+    pub organisation: Organisation,
+    pub children: i64,
+    pub uses: Page<Adoption>,
+    pub funds: Page<Funding>,
+    pub publishes: Vec<SoftwareRef>,
+    pub maintains: Vec<SoftwareRef>,
+    pub provides: Vec<SoftwareRef>,
+}
+
+impl Tx {
+    /// The database id of an organisation named by slug or official identifier.
+    pub(crate) async fn organisation_id(&mut self, key: &OrgKey) -> Result<Option<i64>> {
+        let row: Option<(i64,)> = match key {
+            OrgKey::Slug(slug) => {
+                self.optional(q("SELECT id FROM organisations WHERE slug = $1").bind(slug.as_str())).await?
+            }
+            OrgKey::Official(id) => {
+                self.optional(
+                    q("SELECT organisation_id FROM organisation_identifiers WHERE scheme = $1 AND value = $2")
+                        .bind(id.scheme().as_str())
+                        .bind(id.value()),
+                )
+                .await?
+            }
+        };
+        Ok(row.map(|r| r.0))
+    }
+
+    pub(crate) async fn require_organisation(&mut self, field: &str, key: &OrgKey) -> Result<i64> {
+        self.organisation_id(key).await?.ok_or_else(|| Error::invalid(field, format!("no organisation {key} is known")))
+    }
+
+    async fn load_organisation(&mut self, slug: &str) -> Result<Option<Organisation>> {
+        let Some(row) = self
+            .optional::<OrgRow>(q(format!("SELECT {ORG_COLUMNS} FROM organisations WHERE slug = $1")).bind(slug))
+            .await?
+        else {
+            return Ok(None);
+        };
+        let identifiers = self
+            .all::<(String, String)>(
+                q("SELECT scheme, value FROM organisation_identifiers WHERE organisation_id = $1 ORDER BY scheme, value")
+                    .bind(row.id),
+            )
+            .await?;
+        let parents = self.all(parents_query(row.id)).await?;
+        let domains = self
+            .all::<(String,)>(
+                q("SELECT domain FROM organisation_email_domains WHERE organisation_id = $1 ORDER BY domain")
+                    .bind(row.id),
+            )
+            .await?;
+        Ok(Some(assemble(row, identifiers, parents, domains)))
+    }
+}
+
+fn parents_query(id: i64) -> super::Q {
+    q("SELECT o.slug, o.name, o.kind, o.country FROM organisation_parents p \
+       JOIN organisations o ON o.id = p.parent_id WHERE p.organisation_id = $1 ORDER BY o.name")
+    .bind(id)
+}
+
+fn assemble(
+    row: OrgRow,
+    identifiers: Vec<(String, String)>,
+    parents: Vec<OrgRef>,
+    domains: Vec<(String,)>,
+) -> Organisation {
+    Organisation {
+        slug: row.slug,
+        name: row.name,
+        kind: OrganisationKind::parse(&row.kind).unwrap_or(OrganisationKind::OtherPublicBody),
+        country: Country::parse(&row.country).unwrap_or(Country::FR),
+        identifiers: identifiers.iter().filter_map(|(s, v)| OfficialId::new(s, v).ok()).collect(),
+        population: row.population,
+        parents,
+        website: row.website,
+        email_domains: domains.into_iter().map(|d| d.0).collect(),
+        demo: row.demo,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}
+
+impl Store {
+    /// Creates the organisation, or updates the one with the same slug; its identifiers,
+    /// parents and e-mail domains become exactly the given ones. Returns whether it was
+    /// created.
+    pub async fn put_organisation(&self, actor: &Actor, org: &NewOrganisation) -> Result<(Organisation, bool)> {
+        let mut tx = self.begin(actor).await?;
+        let created = tx.put_organisation(org).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Several organisations in one transaction (imports): all or none.
+    pub async fn put_organisations(&self, actor: &Actor, orgs: &[NewOrganisation]) -> Result<(usize, usize)> {
+        let mut tx = self.begin(actor).await?;
+        let (mut created, mut updated) = (0, 0);
+        for (i, org) in orgs.iter().enumerate() {
+            let (_, new) = tx.put_organisation(org).await.map_err(|e| e.within(&format!("[{i}]")))?;
+            if new {
+                created += 1
+            } else {
+                updated += 1
+            }
+        }
+        tx.commit().await?;
+        Ok((created, updated))
+    }
+
+    pub async fn organisation(&self, slug: &str) -> Result<Organisation> {
+        let mut tx = self.read().await?;
+        let org = tx.load_organisation(slug).await?;
+        tx.commit().await?;
+        org.ok_or_else(|| Error::not_found("organisation", slug))
+    }
+
+    /// Finds the slug of an organisation by slug or official identifier.
+    pub async fn organisation_slug(&self, key: &OrgKey) -> Result<Option<String>> {
+        let row: Option<(String,)> = match key {
+            OrgKey::Slug(s) => self.optional(q("SELECT slug FROM organisations WHERE slug = $1").bind(s.as_str())).await?,
+            OrgKey::Official(id) => {
+                self.optional(
+                    q("SELECT o.slug FROM organisation_identifiers i JOIN organisations o ON o.id = i.organisation_id \
+                       WHERE i.scheme = $1 AND i.value = $2")
+                    .bind(id.scheme().as_str())
+                    .bind(id.value()),
+                )
+                .await?
+            }
+        };
+        Ok(row.map(|r| r.0))
+    }
+
+    pub async fn organisations(
+        &self,
+        filter: &OrganisationFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Page<OrganisationSummary>> {
+        let mut conditions = vec!["1 = 1".to_string()];
+        let mut args: Vec<String> = Vec::new();
+        if let Some(kind) = filter.kind {
+            args.push(kind.as_str().to_string());
+            conditions.push(format!("o.kind = ${}", args.len()));
+        }
+        if let Some(country) = filter.country {
+            args.push(country.code().to_string());
+            conditions.push(format!("o.country = ${}", args.len()));
+        }
+        if let Some(parent) = &filter.parent {
+            args.push(parent.clone());
+            conditions.push(format!(
+                "o.id IN (SELECT p.organisation_id FROM organisation_parents p \
+                 JOIN organisations parent ON parent.id = p.parent_id WHERE parent.slug = ${})",
+                args.len()
+            ));
+        }
+        let where_ = conditions.join(" AND ");
+        let mut count = q(format!("SELECT COUNT(*) FROM organisations o WHERE {where_}"));
+        let mut list = q(format!(
+            "SELECT o.slug, o.name, o.kind, o.country, o.population, o.demo FROM organisations o WHERE {where_} \
+             ORDER BY o.name, o.slug LIMIT ${} OFFSET ${}",
+            args.len() + 1,
+            args.len() + 2
+        ));
+        for a in &args {
+            count = count.bind(a);
+            list = list.bind(a);
+        }
+        let (total,): (i64,) = self.one(count).await?;
+        let items = self.all(list.bind(limit).bind(offset)).await?;
+        Ok(Page { items, total, limit, offset })
+    }
+
+    /// The organisation with the first page of what it uses and funds.
+    pub async fn organisation_profile(&self, slug: &str, limit: i64) -> Result<OrganisationProfile> {
+        let organisation = self.organisation(slug).await?;
+        let (id,): (i64,) = self.one(q("SELECT id FROM organisations WHERE slug = $1").bind(slug)).await?;
+        let (children,): (i64,) =
+            self.one(q("SELECT COUNT(*) FROM organisation_parents WHERE parent_id = $1").bind(id)).await?;
+        let uses = self.organisation_adoptions(slug, limit, 0).await?;
+        let funds = self.organisation_fundings(slug, limit, 0).await?;
+        let publishes =
+            self.all(q("SELECT slug, name FROM software WHERE publisher_id = $1 ORDER BY name").bind(id)).await?;
+        let role = |r: &'static str| {
+            q("SELECT s.slug, s.name FROM software_organisations so JOIN software s ON s.id = so.software_id \
+               WHERE so.organisation_id = $1 AND so.role = $2 ORDER BY s.name")
+            .bind(id)
+            .bind(r)
+        };
+        let maintains = self.all(role("maintainer")).await?;
+        let provides = self.all(role("provider")).await?;
+        Ok(OrganisationProfile { organisation, children, uses, funds, publishes, maintains, provides })
+    }
+
+    pub async fn count_organisations(&self) -> Result<i64> {
+        let (n,): (i64,) = self.one(q("SELECT COUNT(*) FROM organisations")).await?;
+        Ok(n)
+    }
+}
+
+impl Tx {
+    pub(crate) async fn put_organisation(&mut self, org: &NewOrganisation) -> Result<(Organisation, bool)> {
+        let slug = org.slug.as_str();
+        let before = self.load_organisation(slug).await?;
+        let now = self.now();
+        let id: i64 = match &before {
+            Some(_) => {
+                let (id,): (i64,) = self.one(q("SELECT id FROM organisations WHERE slug = $1").bind(slug)).await?;
+                self.execute(
+                    q("UPDATE organisations SET name = $1, kind = $2, country = $3, population = $4, website = $5, \
+                       demo = $6, updated_at = $7 WHERE id = $8")
+                    .bind(&org.name)
+                    .bind(org.kind.as_str())
+                    .bind(org.country.code())
+                    .bind(org.population)
+                    .bind(org.website.clone())
+                    .bind(org.demo)
+                    .bind(now)
+                    .bind(id),
+                )
+                .await?;
+                for table in ["organisation_identifiers", "organisation_parents", "organisation_email_domains"] {
+                    self.execute(q(format!("DELETE FROM {table} WHERE organisation_id = $1")).bind(id)).await?;
+                }
+                id
+            }
+            None => {
+                let (id,): (i64,) = self
+                    .one(
+                        q("INSERT INTO organisations (slug, name, kind, country, population, website, demo, created_at, updated_at) \
+                           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id")
+                        .bind(slug)
+                        .bind(&org.name)
+                        .bind(org.kind.as_str())
+                        .bind(org.country.code())
+                        .bind(org.population)
+                        .bind(org.website.clone())
+                        .bind(org.demo)
+                        .bind(now),
+                    )
+                    .await
+                    .map_err(conflict_on("slug", format!("{slug} is taken")))?;
+                id
+            }
+        };
+        for (i, ident) in org.identifiers.iter().enumerate() {
+            let field = format!("identifiers[{i}]");
+            let owner: Option<(String,)> = self
+                .optional(
+                    q("SELECT o.slug FROM organisation_identifiers i JOIN organisations o ON o.id = i.organisation_id \
+                       WHERE i.scheme = $1 AND i.value = $2")
+                    .bind(ident.scheme().as_str())
+                    .bind(ident.value()),
+                )
+                .await?;
+            if let Some((other,)) = owner {
+                return Err(Error::Conflict {
+                    field,
+                    message: format!("{ident} already belongs to organisation {other}"),
+                });
+            }
+            self.execute(
+                q("INSERT INTO organisation_identifiers (scheme, value, organisation_id) VALUES ($1, $2, $3)")
+                    .bind(ident.scheme().as_str())
+                    .bind(ident.value())
+                    .bind(id),
+            )
+            .await?;
+        }
+        for (i, parent) in org.parents.iter().enumerate() {
+            let field = format!("parents[{i}]");
+            let parent_id = self.require_organisation(&field, parent).await?;
+            if parent_id == id {
+                return Err(Error::invalid(field, "an organisation cannot be its own parent"));
+            }
+            self.execute(
+                q("INSERT INTO organisation_parents (organisation_id, parent_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(id)
+                    .bind(parent_id),
+            )
+            .await?;
+        }
+        for (i, domain) in org.email_domains.iter().enumerate() {
+            self.execute(
+                q("INSERT INTO organisation_email_domains (domain, organisation_id) VALUES ($1, $2)")
+                    .bind(domain)
+                    .bind(id),
+            )
+            .await
+            .map_err(conflict_on(
+                &format!("email_domains[{i}]"),
+                format!("{domain} belongs to another organisation"),
+            ))?;
+        }
+        let after = self.load_organisation(slug).await?.expect("the organisation was just written");
+        let action = if before.is_some() { "update" } else { "create" };
+        self.audit(action, "organisation", slug, before.as_ref(), Some(&after)).await?;
+        Ok((after, before.is_none()))
+    }
+}
+
+/// An organisation as a `NewOrganisation` would write it again, parents named by slug.
+pub(crate) struct MergeBase {
+    pub kind: OrganisationKind,
+    pub country: Country,
+    pub identifiers: Vec<OfficialId>,
+    pub parents: Vec<OrgKey>,
+    pub website: Option<String>,
+    pub email_domains: Vec<String>,
+    pub demo: bool,
+}
+
+pub(crate) fn q_slug(id: i64) -> super::Q {
+    q("SELECT slug FROM organisations WHERE id = $1").bind(id)
+}
+
+impl Tx {
+    pub(crate) async fn load_organisation_for_merge(&mut self, slug: &str) -> Result<MergeBase> {
+        let org = self.load_organisation(slug).await?.ok_or_else(|| Error::not_found("organisation", slug))?;
+        Ok(MergeBase {
+            kind: org.kind,
+            country: org.country,
+            identifiers: org.identifiers,
+            parents: org
+                .parents
+                .iter()
+                .filter_map(|p| crate::slug::Slug::parse(&p.slug).ok().map(OrgKey::Slug))
+                .collect(),
+            website: org.website,
+            email_domains: org.email_domains,
+            demo: org.demo,
+        })
+    }
+}

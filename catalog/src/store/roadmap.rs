@@ -1,0 +1,139 @@
+use chrono::NaiveDate;
+
+use super::fundings::totals;
+use super::{q, Store, Tx};
+use crate::error::{Error, Result};
+use crate::model::{Actor, NewRoadmapItem, OrgRef, RoadmapItem};
+use crate::money::{Currency, Money};
+
+#[derive(sqlx::FromRow)]
+struct ItemRow {
+    id: i64,
+    software: String,
+    slug: String,
+    title: String,
+    body: Option<String>,
+    status: String,
+    cost_minor: Option<i64>,
+    cost_currency: Option<String>,
+    target_date: Option<NaiveDate>,
+    demo: bool,
+}
+
+const ITEM_VIEW: &str = "SELECT r.id, s.slug AS software, r.slug, r.title, r.body, r.status, r.cost_minor, \
+    r.cost_currency, r.target_date, r.demo FROM roadmap_items r JOIN software s ON s.id = r.software_id";
+
+impl Tx {
+    async fn load_items(&mut self, key: super::Q) -> Result<Vec<RoadmapItem>> {
+        let rows: Vec<ItemRow> = self.all(key).await?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            let needed_by: Vec<OrgRef> = self
+                .all(
+                    q("SELECT o.slug, o.name, o.kind, o.country FROM roadmap_needs n \
+                       JOIN organisations o ON o.id = n.organisation_id WHERE n.roadmap_item_id = $1 ORDER BY o.name")
+                    .bind(row.id),
+                )
+                .await?;
+            let funded = totals(
+                self.all(
+                    q("SELECT currency, CAST(SUM(amount_minor) AS BIGINT), COUNT(*) FROM fundings \
+                       WHERE roadmap_item_id = $1 GROUP BY currency ORDER BY currency")
+                    .bind(row.id),
+                )
+                .await?,
+            )?;
+            let estimated_cost = match (row.cost_minor, row.cost_currency) {
+                (Some(minor), Some(c)) => Some(Money { minor, currency: Currency::parse(&c)? }),
+                _ => None,
+            };
+            items.push(RoadmapItem {
+                software: row.software,
+                slug: row.slug,
+                title: row.title,
+                body: row.body,
+                status: row.status,
+                estimated_cost,
+                target_date: row.target_date,
+                needed_by,
+                funded,
+                demo: row.demo,
+            });
+        }
+        Ok(items)
+    }
+}
+
+impl Tx {
+    pub(crate) async fn put_roadmap_item(&mut self, item: &NewRoadmapItem) -> Result<(RoadmapItem, bool)> {
+        let tx = self;
+        let software_id = tx.require_software("software", &item.software).await?;
+        let one = || {
+            q(format!("{ITEM_VIEW} WHERE r.software_id = $1 AND r.slug = $2"))
+                .bind(software_id)
+                .bind(item.slug.as_str())
+        };
+        let before = tx.load_items(one()).await?.pop();
+        let now = tx.now();
+        let (id,): (i64,) = tx
+            .one(
+                q("INSERT INTO roadmap_items (software_id, slug, title, body, status, cost_minor, cost_currency, \
+                   target_date, demo, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
+                   ON CONFLICT (software_id, slug) DO UPDATE SET title = $3, body = $4, status = $5, cost_minor = $6, \
+                   cost_currency = $7, target_date = $8, demo = $9, updated_at = $10 RETURNING id")
+                .bind(software_id)
+                .bind(item.slug.as_str())
+                .bind(&item.title)
+                .bind(item.body.clone())
+                .bind(item.status.as_str())
+                .bind(item.estimated_cost.map(|m| m.minor))
+                .bind(item.estimated_cost.map(|m| m.currency.code().to_string()))
+                .bind(item.target_date)
+                .bind(item.demo)
+                .bind(now),
+            )
+            .await?;
+        tx.execute(q("DELETE FROM roadmap_needs WHERE roadmap_item_id = $1").bind(id)).await?;
+        for (i, key) in item.needed_by.iter().enumerate() {
+            let org = tx.require_organisation(&format!("needed_by[{i}]"), key).await?;
+            tx.execute(
+                q("INSERT INTO roadmap_needs (roadmap_item_id, organisation_id, created_at) VALUES ($1, $2, $3) \
+                   ON CONFLICT DO NOTHING")
+                .bind(id)
+                .bind(org)
+                .bind(now),
+            )
+            .await?;
+        }
+        let after = tx.load_items(one()).await?.pop().expect("just written");
+        let key = format!("{}/{}", item.software, item.slug);
+        let action = if before.is_some() { "update" } else { "create" };
+        tx.audit(action, "roadmap_item", &key, before.as_ref(), Some(&after)).await?;
+        Ok((after, before.is_none()))
+    }
+}
+
+impl Store {
+    /// Creates a roadmap item, or updates the one of the same software and slug.
+    pub async fn put_roadmap_item(&self, actor: &Actor, item: &NewRoadmapItem) -> Result<(RoadmapItem, bool)> {
+        let mut tx = self.begin(actor).await?;
+        let out = tx.put_roadmap_item(item).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+    /// The roadmap of a software, in the order its items were written.
+    pub async fn software_roadmap(&self, slug: &str) -> Result<Vec<RoadmapItem>> {
+        let mut tx = self.read().await?;
+        if tx.software_id(slug).await?.is_none() {
+            return Err(Error::not_found("software", slug));
+        }
+        let items = tx.load_items(q(format!("{ITEM_VIEW} WHERE s.slug = $1 ORDER BY r.id")).bind(slug)).await?;
+        tx.commit().await?;
+        Ok(items)
+    }
+
+    pub async fn count_roadmap_items(&self) -> Result<i64> {
+        let (n,): (i64,) = self.one(q("SELECT COUNT(*) FROM roadmap_items")).await?;
+        Ok(n)
+    }
+}

@@ -1,0 +1,361 @@
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::{conflict_on, q, Store, Tx};
+use crate::category::Category;
+use crate::error::{Error, Result};
+use crate::model::{Actor, NewSoftware, OrgRef, Page, Repository, Software, SoftwareRef, SoftwareSummary};
+use crate::slug::Slug;
+
+#[derive(sqlx::FromRow)]
+struct SoftwareRow {
+    id: i64,
+    slug: String,
+    name: String,
+    licence: String,
+    maturity: String,
+    website: Option<String>,
+    logo_url: Option<String>,
+    publisher_id: Option<i64>,
+    demo: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+/// Filters of the software list; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct SoftwareFilter {
+    pub category: Option<Category>,
+    pub licence: Option<String>,
+}
+
+impl Tx {
+    pub(crate) async fn software_id(&mut self, slug: &str) -> Result<Option<i64>> {
+        let row: Option<(i64,)> = self.optional(q("SELECT id FROM software WHERE slug = $1").bind(slug)).await?;
+        Ok(row.map(|r| r.0))
+    }
+
+    pub(crate) async fn require_software(&mut self, field: &str, slug: &Slug) -> Result<i64> {
+        self.software_id(slug.as_str())
+            .await?
+            .ok_or_else(|| Error::invalid(field, format!("no software {slug} is known")))
+    }
+
+    pub(crate) async fn load_software(&mut self, slug: &str) -> Result<Option<Software>> {
+        let Some(row) = self
+            .optional::<SoftwareRow>(
+                q("SELECT id, slug, name, licence, maturity, website, logo_url, publisher_id, demo, created_at, updated_at \
+                   FROM software WHERE slug = $1")
+                .bind(slug),
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let texts: Vec<(String, Option<String>, Option<String>)> = self
+            .all(
+                q("SELECT lang, summary, description FROM software_texts WHERE software_id = $1 ORDER BY lang")
+                    .bind(row.id),
+            )
+            .await?;
+        let mut summary = BTreeMap::new();
+        let mut description = BTreeMap::new();
+        for (lang, s, d) in texts {
+            if let Some(s) = s {
+                summary.insert(lang.clone(), s);
+            }
+            if let Some(d) = d {
+                description.insert(lang, d);
+            }
+        }
+        let categories: Vec<(String,)> = self
+            .all(q("SELECT category FROM software_categories WHERE software_id = $1 ORDER BY category").bind(row.id))
+            .await?;
+        let publisher = match row.publisher_id {
+            Some(pid) => {
+                self.optional::<OrgRef>(
+                    q("SELECT slug, name, kind, country FROM organisations WHERE id = $1").bind(pid),
+                )
+                .await?
+            }
+            None => None,
+        };
+        let role = |r: &'static str| {
+            q("SELECT o.slug, o.name, o.kind, o.country FROM software_organisations so \
+               JOIN organisations o ON o.id = so.organisation_id \
+               WHERE so.software_id = $1 AND so.role = $2 ORDER BY so.position")
+            .bind(row.id)
+            .bind(r)
+        };
+        let maintainers = self.all(role("maintainer")).await?;
+        let providers = self.all(role("provider")).await?;
+        let similar: Vec<SoftwareRef> = self
+            .all(
+                q("SELECT s.slug, s.name FROM software_similar x JOIN software s ON s.id = x.similar_id \
+                   WHERE x.software_id = $1 ORDER BY s.name")
+                .bind(row.id),
+            )
+            .await?;
+        let repositories: Vec<Repository> = self
+            .all(q("SELECT url, forge FROM repositories WHERE software_id = $1 ORDER BY position, id").bind(row.id))
+            .await?;
+        Ok(Some(Software {
+            slug: row.slug,
+            name: row.name,
+            summary,
+            description,
+            categories: categories.into_iter().map(|c| c.0).collect(),
+            licence: row.licence,
+            maturity: row.maturity,
+            website: row.website,
+            logo_url: row.logo_url,
+            publisher,
+            maintainers,
+            providers,
+            similar,
+            repositories,
+            demo: row.demo,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }))
+    }
+
+    pub(crate) async fn put_software(&mut self, sw: &NewSoftware) -> Result<(Software, bool)> {
+        let slug = sw.slug.as_str();
+        let before = self.load_software(slug).await?;
+        let now = self.now();
+        let publisher_id = match &sw.publisher {
+            Some(key) => Some(self.require_organisation("publisher", key).await?),
+            None => None,
+        };
+        let id = match self.software_id(slug).await? {
+            Some(id) => {
+                self.execute(
+                    q("UPDATE software SET name = $1, licence = $2, maturity = $3, website = $4, logo_url = $5, \
+                       publisher_id = $6, demo = $7, updated_at = $8 WHERE id = $9")
+                    .bind(&sw.name)
+                    .bind(sw.licence.as_str())
+                    .bind(sw.maturity.as_str())
+                    .bind(sw.website.clone())
+                    .bind(sw.logo_url.clone())
+                    .bind(publisher_id)
+                    .bind(sw.demo)
+                    .bind(now)
+                    .bind(id),
+                )
+                .await?;
+                for table in ["software_texts", "software_categories", "software_organisations", "software_similar"] {
+                    self.execute(q(format!("DELETE FROM {table} WHERE software_id = $1")).bind(id)).await?;
+                }
+                id
+            }
+            None => {
+                let (id,): (i64,) = self
+                    .one(
+                        q("INSERT INTO software (slug, name, licence, maturity, website, logo_url, publisher_id, demo, \
+                           created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id")
+                        .bind(slug)
+                        .bind(&sw.name)
+                        .bind(sw.licence.as_str())
+                        .bind(sw.maturity.as_str())
+                        .bind(sw.website.clone())
+                        .bind(sw.logo_url.clone())
+                        .bind(publisher_id)
+                        .bind(sw.demo)
+                        .bind(now),
+                    )
+                    .await
+                    .map_err(conflict_on("slug", format!("{slug} is taken")))?;
+                id
+            }
+        };
+        let langs: std::collections::BTreeSet<_> = sw.summary.keys().chain(sw.description.keys()).collect();
+        for lang in langs {
+            self.execute(
+                q("INSERT INTO software_texts (software_id, lang, summary, description) VALUES ($1, $2, $3, $4)")
+                    .bind(id)
+                    .bind(lang.as_str())
+                    .bind(sw.summary.get(lang).cloned())
+                    .bind(sw.description.get(lang).cloned()),
+            )
+            .await?;
+        }
+        for c in &sw.categories {
+            self.execute(
+                q("INSERT INTO software_categories (software_id, category) VALUES ($1, $2)").bind(id).bind(c.slug()),
+            )
+            .await?;
+        }
+        for (role, list, field) in
+            [("maintainer", &sw.maintainers, "maintainers"), ("provider", &sw.providers, "providers")]
+        {
+            for (i, key) in list.iter().enumerate() {
+                let org = self.require_organisation(&format!("{field}[{i}]"), key).await?;
+                self.execute(
+                    q("INSERT INTO software_organisations (software_id, organisation_id, role, position) \
+                       VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+                    .bind(id)
+                    .bind(org)
+                    .bind(role)
+                    .bind(i as i64),
+                )
+                .await?;
+            }
+        }
+        self.set_similar(id, &sw.similar).await?;
+        // Repositories are merged rather than replaced, so that what a harvest learnt about
+        // a repository that stays listed is kept.
+        let existing: Vec<(i64, String)> =
+            self.all(q("SELECT id, url FROM repositories WHERE software_id = $1").bind(id)).await?;
+        for (rid, url) in &existing {
+            if !sw.repositories.iter().any(|r| &r.url == url) {
+                self.execute(q("DELETE FROM repositories WHERE id = $1").bind(*rid)).await?;
+            }
+        }
+        for (i, repo) in sw.repositories.iter().enumerate() {
+            if existing.iter().any(|(_, url)| url == &repo.url) {
+                self.execute(
+                    q("UPDATE repositories SET forge = $1, position = $2 WHERE url = $3")
+                        .bind(repo.forge.as_str())
+                        .bind(i as i64)
+                        .bind(&repo.url),
+                )
+                .await?;
+                continue;
+            }
+            let owner: Option<(String,)> = self
+                .optional(
+                    q("SELECT s.slug FROM repositories r JOIN software s ON s.id = r.software_id WHERE r.url = $1")
+                        .bind(&repo.url),
+                )
+                .await?;
+            if let Some((other,)) = owner {
+                return Err(Error::Conflict {
+                    field: format!("repositories[{i}].url"),
+                    message: format!("{} is already a repository of {other}", repo.url),
+                });
+            }
+            self.execute(
+                q("INSERT INTO repositories (software_id, url, forge, position, created_at) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(id)
+                    .bind(&repo.url)
+                    .bind(repo.forge.as_str())
+                    .bind(i as i64)
+                    .bind(now),
+            )
+            .await?;
+        }
+        let after = self.load_software(slug).await?.expect("the software was just written");
+        let action = if before.is_some() { "update" } else { "create" };
+        self.audit(action, "software", slug, before.as_ref(), Some(&after)).await?;
+        Ok((after, before.is_none()))
+    }
+
+    pub(crate) async fn set_similar(&mut self, id: i64, similar: &[Slug]) -> Result<()> {
+        self.execute(q("DELETE FROM software_similar WHERE software_id = $1").bind(id)).await?;
+        for (i, s) in similar.iter().enumerate() {
+            let other = self.require_software(&format!("similar[{i}]"), s).await?;
+            self.execute(
+                q("INSERT INTO software_similar (software_id, similar_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(id)
+                    .bind(other),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Creates the software, or updates the one with the same slug. Returns whether it was
+    /// created.
+    pub async fn put_software(&self, actor: &Actor, sw: &NewSoftware) -> Result<(Software, bool)> {
+        let mut tx = self.begin(actor).await?;
+        let out = tx.put_software(sw).await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Sets the similar software of a record (loaders call it once every record exists).
+    pub async fn set_similar(&self, actor: &Actor, slug: &str, similar: &[Slug]) -> Result<()> {
+        let mut tx = self.begin(actor).await?;
+        let before = tx.load_software(slug).await?.ok_or_else(|| Error::not_found("software", slug))?;
+        let id = tx.software_id(slug).await?.expect("loaded above");
+        tx.set_similar(id, similar).await?;
+        let after = tx.load_software(slug).await?;
+        tx.audit("update", "software", slug, Some(&before), after.as_ref()).await?;
+        tx.commit().await
+    }
+
+    pub async fn software(&self, slug: &str) -> Result<Software> {
+        let mut tx = self.read().await?;
+        let sw = tx.load_software(slug).await?;
+        tx.commit().await?;
+        sw.ok_or_else(|| Error::not_found("software", slug))
+    }
+
+    pub async fn software_list(
+        &self,
+        filter: &SoftwareFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Page<SoftwareSummary>> {
+        let mut conditions = vec!["1 = 1".to_string()];
+        let mut args: Vec<String> = Vec::new();
+        if let Some(c) = filter.category {
+            args.push(c.slug().to_string());
+            conditions.push(format!(
+                "s.id IN (SELECT software_id FROM software_categories WHERE category = ${})",
+                args.len()
+            ));
+        }
+        if let Some(l) = &filter.licence {
+            args.push(l.clone());
+            conditions.push(format!("s.licence = ${}", args.len()));
+        }
+        let where_ = conditions.join(" AND ");
+        let mut count = q(format!("SELECT COUNT(*) FROM software s WHERE {where_}"));
+        let mut list = q(format!(
+            "SELECT s.id, s.slug, s.name, s.licence, s.maturity, s.demo, \
+             (SELECT COUNT(*) FROM adoptions a WHERE a.software_id = s.id AND a.status <> 'ended') AS adopters \
+             FROM software s WHERE {where_} ORDER BY s.name, s.slug LIMIT ${} OFFSET ${}",
+            args.len() + 1,
+            args.len() + 2
+        ));
+        for a in &args {
+            count = count.bind(a);
+            list = list.bind(a);
+        }
+        let (total,): (i64,) = self.one(count).await?;
+        let rows: Vec<(i64, String, String, String, String, bool, i64)> =
+            self.all(list.bind(limit).bind(offset)).await?;
+        let mut items = Vec::with_capacity(rows.len());
+        let mut tx = self.read().await?;
+        for (id, slug, name, licence, maturity, demo, adopters) in rows {
+            let texts: Vec<(String, Option<String>)> = tx
+                .all(q("SELECT lang, summary FROM software_texts WHERE software_id = $1 ORDER BY lang").bind(id))
+                .await?;
+            let categories: Vec<(String,)> = tx
+                .all(q("SELECT category FROM software_categories WHERE software_id = $1 ORDER BY category").bind(id))
+                .await?;
+            items.push(SoftwareSummary {
+                slug,
+                name,
+                summary: texts.into_iter().filter_map(|(l, s)| s.map(|s| (l, s))).collect(),
+                licence,
+                maturity,
+                categories: categories.into_iter().map(|c| c.0).collect(),
+                adopters,
+                demo,
+            });
+        }
+        tx.commit().await?;
+        Ok(Page { items, total, limit, offset })
+    }
+
+    pub async fn count_software(&self) -> Result<i64> {
+        let (n,): (i64,) = self.one(q("SELECT COUNT(*) FROM software")).await?;
+        Ok(n)
+    }
+}

@@ -1,0 +1,112 @@
+//! Small validated values shared by several records: languages, URLs, dates, names.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// An ISO 639-1 language code (`fr`, `en`, `de`, `it`, `nl`): the language of a text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Lang(String);
+
+impl Lang {
+    pub fn parse(s: &str) -> Result<Lang> {
+        if s.len() == 2 && s.bytes().all(|b| b.is_ascii_lowercase()) {
+            Ok(Lang(s.to_string()))
+        } else {
+            Err(Error::invalid("lang", format!("{s:?} is not a two-letter language code such as fr or en")))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Lang {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Lang> {
+        Lang::parse(&s)
+    }
+}
+
+impl From<Lang> for String {
+    fn from(l: Lang) -> String {
+        l.0
+    }
+}
+
+/// Texts keyed by language; at least one language present.
+pub type Texts = BTreeMap<Lang, String>;
+
+/// Checks a web address: absolute, `http` or `https`, with a host.
+pub fn web_url(field: &str, s: &str) -> Result<String> {
+    let s = s.trim();
+    let url = url::Url::parse(s).map_err(|e| Error::invalid(field, format!("{s:?} is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(Error::invalid(field, format!("{s:?} is not an http(s) address")));
+    }
+    Ok(s.to_string())
+}
+
+/// Checks a repository address: `https`, `http`, `git` or `ssh` URL, or an scp-like
+/// `git@host:path`.
+pub fn repository_url(field: &str, s: &str) -> Result<String> {
+    let s = s.trim();
+    if let Some((user_host, path)) = s.split_once(':') {
+        if user_host.contains('@') && !user_host.contains('/') && !path.is_empty() && !path.starts_with("//") {
+            return Ok(s.to_string());
+        }
+    }
+    let url = url::Url::parse(s).map_err(|e| Error::invalid(field, format!("{s:?} is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https" | "git" | "ssh") || url.host_str().is_none() {
+        return Err(Error::invalid(field, format!("{s:?} is not a repository address (https, http, git or ssh)")));
+    }
+    Ok(s.to_string())
+}
+
+pub fn date(field: &str, s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| Error::invalid(field, format!("{s:?} is not a date written YYYY-MM-DD")))
+}
+
+/// A required one-line text: trimmed, not empty, at most `max` characters.
+pub fn line(field: &str, s: &str, max: usize) -> Result<String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    if t.chars().count() > max {
+        return Err(Error::invalid(field, format!("must have at most {max} characters")));
+    }
+    if t.chars().any(|c| c.is_control()) {
+        return Err(Error::invalid(field, "must be a single line of text"));
+    }
+    Ok(t.to_string())
+}
+
+/// Optional free text (Markdown allowed), at most `max` characters; empty becomes `None`.
+pub fn optional_text(field: &str, s: Option<&str>, max: usize) -> Result<Option<String>> {
+    match s.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) if t.chars().count() > max => Err(Error::invalid(field, format!("must have at most {max} characters"))),
+        Some(t) => Ok(Some(t.to_string())),
+    }
+}
+
+pub fn texts(field: &str, raw: &BTreeMap<String, String>, max: usize, required: bool) -> Result<Texts> {
+    let mut out = Texts::new();
+    for (lang, text) in raw {
+        let l = Lang::parse(lang).map_err(|e| e.within(field))?;
+        if let Some(t) = optional_text(&format!("{field}.{lang}"), Some(text), max)? {
+            out.insert(l, t);
+        }
+    }
+    if required && out.is_empty() {
+        return Err(Error::invalid(field, "give the text in at least one language (fr or en)"));
+    }
+    Ok(out)
+}

@@ -1,0 +1,195 @@
+//! The JSON API under `/api/v1`: the whole router in one place, handlers grouped by
+//! resource.
+
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use catalog::{
+    Adoption, Category, Country, Funding, OrganisationFilter, OrganisationKind, OrganisationProfile, Page, RoadmapItem,
+    Software, SoftwareFilter, SoftwareSummary, Store, Total,
+};
+use serde::Serialize;
+use serde_json::json;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::params::Params;
+use crate::problem::Problem;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+}
+
+type ApiResult<T> = Result<Json<T>, Problem>;
+
+/// How many adoptions and fundings a record's page embeds; the rest is paged from the
+/// sub-resources.
+const EMBEDDED: i64 = 50;
+
+pub fn router(store: Store) -> Router {
+    let api = Router::new()
+        .route("/", get(index))
+        .route("/healthz", get(healthz))
+        .route("/software", get(software_list))
+        .route("/software/{slug}", get(software_detail))
+        .route("/software/{slug}/adoptions", get(software_adoptions))
+        .route("/software/{slug}/fundings", get(software_fundings))
+        .route("/organisations", get(organisation_list))
+        .route("/organisations/{slug}", get(organisation_detail))
+        .route("/organisations/{slug}/adoptions", get(organisation_adoptions))
+        .route("/organisations/{slug}/fundings", get(organisation_fundings))
+        .fallback(api_not_found);
+    Router::new()
+        .route("/", get(index))
+        .nest("/api/v1", api)
+        .fallback(api_not_found)
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(CatchPanicLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(AppState { store })
+}
+
+async fn api_not_found() -> Problem {
+    Problem::not_found("no such resource; the API's index is at /api/v1/")
+}
+
+/// The API's entry point: where each resource is.
+async fn index() -> Json<serde_json::Value> {
+    Json(json!({
+        "name": "Communs",
+        "description": "Registry of the free software that public bodies share",
+        "api": {
+            "software": "/api/v1/software{?category,licence,limit,offset}",
+            "software_detail": "/api/v1/software/{slug}",
+            "software_adoptions": "/api/v1/software/{slug}/adoptions{?limit,offset}",
+            "software_fundings": "/api/v1/software/{slug}/fundings{?limit,offset}",
+            "organisations": "/api/v1/organisations{?kind,country,parent,limit,offset}",
+            "organisation_detail": "/api/v1/organisations/{slug}",
+            "organisation_adoptions": "/api/v1/organisations/{slug}/adoptions{?limit,offset}",
+            "organisation_fundings": "/api/v1/organisations/{slug}/fundings{?limit,offset}",
+            "health": "/api/v1/healthz"
+        },
+        "categories": Category::all().map(|c| json!({"slug": c.slug(), "fr": c.info().fr, "en": c.info().en})).collect::<Vec<_>>(),
+    }))
+}
+
+async fn healthz(State(s): State<AppState>) -> Response {
+    let backend = match s.store.backend() {
+        catalog::Backend::Sqlite => "sqlite",
+        catalog::Backend::Postgres => "postgres",
+    };
+    match s.store.ping().await {
+        Ok(()) => Json(json!({"status": "ok", "database": backend})).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", "the database does not answer").into_response()
+        }
+    }
+}
+
+// ---- software -------------------------------------------------------------------------
+
+async fn software_list(State(s): State<AppState>, p: Params) -> ApiResult<Page<SoftwareSummary>> {
+    p.allow(&["category", "licence", "limit", "offset"])?;
+    let (limit, offset) = p.page()?;
+    let filter = SoftwareFilter {
+        category: p.parsed("category", Category::parse)?,
+        licence: p.parsed("licence", |l| catalog::Licence::parse(l).map(|l| l.to_string()))?,
+    };
+    Ok(Json(s.store.software_list(&filter, limit, offset).await?))
+}
+
+#[derive(Serialize)]
+struct SoftwareDetail {
+    #[serde(flatten)]
+    software: Software,
+    adoptions: Page<Adoption>,
+    fundings: Page<Funding>,
+    funding_totals: Vec<Total>,
+    roadmap: Vec<RoadmapItem>,
+}
+
+async fn software_detail(State(s): State<AppState>, Path(slug): Path<String>, p: Params) -> ApiResult<SoftwareDetail> {
+    p.allow(&[])?;
+    let software = s.store.software(&slug).await?;
+    Ok(Json(SoftwareDetail {
+        adoptions: s.store.software_adoptions(&slug, EMBEDDED, 0).await?,
+        fundings: s.store.software_fundings(&slug, EMBEDDED, 0).await?,
+        funding_totals: s.store.software_funding_totals(&slug).await?,
+        roadmap: s.store.software_roadmap(&slug).await?,
+        software,
+    }))
+}
+
+async fn software_adoptions(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    p: Params,
+) -> ApiResult<Page<Adoption>> {
+    p.allow(&["limit", "offset"])?;
+    let (limit, offset) = p.page()?;
+    Ok(Json(s.store.software_adoptions(&slug, limit, offset).await?))
+}
+
+async fn software_fundings(State(s): State<AppState>, Path(slug): Path<String>, p: Params) -> ApiResult<Page<Funding>> {
+    p.allow(&["limit", "offset"])?;
+    let (limit, offset) = p.page()?;
+    Ok(Json(s.store.software_fundings(&slug, limit, offset).await?))
+}
+
+// ---- organisations --------------------------------------------------------------------
+
+async fn organisation_list(State(s): State<AppState>, p: Params) -> ApiResult<Page<catalog::OrganisationSummary>> {
+    p.allow(&["kind", "country", "parent", "limit", "offset"])?;
+    let (limit, offset) = p.page()?;
+    let filter = OrganisationFilter {
+        kind: p.parsed("kind", OrganisationKind::parse)?,
+        country: p.parsed("country", Country::parse)?,
+        parent: p.parsed("parent", |v| catalog::Slug::parse(v).map(|s| s.to_string()))?,
+    };
+    if let Some(parent) = &filter.parent {
+        // An unknown parent is a mistake in the query, not an empty list.
+        s.store.organisation(parent).await.map_err(|e| match e {
+            catalog::Error::NotFound { .. } => {
+                Problem::bad_parameter("parent", format!("no organisation {parent} is known"))
+            }
+            other => Problem::from(other),
+        })?;
+    }
+    Ok(Json(s.store.organisations(&filter, limit, offset).await?))
+}
+
+async fn organisation_detail(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    p: Params,
+) -> ApiResult<OrganisationProfile> {
+    p.allow(&[])?;
+    Ok(Json(s.store.organisation_profile(&slug, EMBEDDED).await?))
+}
+
+async fn organisation_adoptions(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    p: Params,
+) -> ApiResult<Page<Adoption>> {
+    p.allow(&["limit", "offset"])?;
+    let (limit, offset) = p.page()?;
+    Ok(Json(s.store.organisation_adoptions(&slug, limit, offset).await?))
+}
+
+async fn organisation_fundings(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    p: Params,
+) -> ApiResult<Page<Funding>> {
+    p.allow(&["limit", "offset"])?;
+    let (limit, offset) = p.page()?;
+    Ok(Json(s.store.organisation_fundings(&slug, limit, offset).await?))
+}

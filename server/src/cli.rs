@@ -1,0 +1,212 @@
+//! The `communs` command line.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use catalog::import::communes::CommuneData;
+use catalog::import::csv as csv_import;
+use catalog::import::fixtures::Fixtures;
+use catalog::{Actor, Store};
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, FileConfig};
+
+#[derive(Debug, Parser)]
+#[command(name = "communs", version, about = "Registry of the free software that public bodies share")]
+pub struct Cli {
+    /// Folder for the SQLite database and the search index.
+    #[arg(long, global = true, env = "COMMUNS_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// `sqlite://PATH` or `postgres://USER@HOST/DB`; default: SQLite in the data folder.
+    #[arg(long, global = true, env = "COMMUNS_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Address to listen on.
+    #[arg(long, global = true, env = "COMMUNS_BIND")]
+    pub bind: Option<String>,
+    /// Settings file (default: ./communs.toml when it exists).
+    #[arg(long, global = true, env = "COMMUNS_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the site and the API.
+    Serve {
+        /// On an empty database, load the demo data first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply the database migrations.
+    Migrate,
+    /// Load fixtures into an empty database (default: the built-in demo data).
+    Seed {
+        #[arg(long)]
+        fixtures: Option<PathBuf>,
+    },
+    /// Import records from files.
+    #[command(subcommand)]
+    Import(Import),
+    /// Write the whole catalog as JSON and CSV into a folder.
+    Export { dir: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Import {
+    /// French communes, EPCI, départements and régions from the data folder of the npm
+    /// package @etalab/decoupage-administratif.
+    Communes { dir: PathBuf },
+    /// Adoptions from a CSV file (software,organisation,since,status,scope,evidence_url).
+    Adoptions { file: PathBuf },
+    /// Fundings from a CSV file
+    /// (funder,software,roadmap_item,amount,currency,date,kind,status,evidence_url).
+    Fundings { file: PathBuf },
+}
+
+/// Exit statuses: 0 done, 1 the input was refused, 2 a file could not be read or the
+/// service failed.
+pub const REFUSED: i32 = 1;
+pub const FAILED: i32 = 2;
+
+pub async fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    match execute(cli, out, err).await {
+        Ok(code) => code,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e:#}");
+            FAILED
+        }
+    }
+}
+
+async fn open(config: &Config) -> anyhow::Result<Store> {
+    if config.database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("cannot create the data folder {}", config.data_dir.display()))?;
+    }
+    let store = Store::connect(&config.database_url).await.context("cannot open the database")?;
+    store.migrate().await.context("cannot migrate the database")?;
+    Ok(store)
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<i32> {
+    let file = FileConfig::load(cli.config.as_deref())?;
+    let config = Config::resolve(cli.data_dir, cli.database_url, cli.bind, file)?;
+    match cli.command {
+        Command::Migrate => {
+            open(&config).await?;
+            writeln!(out, "migrations applied")?;
+            Ok(0)
+        }
+        Command::Serve { demo } => {
+            let store = open(&config).await?;
+            if demo && is_empty(&store).await? {
+                let report = store.seed(&Actor::System("demo"), &crate::demo::fixtures()?, today()).await?;
+                writeln!(out, "demo data loaded: {}", describe(&report))?;
+            }
+            crate::serve(store, config.bind, out).await?;
+            Ok(0)
+        }
+        Command::Seed { fixtures } => {
+            let store = open(&config).await?;
+            if !is_empty(&store).await? {
+                writeln!(err, "error: the database already holds records; seed loads only into an empty database")?;
+                return Ok(REFUSED);
+            }
+            let data = match fixtures {
+                Some(dir) => Fixtures::read_dir(&dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?,
+                None => crate::demo::fixtures()?,
+            };
+            match store.seed(&Actor::System("seed"), &data, today()).await {
+                Ok(report) => {
+                    writeln!(out, "loaded {}", describe(&report))?;
+                    Ok(0)
+                }
+                Err(e @ (catalog::Error::Invalid { .. } | catalog::Error::Conflict { .. })) => {
+                    writeln!(err, "error: {e}; nothing was loaded")?;
+                    Ok(REFUSED)
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Import(what) => import(&config, what, out, err).await,
+        Command::Export { dir } => {
+            let store = open(&config).await?;
+            let counts = crate::export::export(&store, &dir).await?;
+            writeln!(out, "exported {counts} into {}", dir.display())?;
+            Ok(0)
+        }
+    }
+}
+
+async fn is_empty(store: &Store) -> anyhow::Result<bool> {
+    Ok(store.count_organisations().await? == 0 && store.count_software().await? == 0)
+}
+
+fn describe(r: &catalog::import::fixtures::SeedReport) -> String {
+    format!(
+        "{} organisations, {} software, {} roadmap items, {} adoptions, {} fundings",
+        r.organisations, r.software, r.roadmap_items, r.adoptions, r.fundings
+    )
+}
+
+fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}
+
+async fn import(config: &Config, what: Import, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<i32> {
+    match what {
+        Import::Communes { dir } => {
+            let data = CommuneData::read_dir(&dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let store = open(config).await?;
+            let report = store.import_communes(&Actor::System("import"), &data).await?;
+            writeln!(out, "{} organisations created, {} updated", report.created, report.updated)?;
+            Ok(0)
+        }
+        Import::Adoptions { file } => {
+            let bytes = read_file(&file)?;
+            let name = file.display().to_string();
+            let parsed = match csv_import::parse_adoptions(&bytes, today()) {
+                Ok(p) => p,
+                Err(problems) => return refuse(&name, &problems, err),
+            };
+            let store = open(config).await?;
+            match store.import_adoptions(&Actor::System("import"), &name, &parsed.records).await? {
+                Ok(n) => {
+                    writeln!(out, "{n} adoptions imported")?;
+                    Ok(0)
+                }
+                Err(problems) => refuse(&name, &parsed.locate(&problems), err),
+            }
+        }
+        Import::Fundings { file } => {
+            let bytes = read_file(&file)?;
+            let name = file.display().to_string();
+            let parsed = match csv_import::parse_fundings(&bytes, today()) {
+                Ok(p) => p,
+                Err(problems) => return refuse(&name, &problems, err),
+            };
+            let store = open(config).await?;
+            match store.import_fundings(&Actor::System("import"), &name, &parsed.records).await? {
+                Ok(n) => {
+                    writeln!(out, "{n} fundings imported")?;
+                    Ok(0)
+                }
+                Err(problems) => refuse(&name, &parsed.locate(&problems), err),
+            }
+        }
+    }
+}
+
+fn refuse(file: &str, problems: &[catalog::import::LineProblem], err: &mut dyn Write) -> anyhow::Result<i32> {
+    for p in problems {
+        writeln!(err, "{file}:{p}")?;
+    }
+    writeln!(err, "{} bad row(s); nothing was imported", problems.len())?;
+    Ok(REFUSED)
+}

@@ -1,0 +1,44 @@
+//! The `communs` server: command line, settings, the HTTP router, and the commands that
+//! wire the catalog to files.
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod export;
+pub mod params;
+pub mod problem;
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+use catalog::Store;
+
+/// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+pub async fn serve(store: Store, bind: SocketAddr, out: &mut dyn Write) -> anyhow::Result<()> {
+    let listener =
+        tokio::net::TcpListener::bind(bind).await.map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
+    writeln!(out, "Communs is listening on http://{}", listener.local_addr()?)?;
+    out.flush()?;
+    axum::serve(listener, api::router(store.clone())).with_graceful_shutdown(shutdown()).await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

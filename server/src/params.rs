@@ -1,0 +1,73 @@
+//! Query parameters, parsed by hand so that a bad or unknown one is named in a 400.
+
+use std::collections::HashMap;
+
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+
+use crate::problem::Problem;
+
+/// The raw query string's parameters; handlers take typed values out of it.
+pub struct Params(HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Query(map) = Query::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| Problem::bad_parameter("query", e.body_text()))?;
+        let mut out = HashMap::new();
+        for (k, v) in map {
+            if out.insert(k.clone(), v).is_some() {
+                return Err(Problem::bad_parameter(&k, "is given more than once"));
+            }
+        }
+        Ok(Params(out))
+    }
+}
+
+impl Params {
+    /// Refuses parameters the route does not know, so that a typo is not silently ignored.
+    pub fn allow(&self, known: &[&str]) -> Result<(), Problem> {
+        let mut unknown: Vec<_> = self.0.keys().filter(|k| !known.contains(&k.as_str())).collect();
+        unknown.sort();
+        match unknown.first() {
+            None => Ok(()),
+            Some(k) => {
+                Err(Problem::bad_parameter(k, format!("unknown parameter; this route takes: {}", known.join(", "))))
+            }
+        }
+    }
+
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str).filter(|s| !s.is_empty())
+    }
+
+    pub fn int(&self, name: &str) -> Result<Option<i64>, Problem> {
+        self.text(name)
+            .map(|v| v.parse::<i64>().map_err(|_| Problem::bad_parameter(name, format!("{v:?} is not a whole number"))))
+            .transpose()
+    }
+
+    /// Parses with a catalog parser; its message explains what is expected.
+    pub fn parsed<T>(&self, name: &str, parse: impl Fn(&str) -> catalog::Result<T>) -> Result<Option<T>, Problem> {
+        self.text(name)
+            .map(|v| {
+                parse(v).map_err(|e| match e {
+                    catalog::Error::Invalid { message, .. } => Problem::bad_parameter(name, message),
+                    other => Problem::bad_parameter(name, other.to_string()),
+                })
+            })
+            .transpose()
+    }
+
+    /// `limit` (1 to 500, default 50) and `offset` (0 or more).
+    pub fn page(&self) -> Result<(i64, i64), Problem> {
+        let (limit, offset) = (self.int("limit")?, self.int("offset")?);
+        catalog::page_bounds(limit, offset).map_err(|e| match e {
+            catalog::Error::Invalid { field, message } => Problem::bad_parameter(&field, message),
+            other => Problem::from(other),
+        })
+    }
+}

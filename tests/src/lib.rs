@@ -1,0 +1,176 @@
+//! What the end-to-end tests share: a fresh database per test, on SQLite and on
+//! PostgreSQL, and the real server started on a free loopback port.
+//!
+//! PostgreSQL tests run when `COMMUNS_TEST_POSTGRES_URL` names a server
+//! (`postgres://postgres@127.0.0.1:5432/postgres`); each test creates its own database
+//! there and drops it at the end. Without the variable they say they are skipped, except
+//! under CI (`CI=true`), where a missing or unreachable PostgreSQL fails the test.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use catalog::Store;
+
+pub use catalog;
+
+/// Today's date as the tests see it, fixed so that "in the future" does not drift.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+pub struct TestDb {
+    pub store: Store,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn in_ci() -> bool {
+    std::env::var("CI").map(|v| v == "true" || v == "1").unwrap_or(false)
+}
+
+impl TestDb {
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        let store = Store::connect(&url).await.expect("open SQLite");
+        store.migrate().await.expect("migrate SQLite");
+        TestDb { store, _dir: Some(dir), postgres: None }
+    }
+
+    /// A fresh PostgreSQL database, or `None` (with a note) when none is configured
+    /// outside CI.
+    pub async fn postgres() -> Option<TestDb> {
+        let admin_url = match std::env::var("COMMUNS_TEST_POSTGRES_URL") {
+            Ok(u) if !u.is_empty() => u,
+            _ => {
+                if in_ci() {
+                    panic!("CI=true but COMMUNS_TEST_POSTGRES_URL is not set: the PostgreSQL tests cannot run");
+                }
+                eprintln!("skipped: PostgreSQL (set COMMUNS_TEST_POSTGRES_URL to run this test on PostgreSQL too)");
+                return None;
+            }
+        };
+        let name = format!(
+            "communs_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            chrono::Utc::now().timestamp_subsec_nanos()
+        );
+        let admin = Store::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} does not answer: {e}"));
+        admin.execute_admin(&format!("CREATE DATABASE {name}")).await.expect("create the test database");
+        admin.close().await;
+        let url = with_database(&admin_url, &name);
+        let store = Store::connect(&url).await.expect("open the test database");
+        store.migrate().await.expect("migrate PostgreSQL");
+        Some(TestDb { store, _dir: None, postgres: Some((admin_url, name)) })
+    }
+
+    /// Closes the pool and drops the PostgreSQL database.
+    pub async fn finish(self) {
+        self.store.close().await;
+        if let Some((admin_url, name)) = &self.postgres {
+            if let Ok(admin) = Store::connect(admin_url).await {
+                let _ = admin.execute_admin(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                admin.close().await;
+            }
+        }
+    }
+}
+
+/// Replaces the database name in a PostgreSQL URL.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// Runs one test body on SQLite and on PostgreSQL, as two tests named `sqlite` and
+/// `postgres` in a module named after the test.
+#[macro_export]
+macro_rules! store_test {
+    ($name:ident, |$store:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test]
+            async fn sqlite() {
+                let db = $crate::TestDb::sqlite().await;
+                let $store = db.store.clone();
+                $body
+                db.finish().await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let Some(db) = $crate::TestDb::postgres().await else { return };
+                let $store = db.store.clone();
+                $body
+                db.finish().await;
+            }
+        }
+    };
+}
+
+/// The real router served on a free loopback port.
+pub struct TestServer {
+    pub base: String,
+    pub client: reqwest::Client,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl TestServer {
+    pub async fn start(store: Store) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let addr = listener.local_addr().expect("bound");
+        let task = tokio::spawn(async move {
+            axum::serve(listener, server::api::router(store)).await.expect("serve");
+        });
+        let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(20)).build().expect("client");
+        TestServer { base: format!("http://{addr}"), client, task }
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String, serde_json::Value) {
+        let r = self.client.get(format!("{}{}", self.base, path)).send().await.expect("request");
+        let status = r.status().as_u16();
+        let ctype = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let body = r.json().await.unwrap_or(serde_json::Value::Null);
+        (status, ctype, body)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The demo fixtures of the repository.
+pub fn demo_fixtures() -> catalog::import::fixtures::Fixtures {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    catalog::import::fixtures::Fixtures::read_dir(&dir).expect("the demo fixtures read")
+}
+
+/// Runs the `communs` command line in-process; returns the exit status, stdout, stderr.
+pub async fn communs(args: &[&str]) -> (i32, String, String) {
+    use clap::Parser;
+    let mut argv = vec!["communs"];
+    argv.extend_from_slice(args);
+    let cli = server::cli::Cli::try_parse_from(argv).expect("valid arguments");
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = server::cli::run(cli, &mut out, &mut err).await;
+    (code, String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned())
+}
