@@ -47,6 +47,7 @@ pub fn router(store: Store) -> Router {
         .fallback(api_not_found);
     Router::new()
         .route("/", get(index))
+        .route("/api/v1/", get(index))
         .nest("/api/v1", api)
         .fallback(api_not_found)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))

@@ -19,6 +19,8 @@ pub fn today() -> chrono::NaiveDate {
 
 pub struct TestDb {
     pub store: Store,
+    /// The database's URL, for commands that open it themselves.
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
     postgres: Option<(String, String)>,
 }
@@ -35,7 +37,7 @@ impl TestDb {
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
         let store = Store::connect(&url).await.expect("open SQLite");
         store.migrate().await.expect("migrate SQLite");
-        TestDb { store, _dir: Some(dir), postgres: None }
+        TestDb { store, url, _dir: Some(dir), postgres: None }
     }
 
     /// A fresh PostgreSQL database, or `None` (with a note) when none is configured
@@ -65,7 +67,7 @@ impl TestDb {
         let url = with_database(&admin_url, &name);
         let store = Store::connect(&url).await.expect("open the test database");
         store.migrate().await.expect("migrate PostgreSQL");
-        Some(TestDb { store, _dir: None, postgres: Some((admin_url, name)) })
+        Some(TestDb { store, url, _dir: None, postgres: Some((admin_url, name)) })
     }
 
     /// Closes the pool and drops the PostgreSQL database.
@@ -120,6 +122,32 @@ macro_rules! store_test {
                 let $store = db.store.clone();
                 $body
                 db.finish().await;
+            }
+        }
+    };
+}
+
+/// Like `store_test!`, for tests that also need the database's URL (to run commands
+/// against it): the body gets the whole `TestDb`.
+#[macro_export]
+macro_rules! database_test {
+    ($name:ident, |$db:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test]
+            async fn sqlite() {
+                let $db = $crate::TestDb::sqlite().await;
+                $body
+                $db.finish().await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let Some($db) = $crate::TestDb::postgres().await else { return };
+                $body
+                $db.finish().await;
             }
         }
     };

@@ -197,7 +197,7 @@ impl Store {
 
     /// Whether the database answers.
     pub async fn ping(&self) -> Result<()> {
-        let _: (i64,) = self.one(q("SELECT 1")).await?;
+        let _: (i64,) = self.one(q("SELECT CAST(1 AS BIGINT)")).await?;
         Ok(())
     }
 
