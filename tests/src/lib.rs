@@ -49,7 +49,16 @@ impl TestDb {
                 if in_ci() {
                     panic!("CI=true but COMMUNS_TEST_POSTGRES_URL is not set: the PostgreSQL tests cannot run");
                 }
-                eprintln!("skipped: PostgreSQL (set COMMUNS_TEST_POSTGRES_URL to run this test on PostgreSQL too)");
+                // Written past the test harness's capture, once per test binary, so that a
+                // developer sees it without --nocapture.
+                static SAID: std::sync::Once = std::sync::Once::new();
+                SAID.call_once(|| {
+                    use std::io::Write;
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "skipped: PostgreSQL tests (set COMMUNS_TEST_POSTGRES_URL to run them on PostgreSQL too)"
+                    );
+                });
                 return None;
             }
         };
