@@ -229,3 +229,52 @@ async fn settings_come_from_flags_environment_and_file() {
     assert_eq!(code, 2);
     assert!(err.contains("neither a sqlite: nor a postgres:// URL"), "{err}");
 }
+
+/// Runs `communs serve` until `probe` has finished with it, then drops the server.
+async fn while_serving<T>(args: &[&str], probe: impl std::future::Future<Output = T>) -> T {
+    tokio::select! {
+        ended = communs(args) => panic!("communs serve stopped by itself: {ended:?}"),
+        result = probe => result,
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Polls until the server answers, then asks how many software it serves.
+async fn software_total(port: u16) -> i64 {
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if let Ok(r) = client.get(format!("http://127.0.0.1:{port}/api/v1/software?limit=1")).send().await {
+            let body: serde_json::Value = r.json().await.unwrap();
+            return body["total"].as_i64().unwrap();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the server did not answer on port {port}");
+}
+
+#[tokio::test]
+async fn serve_demo_loads_once_and_keeps_what_is_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").display().to_string();
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let first = while_serving(&["--data-dir", &data, "serve", "--demo", "--bind", &bind], software_total(port)).await;
+    assert!(first >= 40, "{first} software in the demo");
+
+    // Something the second start must keep: the demo is not loaded over it again.
+    let url = format!("sqlite://{data}/communs.db");
+    let store = catalog::Store::connect(&url).await.unwrap();
+    let fundings = store.count_fundings().await.unwrap();
+    store.close().await;
+
+    let port = free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let second = while_serving(&["--data-dir", &data, "serve", "--demo", "--bind", &bind], software_total(port)).await;
+    assert_eq!(second, first);
+    let store = catalog::Store::connect(&url).await.unwrap();
+    assert_eq!(store.count_fundings().await.unwrap(), fundings);
+    store.close().await;
+}
