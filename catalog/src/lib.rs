@@ -25,6 +25,6 @@ pub use money::{Currency, Money};
 pub use slug::Slug;
 pub use store::{
     page_bounds, Backend, ImportProblem, OrganisationFilter, OrganisationProfile, OrganisationSummary, SoftwareFilter,
-    Store,
+    SoftwarePage, Store,
 };
 pub use vocab::*;

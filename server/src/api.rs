@@ -9,10 +9,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use catalog::{
-    Adoption, Category, Country, Funding, OrganisationFilter, OrganisationKind, OrganisationProfile, Page, RoadmapItem,
-    Software, SoftwareFilter, SoftwareSummary, Store, Total,
+    Adoption, Category, Country, Funding, OrganisationFilter, OrganisationKind, OrganisationProfile, Page,
+    SoftwareFilter, SoftwarePage, SoftwareSummary, Store,
 };
-use serde::Serialize;
 use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -106,26 +105,9 @@ async fn software_list(State(s): State<AppState>, p: Params) -> ApiResult<Page<S
     Ok(Json(s.store.software_list(&filter, limit, offset).await?))
 }
 
-#[derive(Serialize)]
-struct SoftwareDetail {
-    #[serde(flatten)]
-    software: Software,
-    adoptions: Page<Adoption>,
-    fundings: Page<Funding>,
-    funding_totals: Vec<Total>,
-    roadmap: Vec<RoadmapItem>,
-}
-
-async fn software_detail(State(s): State<AppState>, Path(slug): Path<String>, p: Params) -> ApiResult<SoftwareDetail> {
+async fn software_detail(State(s): State<AppState>, Path(slug): Path<String>, p: Params) -> ApiResult<SoftwarePage> {
     p.allow(&[])?;
-    let software = s.store.software(&slug).await?;
-    Ok(Json(SoftwareDetail {
-        adoptions: s.store.software_adoptions(&slug, EMBEDDED, 0).await?,
-        fundings: s.store.software_fundings(&slug, EMBEDDED, 0).await?,
-        funding_totals: s.store.software_funding_totals(&slug).await?,
-        roadmap: s.store.software_roadmap(&slug).await?,
-        software,
-    }))
+    Ok(Json(s.store.software_page(&slug, EMBEDDED).await?))
 }
 
 async fn software_adoptions(

@@ -50,7 +50,38 @@ impl Resolver {
     }
 }
 
+/// Whose adoptions or fundings a page lists.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Owner {
+    Software(i64),
+    Organisation(i64),
+}
+
+/// A slug from a URL; one that cannot be a slug names nothing.
+pub(crate) fn slug_of(s: &str) -> Result<crate::slug::Slug> {
+    crate::slug::Slug::parse(s).map_err(|_| Error::not_found("organisation", s))
+}
+
 impl Tx {
+    /// One page of adoptions, most recent first, with the total.
+    pub(crate) async fn adoptions_page(&mut self, owner: Owner, limit: i64, offset: i64) -> Result<Page<Adoption>> {
+        let (column, id) = match owner {
+            Owner::Software(id) => ("software_id", id),
+            Owner::Organisation(id) => ("organisation_id", id),
+        };
+        let (total,): (i64,) =
+            self.one(q(format!("SELECT COUNT(*) FROM adoptions WHERE {column} = $1")).bind(id)).await?;
+        let items = self
+            .all(
+                q(format!("{ADOPTION_VIEW} WHERE a.{column} = $1 ORDER BY a.since DESC, a.id DESC LIMIT $2 OFFSET $3"))
+                    .bind(id)
+                    .bind(limit)
+                    .bind(offset),
+            )
+            .await?;
+        Ok(Page { items, total, limit, offset })
+    }
+
     async fn load_adoption(&mut self, software_id: i64, organisation_id: i64) -> Result<Option<Adoption>> {
         self.optional(
             q(format!("{ADOPTION_VIEW} WHERE a.software_id = $1 AND a.organisation_id = $2"))
@@ -200,43 +231,19 @@ impl Store {
 
     /// Adoptions of a software, most recent first.
     pub async fn software_adoptions(&self, slug: &str, limit: i64, offset: i64) -> Result<Page<Adoption>> {
-        let (id,): (i64,) = self
-            .optional(q("SELECT id FROM software WHERE slug = $1").bind(slug))
-            .await?
-            .ok_or_else(|| Error::not_found("software", slug))?;
-        let (total,): (i64,) = self.one(q("SELECT COUNT(*) FROM adoptions WHERE software_id = $1").bind(id)).await?;
-        let items = self
-            .all(
-                q(format!(
-                    "{ADOPTION_VIEW} WHERE a.software_id = $1 ORDER BY a.since DESC, a.id DESC LIMIT $2 OFFSET $3"
-                ))
-                .bind(id)
-                .bind(limit)
-                .bind(offset),
-            )
-            .await?;
-        Ok(Page { items, total, limit, offset })
+        let mut r = self.read().await?;
+        let id = r.software_id(slug).await?.ok_or_else(|| Error::not_found("software", slug))?;
+        r.adoptions_page(Owner::Software(id), limit, offset).await
     }
 
     /// What an organisation uses, most recent first.
     pub async fn organisation_adoptions(&self, slug: &str, limit: i64, offset: i64) -> Result<Page<Adoption>> {
-        let (id,): (i64,) = self
-            .optional(q("SELECT id FROM organisations WHERE slug = $1").bind(slug))
+        let mut r = self.read().await?;
+        let id = r
+            .organisation_id(&OrgKey::Slug(slug_of(slug)?))
             .await?
             .ok_or_else(|| Error::not_found("organisation", slug))?;
-        let (total,): (i64,) =
-            self.one(q("SELECT COUNT(*) FROM adoptions WHERE organisation_id = $1").bind(id)).await?;
-        let items = self
-            .all(
-                q(format!(
-                    "{ADOPTION_VIEW} WHERE a.organisation_id = $1 ORDER BY a.since DESC, a.id DESC LIMIT $2 OFFSET $3"
-                ))
-                .bind(id)
-                .bind(limit)
-                .bind(offset),
-            )
-            .await?;
-        Ok(Page { items, total, limit, offset })
+        r.adoptions_page(Owner::Organisation(id), limit, offset).await
     }
 
     pub async fn count_adoptions(&self) -> Result<i64> {

@@ -1,9 +1,9 @@
 use chrono::NaiveDate;
 
-use super::adoptions::{Resolver, BATCH};
+use super::adoptions::{slug_of, Owner, Resolver, BATCH};
 use super::{q, ImportProblem, Store, Tx};
 use crate::error::{Error, Result};
-use crate::model::{Actor, Funding, NewFunding, Page, Total};
+use crate::model::{Actor, Funding, NewFunding, OrgKey, Page, Total};
 use crate::money::{Currency, Money};
 
 #[derive(sqlx::FromRow)]
@@ -63,6 +63,40 @@ pub(crate) fn totals(rows: Vec<(String, i64, i64)>) -> Result<Vec<Total>> {
 }
 
 impl Tx {
+    /// One page of fundings, most recent first, with the total.
+    pub(crate) async fn fundings_page(&mut self, owner: Owner, limit: i64, offset: i64) -> Result<Page<Funding>> {
+        let (column, id) = match owner {
+            Owner::Software(id) => ("software_id", id),
+            Owner::Organisation(id) => ("funder_id", id),
+        };
+        let (total,): (i64,) =
+            self.one(q(format!("SELECT COUNT(*) FROM fundings WHERE {column} = $1")).bind(id)).await?;
+        let rows: Vec<FundingRow> = self
+            .all(
+                q(format!(
+                    "{FUNDING_VIEW} WHERE f.{column} = $1 ORDER BY f.funded_on DESC, f.id DESC LIMIT $2 OFFSET $3"
+                ))
+                .bind(id)
+                .bind(limit)
+                .bind(offset),
+            )
+            .await?;
+        let items = rows.into_iter().map(FundingRow::into_funding).collect::<Result<_>>()?;
+        Ok(Page { items, total, limit, offset })
+    }
+
+    /// The sums a software has received, per currency.
+    pub(crate) async fn funding_totals(&mut self, software_id: i64) -> Result<Vec<Total>> {
+        let rows = self
+            .all(
+                q("SELECT currency, CAST(SUM(amount_minor) AS BIGINT), COUNT(*) FROM fundings \
+                   WHERE software_id = $1 GROUP BY currency ORDER BY currency")
+                .bind(software_id),
+            )
+            .await?;
+        totals(rows)
+    }
+
     pub(crate) async fn import_fundings(
         &mut self,
         source: &str,
@@ -214,56 +248,26 @@ impl Store {
 
     /// Fundings of a software, most recent first.
     pub async fn software_fundings(&self, slug: &str, limit: i64, offset: i64) -> Result<Page<Funding>> {
-        let (id,): (i64,) = self
-            .optional(q("SELECT id FROM software WHERE slug = $1").bind(slug))
-            .await?
-            .ok_or_else(|| Error::not_found("software", slug))?;
-        let (total,): (i64,) = self.one(q("SELECT COUNT(*) FROM fundings WHERE software_id = $1").bind(id)).await?;
-        let rows: Vec<FundingRow> = self
-            .all(
-                q(format!(
-                    "{FUNDING_VIEW} WHERE f.software_id = $1 ORDER BY f.funded_on DESC, f.id DESC LIMIT $2 OFFSET $3"
-                ))
-                .bind(id)
-                .bind(limit)
-                .bind(offset),
-            )
-            .await?;
-        let items = rows.into_iter().map(FundingRow::into_funding).collect::<Result<_>>()?;
-        Ok(Page { items, total, limit, offset })
+        let mut r = self.read().await?;
+        let id = r.software_id(slug).await?.ok_or_else(|| Error::not_found("software", slug))?;
+        r.fundings_page(Owner::Software(id), limit, offset).await
     }
 
     /// What an organisation has funded, most recent first.
     pub async fn organisation_fundings(&self, slug: &str, limit: i64, offset: i64) -> Result<Page<Funding>> {
-        let (id,): (i64,) = self
-            .optional(q("SELECT id FROM organisations WHERE slug = $1").bind(slug))
+        let mut r = self.read().await?;
+        let id = r
+            .organisation_id(&OrgKey::Slug(slug_of(slug)?))
             .await?
             .ok_or_else(|| Error::not_found("organisation", slug))?;
-        let (total,): (i64,) = self.one(q("SELECT COUNT(*) FROM fundings WHERE funder_id = $1").bind(id)).await?;
-        let rows: Vec<FundingRow> = self
-            .all(
-                q(format!(
-                    "{FUNDING_VIEW} WHERE f.funder_id = $1 ORDER BY f.funded_on DESC, f.id DESC LIMIT $2 OFFSET $3"
-                ))
-                .bind(id)
-                .bind(limit)
-                .bind(offset),
-            )
-            .await?;
-        let items = rows.into_iter().map(FundingRow::into_funding).collect::<Result<_>>()?;
-        Ok(Page { items, total, limit, offset })
+        r.fundings_page(Owner::Organisation(id), limit, offset).await
     }
 
     /// The sums a software has received, per currency (paid, voted and pledged together).
     pub async fn software_funding_totals(&self, slug: &str) -> Result<Vec<Total>> {
-        let rows = self
-            .all(
-                q("SELECT f.currency, CAST(SUM(f.amount_minor) AS BIGINT), COUNT(*) FROM fundings f \
-                   JOIN software s ON s.id = f.software_id WHERE s.slug = $1 GROUP BY f.currency ORDER BY f.currency")
-                .bind(slug),
-            )
-            .await?;
-        totals(rows)
+        let mut r = self.read().await?;
+        let id = r.software_id(slug).await?.ok_or_else(|| Error::not_found("software", slug))?;
+        r.funding_totals(id).await
     }
 
     pub async fn count_fundings(&self) -> Result<i64> {

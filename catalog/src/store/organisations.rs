@@ -1,12 +1,13 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::adoptions::Owner;
 use super::{conflict_on, q, Store, Tx};
 use crate::country::Country;
 use crate::error::{Error, Result};
 use crate::identifier::OfficialId;
 use crate::model::{Actor, Adoption, Funding, NewOrganisation, OrgKey, OrgRef, Organisation, Page, SoftwareRef};
-use crate::vocab::OrganisationKind;
+use crate::vocab::{OrganisationKind, SoftwareRole};
 
 #[derive(sqlx::FromRow)]
 struct OrgRow {
@@ -80,6 +81,10 @@ impl Tx {
     }
 
     async fn load_organisation(&mut self, slug: &str) -> Result<Option<Organisation>> {
+        Ok(self.load_organisation_with_id(slug).await?.map(|(_, o)| o))
+    }
+
+    async fn load_organisation_with_id(&mut self, slug: &str) -> Result<Option<(i64, Organisation)>> {
         let Some(row) = self
             .optional::<OrgRow>(q(format!("SELECT {ORG_COLUMNS} FROM organisations WHERE slug = $1")).bind(slug))
             .await?
@@ -99,7 +104,7 @@ impl Tx {
                     .bind(row.id),
             )
             .await?;
-        Ok(Some(assemble(row, identifiers, parents, domains)))
+        Ok(Some((row.id, assemble(row, identifiers, parents, domains))))
     }
 }
 
@@ -159,10 +164,7 @@ impl Store {
     }
 
     pub async fn organisation(&self, slug: &str) -> Result<Organisation> {
-        let mut tx = self.read().await?;
-        let org = tx.load_organisation(slug).await?;
-        tx.commit().await?;
-        org.ok_or_else(|| Error::not_found("organisation", slug))
+        self.read().await?.load_organisation(slug).await?.ok_or_else(|| Error::not_found("organisation", slug))
     }
 
     /// Finds the slug of an organisation by slug or official identifier.
@@ -225,22 +227,30 @@ impl Store {
 
     /// The organisation with the first page of what it uses and funds.
     pub async fn organisation_profile(&self, slug: &str, limit: i64) -> Result<OrganisationProfile> {
-        let organisation = self.organisation(slug).await?;
-        let (id,): (i64,) = self.one(q("SELECT id FROM organisations WHERE slug = $1").bind(slug)).await?;
+        let mut r = self.read().await?;
+        let (id, organisation) =
+            r.load_organisation_with_id(slug).await?.ok_or_else(|| Error::not_found("organisation", slug))?;
         let (children,): (i64,) =
-            self.one(q("SELECT COUNT(*) FROM organisation_parents WHERE parent_id = $1").bind(id)).await?;
-        let uses = self.organisation_adoptions(slug, limit, 0).await?;
-        let funds = self.organisation_fundings(slug, limit, 0).await?;
+            r.one(q("SELECT COUNT(*) FROM organisation_parents WHERE parent_id = $1").bind(id)).await?;
+        let uses = r.adoptions_page(Owner::Organisation(id), limit, 0).await?;
+        let funds = r.fundings_page(Owner::Organisation(id), limit, 0).await?;
         let publishes =
-            self.all(q("SELECT slug, name FROM software WHERE publisher_id = $1 ORDER BY name").bind(id)).await?;
-        let role = |r: &'static str| {
-            q("SELECT s.slug, s.name FROM software_organisations so JOIN software s ON s.id = so.software_id \
-               WHERE so.organisation_id = $1 AND so.role = $2 ORDER BY s.name")
-            .bind(id)
-            .bind(r)
-        };
-        let maintains = self.all(role("maintainer")).await?;
-        let provides = self.all(role("provider")).await?;
+            r.all(q("SELECT slug, name FROM software WHERE publisher_id = $1 ORDER BY name").bind(id)).await?;
+        let roles: Vec<(String, String, String)> = r
+            .all(
+                q("SELECT so.role, s.slug, s.name FROM software_organisations so JOIN software s ON s.id = so.software_id \
+                   WHERE so.organisation_id = $1 ORDER BY s.name")
+                .bind(id),
+            )
+            .await?;
+        let (mut maintains, mut provides) = (Vec::new(), Vec::new());
+        for (role, slug, name) in roles {
+            if role == SoftwareRole::Maintainer.as_str() {
+                maintains.push(SoftwareRef { slug, name });
+            } else {
+                provides.push(SoftwareRef { slug, name });
+            }
+        }
         Ok(OrganisationProfile { organisation, children, uses, funds, publishes, maintains, provides })
     }
 

@@ -24,6 +24,11 @@ const ITEM_VIEW: &str = "SELECT r.id, s.slug AS software, r.slug, r.title, r.bod
     r.cost_currency, r.target_date, r.demo FROM roadmap_items r JOIN software s ON s.id = r.software_id";
 
 impl Tx {
+    /// A software's roadmap, in the order its items were written.
+    pub(crate) async fn roadmap(&mut self, software_id: i64) -> Result<Vec<RoadmapItem>> {
+        self.load_items(q(format!("{ITEM_VIEW} WHERE r.software_id = $1 ORDER BY r.id")).bind(software_id)).await
+    }
+
     async fn load_items(&mut self, key: super::Q) -> Result<Vec<RoadmapItem>> {
         let rows: Vec<ItemRow> = self.all(key).await?;
         let mut items = Vec::with_capacity(rows.len());
@@ -123,13 +128,9 @@ impl Store {
     }
     /// The roadmap of a software, in the order its items were written.
     pub async fn software_roadmap(&self, slug: &str) -> Result<Vec<RoadmapItem>> {
-        let mut tx = self.read().await?;
-        if tx.software_id(slug).await?.is_none() {
-            return Err(Error::not_found("software", slug));
-        }
-        let items = tx.load_items(q(format!("{ITEM_VIEW} WHERE s.slug = $1 ORDER BY r.id")).bind(slug)).await?;
-        tx.commit().await?;
-        Ok(items)
+        let mut r = self.read().await?;
+        let id = r.software_id(slug).await?.ok_or_else(|| Error::not_found("software", slug))?;
+        r.roadmap(id).await
     }
 
     pub async fn count_roadmap_items(&self) -> Result<i64> {

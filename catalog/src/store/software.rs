@@ -1,12 +1,17 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::adoptions::Owner;
 
 use super::{conflict_on, q, Store, Tx};
 use crate::category::Category;
 use crate::error::{Error, Result};
 use crate::model::{Actor, NewSoftware, OrgRef, Page, Repository, Software, SoftwareRef, SoftwareSummary};
+use crate::model::{Adoption, Funding, RoadmapItem, Total};
 use crate::slug::Slug;
+use crate::vocab::SoftwareRole;
 
 #[derive(sqlx::FromRow)]
 struct SoftwareRow {
@@ -17,10 +22,24 @@ struct SoftwareRow {
     maturity: String,
     website: Option<String>,
     logo_url: Option<String>,
-    publisher_id: Option<i64>,
+    publisher_slug: Option<String>,
+    publisher_name: Option<String>,
+    publisher_kind: Option<String>,
+    publisher_country: Option<String>,
     demo: bool,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+}
+
+/// A software and what its page shows besides.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SoftwarePage {
+    #[serde(flatten)]
+    pub software: Software,
+    pub adoptions: Page<Adoption>,
+    pub fundings: Page<Funding>,
+    pub funding_totals: Vec<Total>,
+    pub roadmap: Vec<RoadmapItem>,
 }
 
 /// Filters of the software list; all optional, combined with AND.
@@ -43,10 +62,16 @@ impl Tx {
     }
 
     pub(crate) async fn load_software(&mut self, slug: &str) -> Result<Option<Software>> {
+        Ok(self.load_software_with_id(slug).await?.map(|(_, s)| s))
+    }
+
+    pub(crate) async fn load_software_with_id(&mut self, slug: &str) -> Result<Option<(i64, Software)>> {
         let Some(row) = self
             .optional::<SoftwareRow>(
-                q("SELECT id, slug, name, licence, maturity, website, logo_url, publisher_id, demo, created_at, updated_at \
-                   FROM software WHERE slug = $1")
+                q("SELECT s.id, s.slug, s.name, s.licence, s.maturity, s.website, s.logo_url, p.slug AS publisher_slug, \
+                   p.name AS publisher_name, p.kind AS publisher_kind, p.country AS publisher_country, s.demo, \
+                   s.created_at, s.updated_at FROM software s LEFT JOIN organisations p ON p.id = s.publisher_id \
+                   WHERE s.slug = $1")
                 .bind(slug),
             )
             .await?
@@ -72,24 +97,26 @@ impl Tx {
         let categories: Vec<(String,)> = self
             .all(q("SELECT category FROM software_categories WHERE software_id = $1 ORDER BY category").bind(row.id))
             .await?;
-        let publisher = match row.publisher_id {
-            Some(pid) => {
-                self.optional::<OrgRef>(
-                    q("SELECT slug, name, kind, country FROM organisations WHERE id = $1").bind(pid),
-                )
-                .await?
+        let publisher = match (row.publisher_slug, row.publisher_name, row.publisher_kind, row.publisher_country) {
+            (Some(slug), Some(name), Some(kind), Some(country)) => Some(OrgRef { slug, name, kind, country }),
+            _ => None,
+        };
+        let roles: Vec<(String, String, String, String, String)> = self
+            .all(
+                q("SELECT so.role, o.slug, o.name, o.kind, o.country FROM software_organisations so \
+                   JOIN organisations o ON o.id = so.organisation_id WHERE so.software_id = $1 ORDER BY so.position")
+                .bind(row.id),
+            )
+            .await?;
+        let (mut maintainers, mut providers) = (Vec::new(), Vec::new());
+        for (role, slug, name, kind, country) in roles {
+            let org = OrgRef { slug, name, kind, country };
+            if role == SoftwareRole::Maintainer.as_str() {
+                maintainers.push(org);
+            } else {
+                providers.push(org);
             }
-            None => None,
-        };
-        let role = |r: &'static str| {
-            q("SELECT o.slug, o.name, o.kind, o.country FROM software_organisations so \
-               JOIN organisations o ON o.id = so.organisation_id \
-               WHERE so.software_id = $1 AND so.role = $2 ORDER BY so.position")
-            .bind(row.id)
-            .bind(r)
-        };
-        let maintainers = self.all(role("maintainer")).await?;
-        let providers = self.all(role("provider")).await?;
+        }
         let similar: Vec<SoftwareRef> = self
             .all(
                 q("SELECT s.slug, s.name FROM software_similar x JOIN software s ON s.id = x.similar_id \
@@ -100,25 +127,28 @@ impl Tx {
         let repositories: Vec<Repository> = self
             .all(q("SELECT url, forge FROM repositories WHERE software_id = $1 ORDER BY position, id").bind(row.id))
             .await?;
-        Ok(Some(Software {
-            slug: row.slug,
-            name: row.name,
-            summary,
-            description,
-            categories: categories.into_iter().map(|c| c.0).collect(),
-            licence: row.licence,
-            maturity: row.maturity,
-            website: row.website,
-            logo_url: row.logo_url,
-            publisher,
-            maintainers,
-            providers,
-            similar,
-            repositories,
-            demo: row.demo,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }))
+        Ok(Some((
+            row.id,
+            Software {
+                slug: row.slug,
+                name: row.name,
+                summary,
+                description,
+                categories: categories.into_iter().map(|c| c.0).collect(),
+                licence: row.licence,
+                maturity: row.maturity,
+                website: row.website,
+                logo_url: row.logo_url,
+                publisher,
+                maintainers,
+                providers,
+                similar,
+                repositories,
+                demo: row.demo,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+            },
+        )))
     }
 
     pub(crate) async fn put_software(&mut self, sw: &NewSoftware) -> Result<(Software, bool)> {
@@ -289,10 +319,21 @@ impl Store {
     }
 
     pub async fn software(&self, slug: &str) -> Result<Software> {
-        let mut tx = self.read().await?;
-        let sw = tx.load_software(slug).await?;
-        tx.commit().await?;
-        sw.ok_or_else(|| Error::not_found("software", slug))
+        self.read().await?.load_software(slug).await?.ok_or_else(|| Error::not_found("software", slug))
+    }
+
+    /// A software with the first `limit` adoptions and fundings, its funding totals and its
+    /// roadmap: what its page shows, read on one connection.
+    pub async fn software_page(&self, slug: &str, limit: i64) -> Result<SoftwarePage> {
+        let mut r = self.read().await?;
+        let (id, software) = r.load_software_with_id(slug).await?.ok_or_else(|| Error::not_found("software", slug))?;
+        Ok(SoftwarePage {
+            adoptions: r.adoptions_page(Owner::Software(id), limit, 0).await?,
+            fundings: r.fundings_page(Owner::Software(id), limit, 0).await?,
+            funding_totals: r.funding_totals(id).await?,
+            roadmap: r.roadmap(id).await?,
+            software,
+        })
     }
 
     pub async fn software_list(
