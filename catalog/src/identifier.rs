@@ -75,14 +75,19 @@ impl Scheme {
                 }
                 luhn_ok(v).then_some(()).ok_or("9 digits whose Luhn check digit is right")
             }
+            // The COG gives the overseas collectivities (975 to 989) a code of the same form
+            // as a département and a région.
             Scheme::FrDep => {
                 let ok = (digits(2..=2) && v != "00" && v != "20" && v <= "95")
                     || v == "2A"
                     || v == "2B"
-                    || (digits(3..=3) && ("971"..="976").contains(&v));
-                ok.then_some(()).ok_or("a département code: 01 to 95, 2A, 2B or 971 to 976")
+                    || (digits(3..=3) && ("971"..="989").contains(&v));
+                ok.then_some(()).ok_or("a département code: 01 to 95, 2A, 2B or 971 to 989")
             }
-            Scheme::FrReg => digits(2..=2).then_some(()).ok_or("2 digits, e.g. 27"),
+            Scheme::FrReg => {
+                let ok = digits(2..=2) || (digits(3..=3) && ("975"..="989").contains(&v));
+                ok.then_some(()).ok_or("a région code: 2 digits (e.g. 27), or 975 to 989 overseas")
+            }
             Scheme::BeNis => digits(5..=5).then_some(()).ok_or("5 digits, e.g. 92094"),
             Scheme::ChOfs => {
                 let ok = digits(1..=4) && !v.starts_with('0');
@@ -189,6 +194,8 @@ mod tests {
             "fr-dep:2B",
             "fr-dep:974",
             "fr-reg:27",
+            "fr-reg:975",
+            "fr-dep:988",
             "be-nis:92094",
             "ch-ofs:5938",
             "ch-canton:VD",
@@ -208,6 +215,8 @@ mod tests {
             ("fr-siren:200054782", "Luhn"),
             ("fr-siren:12345", "9 digits"),
             ("fr-dep:96", "département"),
+            ("fr-dep:990", "département"),
+            ("fr-reg:123", "région"),
             ("be-nis:9209", "5 digits"),
             ("ch-ofs:0593", "leading zero"),
             ("ch-canton:vd", "capital"),

@@ -165,7 +165,11 @@ async fn import(config: &Config, what: Import, out: &mut dyn Write, err: &mut dy
             let data = CommuneData::read_dir(&dir).map_err(|e| anyhow::anyhow!("{e}"))?;
             let store = open(config).await?;
             let report = store.import_communes(&Actor::System("import"), &data).await?;
-            writeln!(out, "{} organisations created, {} updated", report.created, report.updated)?;
+            writeln!(
+                out,
+                "{} organisations created, {} updated, {} unchanged",
+                report.created, report.updated, report.unchanged
+            )?;
             Ok(0)
         }
         Import::Adoptions { file } => {

@@ -21,7 +21,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 pub use adoptions::ImportProblem;
-pub(crate) use organisations::q_slug;
+pub(crate) use adoptions::BATCH;
 pub use organisations::{OrganisationFilter, OrganisationProfile, OrganisationSummary};
 pub use software::{SoftwareFilter, SoftwarePage};
 

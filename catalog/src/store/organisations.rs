@@ -361,19 +361,13 @@ impl Tx {
     }
 }
 
-/// An organisation as a `NewOrganisation` would write it again, parents named by slug.
+/// What an import keeps of an organisation it completes.
 pub(crate) struct MergeBase {
     pub kind: OrganisationKind,
     pub country: Country,
-    pub identifiers: Vec<OfficialId>,
-    pub parents: Vec<OrgKey>,
     pub website: Option<String>,
     pub email_domains: Vec<String>,
     pub demo: bool,
-}
-
-pub(crate) fn q_slug(id: i64) -> super::Q {
-    q("SELECT slug FROM organisations WHERE id = $1").bind(id)
 }
 
 impl Tx {
@@ -382,12 +376,6 @@ impl Tx {
         Ok(MergeBase {
             kind: org.kind,
             country: org.country,
-            identifiers: org.identifiers,
-            parents: org
-                .parents
-                .iter()
-                .filter_map(|p| crate::slug::Slug::parse(&p.slug).ok().map(OrgKey::Slug))
-                .collect(),
             website: org.website,
             email_domains: org.email_domains,
             demo: org.demo,
