@@ -219,21 +219,24 @@ store_test!(imports_write_everything_or_nothing, |store| {
     );
     assert_eq!(store.count_adoptions().await.unwrap(), 0);
 
-    let good: Vec<_> = (0..250)
-        .map(|i| {
-            let name = format!("commune-{i}");
-            (name, i)
-        })
-        .collect();
-    for (name, _) in &good {
-        store.put_organisation(&ME, &org(name, "commune", &[], &[]).validate().unwrap()).await.unwrap();
-    }
-    let rows: Vec<_> = good.iter().map(|(n, _)| adoption("opencimetiere", n).validate(today()).unwrap()).collect();
-    assert_eq!(store.import_adoptions(&ME, "big.csv", &rows).await.unwrap().unwrap(), 250);
-    assert_eq!(store.count_adoptions().await.unwrap(), 250);
+    // A large import (it reads every slug and identifier at once) is checked the same way.
+    let communes: Vec<_> =
+        (0..2100).map(|i| org(&format!("commune-{i}"), "commune", &[], &[]).validate().unwrap()).collect();
+    store.put_organisations(&ME, &communes).await.unwrap();
+    let mut rows: Vec<_> =
+        communes.iter().map(|o| adoption("opencimetiere", o.slug.as_str()).validate(today()).unwrap()).collect();
+    rows.push(adoption("opencimetiere", "commune-9999").validate(today()).unwrap());
+    let problems = store.import_adoptions(&ME, "big.csv", &rows).await.unwrap().unwrap_err();
+    assert_eq!(problems.len(), 1);
+    assert_eq!((problems[0].index, problems[0].message.as_str()), (2100, "no organisation commune-9999 is known"));
+    assert_eq!(store.count_adoptions().await.unwrap(), 0);
+    rows.pop();
+    assert_eq!(store.import_adoptions(&ME, "big.csv", &rows).await.unwrap().unwrap(), 2100);
+    assert_eq!(store.count_adoptions().await.unwrap(), 2100);
     // Importing the same file again updates rather than duplicates.
-    assert_eq!(store.import_adoptions(&ME, "big.csv", &rows).await.unwrap().unwrap(), 250);
-    assert_eq!(store.count_adoptions().await.unwrap(), 250);
+    assert_eq!(store.import_adoptions(&ME, "big.csv", &rows).await.unwrap().unwrap(), 2100);
+    assert_eq!(store.count_adoptions().await.unwrap(), 2100);
+    assert_eq!(store.software_adoptions("opencimetiere", 10, 0).await.unwrap().total, 2100);
 });
 
 store_test!(fundings_and_roadmaps, |store| {

@@ -28,14 +28,45 @@ pub(crate) const BATCH: usize = 100;
 pub(crate) struct Resolver {
     software: HashMap<String, Option<i64>>,
     organisations: HashMap<OrgKey, Option<i64>>,
+    /// Everything was read at once: a key not in the maps is unknown.
+    complete: bool,
 }
 
+/// From this many rows on, an import reads every slug and identifier in three queries
+/// rather than asking for each new one (a national import names tens of thousands).
+const PRELOAD_FROM: usize = 2_000;
+
 impl Resolver {
+    pub(crate) async fn for_rows(tx: &mut Tx, rows: usize) -> Result<Resolver> {
+        let mut r = Resolver::default();
+        if rows < PRELOAD_FROM {
+            return Ok(r);
+        }
+        for (slug, id) in tx.all::<(String, i64)>(q("SELECT slug, id FROM software")).await? {
+            r.software.insert(slug, Some(id));
+        }
+        for (slug, id) in tx.all::<(String, i64)>(q("SELECT slug, id FROM organisations")).await? {
+            if let Ok(slug) = crate::slug::Slug::parse(&slug) {
+                r.organisations.insert(OrgKey::Slug(slug), Some(id));
+            }
+        }
+        for (scheme, value, id) in tx
+            .all::<(String, String, i64)>(q("SELECT scheme, value, organisation_id FROM organisation_identifiers"))
+            .await?
+        {
+            if let Ok(ident) = crate::identifier::OfficialId::new(&scheme, &value) {
+                r.organisations.insert(OrgKey::Official(ident), Some(id));
+            }
+        }
+        r.complete = true;
+        Ok(r)
+    }
+
     pub(crate) async fn software(&mut self, tx: &mut Tx, slug: &str) -> Result<Option<i64>> {
         if let Some(id) = self.software.get(slug) {
             return Ok(*id);
         }
-        let id = tx.software_id(slug).await?;
+        let id = if self.complete { None } else { tx.software_id(slug).await? };
         self.software.insert(slug.to_string(), id);
         Ok(id)
     }
@@ -44,7 +75,7 @@ impl Resolver {
         if let Some(id) = self.organisations.get(key) {
             return Ok(*id);
         }
-        let id = tx.organisation_id(key).await?;
+        let id = if self.complete { None } else { tx.organisation_id(key).await? };
         self.organisations.insert(key.clone(), id);
         Ok(id)
     }
@@ -99,7 +130,7 @@ impl Tx {
         rows: &[NewAdoption],
     ) -> Result<std::result::Result<usize, Vec<ImportProblem>>> {
         let tx = self;
-        let mut resolver = Resolver::default();
+        let mut resolver = Resolver::for_rows(tx, rows.len()).await?;
         let mut problems = Vec::new();
         let mut resolved = Vec::with_capacity(rows.len());
         let mut seen: HashMap<(i64, i64), usize> = HashMap::with_capacity(rows.len());

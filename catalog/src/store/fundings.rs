@@ -103,7 +103,7 @@ impl Tx {
         rows: &[NewFunding],
     ) -> Result<std::result::Result<usize, Vec<ImportProblem>>> {
         let tx = self;
-        let mut resolver = Resolver::default();
+        let mut resolver = Resolver::for_rows(tx, rows.len()).await?;
         let mut problems = Vec::new();
         let mut resolved = Vec::with_capacity(rows.len());
         for (index, f) in rows.iter().enumerate() {
