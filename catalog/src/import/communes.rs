@@ -337,6 +337,9 @@ impl Store {
             report.updated += 1;
         }
         tx.commit().await?;
+        if report.created + report.updated >= crate::store::ANALYZE_FROM {
+            self.analyze().await?;
+        }
         Ok(report)
     }
 }

@@ -2,6 +2,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::stats::Touched;
 use super::{q, Store, Tx};
 use crate::error::{Error, Result};
 use crate::model::{Actor, Adoption, NewAdoption, OrgKey, Page};
@@ -100,8 +101,7 @@ impl Tx {
             Owner::Software(id) => ("software_id", id),
             Owner::Organisation(id) => ("organisation_id", id),
         };
-        let (total,): (i64,) =
-            self.one(q(format!("SELECT COUNT(*) FROM adoptions WHERE {column} = $1")).bind(id)).await?;
+        let total = self.stat(owner, "adoptions").await?;
         let items = self
             .all(
                 q(format!("{ADOPTION_VIEW} WHERE a.{column} = $1 ORDER BY a.since DESC, a.id DESC LIMIT $2 OFFSET $3"))
@@ -111,6 +111,17 @@ impl Tx {
             )
             .await?;
         Ok(Page { items, total, limit, offset })
+    }
+
+    /// A count from the aggregates (0 when nothing was ever counted).
+    pub(crate) async fn stat(&mut self, owner: Owner, column: &str) -> Result<i64> {
+        let (table, key, id) = match owner {
+            Owner::Software(id) => ("software_stats", "software_id", id),
+            Owner::Organisation(id) => ("organisation_stats", "organisation_id", id),
+        };
+        let row: Option<(i64,)> =
+            self.optional(q(format!("SELECT {column} FROM {table} WHERE {key} = $1")).bind(id)).await?;
+        Ok(row.map_or(0, |r| r.0))
     }
 
     async fn load_adoption(&mut self, software_id: i64, organisation_id: i64) -> Result<Option<Adoption>> {
@@ -203,6 +214,11 @@ impl Tx {
             }
             tx.execute(query).await?;
         }
+        let touched = Touched {
+            software: resolved.iter().map(|r| r.0).collect(),
+            organisations: resolved.iter().map(|r| r.1).collect(),
+        };
+        tx.refresh_stats(&touched).await?;
         let summary = serde_json::json!({ "source": source, "rows": resolved.len() });
         tx.audit("import", "adoptions", source, None::<&()>, Some(&summary)).await?;
         Ok(Ok(resolved.len()))
@@ -234,6 +250,7 @@ impl Store {
             .bind(now),
         )
         .await?;
+        tx.refresh_stats(&Touched { software: [software_id].into(), organisations: [organisation_id].into() }).await?;
         let after = tx.load_adoption(software_id, organisation_id).await?.expect("just written");
         let key = format!("{}/{}", after.software, after.organisation);
         let action = if before.is_some() { "update" } else { "create" };
@@ -256,6 +273,9 @@ impl Store {
         let out = tx.import_adoptions(source, rows).await?;
         if out.is_ok() {
             tx.commit().await?;
+            if rows.len() >= super::ANALYZE_FROM {
+                self.analyze().await?;
+            }
         }
         Ok(out)
     }

@@ -1,6 +1,7 @@
 use chrono::NaiveDate;
 
 use super::adoptions::{slug_of, Owner, Resolver, BATCH};
+use super::stats::Touched;
 use super::{q, ImportProblem, Store, Tx};
 use crate::error::{Error, Result};
 use crate::model::{Actor, Funding, NewFunding, OrgKey, Page, Total};
@@ -69,8 +70,7 @@ impl Tx {
             Owner::Software(id) => ("software_id", id),
             Owner::Organisation(id) => ("funder_id", id),
         };
-        let (total,): (i64,) =
-            self.one(q(format!("SELECT COUNT(*) FROM fundings WHERE {column} = $1")).bind(id)).await?;
+        let total = self.stat(owner, "fundings").await?;
         let rows: Vec<FundingRow> = self
             .all(
                 q(format!(
@@ -89,8 +89,8 @@ impl Tx {
     pub(crate) async fn funding_totals(&mut self, software_id: i64) -> Result<Vec<Total>> {
         let rows = self
             .all(
-                q("SELECT currency, CAST(SUM(amount_minor) AS BIGINT), COUNT(*) FROM fundings \
-                   WHERE software_id = $1 GROUP BY currency ORDER BY currency")
+                q("SELECT currency, amount_minor, fundings FROM software_funding_totals \
+                   WHERE software_id = $1 ORDER BY currency")
                 .bind(software_id),
             )
             .await?;
@@ -177,6 +177,11 @@ impl Tx {
             }
             tx.execute(query).await?;
         }
+        let touched = Touched {
+            software: resolved.iter().map(|r| r.0).collect(),
+            organisations: resolved.iter().map(|r| r.1).collect(),
+        };
+        tx.refresh_stats(&touched).await?;
         let summary = serde_json::json!({ "source": source, "rows": resolved.len() });
         tx.audit("import", "fundings", source, None::<&()>, Some(&summary)).await?;
         Ok(Ok(resolved.len()))
@@ -224,6 +229,7 @@ impl Store {
                 .bind(now),
             )
             .await?;
+        tx.refresh_stats(&Touched { software: [software_id].into(), organisations: [funder_id].into() }).await?;
         let after =
             tx.one::<FundingRow>(q(format!("{FUNDING_VIEW} WHERE f.id = $1")).bind(id)).await?.into_funding()?;
         tx.audit("create", "funding", &id.to_string(), None::<&()>, Some(&after)).await?;
@@ -242,6 +248,9 @@ impl Store {
         let out = tx.import_fundings(source, rows).await?;
         if out.is_ok() {
             tx.commit().await?;
+            if rows.len() >= super::ANALYZE_FROM {
+                self.analyze().await?;
+            }
         }
         Ok(out)
     }

@@ -9,6 +9,7 @@ mod fundings;
 mod organisations;
 mod roadmap;
 mod software;
+mod stats;
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -320,7 +321,21 @@ pub fn page_bounds(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64)
     Ok((limit, offset))
 }
 
+/// From this many rows written at once, the planner's statistics are refreshed after the
+/// write, so that its plans fit the new sizes of the tables at once.
+pub(crate) const ANALYZE_FROM: usize = 10_000;
+
 impl Store {
+    /// Refreshes the query planner's statistics (sampled, a second or two on a national
+    /// catalog).
+    pub async fn analyze(&self) -> Result<()> {
+        match &self.db {
+            Db::Sqlite(p) => sqlx::raw_sql("PRAGMA analysis_limit = 1000; ANALYZE;").execute(p).await.map(|_| ())?,
+            Db::Postgres(p) => sqlx::raw_sql("ANALYZE").execute(p).await.map(|_| ())?,
+        }
+        Ok(())
+    }
+
     /// Runs one administrative statement (creating or dropping a test database).
     pub async fn execute_admin(&self, sql: &str) -> Result<()> {
         match &self.db {

@@ -359,8 +359,8 @@ impl Store {
         let mut count = q(format!("SELECT COUNT(*) FROM software s WHERE {where_}"));
         let mut list = q(format!(
             "SELECT s.id, s.slug, s.name, s.licence, s.maturity, s.demo, \
-             (SELECT COUNT(*) FROM adoptions a WHERE a.software_id = s.id AND a.status <> 'ended') AS adopters \
-             FROM software s WHERE {where_} ORDER BY s.name, s.slug LIMIT ${} OFFSET ${}",
+             COALESCE(st.active_adoptions, 0) AS adopters \
+             FROM software s LEFT JOIN software_stats st ON st.software_id = s.id WHERE {where_} ORDER BY s.name, s.slug LIMIT ${} OFFSET ${}",
             args.len() + 1,
             args.len() + 2
         ));
