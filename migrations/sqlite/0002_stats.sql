@@ -1,18 +1,13 @@
--- Aggregates of adoptions and fundings. They are derived data: every write that changes
--- adoptions or fundings recomputes the rows of what it touched, in its own transaction, so
--- that a page reads a count instead of counting tens of thousands of rows.
+-- Aggregates of a software's adoptions and fundings. They are derived data, kept in step
+-- by every write that changes adoptions or fundings, in the same transaction, so that a
+-- software's page reads a count instead of counting tens of thousands of rows. (An
+-- organisation has a few dozen at most: its counts are read directly.)
 
 CREATE TABLE software_stats (
     software_id      BIGINT NOT NULL PRIMARY KEY REFERENCES software (id) ON DELETE CASCADE,
     adoptions        BIGINT NOT NULL,
     active_adoptions BIGINT NOT NULL,
     fundings         BIGINT NOT NULL
-);
-
-CREATE TABLE organisation_stats (
-    organisation_id BIGINT NOT NULL PRIMARY KEY REFERENCES organisations (id) ON DELETE CASCADE,
-    adoptions       BIGINT NOT NULL,
-    fundings        BIGINT NOT NULL
 );
 
 CREATE TABLE software_funding_totals (
@@ -29,14 +24,6 @@ SELECT s.id,
        (SELECT COUNT(*) FROM adoptions a WHERE a.software_id = s.id AND a.status <> 'ended'),
        (SELECT COUNT(*) FROM fundings f WHERE f.software_id = s.id)
 FROM software s;
-
-INSERT INTO organisation_stats (organisation_id, adoptions, fundings)
-SELECT o.id,
-       (SELECT COUNT(*) FROM adoptions a WHERE a.organisation_id = o.id),
-       (SELECT COUNT(*) FROM fundings f WHERE f.funder_id = o.id)
-FROM organisations o
-WHERE EXISTS (SELECT 1 FROM adoptions a WHERE a.organisation_id = o.id)
-   OR EXISTS (SELECT 1 FROM fundings f WHERE f.funder_id = o.id);
 
 INSERT INTO software_funding_totals (software_id, currency, amount_minor, fundings)
 SELECT software_id, currency, CAST(SUM(amount_minor) AS BIGINT), COUNT(*)

@@ -237,6 +237,15 @@ store_test!(imports_write_everything_or_nothing, |store| {
     assert_eq!(store.import_adoptions(&ME, "big.csv", &rows).await.unwrap().unwrap(), 2100);
     assert_eq!(store.count_adoptions().await.unwrap(), 2100);
     assert_eq!(store.software_adoptions("opencimetiere", 10, 0).await.unwrap().total, 2100);
+    // Ending half of them moves the active count, not the total.
+    for row in rows.iter_mut().step_by(2) {
+        row.status = catalog::AdoptionStatus::Ended;
+    }
+    store.import_adoptions(&ME, "ended.csv", &rows).await.unwrap().unwrap();
+    let listed = store.software_list(&SoftwareFilter::default(), 10, 0).await.unwrap();
+    let cimetiere = listed.items.iter().find(|s| s.slug == "opencimetiere").unwrap();
+    assert_eq!(cimetiere.adopters, 1050);
+    assert_eq!(store.software_adoptions("opencimetiere", 10, 0).await.unwrap().total, 2100);
     // Large imports refresh the planner's statistics afterwards.
     store.analyze().await.unwrap();
 });

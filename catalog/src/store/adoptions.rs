@@ -1,11 +1,12 @@
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
-use super::stats::Touched;
+use super::stats::AdoptionDelta;
 use super::{q, Store, Tx};
 use crate::error::{Error, Result};
 use crate::model::{Actor, Adoption, NewAdoption, OrgKey, Page};
+use crate::vocab::AdoptionStatus;
 
 /// A row that an import refused: which row (0-based, in the order given), which field, why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,14 +114,17 @@ impl Tx {
         Ok(Page { items, total, limit, offset })
     }
 
-    /// A count from the aggregates (0 when nothing was ever counted).
-    pub(crate) async fn stat(&mut self, owner: Owner, column: &str) -> Result<i64> {
-        let (table, key, id) = match owner {
-            Owner::Software(id) => ("software_stats", "software_id", id),
-            Owner::Organisation(id) => ("organisation_stats", "organisation_id", id),
+    /// How many adoptions or fundings an owner has: a software's from its aggregates (0
+    /// when nothing was ever counted), an organisation's counted directly.
+    pub(crate) async fn stat(&mut self, owner: Owner, what: &str) -> Result<i64> {
+        let sql = match (owner, what) {
+            (Owner::Software(_), "adoptions") => "SELECT adoptions FROM software_stats WHERE software_id = $1",
+            (Owner::Software(_), _) => "SELECT fundings FROM software_stats WHERE software_id = $1",
+            (Owner::Organisation(_), "adoptions") => "SELECT COUNT(*) FROM adoptions WHERE organisation_id = $1",
+            (Owner::Organisation(_), _) => "SELECT COUNT(*) FROM fundings WHERE funder_id = $1",
         };
-        let row: Option<(i64,)> =
-            self.optional(q(format!("SELECT {column} FROM {table} WHERE {key} = $1")).bind(id)).await?;
+        let (Owner::Software(id) | Owner::Organisation(id)) = owner;
+        let row: Option<(i64,)> = self.optional(q(sql).bind(id)).await?;
         Ok(row.map_or(0, |r| r.0))
     }
 
@@ -167,7 +171,32 @@ impl Tx {
             return Ok(Err(problems));
         }
         let now = tx.now();
+        let mut deltas: BTreeMap<i64, AdoptionDelta> = BTreeMap::new();
         for chunk in resolved.chunks(BATCH) {
+            // Which rows exist already, and with what status, so that the aggregates can be
+            // moved by what this import changes rather than recounted.
+            let pairs: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${})", i * 2 + 1, i * 2 + 2)).collect();
+            let mut query = q(format!(
+                "SELECT software_id, organisation_id, status FROM adoptions \
+                 WHERE (software_id, organisation_id) IN (VALUES {})",
+                pairs.join(", ")
+            ));
+            for (s, o, _) in chunk {
+                query = query.bind(*s).bind(*o);
+            }
+            let before: HashMap<(i64, i64), String> =
+                tx.all::<(i64, i64, String)>(query).await?.into_iter().map(|(s, o, st)| ((s, o), st)).collect();
+            for (s, o, a) in chunk {
+                let active = |status: &str| i64::from(status != AdoptionStatus::Ended.as_str());
+                let d = deltas.entry(*s).or_default();
+                match before.get(&(*s, *o)) {
+                    Some(old) => d.active += active(a.status.as_str()) - active(old),
+                    None => {
+                        d.adoptions += 1;
+                        d.active += active(a.status.as_str());
+                    }
+                }
+            }
             let mut sql = String::from(
                 "INSERT INTO adoptions (software_id, organisation_id, since, status, scope, evidence_url, state, \
                  last_confirmed, demo, created_at, updated_at) VALUES ",
@@ -214,11 +243,7 @@ impl Tx {
             }
             tx.execute(query).await?;
         }
-        let touched = Touched {
-            software: resolved.iter().map(|r| r.0).collect(),
-            organisations: resolved.iter().map(|r| r.1).collect(),
-        };
-        tx.refresh_stats(&touched).await?;
+        tx.add_adoption_deltas(&deltas).await?;
         let summary = serde_json::json!({ "source": source, "rows": resolved.len() });
         tx.audit("import", "adoptions", source, None::<&()>, Some(&summary)).await?;
         Ok(Ok(resolved.len()))
@@ -250,7 +275,7 @@ impl Store {
             .bind(now),
         )
         .await?;
-        tx.refresh_stats(&Touched { software: [software_id].into(), organisations: [organisation_id].into() }).await?;
+        tx.refresh_stats(&[software_id].into()).await?;
         let after = tx.load_adoption(software_id, organisation_id).await?.expect("just written");
         let key = format!("{}/{}", after.software, after.organisation);
         let action = if before.is_some() { "update" } else { "create" };

@@ -1,7 +1,8 @@
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 
 use super::adoptions::{slug_of, Owner, Resolver, BATCH};
-use super::stats::Touched;
 use super::{q, ImportProblem, Store, Tx};
 use crate::error::{Error, Result};
 use crate::model::{Actor, Funding, NewFunding, OrgKey, Page, Total};
@@ -177,11 +178,14 @@ impl Tx {
             }
             tx.execute(query).await?;
         }
-        let touched = Touched {
-            software: resolved.iter().map(|r| r.0).collect(),
-            organisations: resolved.iter().map(|r| r.1).collect(),
-        };
-        tx.refresh_stats(&touched).await?;
+        // Every imported funding is new: the aggregates grow by exactly what it adds.
+        let mut added: BTreeMap<(i64, String), (i64, i64)> = BTreeMap::new();
+        for (s, _, _, f) in &resolved {
+            let t = added.entry((*s, f.amount.currency.code().to_string())).or_default();
+            t.0 += f.amount.minor;
+            t.1 += 1;
+        }
+        tx.add_funding_deltas(&added).await?;
         let summary = serde_json::json!({ "source": source, "rows": resolved.len() });
         tx.audit("import", "fundings", source, None::<&()>, Some(&summary)).await?;
         Ok(Ok(resolved.len()))
@@ -229,7 +233,7 @@ impl Store {
                 .bind(now),
             )
             .await?;
-        tx.refresh_stats(&Touched { software: [software_id].into(), organisations: [funder_id].into() }).await?;
+        tx.refresh_stats(&[software_id].into()).await?;
         let after =
             tx.one::<FundingRow>(q(format!("{FUNDING_VIEW} WHERE f.id = $1")).bind(id)).await?.into_funding()?;
         tx.audit("create", "funding", &id.to_string(), None::<&()>, Some(&after)).await?;
