@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: the whole router in one place, handlers grouped by
 //! resource.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, State};
@@ -17,19 +18,21 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::cache::ResponseCache;
 use crate::params::Params;
 use crate::problem::Problem;
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub cache: Arc<ResponseCache>,
 }
 
 type ApiResult<T> = Result<Json<T>, Problem>;
 
 /// How many adoptions and fundings a record's page embeds; the rest is paged from the
 /// sub-resources.
-const EMBEDDED: i64 = 50;
+const EMBEDDED: i64 = 20;
 
 pub fn router(store: Store) -> Router {
     let api = Router::new()
@@ -44,15 +47,16 @@ pub fn router(store: Store) -> Router {
         .route("/organisations/{slug}/adoptions", get(organisation_adoptions))
         .route("/organisations/{slug}/fundings", get(organisation_fundings))
         .fallback(api_not_found);
+    let state = AppState { store, cache: Arc::new(ResponseCache::new(crate::cache::DEFAULT_BUDGET)) };
     Router::new()
         .route("/", get(index))
         .route("/api/v1/", get(index))
-        .nest("/api/v1", api)
+        .nest("/api/v1", api.layer(axum::middleware::from_fn_with_state(state.clone(), crate::cache::layer)))
         .fallback(api_not_found)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())
-        .with_state(AppState { store })
+        .with_state(state)
 }
 
 async fn api_not_found() -> Problem {

@@ -2,6 +2,7 @@
 //! wire the catalog to files.
 
 pub mod api;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod demo;

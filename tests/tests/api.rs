@@ -122,3 +122,42 @@ store_test!(health_and_index, |store| {
     let (status, _, empty) = server.get("/api/v1/software").await;
     assert_eq!((status, empty["total"].as_i64()), (200, Some(0)));
 });
+
+store_test!(answers_are_cached_until_the_catalog_changes, |store| {
+    let server = demo_server(&store).await;
+    let url = format!("{}/api/v1/software/geocity", server.base);
+    let first = server.client.get(&url).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    let tag = first.headers()["etag"].to_str().unwrap().to_string();
+    let before: serde_json::Value = first.json().await.unwrap();
+
+    // Unchanged: the client's copy is still good.
+    let again = server.client.get(&url).header("If-None-Match", &tag).send().await.unwrap();
+    assert_eq!(again.status(), 304);
+    let cached: serde_json::Value = server.client.get(&url).send().await.unwrap().json().await.unwrap();
+    assert_eq!(cached, before);
+
+    // A write, as another process would make it, is seen at once.
+    let org = catalog::OrganisationDraft {
+        slug: "nouvelle-commune".into(),
+        name: "Nouvelle Commune".into(),
+        kind: "commune".into(),
+        country: "CH".into(),
+        ..Default::default()
+    };
+    store.put_organisation(&Actor::System("test"), &org.validate().unwrap()).await.unwrap();
+    let adoption = catalog::AdoptionDraft {
+        software: "geocity".into(),
+        organisation: "nouvelle-commune".into(),
+        since: today().to_string(),
+        status: "pilot".into(),
+        ..Default::default()
+    };
+    store.put_adoption(&Actor::System("test"), &adoption.validate(today()).unwrap()).await.unwrap();
+    let changed = server.client.get(&url).header("If-None-Match", &tag).send().await.unwrap();
+    assert_eq!(changed.status(), 200);
+    assert_ne!(changed.headers()["etag"].to_str().unwrap(), tag);
+    let after: serde_json::Value = changed.json().await.unwrap();
+    assert_eq!(after["adoptions"]["total"].as_i64().unwrap(), before["adoptions"]["total"].as_i64().unwrap() + 1);
+    assert_eq!(after["adoptions"]["items"][0]["organisation"], "nouvelle-commune");
+});

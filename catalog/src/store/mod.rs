@@ -201,6 +201,13 @@ impl Store {
         }
     }
 
+    /// The catalog's change counter: it grows with every committed write, made by this
+    /// process or another one on the same database.
+    pub async fn version(&self) -> Result<i64> {
+        let (v,): (i64,) = self.one(q("SELECT version FROM catalog_version WHERE id = 1")).await?;
+        Ok(v)
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> Result<()> {
         let _: (i64,) = self.one(q("SELECT CAST(1 AS BIGINT)")).await?;
@@ -292,7 +299,10 @@ impl Tx {
         Ok(run!(execute self.target(), q))
     }
 
-    pub(crate) async fn commit(self) -> Result<()> {
+    pub(crate) async fn commit(mut self) -> Result<()> {
+        if matches!(self.inner, TxInner::Sqlite(_) | TxInner::Postgres(_)) {
+            self.execute(q("UPDATE catalog_version SET version = version + 1 WHERE id = 1")).await?;
+        }
         match self.inner {
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Postgres(t) => t.commit().await?,

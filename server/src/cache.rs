@@ -1,0 +1,158 @@
+//! A cache of the read API's JSON answers, valid for one version of the catalog.
+//!
+//! Every committed write increments the catalog's change counter (`Store::version`),
+//! whichever process made it, so one cheap query tells whether a cached answer is still
+//! true. The same counter is the answers' `ETag`: a client that sends it back in
+//! `If-None-Match` gets `304 Not Modified` while nothing has changed.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::api::AppState;
+
+/// The most memory the cached answers may take; the oldest go first.
+pub const DEFAULT_BUDGET: usize = 48 * 1024 * 1024;
+
+/// Answers larger than this are not kept (they would push out many small ones).
+const LARGEST: usize = 1024 * 1024;
+
+pub struct ResponseCache {
+    budget: usize,
+    inner: Mutex<Entries>,
+}
+
+#[derive(Default)]
+struct Entries {
+    version: i64,
+    bodies: HashMap<String, Bytes>,
+    order: VecDeque<String>,
+    bytes: usize,
+}
+
+impl Entries {
+    /// Forgets everything cached for an older version.
+    fn at(&mut self, version: i64) -> &mut Self {
+        if self.version != version {
+            *self = Entries { version, ..Entries::default() };
+        }
+        self
+    }
+}
+
+impl ResponseCache {
+    pub fn new(budget: usize) -> ResponseCache {
+        ResponseCache { budget, inner: Mutex::new(Entries::default()) }
+    }
+
+    pub fn get(&self, version: i64, key: &str) -> Option<Bytes> {
+        let mut inner = self.inner.lock().expect("cache lock");
+        inner.at(version).bodies.get(key).cloned()
+    }
+
+    pub fn put(&self, version: i64, key: String, body: Bytes) {
+        if body.len() > LARGEST || body.len() > self.budget {
+            return;
+        }
+        let mut inner = self.inner.lock().expect("cache lock");
+        if version < inner.version {
+            return;
+        }
+        let entries = inner.at(version);
+        if entries.bodies.contains_key(&key) {
+            return;
+        }
+        entries.bytes += body.len() + key.len();
+        entries.order.push_back(key.clone());
+        entries.bodies.insert(key, body);
+        while entries.bytes > self.budget {
+            let Some(oldest) = entries.order.pop_front() else { break };
+            if let Some(b) = entries.bodies.remove(&oldest) {
+                entries.bytes -= b.len() + oldest.len();
+            }
+        }
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.inner.lock().expect("cache lock").bytes
+    }
+}
+
+fn etag(version: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("W/\"catalog-{version}\"")).expect("an ETag is ASCII")
+}
+
+/// Serves GET answers from the cache when the catalog has not changed, and keeps the
+/// successful JSON answers it had to compute.
+pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.method() != Method::GET {
+        return next.run(request).await;
+    }
+    let version = match state.store.version().await {
+        Ok(v) => v,
+        // Without the counter nothing can be known fresh: answer without the cache.
+        Err(_) => return next.run(request).await,
+    };
+    let tag = etag(version);
+    let not_modified = request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag.to_str().unwrap_or_default()));
+    if not_modified {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response();
+    }
+    let key = request.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+    if let Some(body) = state.cache.get(version, &key) {
+        return json(body, tag);
+    }
+    let response = next.run(request).await;
+    if response.status() != StatusCode::OK
+        || response.headers().get(header::CONTENT_TYPE).is_none_or(|c| c != "application/json")
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    match axum::body::to_bytes(body, LARGEST * 16).await {
+        Ok(bytes) => {
+            state.cache.put(version, key, bytes.clone());
+            parts.headers.insert(header::ETAG, tag);
+            Response::from_parts(parts, Body::from(bytes))
+        }
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+fn json(body: Bytes, tag: HeaderValue) -> Response {
+    let mut response = Response::new(Body::from(body));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(header::ETAG, tag);
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_one_version_within_its_budget() {
+        let cache = ResponseCache::new(100);
+        cache.put(1, "/a".into(), Bytes::from(vec![b'x'; 40]));
+        cache.put(1, "/b".into(), Bytes::from(vec![b'x'; 40]));
+        assert!(cache.get(1, "/a").is_some());
+        cache.put(1, "/c".into(), Bytes::from(vec![b'x'; 40]));
+        assert!(cache.get(1, "/a").is_none(), "the oldest went first");
+        assert!(cache.get(1, "/c").is_some());
+        assert!(cache.bytes() <= 100);
+        // A new version forgets the old answers; a late answer of an old one is not kept.
+        assert!(cache.get(2, "/c").is_none());
+        cache.put(1, "/d".into(), Bytes::from_static(b"{}"));
+        assert!(cache.get(2, "/d").is_none());
+        assert_eq!(cache.bytes(), 0);
+    }
+}
