@@ -83,6 +83,14 @@ impl Resolver {
     }
 }
 
+/// How many records hang on a software or an organisation.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Counts {
+    pub adoptions: i64,
+    pub fundings: i64,
+    pub children: i64,
+}
+
 /// Whose adoptions or fundings a page lists.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Owner {
@@ -97,12 +105,22 @@ pub(crate) fn slug_of(s: &str) -> Result<crate::slug::Slug> {
 
 impl Tx {
     /// One page of adoptions, most recent first, with the total.
-    pub(crate) async fn adoptions_page(&mut self, owner: Owner, limit: i64, offset: i64) -> Result<Page<Adoption>> {
+    /// `total` is counted unless the caller knows it already.
+    pub(crate) async fn adoptions_page(
+        &mut self,
+        owner: Owner,
+        limit: i64,
+        offset: i64,
+        total: Option<i64>,
+    ) -> Result<Page<Adoption>> {
         let (column, id) = match owner {
             Owner::Software(id) => ("software_id", id),
             Owner::Organisation(id) => ("organisation_id", id),
         };
-        let total = self.stat(owner, "adoptions").await?;
+        let total = match total {
+            Some(t) => t,
+            None => self.counts(owner).await?.adoptions,
+        };
         let items = self
             .all(
                 q(format!("{ADOPTION_VIEW} WHERE a.{column} = $1 ORDER BY a.since DESC, a.id DESC LIMIT $2 OFFSET $3"))
@@ -114,18 +132,30 @@ impl Tx {
         Ok(Page { items, total, limit, offset })
     }
 
-    /// How many adoptions or fundings an owner has: a software's from its aggregates (0
-    /// when nothing was ever counted), an organisation's counted directly.
-    pub(crate) async fn stat(&mut self, owner: Owner, what: &str) -> Result<i64> {
-        let sql = match (owner, what) {
-            (Owner::Software(_), "adoptions") => "SELECT adoptions FROM software_stats WHERE software_id = $1",
-            (Owner::Software(_), _) => "SELECT fundings FROM software_stats WHERE software_id = $1",
-            (Owner::Organisation(_), "adoptions") => "SELECT COUNT(*) FROM adoptions WHERE organisation_id = $1",
-            (Owner::Organisation(_), _) => "SELECT COUNT(*) FROM fundings WHERE funder_id = $1",
-        };
-        let (Owner::Software(id) | Owner::Organisation(id)) = owner;
-        let row: Option<(i64,)> = self.optional(q(sql).bind(id)).await?;
-        Ok(row.map_or(0, |r| r.0))
+    /// How many adoptions and fundings an owner has, in one query: a software's from its
+    /// aggregates, an organisation's counted directly (a few dozen at most), with its
+    /// children.
+    pub(crate) async fn counts(&mut self, owner: Owner) -> Result<Counts> {
+        Ok(match owner {
+            Owner::Software(id) => {
+                let row: Option<(i64, i64)> = self
+                    .optional(q("SELECT adoptions, fundings FROM software_stats WHERE software_id = $1").bind(id))
+                    .await?;
+                let (adoptions, fundings) = row.unwrap_or_default();
+                Counts { adoptions, fundings, children: 0 }
+            }
+            Owner::Organisation(id) => {
+                let (adoptions, fundings, children): (i64, i64, i64) = self
+                    .one(
+                        q("SELECT (SELECT COUNT(*) FROM adoptions WHERE organisation_id = $1), \
+                           (SELECT COUNT(*) FROM fundings WHERE funder_id = $1), \
+                           (SELECT COUNT(*) FROM organisation_parents WHERE parent_id = $1)")
+                        .bind(id),
+                    )
+                    .await?;
+                Counts { adoptions, fundings, children }
+            }
+        })
     }
 
     async fn load_adoption(&mut self, software_id: i64, organisation_id: i64) -> Result<Option<Adoption>> {
@@ -309,7 +339,7 @@ impl Store {
     pub async fn software_adoptions(&self, slug: &str, limit: i64, offset: i64) -> Result<Page<Adoption>> {
         let mut r = self.read().await?;
         let id = r.software_id(slug).await?.ok_or_else(|| Error::not_found("software", slug))?;
-        r.adoptions_page(Owner::Software(id), limit, offset).await
+        r.adoptions_page(Owner::Software(id), limit, offset, None).await
     }
 
     /// What an organisation uses, most recent first.
@@ -319,7 +349,7 @@ impl Store {
             .organisation_id(&OrgKey::Slug(slug_of(slug)?))
             .await?
             .ok_or_else(|| Error::not_found("organisation", slug))?;
-        r.adoptions_page(Owner::Organisation(id), limit, offset).await
+        r.adoptions_page(Owner::Organisation(id), limit, offset, None).await
     }
 
     pub async fn count_adoptions(&self) -> Result<i64> {

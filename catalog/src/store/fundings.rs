@@ -66,12 +66,22 @@ pub(crate) fn totals(rows: Vec<(String, i64, i64)>) -> Result<Vec<Total>> {
 
 impl Tx {
     /// One page of fundings, most recent first, with the total.
-    pub(crate) async fn fundings_page(&mut self, owner: Owner, limit: i64, offset: i64) -> Result<Page<Funding>> {
+    /// `total` is counted unless the caller knows it already.
+    pub(crate) async fn fundings_page(
+        &mut self,
+        owner: Owner,
+        limit: i64,
+        offset: i64,
+        total: Option<i64>,
+    ) -> Result<Page<Funding>> {
         let (column, id) = match owner {
             Owner::Software(id) => ("software_id", id),
             Owner::Organisation(id) => ("funder_id", id),
         };
-        let total = self.stat(owner, "fundings").await?;
+        let total = match total {
+            Some(t) => t,
+            None => self.counts(owner).await?.fundings,
+        };
         let rows: Vec<FundingRow> = self
             .all(
                 q(format!(
@@ -263,7 +273,7 @@ impl Store {
     pub async fn software_fundings(&self, slug: &str, limit: i64, offset: i64) -> Result<Page<Funding>> {
         let mut r = self.read().await?;
         let id = r.software_id(slug).await?.ok_or_else(|| Error::not_found("software", slug))?;
-        r.fundings_page(Owner::Software(id), limit, offset).await
+        r.fundings_page(Owner::Software(id), limit, offset, None).await
     }
 
     /// What an organisation has funded, most recent first.
@@ -273,7 +283,7 @@ impl Store {
             .organisation_id(&OrgKey::Slug(slug_of(slug)?))
             .await?
             .ok_or_else(|| Error::not_found("organisation", slug))?;
-        r.fundings_page(Owner::Organisation(id), limit, offset).await
+        r.fundings_page(Owner::Organisation(id), limit, offset, None).await
     }
 
     /// The sums a software has received, per currency (paid, voted and pledged together).

@@ -91,45 +91,47 @@ impl Tx {
         else {
             return Ok(None);
         };
-        let identifiers = self
-            .all::<(String, String)>(
-                q("SELECT scheme, value FROM organisation_identifiers WHERE organisation_id = $1 ORDER BY scheme, value")
-                    .bind(row.id),
+        // Identifiers, parents and e-mail domains in one query: each query costs a round
+        // trip, and a page reads several organisations' worth.
+        let parts: Vec<(String, String, Option<String>, Option<String>, Option<String>)> = self
+            .all(
+                q("SELECT 'identifier', scheme || ':' || value, CAST(NULL AS TEXT), CAST(NULL AS TEXT), \
+                   CAST(NULL AS TEXT) FROM organisation_identifiers WHERE organisation_id = $1 \
+                   UNION ALL SELECT 'parent', o.slug, o.name, o.kind, o.country FROM organisation_parents p \
+                   JOIN organisations o ON o.id = p.parent_id WHERE p.organisation_id = $1 \
+                   UNION ALL SELECT 'domain', domain, NULL, NULL, NULL FROM organisation_email_domains \
+                   WHERE organisation_id = $1")
+                .bind(row.id),
             )
             .await?;
-        let parents = self.all(parents_query(row.id)).await?;
-        let domains = self
-            .all::<(String,)>(
-                q("SELECT domain FROM organisation_email_domains WHERE organisation_id = $1 ORDER BY domain")
-                    .bind(row.id),
-            )
-            .await?;
+        let (mut identifiers, mut parents, mut domains) = (Vec::new(), Vec::new(), Vec::new());
+        for (part, a, b, c, d) in parts {
+            match (part.as_str(), b, c, d) {
+                ("identifier", ..) => identifiers.push(a),
+                ("parent", Some(name), Some(kind), Some(country)) => {
+                    parents.push(OrgRef { slug: a, name, kind, country })
+                }
+                _ => domains.push(a),
+            }
+        }
+        identifiers.sort();
+        parents.sort_by(|x, y| (&x.name, &x.slug).cmp(&(&y.name, &y.slug)));
+        domains.sort();
         Ok(Some((row.id, assemble(row, identifiers, parents, domains))))
     }
 }
 
-fn parents_query(id: i64) -> super::Q {
-    q("SELECT o.slug, o.name, o.kind, o.country FROM organisation_parents p \
-       JOIN organisations o ON o.id = p.parent_id WHERE p.organisation_id = $1 ORDER BY o.name")
-    .bind(id)
-}
-
-fn assemble(
-    row: OrgRow,
-    identifiers: Vec<(String, String)>,
-    parents: Vec<OrgRef>,
-    domains: Vec<(String,)>,
-) -> Organisation {
+fn assemble(row: OrgRow, identifiers: Vec<String>, parents: Vec<OrgRef>, domains: Vec<String>) -> Organisation {
     Organisation {
         slug: row.slug,
         name: row.name,
         kind: OrganisationKind::parse(&row.kind).unwrap_or(OrganisationKind::OtherPublicBody),
         country: Country::parse(&row.country).unwrap_or(Country::FR),
-        identifiers: identifiers.iter().filter_map(|(s, v)| OfficialId::new(s, v).ok()).collect(),
+        identifiers: identifiers.iter().filter_map(|i| OfficialId::parse(i).ok()).collect(),
         population: row.population,
         parents,
         website: row.website,
-        email_domains: domains.into_iter().map(|d| d.0).collect(),
+        email_domains: domains,
         demo: row.demo,
         created_at: row.created_at,
         updated_at: row.updated_at,
@@ -230,10 +232,10 @@ impl Store {
         let mut r = self.read().await?;
         let (id, organisation) =
             r.load_organisation_with_id(slug).await?.ok_or_else(|| Error::not_found("organisation", slug))?;
-        let (children,): (i64,) =
-            r.one(q("SELECT COUNT(*) FROM organisation_parents WHERE parent_id = $1").bind(id)).await?;
-        let uses = r.adoptions_page(Owner::Organisation(id), limit, 0).await?;
-        let funds = r.fundings_page(Owner::Organisation(id), limit, 0).await?;
+        let counts = r.counts(Owner::Organisation(id)).await?;
+        let children = counts.children;
+        let uses = r.adoptions_page(Owner::Organisation(id), limit, 0, Some(counts.adoptions)).await?;
+        let funds = r.fundings_page(Owner::Organisation(id), limit, 0, Some(counts.fundings)).await?;
         let publishes =
             r.all(q("SELECT slug, name FROM software WHERE publisher_id = $1 ORDER BY name").bind(id)).await?;
         let roles: Vec<(String, String, String)> = r

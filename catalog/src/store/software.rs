@@ -78,55 +78,71 @@ impl Tx {
         else {
             return Ok(None);
         };
-        let texts: Vec<(String, Option<String>, Option<String>)> = self
+        // Texts, categories, organisations, similar software and repositories in one query:
+        // each query costs a round trip.
+        type Part = (String, String, Option<String>, Option<String>, Option<String>, i64);
+        let parts: Vec<Part> = self
             .all(
-                q("SELECT lang, summary, description FROM software_texts WHERE software_id = $1 ORDER BY lang")
-                    .bind(row.id),
+                q("SELECT 'text', lang, summary, description, CAST(NULL AS TEXT), CAST(0 AS BIGINT) \
+                   FROM software_texts WHERE software_id = $1 \
+                   UNION ALL SELECT 'category', category, NULL, NULL, NULL, 0 FROM software_categories \
+                   WHERE software_id = $1 \
+                   UNION ALL SELECT so.role, o.slug, o.name, o.kind, o.country, so.position \
+                   FROM software_organisations so JOIN organisations o ON o.id = so.organisation_id \
+                   WHERE so.software_id = $1 \
+                   UNION ALL SELECT 'similar', s.slug, s.name, NULL, NULL, 0 FROM software_similar x \
+                   JOIN software s ON s.id = x.similar_id WHERE x.software_id = $1 \
+                   UNION ALL SELECT 'repository', url, forge, NULL, NULL, position FROM repositories \
+                   WHERE software_id = $1")
+                .bind(row.id),
             )
             .await?;
         let mut summary = BTreeMap::new();
         let mut description = BTreeMap::new();
-        for (lang, s, d) in texts {
-            if let Some(s) = s {
-                summary.insert(lang.clone(), s);
-            }
-            if let Some(d) = d {
-                description.insert(lang, d);
+        let mut categories = Vec::new();
+        let (mut maintainers, mut providers) = (Vec::new(), Vec::new());
+        let mut similar = Vec::new();
+        let mut repositories = Vec::new();
+        for (part, a, b, c, d, position) in parts {
+            match (part.as_str(), b, c, d) {
+                ("text", s, d, _) => {
+                    if let Some(s) = s {
+                        summary.insert(a.clone(), s);
+                    }
+                    if let Some(d) = d {
+                        description.insert(a, d);
+                    }
+                }
+                ("category", ..) => categories.push(a),
+                ("similar", Some(name), ..) => similar.push(SoftwareRef { slug: a, name }),
+                ("repository", Some(forge), ..) => repositories.push((position, Repository { url: a, forge })),
+                (role, Some(name), Some(kind), Some(country)) => {
+                    let org = (position, OrgRef { slug: a, name, kind, country });
+                    if role == SoftwareRole::Maintainer.as_str() {
+                        maintainers.push(org);
+                    } else {
+                        providers.push(org);
+                    }
+                }
+                _ => {}
             }
         }
-        let categories: Vec<(String,)> = self
-            .all(q("SELECT category FROM software_categories WHERE software_id = $1 ORDER BY category").bind(row.id))
-            .await?;
+        categories.sort();
+        similar.sort_by(|x: &SoftwareRef, y: &SoftwareRef| (&x.name, &x.slug).cmp(&(&y.name, &y.slug)));
+        let in_order = |mut v: Vec<(i64, _)>| {
+            v.sort_by_key(|(p, _)| *p);
+            v.into_iter().map(|(_, x)| x).collect::<Vec<_>>()
+        };
+        let maintainers: Vec<OrgRef> = in_order(maintainers);
+        let providers: Vec<OrgRef> = in_order(providers);
+        let repositories: Vec<Repository> = {
+            repositories.sort_by_key(|(p, _)| *p);
+            repositories.into_iter().map(|(_, r)| r).collect()
+        };
         let publisher = match (row.publisher_slug, row.publisher_name, row.publisher_kind, row.publisher_country) {
             (Some(slug), Some(name), Some(kind), Some(country)) => Some(OrgRef { slug, name, kind, country }),
             _ => None,
         };
-        let roles: Vec<(String, String, String, String, String)> = self
-            .all(
-                q("SELECT so.role, o.slug, o.name, o.kind, o.country FROM software_organisations so \
-                   JOIN organisations o ON o.id = so.organisation_id WHERE so.software_id = $1 ORDER BY so.position")
-                .bind(row.id),
-            )
-            .await?;
-        let (mut maintainers, mut providers) = (Vec::new(), Vec::new());
-        for (role, slug, name, kind, country) in roles {
-            let org = OrgRef { slug, name, kind, country };
-            if role == SoftwareRole::Maintainer.as_str() {
-                maintainers.push(org);
-            } else {
-                providers.push(org);
-            }
-        }
-        let similar: Vec<SoftwareRef> = self
-            .all(
-                q("SELECT s.slug, s.name FROM software_similar x JOIN software s ON s.id = x.similar_id \
-                   WHERE x.software_id = $1 ORDER BY s.name")
-                .bind(row.id),
-            )
-            .await?;
-        let repositories: Vec<Repository> = self
-            .all(q("SELECT url, forge FROM repositories WHERE software_id = $1 ORDER BY position, id").bind(row.id))
-            .await?;
         Ok(Some((
             row.id,
             Software {
@@ -134,7 +150,7 @@ impl Tx {
                 name: row.name,
                 summary,
                 description,
-                categories: categories.into_iter().map(|c| c.0).collect(),
+                categories,
                 licence: row.licence,
                 maturity: row.maturity,
                 website: row.website,
@@ -327,9 +343,10 @@ impl Store {
     pub async fn software_page(&self, slug: &str, limit: i64) -> Result<SoftwarePage> {
         let mut r = self.read().await?;
         let (id, software) = r.load_software_with_id(slug).await?.ok_or_else(|| Error::not_found("software", slug))?;
+        let counts = r.counts(Owner::Software(id)).await?;
         Ok(SoftwarePage {
-            adoptions: r.adoptions_page(Owner::Software(id), limit, 0).await?,
-            fundings: r.fundings_page(Owner::Software(id), limit, 0).await?,
+            adoptions: r.adoptions_page(Owner::Software(id), limit, 0, Some(counts.adoptions)).await?,
+            fundings: r.fundings_page(Owner::Software(id), limit, 0, Some(counts.fundings)).await?,
             funding_totals: r.funding_totals(id).await?,
             roadmap: r.roadmap(id).await?,
             software,
