@@ -93,7 +93,8 @@ impl Tx {
         };
         // Identifiers, parents and e-mail domains in one query: each query costs a round
         // trip, and a page reads several organisations' worth.
-        let parts: Vec<(String, String, Option<String>, Option<String>, Option<String>)> = self
+        type Part = (String, String, Option<String>, Option<String>, Option<String>);
+        let parts: Vec<Part> = self
             .all(
                 q("SELECT 'identifier', scheme || ':' || value, CAST(NULL AS TEXT), CAST(NULL AS TEXT), \
                    CAST(NULL AS TEXT) FROM organisation_identifiers WHERE organisation_id = $1 \
