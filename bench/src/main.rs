@@ -1,1 +1,373 @@
-fn main() {}
+//! `bench`: loads a national-scale dataset into a fresh SQLite database (and a fresh
+//! PostgreSQL one), serves it with the real `communs` binary and measures the API under a
+//! load of concurrent keep-alive connections on loopback. Prints every figure, then a
+//! table against the targets. See bench/README.md.
+
+mod dataset;
+mod load;
+mod loadgen;
+mod profile;
+mod report;
+mod rng;
+mod server;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use catalog::Store;
+use clap::Parser;
+
+use crate::dataset::Counts;
+use crate::load::{LoadSettings, Loaded};
+use crate::loadgen::{Phase, Settings, Stats};
+use crate::rng::Weighted;
+use crate::server::{Memory, Server};
+
+#[derive(Debug, Parser)]
+#[command(name = "bench", about = "Load a national-scale dataset and measure the Communs API")]
+struct Args {
+    /// The `data` folder of the npm package @etalab/decoupage-administratif.
+    #[arg(long)]
+    communes: PathBuf,
+    /// The `communs` binary to serve with (target/release/communs).
+    #[arg(long)]
+    communs: PathBuf,
+    /// A PostgreSQL server where the bench may create and drop a database.
+    #[arg(long, env = "COMMUNS_BENCH_POSTGRES_URL", default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    postgres: String,
+    /// Measure SQLite only.
+    #[arg(long)]
+    no_postgres: bool,
+    /// Measure PostgreSQL only.
+    #[arg(long)]
+    no_sqlite: bool,
+    /// Factor on the counts of software, repositories, adoptions and fundings (the
+    /// communes are always all loaded); 0.05 makes a quick smoke run.
+    #[arg(long, default_value_t = 1.0)]
+    scale: f64,
+    /// Measured seconds of each request phase (default 15, or 3 when --scale < 1).
+    #[arg(long)]
+    duration: Option<f64>,
+    /// Warm-up seconds before each phase, not measured (default 2, or 1 when --scale < 1).
+    #[arg(long)]
+    warmup: Option<f64>,
+    /// Concurrent connections of the load generator.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Threads of the load generator's runtime.
+    #[arg(long, default_value_t = 1)]
+    client_threads: usize,
+    /// Rows per import_adoptions / import_fundings call.
+    #[arg(long, default_value_t = 50_000)]
+    chunk: usize,
+    /// Seed of the generator: the same seed loads the same dataset and asks the same paths.
+    #[arg(long, default_value_t = 2026)]
+    seed: u64,
+    /// Keep the databases at the end (the SQLite folder, the PostgreSQL database) and say
+    /// where they are, to look into them.
+    #[arg(long)]
+    keep: bool,
+    /// Calls of each Store read timed one at a time after the load (0: no profile).
+    #[arg(long, default_value_t = 200)]
+    profile_samples: usize,
+}
+
+/// What one database gave.
+pub struct Outcome {
+    pub name: &'static str,
+    pub load: Option<Loaded>,
+    pub database_bytes: Option<u64>,
+    pub phases: Vec<Stats>,
+    pub memory: Option<Memory>,
+    pub profile: Vec<profile::CallStats>,
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    fn new(name: &'static str) -> Outcome {
+        Outcome {
+            name,
+            load: None,
+            database_bytes: None,
+            phases: Vec::new(),
+            memory: None,
+            profile: Vec::new(),
+            error: None,
+        }
+    }
+
+    pub fn phase(&self, name: &str) -> Option<&Stats> {
+        self.phases.iter().find(|p| p.name == name)
+    }
+}
+
+fn flush() {
+    let _ = std::io::stdout().flush();
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(all_ran) => std::process::exit(if all_ran { 0 } else { 1 }),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Runs every backend asked for; `Ok(false)` when one of them could not be measured.
+async fn run(a: Args) -> anyhow::Result<bool> {
+    anyhow::ensure!(a.scale > 0.0, "--scale must be above 0");
+    anyhow::ensure!(a.concurrency > 0 && a.chunk > 0, "--concurrency and --chunk must be above 0");
+    anyhow::ensure!(
+        a.communes.join("communes.json").is_file(),
+        "{} has no communes.json (give the package's data folder)",
+        a.communes.display()
+    );
+    anyhow::ensure!(
+        a.communs.is_file(),
+        "{} is not a file (build it with cargo build --release -p server)",
+        a.communs.display()
+    );
+    // A copy of the binary, so that a rebuild during the run changes nothing.
+    let bin_dir = tempfile::Builder::new().prefix("communs-bench-bin-").tempdir()?;
+    let communs = bin_dir.path().join("communs");
+    std::fs::copy(&a.communs, &communs).with_context(|| format!("cannot copy {}", a.communs.display()))?;
+    let counts = Counts::at(a.scale);
+    let small = a.scale < 1.0;
+    let settings = Settings {
+        concurrency: a.concurrency,
+        warmup: Duration::from_secs_f64(a.warmup.unwrap_or(if small { 1.0 } else { 2.0 })),
+        duration: Duration::from_secs_f64(a.duration.unwrap_or(if small { 3.0 } else { 15.0 })),
+        max_per_worker: 2_000_000,
+        client_threads: a.client_threads,
+        seed: a.seed,
+    };
+    let today = chrono::Utc::now().date_naive();
+    println!(
+        "Communs bench: scale {} — {} publishers, {} software, {} repositories, {} adoptions, {} fundings, all communes",
+        a.scale,
+        counts.publishers,
+        counts.software,
+        counts.repositories(),
+        counts.adoptions,
+        counts.fundings
+    );
+    println!(
+        "machine: {} CPU(s); communes data: {} ({}); requests: {} connections, {} s warm-up then {} s per phase",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+        a.communes.display(),
+        package_version(&a.communes).unwrap_or_else(|| "version unknown".into()),
+        settings.concurrency,
+        settings.warmup.as_secs_f64(),
+        settings.duration.as_secs_f64()
+    );
+    println!("source: {}", source_state());
+    flush();
+    let load_settings = LoadSettings { communes_dir: &a.communes, counts, chunk: a.chunk, seed: a.seed, today };
+
+    let mut outcomes = Vec::new();
+    if !a.no_sqlite {
+        let mut out = Outcome::new("SQLite");
+        let dir = tempfile::Builder::new().prefix("communs-bench-").tempdir()?;
+        let db = dir.path().join("communs.db");
+        let url = format!("sqlite://{}", db.display());
+        if let Err(e) =
+            run_backend(&mut out, &url, dir.path(), &communs, &load_settings, settings, a.profile_samples).await
+        {
+            println!("SQLite: FAILED: {e:#}");
+            out.error = Some(format!("{e:#}"));
+        }
+        if a.keep {
+            println!("SQLite: kept {url}");
+            let _ = dir.keep();
+        }
+        outcomes.push(out);
+    }
+    if !a.no_postgres {
+        let mut out = Outcome::new("PostgreSQL");
+        if let Err(e) =
+            postgres(&mut out, &a.postgres, &communs, &load_settings, settings, a.keep, a.profile_samples).await
+        {
+            println!("PostgreSQL: FAILED: {e:#}");
+            out.error = Some(format!("{e:#}"));
+        }
+        outcomes.push(out);
+    }
+    println!();
+    report::print(&outcomes, &counts);
+    Ok(outcomes.iter().all(|o| o.error.is_none()))
+}
+
+async fn postgres(
+    out: &mut Outcome,
+    admin_url: &str,
+    communs: &Path,
+    load_settings: &LoadSettings<'_>,
+    settings: Settings,
+    keep: bool,
+    profile_samples: usize,
+) -> anyhow::Result<()> {
+    let admin =
+        Store::connect(admin_url).await.with_context(|| format!("PostgreSQL does not answer at {admin_url}"))?;
+    let name = format!("communs_bench_{}", std::process::id());
+    admin.execute_admin(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
+    admin.execute_admin(&format!("CREATE DATABASE {name}")).await.context("CREATE DATABASE")?;
+    let mut url = url::Url::parse(admin_url)?;
+    url.set_path(&format!("/{name}"));
+    let dir = tempfile::Builder::new().prefix("communs-bench-").tempdir()?;
+    let result = run_backend(out, url.as_str(), dir.path(), communs, load_settings, settings, profile_samples).await;
+    if keep {
+        println!("PostgreSQL: kept {url}");
+        admin.close().await;
+        return result;
+    }
+    if let Err(e) = admin.execute_admin(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await {
+        println!("PostgreSQL: could not drop {name}: {e}");
+    }
+    admin.close().await;
+    result
+}
+
+async fn profile_store(
+    store: &Store,
+    loaded: &Loaded,
+    load_settings: &LoadSettings<'_>,
+    samples: usize,
+) -> anyhow::Result<Vec<profile::CallStats>> {
+    if samples == 0 {
+        return Ok(Vec::new());
+    }
+    println!("== PROFILE: Store calls one at a time, {samples} calls each, slugs drawn as in the request phases");
+    flush();
+    let calls = profile::store_calls(store, loaded, samples, load_settings.seed).await?;
+    for c in &calls {
+        println!("  {:<28} mean {:>7.2} ms  p99 {:>7.2} ms  max {:>7.2} ms", c.call, c.mean_ms, c.p99_ms, c.max_ms);
+    }
+    let rows = load_settings.chunk.min(load_settings.counts.adoptions);
+    let took = profile::adoption_resolution(store, loaded, rows, load_settings.seed, load_settings.today).await?;
+    println!(
+        "  import_adoptions resolving {rows} rows (refused for one bad row, nothing written): {:.2} s",
+        took.as_secs_f64()
+    );
+    flush();
+    Ok(calls)
+}
+
+async fn run_backend(
+    out: &mut Outcome,
+    url: &str,
+    workdir: &Path,
+    communs: &Path,
+    load_settings: &LoadSettings<'_>,
+    settings: Settings,
+    profile_samples: usize,
+) -> anyhow::Result<()> {
+    println!("\n== {}: LOAD", out.name);
+    flush();
+    let store = Store::connect(url).await.context("connect")?;
+    store.migrate().await.context("migrate")?;
+    let loaded = load::load(&store, load_settings).await;
+    let loaded = match loaded {
+        Ok(l) => l,
+        Err(e) => {
+            store.close().await;
+            return Err(e);
+        }
+    };
+    println!("  load: {:.2} s in all", loaded.total.as_secs_f64());
+    let profiled = profile_store(&store, &loaded, load_settings, profile_samples).await;
+    store.close().await;
+    out.profile = profiled?;
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let size = |p: String| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        let bytes = size(path.to_string()) + size(format!("{path}-wal"));
+        println!("  database file: {:.0} MB (with its WAL)", bytes as f64 / 1e6);
+        out.database_bytes = Some(bytes);
+    }
+    let phases = phases(&loaded);
+    out.load = Some(loaded);
+
+    println!("== {}: SERVE", out.name);
+    flush();
+    let mut server = Server::start(communs, url, workdir)?;
+    let ready = server.wait_healthy().await?;
+    println!(
+        "  communs serve (pid {}) on {}, healthy after {:.0} ms",
+        server.pid,
+        server.base,
+        ready.as_secs_f64() * 1e3
+    );
+    flush();
+    for (i, phase) in phases.into_iter().enumerate() {
+        let base = server.base.clone();
+        let s = Settings { seed: settings.seed.wrapping_add(i as u64 + 1), ..settings };
+        let stats = tokio::task::spawn_blocking(move || loadgen::run(&base, phase, s)).await??;
+        println!("  {}", stats.line());
+        for e in &stats.failure_examples {
+            println!("    failure: {e}");
+        }
+        flush();
+        out.phases.push(stats);
+    }
+    let memory = server.memory()?;
+    println!(
+        "  server memory: peak RSS {:.1} MB, RSS now {:.1} MB",
+        memory.peak_kb as f64 / 1024.0,
+        memory.current_kb as f64 / 1024.0
+    );
+    out.memory = Some(memory);
+    let status = server.stop()?;
+    println!("  server stopped ({status})");
+    if !status.success() {
+        println!("  server log:\n{}", server.log_tail());
+    }
+    flush();
+    Ok(())
+}
+
+/// The three request phases: the health check as baseline, software pages, organisation
+/// pages (see `profile::software_sampler` and `profile::organisation_sampler`).
+fn phases(loaded: &Loaded) -> Vec<Arc<Phase>> {
+    let healthz = Phase { name: "healthz", paths: vec!["/api/v1/healthz".into()], weights: Weighted::new([1]) };
+    let page = |name: &'static str, prefix: &str, s: profile::Sampler| Phase {
+        name,
+        paths: s.slugs.iter().map(|slug| format!("{prefix}{slug}")).collect(),
+        weights: s.weights,
+    };
+    let software = page("software", "/api/v1/software/", profile::software_sampler(loaded));
+    let organisations = page("organisations", "/api/v1/organisations/", profile::organisation_sampler(loaded));
+    vec![Arc::new(healthz), Arc::new(software), Arc::new(organisations)]
+}
+
+/// The commit of the working tree the bench runs in, and whether the code it measures
+/// (catalog, server, migrations) differs from it.
+fn source_state() -> String {
+    let git = |args: &[&str]| -> Option<String> {
+        let out = std::process::Command::new("git").args(args).output().ok()?;
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    match git(&["rev-parse", "--short", "HEAD"]) {
+        None => "not a git working tree".into(),
+        Some(head) => {
+            let dirty = git(&["status", "--porcelain", "--", "catalog", "server", "migrations", "Cargo.lock"])
+                .unwrap_or_default();
+            if dirty.is_empty() {
+                format!("commit {head}")
+            } else {
+                format!("commit {head} with uncommitted changes: {}", dirty.lines().collect::<Vec<_>>().join(", "))
+            }
+        }
+    }
+}
+
+fn package_version(data_dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(data_dir.parent()?.join("package.json")).ok()?;
+    let v = text.split("\"version\"").nth(1)?.split('"').nth(1)?;
+    Some(format!("@etalab/decoupage-administratif {v}"))
+}

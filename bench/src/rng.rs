@@ -73,7 +73,7 @@ impl Weighted {
 
     pub fn draw(&self, rng: &mut Rng) -> usize {
         let total = *self.cumulative.last().expect("at least one weight");
-        let x = (u128::from(rng.next_u64()) * u128::from(total) >> 64) as u64;
+        let x = ((u128::from(rng.next_u64()) * u128::from(total)) >> 64) as u64;
         self.cumulative.partition_point(|&c| c <= x)
     }
 }

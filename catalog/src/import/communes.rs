@@ -338,7 +338,7 @@ impl Store {
         }
         tx.commit().await?;
         if report.created + report.updated >= crate::store::ANALYZE_FROM {
-            self.analyze().await?;
+            self.analyze(&["organisations", "organisation_identifiers", "organisation_parents"]).await?;
         }
         Ok(report)
     }

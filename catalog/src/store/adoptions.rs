@@ -22,8 +22,9 @@ const ADOPTION_VIEW: &str = "SELECT s.slug AS software, s.name AS software_name,
     FROM adoptions a JOIN software s ON s.id = a.software_id JOIN organisations o ON o.id = a.organisation_id";
 
 /// Rows per multi-row INSERT in imports: fewer round trips, well under both databases'
-/// limits on placeholders.
-pub(crate) const BATCH: usize = 100;
+/// limits on placeholders, and few enough placeholders that SQLite's lookup of each one
+/// by name stays cheap.
+pub(crate) const BATCH: usize = 40;
 
 /// Resolves slugs and identifiers to ids once per import.
 #[derive(Default)]
@@ -200,6 +201,7 @@ impl Tx {
         if !problems.is_empty() {
             return Ok(Err(problems));
         }
+        tx.large_write(resolved.len()).await?;
         let now = tx.now();
         let mut deltas: BTreeMap<i64, AdoptionDelta> = BTreeMap::new();
         for chunk in resolved.chunks(BATCH) {
@@ -329,7 +331,7 @@ impl Store {
         if out.is_ok() {
             tx.commit().await?;
             if rows.len() >= super::ANALYZE_FROM {
-                self.analyze().await?;
+                self.analyze(&["adoptions", "software_stats"]).await?;
             }
         }
         Ok(out)

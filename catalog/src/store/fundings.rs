@@ -144,6 +144,7 @@ impl Tx {
         if !problems.is_empty() {
             return Ok(Err(problems));
         }
+        tx.large_write(resolved.len()).await?;
         let now = tx.now();
         for chunk in resolved.chunks(BATCH) {
             let mut sql = String::from(
@@ -263,7 +264,7 @@ impl Store {
         if out.is_ok() {
             tx.commit().await?;
             if rows.len() >= super::ANALYZE_FROM {
-                self.analyze().await?;
+                self.analyze(&["fundings", "software_stats", "software_funding_totals"]).await?;
             }
         }
         Ok(out)
