@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::identifier::OfficialId;
 use crate::model::{Actor, NewOrganisation, OrgKey};
 use crate::slug::Slug;
-use crate::store::{q, Store, Tx, BATCH};
+use crate::store::{q, values_list, Store, Tx, BATCH};
 use crate::vocab::OrganisationKind;
 
 #[derive(Debug, Deserialize)]
@@ -348,26 +348,12 @@ impl Store {
 /// statements for the whole batch.
 async fn insert_batch(tx: &mut Tx, known: &mut Known, chunk: &[NewOrganisation], actor: &str) -> Result<()> {
     let now = tx.now();
-    let mut sql = String::from(
-        "INSERT INTO organisations (slug, name, kind, country, population, website, demo, created_at, updated_at) VALUES ",
+    let sql = format!(
+        "INSERT INTO organisations (slug, name, kind, country, population, website, demo, created_at, updated_at) \
+         VALUES {} RETURNING id, slug",
+        values_list(chunk.len(), 7, &format!("${0}, ${0}", chunk.len() * 7 + 1))
     );
-    for i in 0..chunk.len() {
-        let b = i * 8;
-        sql.push_str(if i == 0 { "" } else { "," });
-        sql.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4,
-            b + 5,
-            b + 6,
-            b + 7,
-            b + 8,
-            b + 8
-        ));
-    }
-    sql.push_str(" RETURNING id, slug");
+
     let mut query = q(sql);
     for o in chunk {
         query = query
@@ -377,9 +363,9 @@ async fn insert_batch(tx: &mut Tx, known: &mut Known, chunk: &[NewOrganisation],
             .bind(o.country.code())
             .bind(o.population)
             .bind(o.website.clone())
-            .bind(o.demo)
-            .bind(now);
+            .bind(o.demo);
     }
+    let query = query.bind(now);
     let ids: HashMap<String, i64> = tx.all::<(i64, String)>(query).await?.into_iter().map(|(id, s)| (s, id)).collect();
 
     let mut identifier_rows = Vec::new();
@@ -399,11 +385,9 @@ async fn insert_batch(tx: &mut Tx, known: &mut Known, chunk: &[NewOrganisation],
         known.rows.insert(id, (o.slug.to_string(), o.name.clone(), o.population));
     }
     if !identifier_rows.is_empty() {
-        let values: Vec<String> =
-            (0..identifier_rows.len()).map(|i| format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3)).collect();
         let mut query = q(format!(
             "INSERT INTO organisation_identifiers (scheme, value, organisation_id) VALUES {}",
-            values.join(",")
+            values_list(identifier_rows.len(), 3, "")
         ));
         for (ident, id) in &identifier_rows {
             query = query.bind(ident.scheme().as_str()).bind(ident.value()).bind(*id);
@@ -434,10 +418,9 @@ async fn insert_batch(tx: &mut Tx, known: &mut Known, chunk: &[NewOrganisation],
         events.push((o.slug.to_string(), after.to_string()));
     }
     if !parent_rows.is_empty() {
-        let values: Vec<String> = (0..parent_rows.len()).map(|i| format!("(${}, ${})", i * 2 + 1, i * 2 + 2)).collect();
         let mut query = q(format!(
             "INSERT INTO organisation_parents (organisation_id, parent_id) VALUES {} ON CONFLICT DO NOTHING",
-            values.join(",")
+            values_list(parent_rows.len(), 2, "")
         ));
         for (id, p) in &parent_rows {
             query = query.bind(*id).bind(*p);

@@ -3,7 +3,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 
 use super::stats::AdoptionDelta;
-use super::{q, Store, Tx};
+use super::{q, values_list, Store, Tx};
 use crate::error::{Error, Result};
 use crate::model::{Actor, Adoption, NewAdoption, OrgKey, Page};
 use crate::vocab::AdoptionStatus;
@@ -207,11 +207,10 @@ impl Tx {
         for chunk in resolved.chunks(BATCH) {
             // Which rows exist already, and with what status, so that the aggregates can be
             // moved by what this import changes rather than recounted.
-            let pairs: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${})", i * 2 + 1, i * 2 + 2)).collect();
             let mut query = q(format!(
                 "SELECT software_id, organisation_id, status FROM adoptions \
                  WHERE (software_id, organisation_id) IN (VALUES {})",
-                pairs.join(", ")
+                values_list(chunk.len(), 2, "")
             ));
             for (s, o, _) in chunk {
                 query = query.bind(*s).bind(*o);
@@ -229,30 +228,11 @@ impl Tx {
                     }
                 }
             }
-            let mut sql = String::from(
+            let mut sql = format!(
                 "INSERT INTO adoptions (software_id, organisation_id, since, status, scope, evidence_url, state, \
-                 last_confirmed, demo, created_at, updated_at) VALUES ",
+                 last_confirmed, demo, created_at, updated_at) VALUES {}",
+                values_list(chunk.len(), 9, &format!("${0}, ${0}", chunk.len() * 9 + 1))
             );
-            for i in 0..chunk.len() {
-                let b = i * 10;
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8,
-                    b + 9,
-                    b + 10,
-                    b + 10
-                ));
-            }
             sql.push_str(
                 " ON CONFLICT (software_id, organisation_id) DO UPDATE SET since = excluded.since, \
                  status = excluded.status, scope = excluded.scope, evidence_url = excluded.evidence_url, \
@@ -270,10 +250,9 @@ impl Tx {
                     .bind(a.evidence_url.clone())
                     .bind(a.state.as_str())
                     .bind(a.last_confirmed)
-                    .bind(a.demo)
-                    .bind(now);
+                    .bind(a.demo);
             }
-            tx.execute(query).await?;
+            tx.execute(query.bind(now)).await?;
         }
         tx.add_adoption_deltas(&deltas).await?;
         let summary = serde_json::json!({ "source": source, "rows": resolved.len() });

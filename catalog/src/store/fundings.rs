@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use super::adoptions::{slug_of, Owner, Resolver, BATCH};
-use super::{q, ImportProblem, Store, Tx};
+use super::{q, values_list, ImportProblem, Store, Tx};
 use crate::error::{Error, Result};
 use crate::model::{Actor, Funding, NewFunding, OrgKey, Page, Total};
 use crate::money::{Currency, Money};
@@ -147,31 +147,11 @@ impl Tx {
         tx.large_write(resolved.len()).await?;
         let now = tx.now();
         for chunk in resolved.chunks(BATCH) {
-            let mut sql = String::from(
+            let sql = format!(
                 "INSERT INTO fundings (funder_id, software_id, roadmap_item_id, amount_minor, currency, funded_on, \
-                 kind, status, evidence_url, demo, created_at, updated_at) VALUES ",
+                 kind, status, evidence_url, demo, created_at, updated_at) VALUES {}",
+                values_list(chunk.len(), 10, &format!("${0}, ${0}", chunk.len() * 10 + 1))
             );
-            for i in 0..chunk.len() {
-                let b = i * 11;
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8,
-                    b + 9,
-                    b + 10,
-                    b + 11,
-                    b + 11
-                ));
-            }
             let mut query = q(sql);
             for (s, o, item, f) in chunk {
                 query = query
@@ -184,10 +164,9 @@ impl Tx {
                     .bind(f.kind.as_str())
                     .bind(f.status.as_str())
                     .bind(f.evidence_url.clone())
-                    .bind(f.demo)
-                    .bind(now);
+                    .bind(f.demo);
             }
-            tx.execute(query).await?;
+            tx.execute(query.bind(now)).await?;
         }
         // Every imported funding is new: the aggregates grow by exactly what it adds.
         let mut added: BTreeMap<(i64, String), (i64, i64)> = BTreeMap::new();

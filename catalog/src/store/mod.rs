@@ -106,6 +106,22 @@ impl Q {
     }
 }
 
+/// The `VALUES` list of a multi-row statement: `rows` groups of `width` numbered
+/// placeholders, each group ending with `tail` (placeholders shared by every row, such as
+/// the time of the write bound once after the rows: `$N` with N = rows × width + 1).
+pub(crate) fn values_list(rows: usize, width: usize, tail: &str) -> String {
+    (0..rows)
+        .map(|r| {
+            let mut group: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+            if !tail.is_empty() {
+                group.push(tail.to_string());
+            }
+            format!("({})", group.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Rows that both databases can decode.
 pub(crate) trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
 impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
@@ -392,5 +408,16 @@ impl Store {
             Db::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ())?,
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::values_list;
+
+    #[test]
+    fn values_lists_number_each_row_and_share_the_tail() {
+        assert_eq!(values_list(2, 2, "$5, $5"), "($1, $2, $5, $5), ($3, $4, $5, $5)");
+        assert_eq!(values_list(1, 3, ""), "($1, $2, $3)");
     }
 }
