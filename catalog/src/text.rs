@@ -45,6 +45,7 @@ pub type Texts = BTreeMap<Lang, String>;
 /// Checks a web address: absolute, `http` or `https`, with a host.
 pub fn web_url(field: &str, s: &str) -> Result<String> {
     let s = s.trim();
+    no_control_characters(field, s, false)?;
     let url = url::Url::parse(s).map_err(|e| Error::invalid(field, format!("{s:?} is not a URL: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(Error::invalid(field, format!("{s:?} is not an http(s) address")));
@@ -56,6 +57,7 @@ pub fn web_url(field: &str, s: &str) -> Result<String> {
 /// `git@host:path`.
 pub fn repository_url(field: &str, s: &str) -> Result<String> {
     let s = s.trim();
+    no_control_characters(field, s, false)?;
     if let Some((user_host, path)) = s.split_once(':') {
         if user_host.contains('@') && !user_host.contains('/') && !path.is_empty() && !path.starts_with("//") {
             return Ok(s.to_string());
@@ -93,7 +95,21 @@ pub fn optional_text(field: &str, s: Option<&str>, max: usize) -> Result<Option<
     match s.map(str::trim) {
         None | Some("") => Ok(None),
         Some(t) if t.chars().count() > max => Err(Error::invalid(field, format!("must have at most {max} characters"))),
-        Some(t) => Ok(Some(t.to_string())),
+        Some(t) => {
+            no_control_characters(field, t, true)?;
+            Ok(Some(t.to_string()))
+        }
+    }
+}
+
+/// Refuses control characters (all of them, or all but tab and line breaks in free text):
+/// they have no place in a name, an address or a description, and the store packs lists
+/// with two of them as separators (`store::packed`).
+fn no_control_characters(field: &str, s: &str, free_text: bool) -> Result<()> {
+    let allowed = |c: char| free_text && matches!(c, '\t' | '\n' | '\r');
+    match s.chars().find(|&c| c.is_control() && !allowed(c)) {
+        None => Ok(()),
+        Some(c) => Err(Error::invalid(field, format!("must not hold the control character U+{:04X}", c as u32))),
     }
 }
 
@@ -109,4 +125,27 @@ pub fn texts(field: &str, raw: &BTreeMap<String, String>, max: usize, required: 
         return Err(Error::invalid(field, "give the text in at least one language (fr or en)"));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_text_keeps_line_breaks_and_refuses_other_control_characters() {
+        assert_eq!(optional_text("body", Some("a\n\tb\r\nc"), 100).unwrap().as_deref(), Some("a\n\tb\r\nc"));
+        for bad in ["a\u{1e}b", "a\u{1f}b", "a\u{0}b", "a\u{7f}b"] {
+            let e = optional_text("body", Some(bad), 100).unwrap_err().to_string();
+            assert!(e.contains("body") && e.contains("control character"), "{e}");
+        }
+    }
+
+    #[test]
+    fn addresses_refuse_control_characters() {
+        assert!(web_url("website", "https://example.org/a\u{1f}b").is_err());
+        assert!(web_url("website", "https://example.org/a\tb").is_err());
+        assert!(repository_url("url", "https://example.org/r\u{1e}.git").is_err());
+        assert!(repository_url("url", "git@example.org:a\u{1e}b").is_err());
+        assert_eq!(web_url("website", " https://example.org/ ").unwrap(), "https://example.org/");
+    }
 }

@@ -3,7 +3,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 
 use super::stats::AdoptionDelta;
-use super::{q, values_list, Store, Tx};
+use super::{packed, q, values_list, Store, Tx};
 use crate::error::{Error, Result};
 use crate::model::{Actor, Adoption, NewAdoption, OrgKey, Page};
 use crate::vocab::AdoptionStatus;
@@ -20,6 +20,48 @@ const ADOPTION_VIEW: &str = "SELECT s.slug AS software, s.name AS software_name,
     o.name AS organisation_name, o.kind AS organisation_kind, a.since, a.status, a.scope, a.evidence_url, \
     a.state, a.last_confirmed, a.demo \
     FROM adoptions a JOIN software s ON s.id = a.software_id JOIN organisations o ON o.id = a.organisation_id";
+
+/// The first `limit` adoptions whose `column` (`software_id` or `organisation_id`) is
+/// `owner` (an SQL expression), most recent first, packed into one column (see `packed`).
+pub(crate) fn first_adoptions(column: &str, owner: &str, limit: &str) -> String {
+    let fields = ["s.slug", "s.name", "o.slug", "o.name", "o.kind", "a.since", "a.status", "a.scope"]
+        .into_iter()
+        .chain(["a.evidence_url", "a.state", "a.last_confirmed"])
+        .map(packed::field)
+        .chain([packed::flag("a.demo")])
+        .collect::<Vec<_>>();
+    packed::list(
+        &fields,
+        &[("a.since", "DESC"), ("a.id", "DESC")],
+        &format!(
+            "FROM adoptions a JOIN software s ON s.id = a.software_id JOIN organisations o ON o.id = a.organisation_id \
+             WHERE a.{column} = {owner} ORDER BY a.since DESC, a.id DESC LIMIT {limit}"
+        ),
+    )
+}
+
+/// The adoptions that `first_adoptions` packed.
+pub(crate) fn unpack_adoptions(text: Option<&str>) -> Result<Vec<Adoption>> {
+    packed::unpack(text, 12, "adoption")?
+        .iter()
+        .map(|r| {
+            Ok(Adoption {
+                software: r.text(0),
+                software_name: r.text(1),
+                organisation: r.text(2),
+                organisation_name: r.text(3),
+                organisation_kind: r.text(4),
+                since: r.date(5)?,
+                status: r.text(6),
+                scope: r.opt(7),
+                evidence_url: r.opt(8),
+                state: r.text(9),
+                last_confirmed: r.opt_date(10)?,
+                demo: r.flag(11),
+            })
+        })
+        .collect()
+}
 
 /// Rows per multi-row INSERT in imports: fewer round trips, well under both databases'
 /// limits on placeholders, and few enough placeholders that SQLite's lookup of each one
@@ -89,7 +131,6 @@ impl Resolver {
 pub(crate) struct Counts {
     pub adoptions: i64,
     pub fundings: i64,
-    pub children: i64,
 }
 
 /// Whose adoptions or fundings a page lists.
@@ -134,8 +175,7 @@ impl Tx {
     }
 
     /// How many adoptions and fundings an owner has, in one query: a software's from its
-    /// aggregates, an organisation's counted directly (a few dozen at most), with its
-    /// children.
+    /// aggregates, an organisation's counted directly (a few dozen at most).
     pub(crate) async fn counts(&mut self, owner: Owner) -> Result<Counts> {
         Ok(match owner {
             Owner::Software(id) => {
@@ -143,18 +183,17 @@ impl Tx {
                     .optional(q("SELECT adoptions, fundings FROM software_stats WHERE software_id = $1").bind(id))
                     .await?;
                 let (adoptions, fundings) = row.unwrap_or_default();
-                Counts { adoptions, fundings, children: 0 }
+                Counts { adoptions, fundings }
             }
             Owner::Organisation(id) => {
-                let (adoptions, fundings, children): (i64, i64, i64) = self
+                let (adoptions, fundings): (i64, i64) = self
                     .one(
                         q("SELECT (SELECT COUNT(*) FROM adoptions WHERE organisation_id = $1), \
-                           (SELECT COUNT(*) FROM fundings WHERE funder_id = $1), \
-                           (SELECT COUNT(*) FROM organisation_parents WHERE parent_id = $1)")
+                           (SELECT COUNT(*) FROM fundings WHERE funder_id = $1)")
                         .bind(id),
                     )
                     .await?;
-                Counts { adoptions, fundings, children }
+                Counts { adoptions, fundings }
             }
         })
     }

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use super::adoptions::{slug_of, Owner, Resolver, BATCH};
-use super::{q, values_list, ImportProblem, Store, Tx};
+use super::{packed, q, values_list, ImportProblem, Store, Tx};
 use crate::error::{Error, Result};
 use crate::model::{Actor, Funding, NewFunding, OrgKey, Page, Total};
 use crate::money::{Currency, Money};
@@ -31,6 +31,52 @@ const FUNDING_VIEW: &str = "SELECT f.id, o.slug AS funder, o.name AS funder_name
     f.funded_on, f.kind, f.status, f.evidence_url, f.demo \
     FROM fundings f JOIN organisations o ON o.id = f.funder_id JOIN software s ON s.id = f.software_id \
     LEFT JOIN roadmap_items r ON r.id = f.roadmap_item_id";
+
+/// The first `limit` fundings whose `column` (`software_id` or `funder_id`) is `owner`
+/// (an SQL expression), most recent first, packed into one column (see `packed`).
+pub(crate) fn first_fundings(column: &str, owner: &str, limit: &str) -> String {
+    let fields = ["o.slug", "o.name", "o.kind", "s.slug", "s.name", "r.slug", "f.amount_minor", "f.currency"]
+        .into_iter()
+        .chain(["f.funded_on", "f.kind", "f.status", "f.evidence_url"])
+        .map(packed::field)
+        .chain([packed::flag("f.demo")])
+        .collect::<Vec<_>>();
+    packed::list(
+        &fields,
+        &[("f.funded_on", "DESC"), ("f.id", "DESC")],
+        &format!(
+            "FROM fundings f JOIN organisations o ON o.id = f.funder_id JOIN software s ON s.id = f.software_id \
+             LEFT JOIN roadmap_items r ON r.id = f.roadmap_item_id \
+             WHERE f.{column} = {owner} ORDER BY f.funded_on DESC, f.id DESC LIMIT {limit}"
+        ),
+    )
+}
+
+/// The fundings that `first_fundings` packed.
+pub(crate) fn unpack_fundings(text: Option<&str>) -> Result<Vec<Funding>> {
+    packed::unpack(text, 13, "funding")?
+        .iter()
+        .map(|r| {
+            FundingRow {
+                id: 0,
+                funder: r.text(0),
+                funder_name: r.text(1),
+                funder_kind: r.text(2),
+                software: r.text(3),
+                software_name: r.text(4),
+                roadmap_item: r.opt(5),
+                amount_minor: r.int(6)?,
+                currency: r.text(7),
+                funded_on: r.date(8)?,
+                kind: r.text(9),
+                status: r.text(10),
+                evidence_url: r.opt(11),
+                demo: r.flag(12),
+            }
+            .into_funding()
+        })
+        .collect()
+}
 
 impl FundingRow {
     fn into_funding(self) -> Result<Funding> {

@@ -7,6 +7,7 @@ mod audit;
 mod export;
 mod fundings;
 mod organisations;
+mod packed;
 mod roadmap;
 mod software;
 mod stats;

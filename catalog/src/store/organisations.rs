@@ -1,8 +1,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::adoptions::Owner;
-use super::{conflict_on, q, Store, Tx};
+use super::adoptions::{first_adoptions, unpack_adoptions};
+use super::fundings::{first_fundings, unpack_fundings};
+use super::{conflict_on, packed, q, Store, Tx};
 use crate::country::Country;
 use crate::error::{Error, Result};
 use crate::identifier::OfficialId;
@@ -85,41 +86,76 @@ impl Tx {
     }
 
     async fn load_organisation_with_id(&mut self, slug: &str) -> Result<Option<(i64, Organisation)>> {
-        let Some(row) = self
-            .optional::<OrgRow>(q(format!("SELECT {ORG_COLUMNS} FROM organisations WHERE slug = $1")).bind(slug))
-            .await?
-        else {
-            return Ok(None);
-        };
-        // Identifiers, parents and e-mail domains in one query: each query costs a round
-        // trip, and a page reads several organisations' worth.
-        type Part = (String, String, Option<String>, Option<String>, Option<String>);
-        let parts: Vec<Part> = self
-            .all(
-                q("SELECT 'identifier', scheme || ':' || value, CAST(NULL AS TEXT), CAST(NULL AS TEXT), \
-                   CAST(NULL AS TEXT) FROM organisation_identifiers WHERE organisation_id = $1 \
-                   UNION ALL SELECT 'parent', o.slug, o.name, o.kind, o.country FROM organisation_parents p \
-                   JOIN organisations o ON o.id = p.parent_id WHERE p.organisation_id = $1 \
-                   UNION ALL SELECT 'domain', domain, NULL, NULL, NULL FROM organisation_email_domains \
-                   WHERE organisation_id = $1")
-                .bind(row.id),
+        let row: Option<OrgRecordRow> = self
+            .optional(
+                q(format!("SELECT {} FROM organisations this_org WHERE this_org.slug = $1", record_columns()))
+                    .bind(slug),
             )
             .await?;
-        let (mut identifiers, mut parents, mut domains) = (Vec::new(), Vec::new(), Vec::new());
-        for (part, a, b, c, d) in parts {
-            match (part.as_str(), b, c, d) {
-                ("identifier", ..) => identifiers.push(a),
-                ("parent", Some(name), Some(kind), Some(country)) => {
-                    parents.push(OrgRef { slug: a, name, kind, country })
-                }
-                _ => domains.push(a),
-            }
-        }
+        row.map(OrgRecordRow::into_organisation).transpose()
+    }
+}
+
+/// An organisation's row with its identifiers, parents and e-mail domains packed (see
+/// `packed`), in one row.
+#[derive(sqlx::FromRow)]
+struct OrgRecordRow {
+    #[sqlx(flatten)]
+    row: OrgRow,
+    identifiers: Option<String>,
+    parents: Option<String>,
+    domains: Option<String>,
+}
+
+/// The columns of `OrgRecordRow`, for the organisation `this_org` of the query.
+fn record_columns() -> String {
+    use packed::{field, list};
+    let identifiers = list(
+        &[field("i.scheme || ':' || i.value")],
+        &[],
+        "FROM organisation_identifiers i WHERE i.organisation_id = this_org.id",
+    );
+    let parents = list(
+        &[field("p.slug"), field("p.name"), field("p.kind"), field("p.country")],
+        &[],
+        "FROM organisation_parents x JOIN organisations p ON p.id = x.parent_id WHERE x.organisation_id = this_org.id",
+    );
+    let domains =
+        list(&[field("d.domain")], &[], "FROM organisation_email_domains d WHERE d.organisation_id = this_org.id");
+    let own: Vec<String> = ORG_COLUMNS.split(", ").map(|c| format!("this_org.{c}")).collect();
+    format!("{}, {identifiers} AS identifiers, {parents} AS parents, {domains} AS domains", own.join(", "))
+}
+
+impl OrgRecordRow {
+    fn into_organisation(self) -> Result<(i64, Organisation)> {
+        let one = |r: &packed::Record| r.text(0);
+        let mut identifiers: Vec<String> =
+            packed::unpack(self.identifiers.as_deref(), 1, "identifier")?.iter().map(one).collect();
+        let mut parents: Vec<OrgRef> = packed::unpack(self.parents.as_deref(), 4, "parent")?
+            .iter()
+            .map(|r| OrgRef { slug: r.text(0), name: r.text(1), kind: r.text(2), country: r.text(3) })
+            .collect();
+        let mut domains: Vec<String> = packed::unpack(self.domains.as_deref(), 1, "domain")?.iter().map(one).collect();
         identifiers.sort();
         parents.sort_by(|x, y| (&x.name, &x.slug).cmp(&(&y.name, &y.slug)));
         domains.sort();
-        Ok(Some((row.id, assemble(row, identifiers, parents, domains))))
+        Ok((self.row.id, assemble(self.row, identifiers, parents, domains)))
     }
+}
+
+/// An organisation's page in one row: its record, counts, first adoptions and fundings,
+/// and the software it publishes, maintains or provides.
+#[derive(sqlx::FromRow)]
+struct OrgPageRow {
+    #[sqlx(flatten)]
+    record: OrgRecordRow,
+    adoption_count: i64,
+    funding_count: i64,
+    children: i64,
+    adoptions: Option<String>,
+    fundings: Option<String>,
+    publishes: Option<String>,
+    roles: Option<String>,
 }
 
 fn assemble(row: OrgRow, identifiers: Vec<String>, parents: Vec<OrgRef>, domains: Vec<String>) -> Organisation {
@@ -228,33 +264,54 @@ impl Store {
         Ok(Page { items, total, limit, offset })
     }
 
-    /// The organisation with the first page of what it uses and funds.
+    /// The organisation with the first page of what it uses and funds, in one query.
     pub async fn organisation_profile(&self, slug: &str, limit: i64) -> Result<OrganisationProfile> {
-        let mut r = self.read().await?;
-        let (id, organisation) =
-            r.load_organisation_with_id(slug).await?.ok_or_else(|| Error::not_found("organisation", slug))?;
-        let counts = r.counts(Owner::Organisation(id)).await?;
-        let children = counts.children;
-        let uses = r.adoptions_page(Owner::Organisation(id), limit, 0, Some(counts.adoptions)).await?;
-        let funds = r.fundings_page(Owner::Organisation(id), limit, 0, Some(counts.fundings)).await?;
+        use packed::{field, list};
         let publishes =
-            r.all(q("SELECT slug, name FROM software WHERE publisher_id = $1 ORDER BY name").bind(id)).await?;
-        let roles: Vec<(String, String, String)> = r
-            .all(
-                q("SELECT so.role, s.slug, s.name FROM software_organisations so JOIN software s ON s.id = so.software_id \
-                   WHERE so.organisation_id = $1 ORDER BY s.name")
-                .bind(id),
-            )
-            .await?;
+            list(&[field("s.slug"), field("s.name")], &[], "FROM software s WHERE s.publisher_id = this_org.id");
+        let roles = list(
+            &[field("so.role"), field("s.slug"), field("s.name")],
+            &[],
+            "FROM software_organisations so JOIN software s ON s.id = so.software_id WHERE so.organisation_id = this_org.id",
+        );
+        let sql = format!(
+            "SELECT {}, \
+             (SELECT COUNT(*) FROM adoptions a WHERE a.organisation_id = this_org.id) AS adoption_count, \
+             (SELECT COUNT(*) FROM fundings f WHERE f.funder_id = this_org.id) AS funding_count, \
+             (SELECT COUNT(*) FROM organisation_parents p WHERE p.parent_id = this_org.id) AS children, \
+             {} AS adoptions, {} AS fundings, {publishes} AS publishes, {roles} AS roles \
+             FROM organisations this_org WHERE this_org.slug = $1",
+            record_columns(),
+            first_adoptions("organisation_id", "this_org.id", "$2"),
+            first_fundings("funder_id", "this_org.id", "$2"),
+        );
+        let row: OrgPageRow = self
+            .optional(q(sql).bind(slug).bind(limit))
+            .await?
+            .ok_or_else(|| Error::not_found("organisation", slug))?;
+        let software_refs = |text: Option<&str>, width: usize| -> Result<Vec<(String, SoftwareRef)>> {
+            let mut refs: Vec<(String, SoftwareRef)> = packed::unpack(text, width, "software")?
+                .iter()
+                .map(|r| (r.text(0), SoftwareRef { slug: r.text(width - 2), name: r.text(width - 1) }))
+                .collect();
+            refs.sort_by(|(_, x), (_, y)| (&x.name, &x.slug).cmp(&(&y.name, &y.slug)));
+            Ok(refs)
+        };
+        let publishes = software_refs(row.publishes.as_deref(), 2)?.into_iter().map(|(_, s)| s).collect();
         let (mut maintains, mut provides) = (Vec::new(), Vec::new());
-        for (role, slug, name) in roles {
+        for (role, software) in software_refs(row.roles.as_deref(), 3)? {
             if role == SoftwareRole::Maintainer.as_str() {
-                maintains.push(SoftwareRef { slug, name });
+                maintains.push(software);
             } else {
-                provides.push(SoftwareRef { slug, name });
+                provides.push(software);
             }
         }
-        Ok(OrganisationProfile { organisation, children, uses, funds, publishes, maintains, provides })
+        let uses =
+            Page { items: unpack_adoptions(row.adoptions.as_deref())?, total: row.adoption_count, limit, offset: 0 };
+        let funds =
+            Page { items: unpack_fundings(row.fundings.as_deref())?, total: row.funding_count, limit, offset: 0 };
+        let (_, organisation) = row.record.into_organisation()?;
+        Ok(OrganisationProfile { organisation, children: row.children, uses, funds, publishes, maintains, provides })
     }
 
     pub async fn count_organisations(&self) -> Result<i64> {

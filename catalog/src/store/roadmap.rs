@@ -23,6 +23,84 @@ struct ItemRow {
 const ITEM_VIEW: &str = "SELECT r.id, s.slug AS software, r.slug, r.title, r.body, r.status, r.cost_minor, \
     r.cost_currency, r.target_date, r.demo FROM roadmap_items r JOIN software s ON s.id = r.software_id";
 
+/// Three packed columns (see `packed`) with the roadmap of the software `owner` (an SQL
+/// expression): `roadmap` (its items), `roadmap_needs` (who needs each) and
+/// `roadmap_funded` (the fundings towards each, per currency).
+pub(crate) fn roadmap_columns(owner: &str) -> String {
+    use super::packed::{field, flag, list};
+    let items = list(
+        &["r.id", "r.slug", "r.title", "r.body", "r.status", "r.cost_minor", "r.cost_currency", "r.target_date"]
+            .into_iter()
+            .map(field)
+            .chain([flag("r.demo")])
+            .collect::<Vec<_>>(),
+        &[("r.id", "ASC")],
+        &format!("FROM roadmap_items r WHERE r.software_id = {owner}"),
+    );
+    let needs = list(
+        &["n.roadmap_item_id", "o.slug", "o.name", "o.kind", "o.country"].map(field),
+        &[],
+        &format!(
+            "FROM roadmap_needs n JOIN roadmap_items r ON r.id = n.roadmap_item_id \
+             JOIN organisations o ON o.id = n.organisation_id WHERE r.software_id = {owner}"
+        ),
+    );
+    let funded = list(
+        &["f.roadmap_item_id", "f.currency", "CAST(SUM(f.amount_minor) AS BIGINT)", "COUNT(*)"].map(field),
+        &[],
+        &format!(
+            "FROM fundings f JOIN roadmap_items r ON r.id = f.roadmap_item_id WHERE r.software_id = {owner} \
+             GROUP BY f.roadmap_item_id, f.currency"
+        ),
+    );
+    format!("{items} AS roadmap, {needs} AS roadmap_needs, {funded} AS roadmap_funded")
+}
+
+/// The roadmap of `software` from the columns of `roadmap_columns`, in the order its items
+/// were written, as `Tx::roadmap` reads it.
+pub(crate) fn unpack_roadmap(
+    software: &str,
+    items: Option<&str>,
+    needs: Option<&str>,
+    funded: Option<&str>,
+) -> Result<Vec<RoadmapItem>> {
+    use std::collections::BTreeMap;
+    let mut needed_by: BTreeMap<i64, Vec<OrgRef>> = BTreeMap::new();
+    for r in super::packed::unpack(needs, 5, "roadmap need")? {
+        let org = OrgRef { slug: r.text(1), name: r.text(2), kind: r.text(3), country: r.text(4) };
+        needed_by.entry(r.int(0)?).or_default().push(org);
+    }
+    let mut sums: BTreeMap<i64, Vec<(String, i64, i64)>> = BTreeMap::new();
+    for r in super::packed::unpack(funded, 4, "roadmap funding")? {
+        sums.entry(r.int(0)?).or_default().push((r.text(1), r.int(2)?, r.int(3)?));
+    }
+    let mut out = Vec::new();
+    for r in super::packed::unpack(items, 9, "roadmap item")? {
+        let id = r.int(0)?;
+        let estimated_cost = match (r.opt_int(5)?, r.opt(6)) {
+            (Some(minor), Some(c)) => Some(Money { minor, currency: Currency::parse(&c)? }),
+            _ => None,
+        };
+        let mut needed_by = needed_by.remove(&id).unwrap_or_default();
+        needed_by.sort_by(|x, y| (&x.name, &x.slug).cmp(&(&y.name, &y.slug)));
+        let mut funded = sums.remove(&id).unwrap_or_default();
+        funded.sort();
+        out.push(RoadmapItem {
+            software: software.to_string(),
+            slug: r.text(1),
+            title: r.text(2),
+            body: r.opt(3),
+            status: r.text(4),
+            estimated_cost,
+            target_date: r.opt_date(7)?,
+            needed_by,
+            funded: totals(funded)?,
+            demo: r.flag(8),
+        });
+    }
+    Ok(out)
+}
+
 impl Tx {
     /// A software's roadmap, in the order its items were written.
     pub(crate) async fn roadmap(&mut self, software_id: i64) -> Result<Vec<RoadmapItem>> {
@@ -36,10 +114,14 @@ impl Tx {
             let needed_by: Vec<OrgRef> = self
                 .all(
                     q("SELECT o.slug, o.name, o.kind, o.country FROM roadmap_needs n \
-                       JOIN organisations o ON o.id = n.organisation_id WHERE n.roadmap_item_id = $1 ORDER BY o.name")
+                       JOIN organisations o ON o.id = n.organisation_id WHERE n.roadmap_item_id = $1")
                     .bind(row.id),
                 )
                 .await?;
+            // Sorted here rather than by the database, whose collation may differ between
+            // SQLite and PostgreSQL: pages read from `unpack_roadmap` sort the same way.
+            let mut needed_by = needed_by;
+            needed_by.sort_by(|x, y| (&x.name, &x.slug).cmp(&(&y.name, &y.slug)));
             let funded = totals(
                 self.all(
                     q("SELECT currency, CAST(SUM(amount_minor) AS BIGINT), COUNT(*) FROM fundings \

@@ -3,9 +3,13 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::adoptions::Owner;
+use super::adoptions::first_adoptions;
+use super::adoptions::unpack_adoptions;
+use super::fundings::first_fundings;
+use super::fundings::{totals, unpack_fundings};
+use super::roadmap::{roadmap_columns, unpack_roadmap};
 
-use super::{conflict_on, q, Store, Tx};
+use super::{conflict_on, packed, q, Store, Tx};
 use crate::category::Category;
 use crate::error::{Error, Result};
 use crate::model::{Actor, NewSoftware, OrgRef, Page, Repository, Software, SoftwareRef, SoftwareSummary};
@@ -29,6 +33,140 @@ struct SoftwareRow {
     demo: bool,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+}
+
+/// The software of a query (`this_sw`, named by slug in `$1`) and its publisher.
+const SOFTWARE_FROM: &str =
+    "FROM software this_sw LEFT JOIN organisations p ON p.id = this_sw.publisher_id WHERE this_sw.slug = $1";
+
+/// A software's row with its texts, categories, organisations, similar software and
+/// repositories packed (see `packed`), in one row.
+#[derive(sqlx::FromRow)]
+struct SoftwareRecordRow {
+    #[sqlx(flatten)]
+    row: SoftwareRow,
+    texts: Option<String>,
+    categories: Option<String>,
+    organisations: Option<String>,
+    similar: Option<String>,
+    repositories: Option<String>,
+}
+
+/// The columns of `SoftwareRecordRow`, for the software `this_sw` of `SOFTWARE_FROM`.
+fn record_columns() -> String {
+    use packed::{field, list};
+    let texts = list(
+        &["t.lang", "t.summary", "t.description"].map(field),
+        &[],
+        "FROM software_texts t WHERE t.software_id = this_sw.id",
+    );
+    let categories = list(&[field("c.category")], &[], "FROM software_categories c WHERE c.software_id = this_sw.id");
+    let organisations = list(
+        &["so.role", "so.position", "o.slug", "o.name", "o.kind", "o.country"].map(field),
+        &[],
+        "FROM software_organisations so JOIN organisations o ON o.id = so.organisation_id \
+         WHERE so.software_id = this_sw.id",
+    );
+    let similar = list(
+        &["s.slug", "s.name"].map(field),
+        &[],
+        "FROM software_similar x JOIN software s ON s.id = x.similar_id WHERE x.software_id = this_sw.id",
+    );
+    let repositories = list(
+        &["r.position", "r.url", "r.forge"].map(field),
+        &[],
+        "FROM repositories r WHERE r.software_id = this_sw.id",
+    );
+    format!(
+        "this_sw.id, this_sw.slug, this_sw.name, this_sw.licence, this_sw.maturity, this_sw.website, \
+         this_sw.logo_url, p.slug AS publisher_slug, p.name AS publisher_name, p.kind AS publisher_kind, \
+         p.country AS publisher_country, this_sw.demo, this_sw.created_at, this_sw.updated_at, \
+         {texts} AS texts, {categories} AS categories, {organisations} AS organisations, {similar} AS similar, \
+         {repositories} AS repositories"
+    )
+}
+
+impl SoftwareRecordRow {
+    fn into_software(self) -> Result<(i64, Software)> {
+        let row = self.row;
+        let mut summary = BTreeMap::new();
+        let mut description = BTreeMap::new();
+        for r in packed::unpack(self.texts.as_deref(), 3, "text")? {
+            if let Some(s) = r.opt(1) {
+                summary.insert(r.text(0), s);
+            }
+            if let Some(d) = r.opt(2) {
+                description.insert(r.text(0), d);
+            }
+        }
+        let mut categories: Vec<String> =
+            packed::unpack(self.categories.as_deref(), 1, "category")?.iter().map(|r| r.text(0)).collect();
+        categories.sort();
+        let (mut maintainers, mut providers) = (Vec::new(), Vec::new());
+        for r in packed::unpack(self.organisations.as_deref(), 6, "software organisation")? {
+            let org = (r.int(1)?, OrgRef { slug: r.text(2), name: r.text(3), kind: r.text(4), country: r.text(5) });
+            if r.text(0) == SoftwareRole::Maintainer.as_str() {
+                maintainers.push(org);
+            } else {
+                providers.push(org);
+            }
+        }
+        let mut similar: Vec<SoftwareRef> = packed::unpack(self.similar.as_deref(), 2, "similar software")?
+            .iter()
+            .map(|r| SoftwareRef { slug: r.text(0), name: r.text(1) })
+            .collect();
+        similar.sort_by(|x, y| (&x.name, &x.slug).cmp(&(&y.name, &y.slug)));
+        let mut repositories = Vec::new();
+        for r in packed::unpack(self.repositories.as_deref(), 3, "repository")? {
+            repositories.push((r.int(0)?, Repository { url: r.text(1), forge: r.text(2) }));
+        }
+        fn in_order<T>(mut v: Vec<(i64, T)>) -> Vec<T> {
+            v.sort_by_key(|(p, _)| *p);
+            v.into_iter().map(|(_, x)| x).collect()
+        }
+        let publisher = match (row.publisher_slug, row.publisher_name, row.publisher_kind, row.publisher_country) {
+            (Some(slug), Some(name), Some(kind), Some(country)) => Some(OrgRef { slug, name, kind, country }),
+            _ => None,
+        };
+        Ok((
+            row.id,
+            Software {
+                slug: row.slug,
+                name: row.name,
+                summary,
+                description,
+                categories,
+                licence: row.licence,
+                maturity: row.maturity,
+                website: row.website,
+                logo_url: row.logo_url,
+                publisher,
+                maintainers: in_order(maintainers),
+                providers: in_order(providers),
+                similar,
+                repositories: in_order(repositories),
+                demo: row.demo,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+            },
+        ))
+    }
+}
+
+/// A software's page in one row: its record, counts, first adoptions and fundings,
+/// funding totals and roadmap.
+#[derive(sqlx::FromRow)]
+struct SoftwarePageRow {
+    #[sqlx(flatten)]
+    record: SoftwareRecordRow,
+    adoption_count: Option<i64>,
+    funding_count: Option<i64>,
+    adoptions: Option<String>,
+    fundings: Option<String>,
+    totals: Option<String>,
+    roadmap: Option<String>,
+    roadmap_needs: Option<String>,
+    roadmap_funded: Option<String>,
 }
 
 /// A software and what its page shows besides.
@@ -66,105 +204,9 @@ impl Tx {
     }
 
     pub(crate) async fn load_software_with_id(&mut self, slug: &str) -> Result<Option<(i64, Software)>> {
-        let Some(row) = self
-            .optional::<SoftwareRow>(
-                q("SELECT s.id, s.slug, s.name, s.licence, s.maturity, s.website, s.logo_url, p.slug AS publisher_slug, \
-                   p.name AS publisher_name, p.kind AS publisher_kind, p.country AS publisher_country, s.demo, \
-                   s.created_at, s.updated_at FROM software s LEFT JOIN organisations p ON p.id = s.publisher_id \
-                   WHERE s.slug = $1")
-                .bind(slug),
-            )
-            .await?
-        else {
-            return Ok(None);
-        };
-        // Texts, categories, organisations, similar software and repositories in one query:
-        // each query costs a round trip.
-        type Part = (String, String, Option<String>, Option<String>, Option<String>, i64);
-        let parts: Vec<Part> = self
-            .all(
-                q("SELECT 'text', lang, summary, description, CAST(NULL AS TEXT), CAST(0 AS BIGINT) \
-                   FROM software_texts WHERE software_id = $1 \
-                   UNION ALL SELECT 'category', category, NULL, NULL, NULL, 0 FROM software_categories \
-                   WHERE software_id = $1 \
-                   UNION ALL SELECT so.role, o.slug, o.name, o.kind, o.country, so.position \
-                   FROM software_organisations so JOIN organisations o ON o.id = so.organisation_id \
-                   WHERE so.software_id = $1 \
-                   UNION ALL SELECT 'similar', s.slug, s.name, NULL, NULL, 0 FROM software_similar x \
-                   JOIN software s ON s.id = x.similar_id WHERE x.software_id = $1 \
-                   UNION ALL SELECT 'repository', url, forge, NULL, NULL, position FROM repositories \
-                   WHERE software_id = $1")
-                .bind(row.id),
-            )
-            .await?;
-        let mut summary = BTreeMap::new();
-        let mut description = BTreeMap::new();
-        let mut categories = Vec::new();
-        let (mut maintainers, mut providers) = (Vec::new(), Vec::new());
-        let mut similar = Vec::new();
-        let mut repositories = Vec::new();
-        for (part, a, b, c, d, position) in parts {
-            match (part.as_str(), b, c, d) {
-                ("text", s, d, _) => {
-                    if let Some(s) = s {
-                        summary.insert(a.clone(), s);
-                    }
-                    if let Some(d) = d {
-                        description.insert(a, d);
-                    }
-                }
-                ("category", ..) => categories.push(a),
-                ("similar", Some(name), ..) => similar.push(SoftwareRef { slug: a, name }),
-                ("repository", Some(forge), ..) => repositories.push((position, Repository { url: a, forge })),
-                (role, Some(name), Some(kind), Some(country)) => {
-                    let org = (position, OrgRef { slug: a, name, kind, country });
-                    if role == SoftwareRole::Maintainer.as_str() {
-                        maintainers.push(org);
-                    } else {
-                        providers.push(org);
-                    }
-                }
-                _ => {}
-            }
-        }
-        categories.sort();
-        similar.sort_by(|x: &SoftwareRef, y: &SoftwareRef| (&x.name, &x.slug).cmp(&(&y.name, &y.slug)));
-        let in_order = |mut v: Vec<(i64, _)>| {
-            v.sort_by_key(|(p, _)| *p);
-            v.into_iter().map(|(_, x)| x).collect::<Vec<_>>()
-        };
-        let maintainers: Vec<OrgRef> = in_order(maintainers);
-        let providers: Vec<OrgRef> = in_order(providers);
-        let repositories: Vec<Repository> = {
-            repositories.sort_by_key(|(p, _)| *p);
-            repositories.into_iter().map(|(_, r)| r).collect()
-        };
-        let publisher = match (row.publisher_slug, row.publisher_name, row.publisher_kind, row.publisher_country) {
-            (Some(slug), Some(name), Some(kind), Some(country)) => Some(OrgRef { slug, name, kind, country }),
-            _ => None,
-        };
-        Ok(Some((
-            row.id,
-            Software {
-                slug: row.slug,
-                name: row.name,
-                summary,
-                description,
-                categories,
-                licence: row.licence,
-                maturity: row.maturity,
-                website: row.website,
-                logo_url: row.logo_url,
-                publisher,
-                maintainers,
-                providers,
-                similar,
-                repositories,
-                demo: row.demo,
-                created_at: row.created_at,
-                updated_at: row.updated_at,
-            },
-        )))
+        let sql = format!("SELECT {} {SOFTWARE_FROM}", record_columns());
+        let row: Option<SoftwareRecordRow> = self.optional(q(sql).bind(slug)).await?;
+        row.map(SoftwareRecordRow::into_software).transpose()
     }
 
     pub(crate) async fn put_software(&mut self, sw: &NewSoftware) -> Result<(Software, bool)> {
@@ -339,18 +381,46 @@ impl Store {
     }
 
     /// A software with the first `limit` adoptions and fundings, its funding totals and its
-    /// roadmap: what its page shows, read on one connection.
+    /// roadmap: what its page shows, in one query.
     pub async fn software_page(&self, slug: &str, limit: i64) -> Result<SoftwarePage> {
-        let mut r = self.read().await?;
-        let (id, software) = r.load_software_with_id(slug).await?.ok_or_else(|| Error::not_found("software", slug))?;
-        let counts = r.counts(Owner::Software(id)).await?;
-        Ok(SoftwarePage {
-            adoptions: r.adoptions_page(Owner::Software(id), limit, 0, Some(counts.adoptions)).await?,
-            fundings: r.fundings_page(Owner::Software(id), limit, 0, Some(counts.fundings)).await?,
-            funding_totals: r.funding_totals(id).await?,
-            roadmap: r.roadmap(id).await?,
-            software,
-        })
+        let totals_column = packed::list(
+            &["t.currency", "t.amount_minor", "t.fundings"].map(packed::field),
+            &[("t.currency", "ASC")],
+            "FROM software_funding_totals t WHERE t.software_id = this_sw.id",
+        );
+        let sql = format!(
+            "SELECT {}, \
+             (SELECT st.adoptions FROM software_stats st WHERE st.software_id = this_sw.id) AS adoption_count, \
+             (SELECT st.fundings FROM software_stats st WHERE st.software_id = this_sw.id) AS funding_count, \
+             {} AS adoptions, {} AS fundings, {totals_column} AS totals, {} {SOFTWARE_FROM}",
+            record_columns(),
+            first_adoptions("software_id", "this_sw.id", "$2"),
+            first_fundings("software_id", "this_sw.id", "$2"),
+            roadmap_columns("this_sw.id"),
+        );
+        let row: SoftwarePageRow =
+            self.optional(q(sql).bind(slug).bind(limit)).await?.ok_or_else(|| Error::not_found("software", slug))?;
+        let mut funding_totals = Vec::new();
+        for r in packed::unpack(row.totals.as_deref(), 3, "funding total")? {
+            funding_totals.push((r.text(0), r.int(1)?, r.int(2)?));
+        }
+        funding_totals.sort();
+        let adoptions = Page {
+            items: unpack_adoptions(row.adoptions.as_deref())?,
+            total: row.adoption_count.unwrap_or_default(),
+            limit,
+            offset: 0,
+        };
+        let fundings = Page {
+            items: unpack_fundings(row.fundings.as_deref())?,
+            total: row.funding_count.unwrap_or_default(),
+            limit,
+            offset: 0,
+        };
+        let roadmap =
+            unpack_roadmap(slug, row.roadmap.as_deref(), row.roadmap_needs.as_deref(), row.roadmap_funded.as_deref())?;
+        let (_, software) = row.record.into_software()?;
+        Ok(SoftwarePage { software, adoptions, fundings, funding_totals: totals(funding_totals)?, roadmap })
     }
 
     pub async fn software_list(
