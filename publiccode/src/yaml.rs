@@ -7,7 +7,8 @@
 //!
 //! The reader is bounded whatever the input: a size limit before anything is parsed, a depth
 //! limit, and a budget on the nodes and bytes that aliases may expand to (a "billion laughs"
-//! file is refused instead of expanded).
+//! file is refused instead of expanded). Control characters, which YAML does not allow in a
+//! file, are refused before parsing, as the reference validator's reader does.
 
 use std::collections::HashMap;
 
@@ -115,7 +116,27 @@ pub fn read(text: &str) -> Result<Tree, ReadError> {
             column: 0,
         });
     }
+    if let Some((i, c)) = text.char_indices().find(|&(_, c)| !printable(c)) {
+        let before = &text[..i];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let code = c as u32;
+        return Err(ReadError {
+            message: format!(
+                "control character U+{code:04X} is not allowed in YAML; write it escaped in a double-quoted \
+                 string (\"\\u{code:04X}\")"
+            ),
+            line,
+            column,
+        });
+    }
     Builder::default().run(text)
+}
+
+/// YAML's printable characters (`c-printable`): what a YAML file may hold as it is, as the
+/// reference validator's reader (go-yaml) checks before parsing.
+fn printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
 }
 
 enum Frame {
@@ -153,6 +174,8 @@ struct Builder {
     cost_marks: Vec<(usize, usize)>,
     root: Option<Node>,
     documents: usize,
+    /// Whether an alias was expanded, to tell a bomb from a file that is merely too big.
+    aliased: bool,
 }
 
 fn position(span: &Span) -> (usize, usize) {
@@ -161,7 +184,14 @@ fn position(span: &Span) -> (usize, usize) {
 
 fn scan_error(e: &ScanError) -> ReadError {
     let m = e.marker();
-    ReadError { message: format!("invalid YAML: {}", e.info()), line: m.line(), column: m.col() + 1 }
+    let message = match e.info() {
+        // The scanner counts nested `[` and `{` in a byte and gives up past 255.
+        "recursion limit exceeded" => {
+            "invalid YAML: flow collections ([ or {) nested deeper than 255 levels; a publiccode.yml needs 4".into()
+        }
+        info => format!("invalid YAML: {info}"),
+    };
+    ReadError { message, line: m.line(), column: m.col() + 1 }
 }
 
 fn resolve_plain(text: &str) -> ScalarKind {
@@ -195,6 +225,7 @@ impl Builder {
                         return Err(ReadError { message: "alias to an unknown anchor".into(), line, column });
                     };
                     let (nodes, bytes) = (anchored.nodes, anchored.bytes);
+                    self.aliased = true;
                     let node = anchored.node.clone();
                     self.charge(nodes, bytes, line, column)?;
                     self.push_node(node, line, column)?;
@@ -269,7 +300,11 @@ impl Builder {
         }
         match self.root {
             Some(root) => Ok(Tree { root, problems: self.problems }),
-            None => Err(ReadError { message: "the file is empty".into(), line: 0, column: 0 }),
+            None => Err(ReadError {
+                message: "the file is empty: it holds no YAML value, only blank lines or comments".into(),
+                line: 0,
+                column: 0,
+            }),
         }
     }
 
@@ -290,45 +325,51 @@ impl Builder {
         self.nodes = self.nodes.saturating_add(nodes);
         self.bytes = self.bytes.saturating_add(bytes);
         if self.nodes > MAX_NODES || self.bytes > MAX_SCALAR_BYTES {
-            return Err(ReadError {
-                message: format!(
-                    "the document expands to more than {MAX_NODES} values or {MAX_SCALAR_BYTES} bytes \
-                     (aliases used as a bomb?); refused"
-                ),
-                line,
-                column,
-            });
+            let message = if self.aliased {
+                format!(
+                    "the document expands through its aliases to more than {MAX_NODES} values or \
+                     {MAX_SCALAR_BYTES} bytes of text (aliases used as a bomb?); refused"
+                )
+            } else {
+                format!(
+                    "the document holds more than {MAX_NODES} values or {MAX_SCALAR_BYTES} bytes of text; \
+                     a publiccode.yml holds a few hundred values; refused"
+                )
+            };
+            return Err(ReadError { message, line, column });
         }
         Ok(())
     }
 
     /// Places a finished node: as the root, as a sequence item, or as a map's key or value.
     fn push_node(&mut self, node: Node, line: usize, column: usize) -> Result<(), ReadError> {
-        let path = self.path();
-        match self.stack.last_mut() {
-            None => {
-                if self.root.is_none() {
-                    self.root = Some(node);
-                }
+        let Some(frame) = self.stack.last_mut() else {
+            if self.root.is_none() {
+                self.root = Some(node);
             }
-            Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map(m)) => match m.pending_key.take() {
+            return Ok(());
+        };
+        match frame {
+            Frame::Seq { items, .. } => items.push(node),
+            Frame::Map(m) => match m.pending_key.take() {
                 None if m.skip_value => m.skip_value = false,
                 None => match node.value {
                     Value::Scalar(s) => m.pending_key = Some((s.text, line, column)),
                     _ => {
+                        m.skip_value = true;
+                        let path = self.path();
                         self.problems.push(TreeProblem {
                             path,
                             message: "a map key must be a plain value, not a sequence or a map".into(),
                             line,
                             column,
                         });
-                        m.skip_value = true;
                     }
                 },
-                Some((key, key_line, key_column)) => {
-                    if let Some(first) = m.seen.get(&key) {
-                        // `path` already ends with this key: it is the pending key of this map.
+                Some((key, key_line, key_column)) => match m.seen.get(&key).copied() {
+                    Some(first) => {
+                        let parent = self.path();
+                        let path = if parent.is_empty() { key.clone() } else { format!("{parent}.{key}") };
                         self.problems.push(TreeProblem {
                             path,
                             message: format!(
@@ -338,11 +379,12 @@ impl Builder {
                             line: key_line,
                             column: key_column,
                         });
-                    } else {
+                    }
+                    None => {
                         m.seen.insert(key.clone(), key_line);
                         m.entries.push(Entry { key, key_line, key_column, value: node });
                     }
-                }
+                },
             },
         }
         Ok(())

@@ -11,6 +11,8 @@ mod assets;
 mod formats;
 mod sections;
 
+use std::collections::HashMap;
+
 use crate::yaml::{self, Entry, Node, ScalarKind, Value};
 use crate::{Files, Finding, Options, Report, MAX_FILE_BYTES};
 
@@ -44,6 +46,7 @@ pub(crate) fn run(bytes: &[u8], options: &Options<'_>) -> Report {
         warnings: vec![],
         skipped: vec![],
         type_errors: vec![],
+        line_keys: None,
     };
     for p in &tree.problems {
         checker.errors.push(Finding {
@@ -80,6 +83,9 @@ pub(crate) struct Checker<'a> {
     pub skipped: Vec<Finding>,
     /// Wrong-type findings of the top-level section being read; see the module's comment.
     type_errors: Vec<Finding>,
+    /// The first key or item that starts on each line, built when first needed: a file can
+    /// hold thousands of values of the wrong type, and walking the tree for each is quadratic.
+    line_keys: Option<HashMap<usize, String>>,
 }
 
 pub(crate) fn join(path: &str, key: &str) -> String {
@@ -138,7 +144,13 @@ impl<'a> Checker<'a> {
     /// value's line (for a block collection, its first entry), as the reference validator
     /// names it; the path of the field itself is the fallback.
     pub fn wrong_type(&mut self, node: &Node, path: &str, expected: &str) {
-        let key = key_at_line(self.root, "", node.line, false).unwrap_or_else(|| path.to_string());
+        let root = self.root;
+        let line_keys = self.line_keys.get_or_insert_with(|| {
+            let mut keys = HashMap::new();
+            first_keys_by_line(root, "", false, &mut keys);
+            keys
+        });
+        let key = line_keys.get(&node.line).cloned().unwrap_or_else(|| path.to_string());
         let message = if expected == "a boolean" && matches!(&node.value, Value::Scalar(_)) && !node.is_null() {
             "wrong type for this field: a boolean (true or false) is expected; \
              YAML 1.1's yes/no/on/off and quoted values are strings"
@@ -230,24 +242,24 @@ pub(crate) fn key_at(entry: &Entry) -> (usize, usize) {
     (entry.key_line, entry.key_column)
 }
 
-fn key_at_line(node: &Node, path: &str, line: usize, in_description: bool) -> Option<String> {
+/// Records, for each line, the path of the first key or sequence item (in document order) that
+/// starts on it.
+fn first_keys_by_line(node: &Node, path: &str, in_description: bool, keys: &mut HashMap<usize, String>) {
     match &node.value {
-        Value::Scalar(_) => None,
-        Value::Seq(items) => items.iter().enumerate().find_map(|(i, item)| {
-            let item_path = index(path, i);
-            if item.line == line {
-                Some(item_path)
-            } else {
-                key_at_line(item, &item_path, line, false)
+        Value::Scalar(_) => {}
+        Value::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let item_path = index(path, i);
+                keys.entry(item.line).or_insert_with(|| item_path.clone());
+                first_keys_by_line(item, &item_path, false, keys);
             }
-        }),
-        Value::Map(entries) => entries.iter().find_map(|e| {
-            let entry_path = if in_description { language(path, &e.key) } else { join(path, &e.key) };
-            if e.key_line == line {
-                Some(entry_path)
-            } else {
-                key_at_line(&e.value, &entry_path, line, path.is_empty() && e.key == "description")
+        }
+        Value::Map(entries) => {
+            for e in entries {
+                let entry_path = if in_description { language(path, &e.key) } else { join(path, &e.key) };
+                keys.entry(e.key_line).or_insert_with(|| entry_path.clone());
+                first_keys_by_line(&e.value, &entry_path, path.is_empty() && e.key == "description", keys);
             }
-        }),
+        }
     }
 }
