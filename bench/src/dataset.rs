@@ -366,6 +366,7 @@ pub fn software(
             publisher: Some(publisher),
             maintainers,
             providers,
+            funders: Vec::new(),
             similar,
             repositories,
             demo: true,

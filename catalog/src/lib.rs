@@ -10,6 +10,7 @@ pub mod import;
 pub mod licence;
 pub mod model;
 pub mod money;
+pub mod publiccode;
 pub mod slug;
 pub mod store;
 pub mod text;
@@ -24,7 +25,7 @@ pub use model::*;
 pub use money::{Currency, Money};
 pub use slug::Slug;
 pub use store::{
-    page_bounds, Backend, ImportProblem, OrganisationFilter, OrganisationProfile, OrganisationSummary, SoftwareFilter,
-    SoftwarePage, Store,
+    page_bounds, Backend, ImportProblem, OrganisationFilter, OrganisationProfile, OrganisationSummary,
+    PublicCodeImport, PublicCodeImportOptions, SoftwareFilter, SoftwarePage, Store,
 };
 pub use vocab::*;

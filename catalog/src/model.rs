@@ -208,6 +208,9 @@ pub struct SoftwareDraft {
     pub maintainers: Vec<String>,
     #[serde(default)]
     pub providers: Vec<String>,
+    /// Organisations declared as having funded it (publiccode.yml's `fundedBy`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub funders: Vec<String>,
     #[serde(default)]
     pub similar: Vec<String>,
     #[serde(default)]
@@ -236,6 +239,7 @@ pub struct NewSoftware {
     pub publisher: Option<OrgKey>,
     pub maintainers: Vec<OrgKey>,
     pub providers: Vec<OrgKey>,
+    pub funders: Vec<OrgKey>,
     pub similar: Vec<Slug>,
     pub repositories: Vec<NewRepository>,
     pub demo: bool,
@@ -326,6 +330,7 @@ impl SoftwareDraft {
                 .transpose()?,
             maintainers: org_keys("maintainers", &self.maintainers)?,
             providers: org_keys("providers", &self.providers)?,
+            funders: org_keys("funders", &self.funders)?,
             similar,
             repositories,
             demo: self.demo,
@@ -372,6 +377,9 @@ pub struct Software {
     pub publisher: Option<OrgRef>,
     pub maintainers: Vec<OrgRef>,
     pub providers: Vec<OrgRef>,
+    /// Declared funders; the fundings with amounts are listed apart.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub funders: Vec<OrgRef>,
     pub similar: Vec<SoftwareRef>,
     pub repositories: Vec<Repository>,
     pub demo: bool,

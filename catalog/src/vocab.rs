@@ -143,10 +143,13 @@ vocabulary!(
 );
 
 vocabulary!(
-    /// How an organisation takes part in a software besides adopting it.
+    /// How an organisation takes part in a software besides adopting it. A funder is one
+    /// declared as such (publiccode.yml's `fundedBy`), apart from the fundings recorded with
+    /// their amounts.
     SoftwareRole, "role" {
         Maintainer => "maintainer",
         Provider => "provider",
+        Funder => "funder",
     }
 );
 

@@ -22,6 +22,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde::Serialize;
 
+pub use lists::{is_category, is_scope};
 pub use model::*;
 pub use write::to_yaml;
 

@@ -46,11 +46,13 @@ pub fn router(store: Store) -> Router {
         .route("/organisations/{slug}", get(organisation_detail))
         .route("/organisations/{slug}/adoptions", get(organisation_adoptions))
         .route("/organisations/{slug}/fundings", get(organisation_fundings))
+        .route("/import/publiccode", axum::routing::post(crate::publiccode::http::import))
         .fallback(api_not_found);
     let state = AppState { store, cache: Arc::new(ResponseCache::new(crate::cache::DEFAULT_BUDGET)) };
     Router::new()
         .route("/", get(index))
         .route("/api/v1/", get(index))
+        .route("/software/{slug}/publiccode.yml", get(crate::publiccode::http::software_publiccode))
         .nest("/api/v1", api.layer(axum::middleware::from_fn_with_state(state.clone(), crate::cache::layer)))
         .fallback(api_not_found)
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
@@ -77,6 +79,8 @@ async fn index() -> Json<serde_json::Value> {
             "organisation_detail": "/api/v1/organisations/{slug}",
             "organisation_adoptions": "/api/v1/organisations/{slug}/adoptions{?limit,offset}",
             "organisation_fundings": "/api/v1/organisations/{slug}/fundings{?limit,offset}",
+            "import_publiccode": "POST /api/v1/import/publiccode{?country}",
+            "software_publiccode": "/software/{slug}/publiccode.yml",
             "health": "/api/v1/healthz"
         },
         "categories": Category::all().map(|c| json!({"slug": c.slug(), "fr": c.info().fr, "en": c.info().en})).collect::<Vec<_>>(),

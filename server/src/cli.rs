@@ -49,8 +49,35 @@ pub enum Command {
     /// Import records from files.
     #[command(subcommand)]
     Import(Import),
-    /// Write the whole catalog as JSON and CSV into a folder.
-    Export { dir: PathBuf },
+    /// Write the whole catalog as JSON and CSV into a folder (`export DIR`), or every
+    /// record's publiccode.yml (`export publiccode DIR`).
+    #[command(args_conflicts_with_subcommands = true)]
+    Export {
+        #[command(subcommand)]
+        what: Option<Export>,
+        dir: Option<PathBuf>,
+    },
+    /// Work with publiccode.yml files.
+    #[command(subcommand)]
+    Publiccode(Publiccode),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Publiccode {
+    /// Check publiccode.yml files against the standard; prints FILE:LINE:COLUMN: key: message.
+    /// Exit status 0 when every file is valid, 1 when one is not, 2 when one cannot be read.
+    Validate {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: crate::publiccode::Format,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Export {
+    /// Every record's publiccode.yml, as DIR/SLUG.yml.
+    Publiccode { dir: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,6 +90,14 @@ pub enum Import {
     /// Fundings from a CSV file
     /// (funder,software,roadmap_item,amount,currency,date,kind,status,evidence_url).
     Fundings { file: PathBuf },
+    /// A publiccode.yml file, or every .yml/.yaml file of a folder: each creates or updates
+    /// a software record. An invalid file imports nothing and its findings are printed.
+    Publiccode {
+        path: PathBuf,
+        /// Country of the organisations the files name that the catalog does not know yet.
+        #[arg(long, default_value = "FR")]
+        country: String,
+    },
 }
 
 /// Exit statuses: 0 done, 1 the input was refused, 2 a file could not be read or the
@@ -135,11 +170,25 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
             }
         }
         Command::Import(what) => import(&config, what, out, err).await,
-        Command::Export { dir } => {
+        Command::Export { what: Some(Export::Publiccode { dir }), .. } => {
+            let store = open(&config).await?;
+            crate::publiccode::export_dir(&store, &dir, out, err).await
+        }
+        Command::Export { what: None, dir: Some(dir) } => {
             let store = open(&config).await?;
             let counts = crate::export::export(&store, &dir).await?;
             writeln!(out, "exported {counts} into {}", dir.display())?;
             Ok(0)
+        }
+        Command::Export { what: None, dir: None } => {
+            writeln!(
+                err,
+                "error: name the folder to export into: communs export DIR, or communs export publiccode DIR"
+            )?;
+            Ok(FAILED)
+        }
+        Command::Publiccode(Publiccode::Validate { files, format }) => {
+            crate::publiccode::validate_files(&files, format, out, err)
         }
     }
 }
@@ -187,6 +236,21 @@ async fn import(config: &Config, what: Import, out: &mut dyn Write, err: &mut dy
                 }
                 Err(problems) => refuse(&name, &parsed.locate(&problems), err),
             }
+        }
+        Import::Publiccode { path, country } => {
+            let country = match catalog::Country::parse(&country) {
+                Ok(c) => c,
+                Err(e) => {
+                    writeln!(err, "error: --country: {e}")?;
+                    return Ok(REFUSED);
+                }
+            };
+            if !path.exists() {
+                writeln!(err, "error: {}: no such file or folder", path.display())?;
+                return Ok(FAILED);
+            }
+            let store = open(config).await?;
+            crate::publiccode::import_path(&store, &path, country, today(), out, err).await
         }
         Import::Fundings { file } => {
             let bytes = read_file(&file)?;

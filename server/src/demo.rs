@@ -9,6 +9,11 @@ macro_rules! fixture {
     };
 }
 
+/// The real projects' publiccode.yml files of `fixtures/publiccode/`, by software slug.
+/// A test checks that this list names every file of the folder.
+pub const PUBLICCODE: &[(&str, &str)] =
+    &[("decidim", fixture!("publiccode/decidim.yml")), ("signalen", fixture!("publiccode/signalen.yml"))];
+
 pub fn fixtures() -> anyhow::Result<Fixtures> {
     let parse = |name: &str, text: &str| -> anyhow::Result<serde_json::Value> {
         serde_json::from_str(text).map_err(|e| anyhow::anyhow!("built-in fixtures/{name}: {e}"))
@@ -19,6 +24,23 @@ pub fn fixtures() -> anyhow::Result<Fixtures> {
         "roadmap": parse("roadmap.json", fixture!("roadmap.json"))?,
         "adoptions": parse("adoptions.json", fixture!("adoptions.json"))?,
         "fundings": parse("fundings.json", fixture!("fundings.json"))?,
+        "publiccode": PUBLICCODE.iter().map(|(slug, text)| (slug.to_string(), text.to_string())).collect::<std::collections::BTreeMap<_, _>>(),
     });
     Ok(serde_json::from_value(value)?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_fixture_publiccode_file_is_built_in() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/publiccode");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".yml"))
+            .collect();
+        on_disk.sort();
+        let built_in: Vec<String> = super::PUBLICCODE.iter().map(|(slug, _)| format!("{slug}.yml")).collect();
+        assert_eq!(built_in, on_disk, "list the files of fixtures/publiccode in demo::PUBLICCODE");
+    }
 }

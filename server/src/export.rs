@@ -31,6 +31,14 @@ pub async fn export(store: &Store, dir: &Path) -> anyhow::Result<String> {
     json(dir, "roadmap.json", &all.roadmap)?;
     json(dir, "adoptions.json", &all.adoptions)?;
     json(dir, "fundings.json", &all.fundings)?;
+    if !all.publiccode.is_empty() {
+        let folder = dir.join("publiccode");
+        std::fs::create_dir_all(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
+        for (slug, text) in &all.publiccode {
+            let path = folder.join(format!("{slug}.yml"));
+            std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    }
 
     let mut w = csv_import::adoption_writer(create(dir, "adoptions.csv")?)?;
     for a in &all.adoptions {

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod export;
 pub mod params;
 pub mod problem;
+pub mod publiccode;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -21,7 +22,9 @@ pub async fn serve(store: Store, bind: SocketAddr, out: &mut dyn Write) -> anyho
         tokio::net::TcpListener::bind(bind).await.map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
     writeln!(out, "Communs is listening on http://{}", listener.local_addr()?)?;
     out.flush()?;
-    axum::serve(listener, api::router(store.clone())).with_graceful_shutdown(shutdown()).await?;
+    // The peer's address is kept so that writes can be refused from other machines.
+    let app = api::router(store.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
     store.close().await;
     Ok(())
 }

@@ -79,6 +79,15 @@ impl TestDb {
         Some(TestDb { store, url, _dir: None, postgres: Some((admin_url, name)) })
     }
 
+    /// Another fresh, empty database on the same kind of server.
+    pub async fn another(&self) -> TestDb {
+        if self.postgres.is_some() {
+            TestDb::postgres().await.expect("PostgreSQL answered for the first database")
+        } else {
+            TestDb::sqlite().await
+        }
+    }
+
     /// Closes the pool and drops the PostgreSQL database.
     pub async fn finish(self) {
         self.store.close().await;
@@ -174,7 +183,8 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let addr = listener.local_addr().expect("bound");
         let task = tokio::spawn(async move {
-            axum::serve(listener, server::api::router(store)).await.expect("serve");
+            let app = server::api::router(store).into_make_service_with_connect_info::<std::net::SocketAddr>();
+            axum::serve(listener, app).await.expect("serve");
         });
         let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(20)).build().expect("client");
         TestServer { base: format!("http://{addr}"), client, task }

@@ -1,7 +1,7 @@
 //! A folder of JSON records (the demo in `fixtures/`, or what `communs export` wrote),
 //! loaded in one transaction: all of it, or nothing.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use chrono::NaiveDate;
@@ -21,6 +21,10 @@ pub struct Fixtures {
     pub roadmap: Vec<RoadmapItemDraft>,
     pub adoptions: Vec<AdoptionDraft>,
     pub fundings: Vec<FundingDraft>,
+    /// The real projects' publiccode.yml files, by software slug (`publiccode/SLUG.yml`):
+    /// kept with the records, and what their publiccode.yml export starts from.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub publiccode: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,8 +57,53 @@ impl Fixtures {
             roadmap: read_json(dir, "roadmap.json", false)?,
             adoptions: read_json(dir, "adoptions.json", false)?,
             fundings: read_json(dir, "fundings.json", false)?,
+            publiccode: read_publiccode(dir)?,
         })
     }
+}
+
+/// `publiccode/*.yml` of a fixtures folder, by file stem; no folder, no files.
+fn read_publiccode(dir: &Path) -> Result<BTreeMap<String, String>> {
+    let folder = dir.join("publiccode");
+    let entries = match std::fs::read_dir(&folder) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) => return Err(Error::invalid("publiccode", format!("cannot read {}: {e}", folder.display()))),
+    };
+    let mut out = BTreeMap::new();
+    for entry in entries {
+        let path = entry.map_err(|e| Error::invalid("publiccode", e.to_string()))?.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("yml") {
+            continue;
+        }
+        let name = format!("publiccode/{}", path.file_name().and_then(|n| n.to_str()).unwrap_or_default());
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| Error::invalid(name.clone(), format!("cannot read {}: {e}", path.display())))?;
+        let slug = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+        out.insert(slug, text);
+    }
+    Ok(out)
+}
+
+/// Each fixture publiccode.yml validated, by the slug of the software it belongs to.
+fn validate_publiccode(files: &BTreeMap<String, String>) -> Result<Vec<(String, publiccode::PublicCode)>> {
+    let mut out = Vec::new();
+    for (slug, text) in files {
+        let file = format!("publiccode/{slug}.yml");
+        let report = publiccode::validate(text.as_bytes());
+        match (report.document, report.errors.first()) {
+            (Some(doc), None) => out.push((slug.clone(), doc)),
+            (_, first) => {
+                let (key, message) = first
+                    .map(|f| (f.key.clone(), format!("line {}, column {}: {}", f.line, f.column, f.message)))
+                    .unwrap_or_default();
+                let more = report.errors.len().saturating_sub(1);
+                let more = if more > 0 { format!(" (and {more} more)") } else { String::new() };
+                return Err(Error::invalid(format!("{file}: {key}"), format!("{message}{more}")));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Orders organisations so that each comes after the parents it names by slug.
@@ -142,6 +191,15 @@ impl Store {
             .enumerate()
             .map(|(i, d)| d.validate(today).map_err(at("fundings.json", i)))
             .collect::<Result<Vec<_>>>()?;
+        let publiccode = validate_publiccode(&f.publiccode)?;
+        for (slug, _) in &publiccode {
+            if !software.iter().any(|s| s.slug.as_str() == slug) {
+                return Err(Error::invalid(
+                    format!("publiccode/{slug}.yml"),
+                    format!("no software {slug} in software.json"),
+                ));
+            }
+        }
 
         let mut tx = self.begin(actor).await?;
         for o in &orgs {
@@ -172,6 +230,10 @@ impl Store {
         }
         if let Err(problems) = tx.import_fundings("fundings.json", &fundings).await? {
             return Err(import_error("fundings.json", problems));
+        }
+        for (slug, doc) in &publiccode {
+            let id = tx.software_id(slug).await?.expect("checked above");
+            tx.keep_publiccode(id, slug, doc, &format!("fixtures/publiccode/{slug}.yml")).await?;
         }
         tx.commit().await?;
         Ok(SeedReport {
@@ -207,6 +269,7 @@ impl Store {
             roadmap: self.export_roadmap().await?,
             adoptions,
             fundings,
+            publiccode: self.kept_publiccode_files().await?,
         })
     }
 }

@@ -198,7 +198,7 @@ impl Tx {
         })
     }
 
-    async fn load_adoption(&mut self, software_id: i64, organisation_id: i64) -> Result<Option<Adoption>> {
+    pub(crate) async fn load_adoption(&mut self, software_id: i64, organisation_id: i64) -> Result<Option<Adoption>> {
         self.optional(
             q(format!("{ADOPTION_VIEW} WHERE a.software_id = $1 AND a.organisation_id = $2"))
                 .bind(software_id)

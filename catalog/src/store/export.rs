@@ -126,12 +126,12 @@ impl Store {
                         description.insert(lang, d);
                     }
                 }
-                let (mut maintainers, mut providers) = (Vec::new(), Vec::new());
+                let (mut maintainers, mut providers, mut funders) = (Vec::new(), Vec::new(), Vec::new());
                 for (role, org) in roles.remove(&id).unwrap_or_default() {
-                    if role == "maintainer" {
-                        maintainers.push(org)
-                    } else {
-                        providers.push(org)
+                    match role.as_str() {
+                        "maintainer" => maintainers.push(org),
+                        "funder" => funders.push(org),
+                        _ => providers.push(org),
                     }
                 }
                 SoftwareDraft {
@@ -147,6 +147,7 @@ impl Store {
                     publisher,
                     maintainers,
                     providers,
+                    funders,
                     similar: similar.remove(&id).unwrap_or_default(),
                     repositories: repositories.remove(&id).unwrap_or_default(),
                     demo,

@@ -8,6 +8,7 @@ mod export;
 mod fundings;
 mod organisations;
 mod packed;
+mod publiccode;
 mod roadmap;
 mod software;
 mod stats;
@@ -25,6 +26,7 @@ use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 pub use adoptions::ImportProblem;
 pub(crate) use adoptions::BATCH;
 pub use organisations::{OrganisationFilter, OrganisationProfile, OrganisationSummary};
+pub use publiccode::{PublicCodeImport, PublicCodeImportOptions};
 pub use software::{SoftwareFilter, SoftwarePage};
 
 use crate::error::{Error, Result};

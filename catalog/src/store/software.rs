@@ -102,13 +102,14 @@ impl SoftwareRecordRow {
         let mut categories: Vec<String> =
             packed::unpack(self.categories.as_deref(), 1, "category")?.iter().map(|r| r.text(0)).collect();
         categories.sort();
-        let (mut maintainers, mut providers) = (Vec::new(), Vec::new());
+        let (mut maintainers, mut providers, mut funders) = (Vec::new(), Vec::new(), Vec::new());
         for r in packed::unpack(self.organisations.as_deref(), 6, "software organisation")? {
             let org = (r.int(1)?, OrgRef { slug: r.text(2), name: r.text(3), kind: r.text(4), country: r.text(5) });
-            if r.text(0) == SoftwareRole::Maintainer.as_str() {
-                maintainers.push(org);
-            } else {
-                providers.push(org);
+            match SoftwareRole::parse(&r.text(0)) {
+                Ok(SoftwareRole::Maintainer) => maintainers.push(org),
+                Ok(SoftwareRole::Provider) => providers.push(org),
+                Ok(SoftwareRole::Funder) => funders.push(org),
+                Err(e) => return Err(e),
             }
         }
         let mut similar: Vec<SoftwareRef> = packed::unpack(self.similar.as_deref(), 2, "similar software")?
@@ -143,6 +144,7 @@ impl SoftwareRecordRow {
                 publisher,
                 maintainers: in_order(maintainers),
                 providers: in_order(providers),
+                funders: in_order(funders),
                 similar,
                 repositories: in_order(repositories),
                 demo: row.demo,
@@ -275,9 +277,11 @@ impl Tx {
             )
             .await?;
         }
-        for (role, list, field) in
-            [("maintainer", &sw.maintainers, "maintainers"), ("provider", &sw.providers, "providers")]
-        {
+        for (role, list, field) in [
+            ("maintainer", &sw.maintainers, "maintainers"),
+            ("provider", &sw.providers, "providers"),
+            ("funder", &sw.funders, "funders"),
+        ] {
             for (i, key) in list.iter().enumerate() {
                 let org = self.require_organisation(&format!("{field}[{i}]"), key).await?;
                 self.execute(
