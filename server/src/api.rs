@@ -46,7 +46,12 @@ pub fn router(store: Store) -> Router {
         .route("/organisations/{slug}", get(organisation_detail))
         .route("/organisations/{slug}/adoptions", get(organisation_adoptions))
         .route("/organisations/{slug}/fundings", get(organisation_fundings))
-        .route("/import/publiccode", axum::routing::post(crate::publiccode::http::import))
+        .route(
+            "/import/publiccode",
+            axum::routing::post(crate::publiccode::http::import)
+                // Room for the validator to refuse a file just over its limit by itself.
+                .layer(axum::extract::DefaultBodyLimit::max(publiccode::MAX_FILE_BYTES + 1024)),
+        )
         .fallback(api_not_found);
     let state = AppState { store, cache: Arc::new(ResponseCache::new(crate::cache::DEFAULT_BUDGET)) };
     Router::new()

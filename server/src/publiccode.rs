@@ -278,6 +278,7 @@ pub mod http {
     use std::net::SocketAddr;
 
     use axum::body::Bytes;
+    use axum::extract::rejection::BytesRejection;
     use axum::extract::{ConnectInfo, Path, State};
     use axum::http::{header, StatusCode};
     use axum::response::{IntoResponse, Response};
@@ -327,7 +328,7 @@ pub mod http {
         State(s): State<AppState>,
         peer: Option<Extension<ConnectInfo<SocketAddr>>>,
         p: Params,
-        body: Bytes,
+        body: Result<Bytes, BytesRejection>,
     ) -> Response {
         if let Some(refusal) = local_only(peer.map(|Extension(ConnectInfo(addr))| addr)) {
             return refusal.into_response();
@@ -338,6 +339,17 @@ pub mod http {
         let country = match p.parsed("country", Country::parse) {
             Ok(c) => c.unwrap_or(Country::FR),
             Err(problem) => return problem.into_response(),
+        };
+        let body = match body {
+            Ok(b) => b,
+            Err(rejection) => {
+                return Problem::new(
+                    rejection.status(),
+                    "Body refused",
+                    format!("{rejection}; a publiccode.yml is at most {} bytes", publiccode::MAX_FILE_BYTES),
+                )
+                .into_response()
+            }
         };
         let options = PublicCodeImportOptions { country, today: chrono::Utc::now().date_naive(), source: "api".into() };
         match import_bytes(&s.store, &body, &options).await {

@@ -303,6 +303,13 @@ database_test!(the_api_imports_and_serves_publiccode_yml, |db| {
     assert!(body["errors"].as_array().is_some_and(|e| !e.is_empty()), "{body}");
     let (status, _, body) = post(vec![0xff, 0xfe, 0x00], "").await;
     assert_eq!(status, 422, "{body}");
+    // Ten megabytes are refused before they are read whole; just over the validator's
+    // limit, the validator says why.
+    let (status, ctype, body) = post(vec![b'#'; 10 * 1024 * 1024], "").await;
+    assert_eq!((status, ctype.as_str()), (413, "application/problem+json"), "{body}");
+    let (status, _, body) = post(vec![b'#'; publiccode::MAX_FILE_BYTES + 1], "").await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("files over"), "{body}");
     let (status, _, body) = post(NEW_SOFTWARE.as_bytes().to_vec(), "?country=Atlantis").await;
     assert_eq!((status, body["field"].as_str()), (400, Some("country")), "{body}");
 
