@@ -448,9 +448,18 @@ impl Store {
         }
         let where_ = conditions.join(" AND ");
         let mut count = q(format!("SELECT COUNT(*) FROM software s WHERE {where_}"));
+        // Each item's summaries and categories come packed in its row (see `packed`): one
+        // query for the page rather than two per item.
+        let texts = packed::list(
+            &[packed::field("t.lang"), packed::field("t.summary")],
+            &[],
+            "FROM software_texts t WHERE t.software_id = s.id AND t.summary IS NOT NULL",
+        );
+        let categories =
+            packed::list(&[packed::field("c.category")], &[], "FROM software_categories c WHERE c.software_id = s.id");
         let mut list = q(format!(
-            "SELECT s.id, s.slug, s.name, s.licence, s.maturity, s.demo, \
-             COALESCE(st.active_adoptions, 0) AS adopters \
+            "SELECT s.slug, s.name, s.licence, s.maturity, s.demo, \
+             COALESCE(st.active_adoptions, 0) AS adopters, {texts} AS texts, {categories} AS categories \
              FROM software s LEFT JOIN software_stats st ON st.software_id = s.id WHERE {where_} ORDER BY s.name, s.slug LIMIT ${} OFFSET ${}",
             args.len() + 1,
             args.len() + 2
@@ -460,29 +469,17 @@ impl Store {
             list = list.bind(a);
         }
         let (total,): (i64,) = self.one(count).await?;
-        let rows: Vec<(i64, String, String, String, String, bool, i64)> =
-            self.all(list.bind(limit).bind(offset)).await?;
+        type ListRow = (String, String, String, String, bool, i64, Option<String>, Option<String>);
+        let rows: Vec<ListRow> = self.all(list.bind(limit).bind(offset)).await?;
         let mut items = Vec::with_capacity(rows.len());
-        let mut tx = self.read().await?;
-        for (id, slug, name, licence, maturity, demo, adopters) in rows {
-            let texts: Vec<(String, Option<String>)> = tx
-                .all(q("SELECT lang, summary FROM software_texts WHERE software_id = $1 ORDER BY lang").bind(id))
-                .await?;
-            let categories: Vec<(String,)> = tx
-                .all(q("SELECT category FROM software_categories WHERE software_id = $1 ORDER BY category").bind(id))
-                .await?;
-            items.push(SoftwareSummary {
-                slug,
-                name,
-                summary: texts.into_iter().filter_map(|(l, s)| s.map(|s| (l, s))).collect(),
-                licence,
-                maturity,
-                categories: categories.into_iter().map(|c| c.0).collect(),
-                adopters,
-                demo,
-            });
+        for (slug, name, licence, maturity, demo, adopters, texts, categories) in rows {
+            let summary =
+                packed::unpack(texts.as_deref(), 2, "summary")?.iter().map(|r| (r.text(0), r.text(1))).collect();
+            let mut categories: Vec<String> =
+                packed::unpack(categories.as_deref(), 1, "category")?.iter().map(|r| r.text(0)).collect();
+            categories.sort();
+            items.push(SoftwareSummary { slug, name, summary, licence, maturity, categories, adopters, demo });
         }
-        tx.commit().await?;
         Ok(Page { items, total, limit, offset })
     }
 
