@@ -398,8 +398,14 @@ pub fn compose(sw: &Software, adopters: &Adopters, kept: Option<&PublicCode>) ->
             [".svg", ".svgz", ".png"].iter().any(|e| path.ends_with(e))
         })
     };
+    // Only the categories the standard can say decide whether the kept ones still hold.
     let record_categories: Vec<Category> = {
-        let mut v: Vec<Category> = sw.categories.iter().filter_map(|c| Category::parse(c).ok()).collect();
+        let mut v: Vec<Category> = sw
+            .categories
+            .iter()
+            .filter_map(|c| Category::parse(c).ok())
+            .filter(|c| CATEGORY_MAP.iter().any(|(ours, _)| *ours == c.slug()))
+            .collect();
         v.sort();
         v
     };
