@@ -342,3 +342,24 @@ async fn a_record_without_repository_or_website_has_no_publiccode_yml() {
     );
     db.finish().await;
 }
+
+database_test!(an_edited_record_wins_over_the_kept_file_and_the_rest_is_kept, |db| {
+    db.store.seed(&Actor::System("test"), &demo_fixtures(), today()).await.unwrap();
+    let mut draft = db.store.export_software().await.unwrap().into_iter().find(|s| s.slug == "decidim").unwrap();
+    draft.summary.insert("en".into(), "Participatory democracy for cities and regions.".into());
+    draft.website = Some("https://decidim.example.org".into());
+    draft.maturity = "beta".into();
+    db.store.put_software(&Actor::System("test"), &draft.validate().unwrap()).await.unwrap();
+    let yaml = publiccode::to_yaml(&db.store.software_publiccode("decidim").await.unwrap());
+    // What the record now says…
+    assert!(yaml.contains("shortDescription: Participatory democracy for cities and regions.\n"), "{yaml}");
+    assert!(yaml.contains("landingURL: https://decidim.example.org\n"), "{yaml}");
+    assert!(yaml.contains("developmentStatus: beta\n"), "{yaml}");
+    // …and what only the kept file knows, still there.
+    assert!(yaml.contains("- Participatory budgets\n"), "{yaml}");
+    assert!(yaml.contains("documentation: https://docs.decidim.org\n"), "{yaml}");
+    assert!(yaml.contains("softwareType: standalone/web\n"), "{yaml}");
+    // The French text was not edited: the file's own wording (folded in the file) stays.
+    let fr = publiccode::validate(yaml.as_bytes()).document.unwrap().description["fr"].short_description.clone();
+    assert!(fr.starts_with("Plateforme de démocratie participative"), "{fr}");
+});
