@@ -11,8 +11,19 @@ macro_rules! fixture {
 
 /// The real projects' publiccode.yml files of `fixtures/publiccode/`, by software slug.
 /// A test checks that this list names every file of the folder.
-pub const PUBLICCODE: &[(&str, &str)] =
-    &[("decidim", fixture!("publiccode/decidim.yml")), ("signalen", fixture!("publiccode/signalen.yml"))];
+pub const PUBLICCODE: &[(&str, &str)] = &[
+    ("catala", fixture!("publiccode/catala.yml")),
+    ("consul-democracy", fixture!("publiccode/consul-democracy.yml")),
+    ("decidim", fixture!("publiccode/decidim.yml")),
+    ("demarches-simplifiees", fixture!("publiccode/demarches-simplifiees.yml")),
+    ("dss", fixture!("publiccode/dss.yml")),
+    ("grist", fixture!("publiccode/grist.yml")),
+    ("openfisca", fixture!("publiccode/openfisca.yml")),
+    ("publicodes", fixture!("publiccode/publicodes.yml")),
+    ("signalen", fixture!("publiccode/signalen.yml")),
+    ("udata", fixture!("publiccode/udata.yml")),
+    ("vitam", fixture!("publiccode/vitam.yml")),
+];
 
 pub fn fixtures() -> anyhow::Result<Fixtures> {
     let parse = |name: &str, text: &str| -> anyhow::Result<serde_json::Value> {

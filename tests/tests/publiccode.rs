@@ -89,7 +89,7 @@ database_test!(the_fixtures_publiccode_files_are_kept_and_exported, |db| {
     // Decidim's own file says what the catalog does not model: its software type,
     // features, documentation, the languages of its interface.
     let yaml = publiccode::to_yaml(&db.store.software_publiccode("decidim").await.unwrap());
-    assert!(yaml.contains("softwareType: standalone/web"), "{yaml}");
+    assert!(yaml.contains("softwareType: library"), "{yaml}");
     assert!(yaml.contains("documentation: https://docs.decidim.org"), "{yaml}");
     assert!(yaml.contains("- Participatory budgets"), "{yaml}");
     assert!(yaml.contains("- ca\n"), "{yaml}");
@@ -102,7 +102,22 @@ database_test!(the_fixtures_publiccode_files_are_kept_and_exported, |db| {
     assert_eq!(code, 0, "{err}");
     assert!(dir.path().join("publiccode/decidim.yml").exists());
     let reread = catalog::import::fixtures::Fixtures::read_dir(dir.path()).unwrap();
-    assert_eq!(reread.publiccode.keys().collect::<Vec<_>>(), ["decidim", "signalen"]);
+    assert_eq!(
+        reread.publiccode.keys().collect::<Vec<_>>(),
+        [
+            "catala",
+            "consul-democracy",
+            "decidim",
+            "demarches-simplifiees",
+            "dss",
+            "grist",
+            "openfisca",
+            "publicodes",
+            "signalen",
+            "udata",
+            "vitam"
+        ]
+    );
 });
 
 database_test!(a_fixture_publiccode_file_that_is_invalid_stops_the_seed, |db| {
@@ -358,7 +373,7 @@ database_test!(an_edited_record_wins_over_the_kept_file_and_the_rest_is_kept, |d
     // …and what only the kept file knows, still there.
     assert!(yaml.contains("- Participatory budgets\n"), "{yaml}");
     assert!(yaml.contains("documentation: https://docs.decidim.org\n"), "{yaml}");
-    assert!(yaml.contains("softwareType: standalone/web\n"), "{yaml}");
+    assert!(yaml.contains("softwareType: library\n"), "{yaml}");
     // The French text was not edited: the file's own wording (folded in the file) stays.
     let fr = publiccode::validate(yaml.as_bytes()).document.unwrap().description["fr"].short_description.clone();
     assert!(fr.starts_with("Plateforme de démocratie participative"), "{fr}");
