@@ -181,15 +181,19 @@ fn categories_of(pc: &[String]) -> Vec<Category> {
 }
 
 fn publisher_of(doc: &PublicCode) -> Option<Named> {
-    if let Some(o) = &doc.organisation {
+    publisher_named(doc.organisation.as_ref(), &doc.legal)
+}
+
+fn publisher_named(organisation: Option<&PcOrganisation>, legal: &publiccode::Legal) -> Option<Named> {
+    if let Some(o) = organisation {
         if let Some(name) = o.name.as_deref().filter(|n| !n.trim().is_empty()) {
             let key = "organisation.name".to_string();
             return Some(Named { key, name: name.trim().to_string(), uri: Some(o.uri.clone()) });
         }
     }
     [
-        ("legal.repoOwner", doc.legal.repo_owner.as_deref()),
-        ("legal.mainCopyrightOwner", doc.legal.main_copyright_owner.as_deref()),
+        ("legal.repoOwner", legal.repo_owner.as_deref()),
+        ("legal.mainCopyrightOwner", legal.main_copyright_owner.as_deref()),
     ]
     .into_iter()
     .filter_map(|(k, n)| Some((k, n?.trim())))
@@ -220,27 +224,7 @@ impl Reading {
             }
         }
         let publisher = publisher_of(doc);
-        let mut maintainers = Vec::new();
-        let mut providers = Vec::new();
-        for (i, c) in doc.maintenance.contacts.iter().enumerate() {
-            if let Some(a) = c.affiliation.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
-                let key = format!("maintenance.contacts[{i}].affiliation");
-                push_named(&mut maintainers, Named { key, name: a.to_string(), uri: None });
-            }
-        }
-        if doc.maintenance.kind == MaintenanceType::Internal {
-            if let Some(p) = &publisher {
-                push_named(&mut maintainers, p.clone());
-            }
-        }
-        for (i, c) in doc.maintenance.contractors.iter().enumerate() {
-            let key = format!("maintenance.contractors[{i}].name");
-            let n = Named { key, name: c.name.trim().to_string(), uri: None };
-            if doc.maintenance.kind == MaintenanceType::Contract {
-                push_named(&mut maintainers, n.clone());
-            }
-            push_named(&mut providers, n);
-        }
+        let (maintainers, providers) = maintainers_of(&doc.maintenance, publisher.as_ref());
         let mut funders = Vec::new();
         for (i, f) in doc.funded_by.iter().enumerate() {
             if let Some(name) = f.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
@@ -272,6 +256,34 @@ impl Reading {
             used_by,
         }
     }
+}
+
+/// The maintainers and the service providers a `maintenance` section names: the contacts'
+/// affiliations, the publisher when the publisher maintains it (`internal`), the contractors
+/// when they do (`contract`); contractors are service providers in any case.
+fn maintainers_of(m: &Maintenance, publisher: Option<&Named>) -> (Vec<Named>, Vec<Named>) {
+    let mut maintainers = Vec::new();
+    let mut providers = Vec::new();
+    for (i, c) in m.contacts.iter().enumerate() {
+        if let Some(a) = c.affiliation.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+            let key = format!("maintenance.contacts[{i}].affiliation");
+            push_named(&mut maintainers, Named { key, name: a.to_string(), uri: None });
+        }
+    }
+    if m.kind == MaintenanceType::Internal {
+        if let Some(p) = publisher {
+            push_named(&mut maintainers, p.clone());
+        }
+    }
+    for (i, c) in m.contractors.iter().enumerate() {
+        let key = format!("maintenance.contractors[{i}].name");
+        let n = Named { key, name: c.name.trim().to_string(), uri: None };
+        if m.kind == MaintenanceType::Contract {
+            push_named(&mut maintainers, n.clone());
+        }
+        push_named(&mut providers, n);
+    }
+    (maintainers, providers)
 }
 
 /// Who adopts a software, for `usedBy`.
@@ -470,10 +482,15 @@ pub fn compose(sw: &Software, adopters: &Adopters, kept: Option<&PublicCode>) ->
         }
     }
 
-    let maintenance = if same(&|r| {
-        named_keys(&r.maintainers) == names(&sw.maintainers) && named_keys(&r.providers) == names(&sw.providers)
-    }) {
-        kept.map(|k| k.maintenance.clone()).expect("same() holds only with a kept document")
+    // Kept when it still names the record's maintainers and providers, read with the
+    // publisher this export writes (an `internal` section counts the publisher in).
+    let publisher_written = publisher_named(organisation.as_ref(), &legal);
+    let kept_maintenance = kept.map(|k| &k.maintenance).filter(|m| {
+        let (maintainers, providers) = maintainers_of(m, publisher_written.as_ref());
+        named_keys(&maintainers) == names(&sw.maintainers) && named_keys(&providers) == names(&sw.providers)
+    });
+    let maintenance = if let Some(m) = kept_maintenance {
+        m.clone()
     } else {
         let contacts: Vec<Contact> = sw
             .maintainers

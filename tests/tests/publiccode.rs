@@ -75,6 +75,13 @@ database_test!(round_trip_gives_the_same_file_for_every_fixture, |db| {
         let read = report.document.expect("a valid document");
         let done = empty.store.import_publiccode(&Actor::System("test"), &read, &options()).await;
         let done = done.unwrap_or_else(|e| panic!("{slug}: the export does not import: {e}"));
+        // What the file says of the record reads back as the record said it.
+        let (before, after) = (db.store.software(slug).await.unwrap(), &done.software);
+        let names = |orgs: &[catalog::OrgRef]| orgs.iter().map(|o| o.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&after.maintainers), names(&before.maintainers), "{slug}: maintainers");
+        assert_eq!(after.publisher.as_ref().map(|p| &p.name), before.publisher.as_ref().map(|p| &p.name), "{slug}");
+        assert_eq!((&after.name, &after.licence, &after.maturity), (&before.name, &before.licence, &before.maturity));
+        assert_eq!((&after.summary, &after.website), (&before.summary, &before.website), "{slug}");
         let again = empty.store.software_publiccode(&done.software.slug).await.unwrap();
         let second = publiccode::to_yaml(&again);
         assert_eq!(first, second, "{slug}: exported, imported into an empty database and exported again");
