@@ -120,8 +120,10 @@ fn files_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         let entries =
             std::fs::read_dir(&d).map_err(|e| anyhow::anyhow!("{}: cannot read the folder: {e}", d.display()))?;
         for entry in entries {
-            let path = entry?.path();
-            if path.is_dir() {
+            let entry = entry?;
+            let path = entry.path();
+            // The entry's own type, so that a link to a parent folder is not walked forever.
+            if entry.file_type()?.is_dir() {
                 stack.push(path);
             } else if matches!(path.extension().and_then(|e| e.to_str()), Some("yml" | "yaml")) {
                 out.push(path);
