@@ -305,10 +305,6 @@ fn named_keys(list: &[Named]) -> Vec<String> {
     list.iter().map(|n| fold(&n.name)).collect()
 }
 
-fn trimmed(s: &str) -> &str {
-    s.trim()
-}
-
 /// Cuts a text to at most `max` characters at a word boundary, ending it with `…`.
 fn shorten(text: &str, max: usize) -> String {
     let text = text.trim();
@@ -443,11 +439,11 @@ pub fn compose(sw: &Software, adopters: &Adopters, kept: Option<&PublicCode>) ->
         let section = kept_sections.get(lang);
         let mut d = section.map(|(_, d)| (*d).clone()).unwrap_or_default();
         let tag = section.map(|(t, _)| (*t).clone()).unwrap_or_else(|| lang.clone());
-        if section.is_none_or(|(_, k)| trimmed(&k.short_description) != summary.trim()) {
+        if section.is_none_or(|(_, k)| k.short_description.trim() != summary.trim()) {
             d.short_description = shorten(summary, 150);
         }
         let own = sw.description.get(lang).map(|s| s.trim()).unwrap_or_default();
-        if section.is_none_or(|(_, k)| trimmed(&k.long_description) != own) {
+        if section.is_none_or(|(_, k)| k.long_description.trim() != own) {
             d.long_description = long_description(sw, lang);
         }
         if d.features.is_empty() {

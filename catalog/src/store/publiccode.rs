@@ -7,10 +7,10 @@ use super::{q, Store, Tx};
 use crate::country::Country;
 use crate::error::{Error, Result};
 use crate::identifier::OfficialId;
-use crate::model::{Actor, NewOrganisation, OrgRef, RepositoryDraft, Software, SoftwareDraft};
+use crate::model::{Actor, NewOrganisation, OrgKey, OrgRef, RepositoryDraft, Software, SoftwareDraft};
 use crate::publiccode::{compose, fold, Adopters, Named, Reading};
 use crate::slug::Slug;
-use crate::vocab::OrganisationKind;
+use crate::vocab::{AdoptionStatus, OrganisationKind};
 
 /// How to import: organisations a file names that the catalog does not know are created in
 /// `country` (a publiccode.yml does not say where its organisations are).
@@ -58,44 +58,39 @@ fn in_file_terms(e: Error) -> Error {
     }
 }
 
+/// A kept document as stored: the JSON of a validated `PublicCode`.
+fn decode_kept(whose: &str, json: &str) -> Result<publiccode::PublicCode> {
+    serde_json::from_str(json)
+        .map_err(|e| Error::Database(sqlx::Error::Decode(format!("the kept publiccode.yml of {whose}: {e}").into())))
+}
+
 impl Tx {
     /// An organisation the file names: the one its URI points to (exports write
-    /// `urn:x-communs:org:SLUG`), or the one whose slug or name is the name; `None` when none
-    /// is, or when several share the name.
+    /// `urn:x-communs:org:SLUG`), or the one whose slug, official identifier or name the name
+    /// is; `None` when none is, or when several share the name.
     async fn find_named(&mut self, name: &str, slug_hint: Option<Slug>) -> Result<Option<(i64, OrgRef)>> {
-        type Found = (i64, String, String, String, String);
-        for slug in slug_hint
-            .into_iter()
-            .map(|s| s.as_str().to_string())
-            .chain(Slug::from_name(name).ok().map(|s| s.as_str().to_string()))
-        {
-            let row: Option<Found> = self
-                .optional(q("SELECT id, slug, name, kind, country FROM organisations WHERE slug = $1").bind(slug))
-                .await?;
-            if let Some((id, slug, name, kind, country)) = row {
-                return Ok(Some((id, OrgRef { slug, name, kind, country })));
-            }
-        }
+        let mut keys: Vec<OrgKey> = slug_hint.into_iter().chain(Slug::from_name(name).ok()).map(OrgKey::Slug).collect();
         if OfficialId::looks_like(name) {
-            if let Ok(ident) = OfficialId::parse(name) {
-                let row: Option<Found> = self
-                    .optional(
-                        q("SELECT o.id, o.slug, o.name, o.kind, o.country FROM organisation_identifiers i \
-                           JOIN organisations o ON o.id = i.organisation_id WHERE i.scheme = $1 AND i.value = $2")
-                        .bind(ident.scheme().as_str())
-                        .bind(ident.value()),
-                    )
-                    .await?;
-                return Ok(row.map(|(id, slug, name, kind, country)| (id, OrgRef { slug, name, kind, country })));
+            keys.extend(OfficialId::parse(name).ok().map(OrgKey::Official));
+        }
+        let mut id = None;
+        for key in &keys {
+            id = self.organisation_id(key).await?;
+            if id.is_some() {
+                break;
             }
         }
-        let rows: Vec<Found> = self
-            .all(q("SELECT id, slug, name, kind, country FROM organisations WHERE name = $1 LIMIT 2").bind(name))
-            .await?;
-        Ok(match <[Found; 1]>::try_from(rows) {
-            Ok([(id, slug, name, kind, country)]) => Some((id, OrgRef { slug, name, kind, country })),
-            Err(_) => None,
-        })
+        if id.is_none() {
+            let rows: Vec<(i64,)> =
+                self.all(q("SELECT id FROM organisations WHERE name = $1 LIMIT 2").bind(name)).await?;
+            if let [(one,)] = rows[..] {
+                id = Some(one);
+            }
+        }
+        let Some(id) = id else { return Ok(None) };
+        let org: OrgRef =
+            self.one(q("SELECT slug, name, kind, country FROM organisations WHERE id = $1").bind(id)).await?;
+        Ok(Some((id, org)))
     }
 
     /// The organisation a file names, created when the catalog does not know it.
@@ -113,7 +108,7 @@ impl Tx {
         let base = Slug::from_name(&name).map_err(|e| e.within(&named.key))?;
         let mut slug = base.clone();
         for n in 2.. {
-            if self.organisation_id(&crate::model::OrgKey::Slug(slug.clone())).await?.is_none() {
+            if self.organisation_id(&OrgKey::Slug(slug.clone())).await?.is_none() {
                 break;
             }
             slug = Slug::parse(&format!("{}-{n}", base.as_str()))?;
@@ -138,6 +133,31 @@ impl Tx {
             country: made.country.code().to_string(),
         });
         Ok(slug)
+    }
+
+    /// The organisations of one of the file's lists, each once, created when unknown.
+    async fn named_organisations(
+        &mut self,
+        list: &[Named],
+        read: &Reading,
+        kind: OrganisationKind,
+        country: Country,
+        created: &mut Vec<OrgRef>,
+    ) -> Result<Vec<Slug>> {
+        let mut slugs = Vec::new();
+        for n in list {
+            // A contractor that also maintains is a company either way.
+            let kind = if read.providers.iter().any(|p| fold(&p.name) == fold(&n.name)) {
+                OrganisationKind::Company
+            } else {
+                kind
+            };
+            let s = self.named_organisation(n, kind, country, created).await?;
+            if !slugs.contains(&s) {
+                slugs.push(s);
+            }
+        }
+        Ok(slugs)
     }
 
     pub(crate) async fn keep_publiccode(
@@ -170,14 +190,7 @@ impl Tx {
         let row: Option<(String,)> = self
             .optional(q("SELECT document FROM software_publiccode WHERE software_id = $1").bind(software_id))
             .await?;
-        row.map(|(d,)| {
-            serde_json::from_str(&d).map_err(|e| {
-                Error::Database(sqlx::Error::Decode(
-                    format!("the kept publiccode.yml of software {software_id}: {e}").into(),
-                ))
-            })
-        })
-        .transpose()
+        row.map(|(d,)| decode_kept(&format!("software {software_id}"), &d)).transpose()
     }
 
     async fn import_publiccode(
@@ -206,28 +219,14 @@ impl Tx {
             publisher =
                 Some(self.named_organisation(p, OrganisationKind::OtherPublicBody, country, &mut created).await?);
         }
-        let mut resolve = Vec::new();
-        for (list, kind) in [
-            (&read.maintainers, OrganisationKind::OtherPublicBody),
-            (&read.providers, OrganisationKind::Company),
-            (&read.funders, OrganisationKind::OtherPublicBody),
-        ] {
-            let mut slugs = Vec::new();
-            for n in list {
-                // A contractor that also maintains is a company either way.
-                let kind = if read.providers.iter().any(|p| fold(&p.name) == fold(&n.name)) {
-                    OrganisationKind::Company
-                } else {
-                    kind
-                };
-                let s = self.named_organisation(n, kind, country, &mut created).await?;
-                if !slugs.contains(&s) {
-                    slugs.push(s);
-                }
-            }
-            resolve.push(slugs);
-        }
-        let [maintainers, providers, funders]: [Vec<Slug>; 3] = resolve.try_into().expect("three lists");
+        let maintainers = self
+            .named_organisations(&read.maintainers, &read, OrganisationKind::OtherPublicBody, country, &mut created)
+            .await?;
+        let providers =
+            self.named_organisations(&read.providers, &read, OrganisationKind::Company, country, &mut created).await?;
+        let funders = self
+            .named_organisations(&read.funders, &read, OrganisationKind::OtherPublicBody, country, &mut created)
+            .await?;
         let strings = |v: &[Slug]| v.iter().map(|s| s.as_str().to_string()).collect::<Vec<_>>();
 
         // What the file does not say, an update keeps; what the standard cannot say (most
@@ -286,7 +285,7 @@ impl Tx {
             draft.demo = old.demo;
         }
         let new = draft.validate().map_err(in_file_terms)?;
-        let (_, was_created) = self.put_software(&new).await.map_err(in_file_terms)?;
+        let (software, was_created) = self.put_software(&new).await.map_err(in_file_terms)?;
         let software_id = self.software_id(slug.as_str()).await?.expect("just written");
         self.keep_publiccode(software_id, slug.as_str(), doc, &options.source).await?;
 
@@ -321,7 +320,6 @@ impl Tx {
             }
         }
         self.refresh_stats(&[software_id].into()).await?;
-        let software = self.load_software(slug.as_str()).await?.expect("just written");
         Ok(PublicCodeImport {
             software,
             created: was_created,
@@ -345,7 +343,7 @@ impl Tx {
             .await?;
         let mut adopters = Adopters::default();
         for (name, status) in rows {
-            if status == "ended" {
+            if status == AdoptionStatus::Ended.as_str() {
                 adopters.ended.push(name);
             } else {
                 adopters.current.push(name);
@@ -380,21 +378,6 @@ impl Store {
         Ok(out)
     }
 
-    /// Keeps a publiccode.yml with a record without changing the record (the fixtures ship
-    /// the real projects' files beside their records).
-    pub async fn keep_publiccode(
-        &self,
-        actor: &Actor,
-        slug: &str,
-        doc: &publiccode::PublicCode,
-        source: &str,
-    ) -> Result<()> {
-        let mut tx = self.begin(actor).await?;
-        let id = tx.software_id(slug).await?.ok_or_else(|| Error::not_found("software", slug))?;
-        tx.keep_publiccode(id, slug, doc, source).await?;
-        tx.commit().await
-    }
-
     /// The publiccode.yml document of a record (see `catalog::publiccode::compose`).
     pub async fn software_publiccode(&self, slug: &str) -> Result<publiccode::PublicCode> {
         self.read().await?.publiccode_of(slug).await
@@ -409,9 +392,7 @@ impl Store {
             .await?;
         let mut out = std::collections::BTreeMap::new();
         for (slug, document) in rows {
-            let doc: publiccode::PublicCode = serde_json::from_str(&document).map_err(|e| {
-                Error::Database(sqlx::Error::Decode(format!("the kept publiccode.yml of {slug}: {e}").into()))
-            })?;
+            let doc = decode_kept(&slug, &document)?;
             out.insert(slug, publiccode::to_yaml(&doc));
         }
         Ok(out)
