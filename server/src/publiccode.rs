@@ -99,6 +99,7 @@ pub fn validate_files(
         0
     })
 }
+
 /// Reads at most the validator's limit plus one byte, so that a huge file is refused by
 /// the validator's own finding without being read whole.
 fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {

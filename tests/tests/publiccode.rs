@@ -385,3 +385,21 @@ database_test!(an_edited_record_wins_over_the_kept_file_and_the_rest_is_kept, |d
     let fr = publiccode::validate(yaml.as_bytes()).document.unwrap().description["fr"].short_description.clone();
     assert!(fr.starts_with("Plateforme de démocratie participative"), "{fr}");
 });
+
+database_test!(the_import_command_refuses_a_bad_country_and_an_empty_folder, |db| {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "publiccode.yml", NEW_SOFTWARE.as_bytes());
+    let (code, _, err) = communs(&["--database-url", &db.url, "import", "publiccode", &file, "--country", "XX"]).await;
+    assert_eq!(code, 1);
+    assert!(err.starts_with("error: --country: "), "{err}");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let (code, _, err) =
+        communs(&["--database-url", &db.url, "import", "publiccode", &empty.display().to_string()]).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("no .yml or .yaml file in this folder"), "{err}");
+    let (code, _, err) = communs(&["--database-url", &db.url, "export"]).await;
+    assert_eq!(code, 2);
+    assert!(err.contains("name the folder to export into"), "{err}");
+    assert_eq!(db.store.count_software().await.unwrap(), 0);
+});
