@@ -11,6 +11,7 @@ pub mod licence;
 pub mod model;
 pub mod money;
 pub mod publiccode;
+pub mod repository;
 pub mod slug;
 pub mod store;
 pub mod text;
@@ -23,9 +24,10 @@ pub use identifier::OfficialId;
 pub use licence::Licence;
 pub use model::*;
 pub use money::{Currency, Money};
+pub use repository::*;
 pub use slug::Slug;
 pub use store::{
-    page_bounds, Backend, ImportProblem, OrganisationFilter, OrganisationProfile, OrganisationSummary,
+    page_bounds, Backend, Claim, ImportProblem, OrganisationFilter, OrganisationProfile, OrganisationSummary,
     PublicCodeImport, PublicCodeImportOptions, SoftwareFilter, SoftwarePage, Store,
 };
 pub use vocab::*;

@@ -351,10 +351,13 @@ pub struct SoftwareSummary {
     pub demo: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Repository {
     pub url: String,
     pub forge: String,
+    /// What harvests learnt, on the pages that show it (a software's page).
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub harvest: Option<Box<crate::repository::RepositoryHarvest>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
@@ -795,7 +798,7 @@ mod tests {
         let bad_licence = SoftwareDraft { licence: "GNU GPL".into(), ..draft.clone() };
         assert!(bad_licence.validate().unwrap_err().to_string().starts_with("licence:"));
         let bad_repo = SoftwareDraft {
-            repositories: vec![RepositoryDraft { url: "file:///etc".into(), forge: None }],
+            repositories: vec![RepositoryDraft { url: "ftp://example.org/geocity".into(), forge: None }],
             ..draft.clone()
         };
         assert!(bad_repo.validate().unwrap_err().to_string().starts_with("repositories[0].url:"));

@@ -53,8 +53,10 @@ pub fn web_url(field: &str, s: &str) -> Result<String> {
     Ok(s.to_string())
 }
 
-/// Checks a repository address: `https`, `http`, `git` or `ssh` URL, or an scp-like
-/// `git@host:path`.
+/// Checks a repository address: `https`, `http`, `git`, `ssh` or `file` URL, or an
+/// scp-like `git@host:path`. Whether a harvest may connect to it is the harvester's
+/// decision (it refuses `file` and private addresses unless told otherwise); the record
+/// only has to name a repository.
 pub fn repository_url(field: &str, s: &str) -> Result<String> {
     let s = s.trim();
     no_control_characters(field, s, false)?;
@@ -64,8 +66,16 @@ pub fn repository_url(field: &str, s: &str) -> Result<String> {
         }
     }
     let url = url::Url::parse(s).map_err(|e| Error::invalid(field, format!("{s:?} is not a URL: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https" | "git" | "ssh") || url.host_str().is_none() {
-        return Err(Error::invalid(field, format!("{s:?} is not a repository address (https, http, git or ssh)")));
+    let named = match url.scheme() {
+        "http" | "https" | "git" | "ssh" => url.host_str().is_some(),
+        "file" => url.path().len() > 1,
+        _ => false,
+    };
+    if !named {
+        return Err(Error::invalid(
+            field,
+            format!("{s:?} is not a repository address (https, http, git, ssh or file)"),
+        ));
     }
     Ok(s.to_string())
 }

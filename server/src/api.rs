@@ -40,6 +40,7 @@ pub fn router(store: Store) -> Router {
         .route("/healthz", get(healthz))
         .route("/software", get(software_list))
         .route("/software/{slug}", get(software_detail))
+        .route("/software/{slug}/repositories", axum::routing::post(add_repository))
         .route("/software/{slug}/adoptions", get(software_adoptions))
         .route("/software/{slug}/fundings", get(software_fundings))
         .route("/organisations", get(organisation_list))
@@ -85,6 +86,7 @@ async fn index() -> Json<serde_json::Value> {
             "organisation_adoptions": "/api/v1/organisations/{slug}/adoptions{?limit,offset}",
             "organisation_fundings": "/api/v1/organisations/{slug}/fundings{?limit,offset}",
             "import_publiccode": "POST /api/v1/import/publiccode{?country}",
+            "add_repository": "POST /api/v1/software/{slug}/repositories {\"url\": ...}",
             "software_publiccode": "/software/{slug}/publiccode.yml",
             "health": "/api/v1/healthz"
         },
@@ -121,6 +123,33 @@ async fn software_list(State(s): State<AppState>, p: Params) -> ApiResult<Page<S
 async fn software_detail(State(s): State<AppState>, Path(slug): Path<String>, p: Params) -> ApiResult<SoftwarePage> {
     p.allow(&[])?;
     Ok(Json(s.store.software_page(&slug, EMBEDDED).await?))
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewRepositoryBody {
+    url: String,
+}
+
+/// `POST /api/v1/software/{slug}/repositories` with `{"url": "..."}`: the next harvest
+/// clones it. From this machine only until accounts exist, as the other writes.
+async fn add_repository(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+    body: Result<Json<NewRepositoryBody>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    if let Some(refusal) = crate::publiccode::http::local_only(peer.map(|axum::Extension(c)| c.0)) {
+        return refusal.into_response();
+    }
+    let body = match body {
+        Ok(Json(b)) => b,
+        Err(e) => return Problem::new(StatusCode::BAD_REQUEST, "Bad request", e.body_text()).into_response(),
+    };
+    match s.store.add_repository(&catalog::Actor::System("api"), &slug, &body.url).await {
+        Ok(repository) => (StatusCode::CREATED, Json(repository)).into_response(),
+        Err(e) => Problem::from(e).into_response(),
+    }
 }
 
 async fn software_adoptions(

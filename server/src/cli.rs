@@ -7,7 +7,7 @@ use anyhow::Context;
 use catalog::import::communes::CommuneData;
 use catalog::import::csv as csv_import;
 use catalog::import::fixtures::Fixtures;
-use catalog::{Actor, Store};
+use catalog::{Actor, HarvestSelection, Store};
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, FileConfig};
@@ -33,12 +33,33 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve the site and the API.
+    /// Serve the site and the API; repositories that are due are harvested in the
+    /// background.
     Serve {
-        /// On an empty database, load the demo data first.
+        /// On an empty database, load the demo data first, with local git repositories
+        /// for its software, and harvest them.
         #[arg(long)]
         demo: bool,
+        #[command(flatten)]
+        harvest: HarvestArgs,
+        /// Minutes between two looks for repositories due for a harvest (0: none in the
+        /// background; default 10).
+        #[arg(long, env = "COMMUNS_HARVEST_EVERY")]
+        harvest_every: Option<u64>,
     },
+    /// Harvest repositories: those that are due (default), all, or one software's. Prints
+    /// a summary: cloned, updated, unchanged, failed. Exit status 1 when one failed.
+    Harvest {
+        #[arg(long, conflicts_with = "software")]
+        all: bool,
+        #[arg(long, value_name = "SLUG")]
+        software: Option<String>,
+        #[command(flatten)]
+        harvest: HarvestArgs,
+    },
+    /// Work with a software's repositories.
+    #[command(subcommand)]
+    Repo(Repo),
     /// Apply the database migrations.
     Migrate,
     /// Load fixtures into an empty database (default: the built-in demo data).
@@ -60,6 +81,29 @@ pub enum Command {
     /// Work with publiccode.yml files.
     #[command(subcommand)]
     Publiccode(Publiccode),
+}
+
+/// How harvests run; each also reads `[harvest]` in communs.toml.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct HarvestArgs {
+    /// Repositories harvested at once (default: the number of cores).
+    #[arg(long, env = "COMMUNS_HARVEST_WORKERS")]
+    pub workers: Option<usize>,
+    /// Time limit for one repository, in seconds (default 600).
+    #[arg(long, value_name = "SECONDS", env = "COMMUNS_HARVEST_TIMEOUT")]
+    pub timeout: Option<u64>,
+    /// Bytes one repository's fetch may receive (default 2 GiB).
+    #[arg(long, value_name = "BYTES", env = "COMMUNS_HARVEST_MAX_SIZE")]
+    pub max_size: Option<u64>,
+    /// Also harvest file:// addresses and hosts on loopback or private networks.
+    #[arg(long, env = "COMMUNS_HARVEST_ALLOW_LOCAL")]
+    pub allow_local: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Repo {
+    /// Add a repository to a software; the next harvest clones it.
+    Add { software: String, url: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,6 +144,9 @@ pub enum Import {
     },
 }
 
+/// Minutes between the server's looks for due repositories, unless told otherwise.
+const DEFAULT_HARVEST_EVERY: u64 = 10;
+
 /// Exit statuses: 0 done, 1 the input was refused, 2 a file could not be read or the
 /// service failed.
 pub const REFUSED: i32 = 1;
@@ -138,14 +185,65 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
             writeln!(out, "migrations applied")?;
             Ok(0)
         }
-        Command::Serve { demo } => {
+        Command::Serve { demo, harvest, harvest_every } => {
             let store = open(&config).await?;
+            let every = harvest_every.or(config.harvest_file.every_minutes).unwrap_or(DEFAULT_HARVEST_EVERY);
+            let mut harvest = config.harvest(&harvest, Some(every));
+            if demo {
+                // The demo's repositories are local copies: the demo says so itself.
+                harvest.allow_local = true;
+            }
             if demo && is_empty(&store).await? {
                 let report = store.seed(&Actor::System("demo"), &crate::demo::fixtures()?, today()).await?;
                 writeln!(out, "demo data loaded: {}", describe(&report))?;
+                let made = crate::demo::repositories(&store, &config.data_dir, today()).await?;
+                let summary = crate::harvest::run(&store, &harvest, HarvestSelection::Due, None).await?;
+                writeln!(out, "demo repositories: {made} created and harvested ({})", summary.line())?;
             }
+            crate::harvest::spawn_background(store.clone(), harvest);
             crate::serve(store, config.bind, out).await?;
             Ok(0)
+        }
+        Command::Harvest { all, software, harvest } => {
+            let store = open(&config).await?;
+            let selection = match software {
+                Some(slug) => {
+                    if let Err(e) = store.software(&slug).await {
+                        writeln!(err, "error: --software: {e}")?;
+                        return Ok(REFUSED);
+                    }
+                    HarvestSelection::Software(slug)
+                }
+                None if all => HarvestSelection::All,
+                None => HarvestSelection::Due,
+            };
+            let harvest = config.harvest(&harvest, None);
+            let total = store.count_harvestable(&selection, chrono::Utc::now()).await?;
+            let progress = crate::harvest::terminal_progress(total);
+            let summary = crate::harvest::run(&store, &harvest, selection, progress).await?;
+            for (url, class, message) in &summary.failures {
+                writeln!(err, "{url}: {class}: {message}")?;
+            }
+            writeln!(out, "{}", summary.line())?;
+            Ok(if summary.failed > 0 { REFUSED } else { 0 })
+        }
+        Command::Repo(Repo::Add { software, url }) => {
+            let store = open(&config).await?;
+            match store.add_repository(&Actor::System("cli"), &software, &url).await {
+                Ok(r) => {
+                    writeln!(out, "{} added to {software}; the next harvest clones it", r.url)?;
+                    Ok(0)
+                }
+                Err(
+                    e @ (catalog::Error::Invalid { .. }
+                    | catalog::Error::Conflict { .. }
+                    | catalog::Error::NotFound { .. }),
+                ) => {
+                    writeln!(err, "error: {e}")?;
+                    Ok(REFUSED)
+                }
+                Err(e) => Err(e.into()),
+            }
         }
         Command::Seed { fixtures } => {
             let store = open(&config).await?;

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::cli::HarvestArgs;
+use crate::harvest::{HarvestConfig, HarvestFile};
+
 pub const DEFAULT_DATA_DIR: &str = "./communs-data";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 
@@ -16,6 +19,8 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub bind: Option<String>,
+    #[serde(default)]
+    pub harvest: HarvestFile,
 }
 
 #[derive(Debug, Clone)]
@@ -23,6 +28,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database_url: String,
     pub bind: SocketAddr,
+    pub harvest_file: HarvestFile,
 }
 
 impl FileConfig {
@@ -56,7 +62,33 @@ impl Config {
         let bind = bind_text
             .parse()
             .map_err(|_| anyhow::anyhow!("bind: {bind_text:?} is not an address such as 127.0.0.1:8080"))?;
-        Ok(Config { data_dir, database_url, bind })
+        Ok(Config { data_dir, database_url, bind, harvest_file: file.harvest })
+    }
+
+    /// How harvests run: flags and variables (`args`), then `[harvest]` of the file, then
+    /// defaults. `every` is the server's own, already resolved (minutes; 0 or `None`: no
+    /// background job).
+    pub fn harvest(&self, args: &HarvestArgs, every: Option<u64>) -> HarvestConfig {
+        let f = &self.harvest_file;
+        let defaults = indexer::harvest::Limits::default();
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let every = every.filter(|m| *m > 0);
+        HarvestConfig {
+            mirrors: self.data_dir.join("mirrors"),
+            workers: args.workers.or(f.workers).unwrap_or(cores).max(1),
+            limits: indexer::harvest::Limits {
+                timeout: args
+                    .timeout
+                    .or(f.timeout_seconds)
+                    .map(std::time::Duration::from_secs)
+                    .unwrap_or(defaults.timeout),
+                max_repository_bytes: args.max_size.or(f.max_repository_bytes).unwrap_or(defaults.max_repository_bytes),
+                max_file_bytes: f.max_file_bytes.unwrap_or(defaults.max_file_bytes),
+            },
+            interval: chrono::Duration::hours(f.interval_hours.unwrap_or(24).max(1) as i64),
+            every: every.map(|m| std::time::Duration::from_secs(m * 60)),
+            allow_local: args.allow_local || f.allow_local.unwrap_or(false),
+        }
     }
 }
 
@@ -66,8 +98,12 @@ mod tests {
 
     #[test]
     fn flags_win_over_the_file_which_wins_over_defaults() {
-        let file =
-            FileConfig { data_dir: Some("/srv/communs".into()), database_url: None, bind: Some("0.0.0.0:9000".into()) };
+        let file = FileConfig {
+            data_dir: Some("/srv/communs".into()),
+            database_url: None,
+            bind: Some("0.0.0.0:9000".into()),
+            harvest: HarvestFile::default(),
+        };
         let c = Config::resolve(None, None, Some("127.0.0.1:1234".into()), file).unwrap();
         assert_eq!(c.data_dir, PathBuf::from("/srv/communs"));
         assert_eq!(c.database_url, "sqlite:///srv/communs/communs.db");

@@ -1,7 +1,11 @@
 //! The demo fixtures, built into the binary so that `communs serve --demo` works from any
 //! folder.
 
+use std::path::Path;
+
 use catalog::import::fixtures::Fixtures;
+use catalog::{SoftwareFilter, Store};
+use chrono::NaiveDate;
 
 macro_rules! fixture {
     ($name:literal) => {
@@ -38,6 +42,43 @@ pub fn fixtures() -> anyhow::Result<Fixtures> {
         "publiccode": PUBLICCODE.iter().map(|(slug, text)| (slug.to_string(), text.to_string())).collect::<std::collections::BTreeMap<_, _>>(),
     });
     Ok(serde_json::from_value(value)?)
+}
+
+/// Creates a local git repository for every repository of the demo's software, from the
+/// illustrative histories of `fixtures/histories.json`, and points harvests at them. The
+/// records keep their real upstream URLs for people to follow; only harvests read the
+/// local copies. Returns how many repositories were written.
+pub async fn repositories(store: &Store, data_dir: &Path, today: NaiveDate) -> anyhow::Result<usize> {
+    let plans = indexer::history::plans(fixture!("histories.json"))
+        .map_err(|e| anyhow::anyhow!("built-in fixtures/histories.json: {e}"))?;
+    let root = data_dir.join("demo-repositories");
+    let mut made = Vec::new();
+    for summary in store.software_list(&SoftwareFilter::default(), 500, 0).await?.items {
+        let Some(plan) = plans.get(&summary.slug) else { continue };
+        let software = store.software(&summary.slug).await?;
+        for (i, repository) in software.repositories.iter().enumerate() {
+            // Further repositories of a software get histories of their own, seeded apart.
+            let seed = if i == 0 { summary.slug.clone() } else { format!("{}-{i}", summary.slug) };
+            let path = root.join(format!("{seed}.git"));
+            made.push((repository.url.clone(), path, plan.history(&seed, today)));
+        }
+    }
+    let written = made.len();
+    let urls = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<(String, String)>> {
+        let mut urls = Vec::new();
+        for (url, path, history) in made {
+            indexer::history::write_bare(&path, &history)
+                .map_err(|e| anyhow::anyhow!("cannot write the demo repository {}: {}", path.display(), e.message()))?;
+            let absolute = std::fs::canonicalize(&path)?;
+            urls.push((url, format!("file://{}", absolute.display())));
+        }
+        Ok(urls)
+    })
+    .await??;
+    for (url, local) in urls {
+        store.set_fetch_url(&url, Some(&local)).await?;
+    }
+    Ok(written)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod export;
+pub mod harvest;
 pub mod params;
 pub mod problem;
 pub mod publiccode;

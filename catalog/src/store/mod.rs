@@ -6,6 +6,7 @@ mod adoptions;
 mod audit;
 mod export;
 mod fundings;
+mod harvest;
 mod organisations;
 mod packed;
 mod publiccode;
@@ -25,6 +26,7 @@ use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 pub use adoptions::ImportProblem;
 pub(crate) use adoptions::BATCH;
+pub use harvest::Claim;
 pub use organisations::{OrganisationFilter, OrganisationProfile, OrganisationSummary};
 pub use publiccode::{PublicCodeImport, PublicCodeImportOptions};
 pub use software::{SoftwareFilter, SoftwarePage};
@@ -66,7 +68,7 @@ pub(crate) enum Arg {
     Text(Option<String>),
     Bool(bool),
     Date(Option<NaiveDate>),
-    Time(DateTime<Utc>),
+    Time(Option<DateTime<Utc>>),
 }
 
 macro_rules! arg_from {
@@ -88,7 +90,8 @@ arg_from! {
     bool => Bool(|v| v),
     NaiveDate => Date(Some),
     Option<NaiveDate> => Date(|v| v),
-    DateTime<Utc> => Time(|v| v),
+    DateTime<Utc> => Time(Some),
+    Option<DateTime<Utc>> => Time(|v| v),
 }
 
 /// A query: SQL text with `$n` placeholders and the values for them.
@@ -340,6 +343,17 @@ impl Tx {
 
     pub(crate) async fn execute(&mut self, q: Q) -> Result<u64> {
         Ok(run!(execute self.target(), q))
+    }
+
+    /// Commits without counting a change of the catalog: for bookkeeping that no page
+    /// shows (a harvest lease), so that caches keyed on the version stay valid.
+    pub(crate) async fn commit_quietly(self) -> Result<()> {
+        match self.inner {
+            TxInner::Sqlite(t) => t.commit().await?,
+            TxInner::Postgres(t) => t.commit().await?,
+            TxInner::SqliteRead(_) | TxInner::PostgresRead(_) => {}
+        }
+        Ok(())
     }
 
     pub(crate) async fn commit(mut self) -> Result<()> {

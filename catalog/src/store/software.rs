@@ -119,7 +119,7 @@ impl SoftwareRecordRow {
         similar.sort_by(|x, y| (&x.name, &x.slug).cmp(&(&y.name, &y.slug)));
         let mut repositories = Vec::new();
         for r in packed::unpack(self.repositories.as_deref(), 3, "repository")? {
-            repositories.push((r.int(0)?, Repository { url: r.text(1), forge: r.text(2) }));
+            repositories.push((r.int(0)?, Repository { url: r.text(1), forge: r.text(2), harvest: None }));
         }
         fn in_order<T>(mut v: Vec<(i64, T)>) -> Vec<T> {
             v.sort_by_key(|(p, _)| *p);
@@ -180,6 +180,8 @@ pub struct SoftwarePage {
     pub fundings: Page<Funding>,
     pub funding_totals: Vec<Total>,
     pub roadmap: Vec<RoadmapItem>,
+    /// The health of the first repository that has been harvested, in the record's order.
+    pub health: Option<crate::repository::Health>,
 }
 
 /// Filters of the software list; all optional, combined with AND.
@@ -423,8 +425,14 @@ impl Store {
         };
         let roadmap =
             unpack_roadmap(slug, row.roadmap.as_deref(), row.roadmap_needs.as_deref(), row.roadmap_funded.as_deref())?;
-        let (_, software) = row.record.into_software()?;
-        Ok(SoftwarePage { software, adoptions, fundings, funding_totals: totals(funding_totals)?, roadmap })
+        let (_, mut software) = row.record.into_software()?;
+        for (url, harvest) in self.repository_harvests(slug).await? {
+            if let Some(r) = software.repositories.iter_mut().find(|r| r.url == url) {
+                r.harvest = Some(Box::new(harvest));
+            }
+        }
+        let health = software.repositories.iter().find_map(|r| r.harvest.as_ref().and_then(|h| h.health.clone()));
+        Ok(SoftwarePage { software, adoptions, fundings, funding_totals: totals(funding_totals)?, roadmap, health })
     }
 
     pub async fn software_list(
