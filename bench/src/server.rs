@@ -40,6 +40,10 @@ impl Server {
             .arg("127.0.0.1:0")
             .arg("--data-dir")
             .arg(workdir.join("data"))
+            // The pages are measured alone: the generated repositories' hosts are not
+            // harvested in the background meanwhile (bench/src/bin/harvest.rs measures that).
+            .arg("--harvest-every")
+            .arg("0")
             .current_dir(workdir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
