@@ -8,7 +8,7 @@ use catalog::{Actor, Claim, FailureClass, HarvestSelection, RepositoryHarvest, S
 use chrono::{DateTime, Utc};
 use indexer::history::{self, Author, CommitSpec, History, TagSpec};
 use server::harvest::{HarvestConfig, Summary};
-use tests::store_test;
+use tests::{database_test, store_test};
 
 const ME: Actor = Actor::System("test");
 
@@ -448,11 +448,12 @@ async fn corpus(store: &Store, dir: &Path, software: &str, n: usize) -> Vec<Path
     paths
 }
 
-store_test!(two_harvesters_on_one_database_harvest_each_repository_once, |store| {
+database_test!(two_harvesters_on_one_database_harvest_each_repository_once, |db| {
+    let store = db.store.clone();
     let dir = tempfile::tempdir().unwrap();
     corpus(&store, dir.path(), "shared", 12).await;
     // Two processes' worth: two pools on the same database, two owners, run at once.
-    let other = store.clone();
+    let other = Store::connect(&db.url).await.unwrap();
     let (ca, cb) = (config(&dir.path().join("mirrors-a")), config(&dir.path().join("mirrors-b")));
     let (a, b) = tokio::join!(harvest(&store, &ca, HarvestSelection::Due), harvest(&other, &cb, HarvestSelection::Due));
     assert_eq!(a.cloned + b.cloned, 12, "{a:?} {b:?}");
@@ -460,6 +461,7 @@ store_test!(two_harvesters_on_one_database_harvest_each_repository_once, |store|
     for (url, count) in store.harvest_counts().await.unwrap() {
         assert_eq!(count, 1, "{url} was harvested {count} times");
     }
+    other.close().await;
 });
 
 store_test!(a_lease_left_by_a_killed_harvester_expires, |store| {
