@@ -347,7 +347,8 @@ fn month_back(now: DateTime<Utc>, back: u32) -> (i32, u32) {
     (index.div_euclid(12), index.rem_euclid(12) as u32 + 1)
 }
 
-fn folder_bytes(path: &Path) -> u64 {
+/// Bytes of the files under `path`, as a mirror takes them on disk.
+pub fn folder_bytes(path: &Path) -> u64 {
     let mut total = 0;
     let mut stack = vec![path.to_path_buf()];
     while let Some(dir) = stack.pop() {
