@@ -28,6 +28,6 @@ pub use repository::*;
 pub use slug::Slug;
 pub use store::{
     page_bounds, Backend, Claim, ImportProblem, OrganisationFilter, OrganisationProfile, OrganisationSummary,
-    PublicCodeImport, PublicCodeImportOptions, SoftwareFilter, SoftwarePage, Store,
+    PublicCodeImport, PublicCodeImportOptions, SearchDocument, SoftwareFilter, SoftwarePage, Store,
 };
 pub use vocab::*;

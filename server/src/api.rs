@@ -21,11 +21,13 @@ use tower_http::trace::TraceLayer;
 use crate::cache::ResponseCache;
 use crate::params::Params;
 use crate::problem::Problem;
+use crate::search::SearchIndex;
 
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub cache: Arc<ResponseCache>,
+    pub search: Arc<SearchIndex>,
 }
 
 type ApiResult<T> = Result<Json<T>, Problem>;
@@ -34,10 +36,18 @@ type ApiResult<T> = Result<Json<T>, Problem>;
 /// sub-resources.
 const EMBEDDED: i64 = 20;
 
+/// The router with a search index in memory, filled from the catalog by the first search.
 pub fn router(store: Store) -> Router {
+    let search = SearchIndex::in_memory().expect("an index in memory opens");
+    router_with(store, Arc::new(search))
+}
+
+pub fn router_with(store: Store, search: Arc<SearchIndex>) -> Router {
     let api = Router::new()
         .route("/", get(index))
         .route("/healthz", get(healthz))
+        .route("/search", get(crate::search_api::search))
+        .route("/suggest", get(crate::search_api::suggest))
         .route("/software", get(software_list))
         .route("/software/{slug}", get(software_detail))
         .route("/software/{slug}/repositories", axum::routing::post(add_repository))
@@ -54,7 +64,7 @@ pub fn router(store: Store) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(publiccode::MAX_FILE_BYTES + 1024)),
         )
         .fallback(api_not_found);
-    let state = AppState { store, cache: Arc::new(ResponseCache::new(crate::cache::DEFAULT_BUDGET)) };
+    let state = AppState { store, cache: Arc::new(ResponseCache::new(crate::cache::DEFAULT_BUDGET)), search };
     Router::new()
         .route("/", get(index))
         .route("/api/v1/", get(index))
@@ -77,6 +87,8 @@ async fn index() -> Json<serde_json::Value> {
         "name": "Communs",
         "description": "Registry of the free software that public bodies share",
         "api": {
+            "search": "/api/v1/search{?q,category,licence,kind,territory,country,health,publiccode,sort,lang,limit,offset}",
+            "suggest": "/api/v1/suggest{?q,limit}",
             "software": "/api/v1/software{?category,licence,limit,offset}",
             "software_detail": "/api/v1/software/{slug}",
             "software_adoptions": "/api/v1/software/{slug}/adoptions{?limit,offset}",

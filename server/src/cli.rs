@@ -57,6 +57,9 @@ pub enum Command {
         #[command(flatten)]
         harvest: HarvestArgs,
     },
+    /// Rebuild the search index from the database (the server keeps it in step by
+    /// itself; this is for a damaged or deleted index).
+    Reindex,
     /// Work with a software's repositories.
     #[command(subcommand)]
     Repo(Repo),
@@ -201,7 +204,22 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
                 writeln!(out, "demo repositories: {made} created and harvested ({})", summary.line())?;
             }
             crate::harvest::spawn_background(store.clone(), harvest);
-            crate::serve(store, config.bind, out).await?;
+            let search = std::sync::Arc::new(open_search(&config, &store, out).await?);
+            crate::serve(store, search, config.bind, out).await?;
+            Ok(0)
+        }
+        Command::Reindex => {
+            let store = open(&config).await?;
+            let started = std::time::Instant::now();
+            let search = match indexer::search::Search::open(&config.data_dir.join("search")) {
+                Ok(s) => crate::search::SearchIndex::new(s),
+                Err(e) => {
+                    writeln!(err, "error: {e} (is a server using this data folder? stop it first)")?;
+                    return Ok(FAILED);
+                }
+            };
+            let n = search.rebuild(&store).await?;
+            writeln!(out, "{n} software indexed in {:.1} s", started.elapsed().as_secs_f64())?;
             Ok(0)
         }
         Command::Harvest { all, software, harvest } => {
@@ -289,6 +307,31 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
             crate::publiccode::validate_files(&files, format, out, err)
         }
     }
+}
+
+/// Opens the search index of the data folder and brings it up to date: a new index is
+/// built whole, an existing one catches up with the changes it missed.
+async fn open_search(
+    config: &Config,
+    store: &Store,
+    out: &mut dyn Write,
+) -> anyhow::Result<crate::search::SearchIndex> {
+    let dir = config.data_dir.join("search");
+    let search = crate::search::SearchIndex::new(
+        indexer::search::Search::open(&dir)
+            .with_context(|| format!("cannot open the search index in {}", dir.display()))?,
+    );
+    let started = std::time::Instant::now();
+    if search.search.version() == 0 {
+        let n = search.rebuild(store).await?;
+        writeln!(out, "search index built: {n} software in {:.1} s", started.elapsed().as_secs_f64())?;
+    } else {
+        let n = search.catch_up(store).await?;
+        if n > 0 {
+            writeln!(out, "search index caught up: {n} software read again")?;
+        }
+    }
+    Ok(search)
 }
 
 async fn is_empty(store: &Store) -> anyhow::Result<bool> {

@@ -11,6 +11,8 @@ pub mod harvest;
 pub mod params;
 pub mod problem;
 pub mod publiccode;
+pub mod search;
+pub mod search_api;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -18,13 +20,18 @@ use std::net::SocketAddr;
 use catalog::Store;
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
-pub async fn serve(store: Store, bind: SocketAddr, out: &mut dyn Write) -> anyhow::Result<()> {
+pub async fn serve(
+    store: Store,
+    search: std::sync::Arc<search::SearchIndex>,
+    bind: SocketAddr,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
     let listener =
         tokio::net::TcpListener::bind(bind).await.map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
     writeln!(out, "Communs is listening on http://{}", listener.local_addr()?)?;
     out.flush()?;
     // The peer's address is kept so that writes can be refused from other machines.
-    let app = api::router(store.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let app = api::router_with(store.clone(), search).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
     store.close().await;
     Ok(())

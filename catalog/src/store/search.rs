@@ -1,0 +1,221 @@
+//! What the search index is made of: one document per software, with the words of its
+//! record, its repositories' READMEs and its adopters, and the values its facets count.
+//! The index itself lives in `indexer`; this is the catalog's side of it, and the list of
+//! software whose documents changed since a version (see migrations/*/0006_search_changes).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{q, Store};
+use crate::error::Result;
+use crate::repository::RepositorySnapshot;
+
+/// A software as the search index reads it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SearchDocument {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub summary: BTreeMap<String, String>,
+    pub description: BTreeMap<String, String>,
+    pub categories: Vec<String>,
+    pub licence: String,
+    pub maturity: String,
+    /// Publisher, maintainers and providers, by name.
+    pub organisations: Vec<String>,
+    /// The README text of each harvested repository.
+    pub readmes: Vec<String>,
+    pub adopter_names: Vec<String>,
+    /// Kinds of the active adopters (`commune`, `epci`...), each once.
+    pub adopter_kinds: Vec<String>,
+    /// Départements, cantons and provinces of the active adopters, by slug, each once.
+    pub territories: Vec<String>,
+    /// Their names, by slug, for the facets' labels.
+    pub territory_names: BTreeMap<String, String>,
+    /// Countries of the active adopters, each once.
+    pub countries: Vec<String>,
+    pub adopters: i64,
+    /// The first harvested repository's health score.
+    pub health: Option<u32>,
+    /// The last commit of any repository.
+    pub last_activity: Option<DateTime<Utc>>,
+    pub publiccode_valid: bool,
+    pub demo: bool,
+}
+
+/// id, slug, name, licence, maturity, demo, active adoptions.
+type SoftwareRow = (i64, String, String, String, String, bool, Option<i64>);
+
+/// Territories are the ancestors of these kinds (a commune's département, a Swiss commune's
+/// canton, a Belgian one's province).
+const TERRITORY_KINDS: &str = "('departement', 'canton', 'province')";
+
+impl Store {
+    /// The documents of the given software (all of them with `None`), in id order. A
+    /// software that no longer exists has no document.
+    pub async fn search_documents(&self, ids: Option<&[i64]>) -> Result<Vec<SearchDocument>> {
+        let filter = |column: &str| match ids {
+            None => String::new(),
+            Some([]) => " AND 1 = 0".to_string(),
+            Some(ids) => {
+                format!(" AND {column} IN ({})", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", "))
+            }
+        };
+        let rows: Vec<SoftwareRow> = self
+            .all(q(format!(
+                "SELECT s.id, s.slug, s.name, s.licence, s.maturity, s.demo, st.active_adoptions \
+                 FROM software s LEFT JOIN software_stats st ON st.software_id = s.id WHERE 1 = 1{} ORDER BY s.id",
+                filter("s.id")
+            )))
+            .await?;
+        let mut docs: Vec<SearchDocument> = rows
+            .into_iter()
+            .map(|(id, slug, name, licence, maturity, demo, adopters)| SearchDocument {
+                id,
+                slug,
+                name,
+                licence,
+                maturity,
+                demo,
+                adopters: adopters.unwrap_or(0),
+                ..Default::default()
+            })
+            .collect();
+        let index: HashMap<i64, usize> = docs.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
+        let at = |id: i64| index.get(&id).copied();
+
+        let texts: Vec<(i64, String, Option<String>, Option<String>)> = self
+            .all(q(format!(
+                "SELECT software_id, lang, summary, description FROM software_texts WHERE 1 = 1{}",
+                filter("software_id")
+            )))
+            .await?;
+        for (id, lang, summary, description) in texts {
+            if let Some(i) = at(id) {
+                let d = &mut docs[i];
+                if let Some(s) = summary {
+                    d.summary.insert(lang.clone(), s);
+                }
+                if let Some(t) = description {
+                    d.description.insert(lang, t);
+                }
+            }
+        }
+        let categories: Vec<(i64, String)> = self
+            .all(q(format!(
+                "SELECT software_id, category FROM software_categories WHERE 1 = 1{} ORDER BY software_id, category",
+                filter("software_id")
+            )))
+            .await?;
+        for (id, category) in categories {
+            if let Some(i) = at(id) {
+                let d = &mut docs[i];
+                d.categories.push(category);
+            }
+        }
+        let organisations: Vec<(i64, String)> = self
+            .all(q(format!(
+                "SELECT so.software_id, o.name FROM software_organisations so \
+                 JOIN organisations o ON o.id = so.organisation_id WHERE 1 = 1{} \
+                 UNION SELECT s.id, o.name FROM software s JOIN organisations o ON o.id = s.publisher_id WHERE 1 = 1{}",
+                filter("so.software_id"),
+                filter("s.id")
+            )))
+            .await?;
+        for (id, name) in organisations {
+            if let Some(i) = at(id) {
+                let d = &mut docs[i];
+                d.organisations.push(name);
+            }
+        }
+        let snapshots: Vec<(i64, String, i64)> = self
+            .all(q(format!(
+                "SELECT r.software_id, sn.facts, sn.health_score FROM repositories r \
+                 JOIN repository_snapshots sn ON sn.repository_id = r.id WHERE 1 = 1{} ORDER BY r.software_id, r.position, r.id",
+                filter("r.software_id")
+            )))
+            .await?;
+        for (id, facts, score) in snapshots {
+            let Some(i) = at(id) else { continue };
+            let d = &mut docs[i];
+            // A snapshot that cannot be read is left out of the document rather than
+            // failing the whole index: the record's page reports it.
+            let Ok(snapshot) = serde_json::from_str::<RepositorySnapshot>(&facts) else { continue };
+            if d.health.is_none() {
+                d.health = Some(score.max(0) as u32);
+            }
+            if let Some(readme) = snapshot.readme {
+                d.readmes.push(readme.text);
+            }
+            if let Some(last) = snapshot.activity.last_commit.or(Some(snapshot.head_date)) {
+                d.last_activity = Some(d.last_activity.map_or(last, |l| l.max(last)));
+            }
+            d.publiccode_valid |= snapshot.publiccode.is_some_and(|p| p.valid);
+        }
+        let adopters: Vec<(i64, String, String, String)> = self
+            .all(q(format!(
+                "SELECT a.software_id, o.name, o.kind, o.country FROM adoptions a \
+                 JOIN organisations o ON o.id = a.organisation_id WHERE a.status <> 'ended'{} ORDER BY a.software_id, o.name",
+                filter("a.software_id")
+            )))
+            .await?;
+        let mut kinds: HashMap<i64, BTreeSet<String>> = HashMap::new();
+        let mut countries: HashMap<i64, BTreeSet<String>> = HashMap::new();
+        for (id, name, kind, country) in adopters {
+            if let Some(i) = at(id) {
+                let d = &mut docs[i];
+                d.adopter_names.push(name);
+                kinds.entry(id).or_default().insert(kind);
+                countries.entry(id).or_default().insert(country);
+            }
+        }
+        // Up to three levels up: a commune's EPCI's département, as well as its own.
+        let territories: Vec<(i64, String, String)> = self
+            .all(q(format!(
+                "SELECT DISTINCT a.software_id, t.slug, t.name FROM adoptions a \
+                 JOIN organisation_parents p1 ON p1.organisation_id = a.organisation_id \
+                 LEFT JOIN organisation_parents p2 ON p2.organisation_id = p1.parent_id \
+                 JOIN organisations t ON t.id = p1.parent_id OR t.id = p2.parent_id \
+                 WHERE a.status <> 'ended' AND t.kind IN {TERRITORY_KINDS}{} \
+                 UNION SELECT a.software_id, o.slug, o.name FROM adoptions a JOIN organisations o ON o.id = a.organisation_id \
+                 WHERE a.status <> 'ended' AND o.kind IN {TERRITORY_KINDS}{}",
+                filter("a.software_id"),
+                filter("a.software_id")
+            )))
+            .await?;
+        let mut by_software: HashMap<i64, BTreeMap<String, String>> = HashMap::new();
+        for (id, slug, name) in territories {
+            by_software.entry(id).or_default().insert(slug, name);
+        }
+        for d in &mut docs {
+            d.adopter_kinds = kinds.remove(&d.id).map(|k| k.into_iter().collect()).unwrap_or_default();
+            d.countries = countries.remove(&d.id).map(|c| c.into_iter().collect()).unwrap_or_default();
+            let names = by_software.remove(&d.id).unwrap_or_default();
+            d.territories = names.keys().cloned().collect();
+            d.territory_names = names;
+        }
+        Ok(docs)
+    }
+
+    /// The software whose documents changed after version `since`, each once, and the
+    /// version they bring the index to.
+    pub async fn search_changes(&self, since: i64) -> Result<(Vec<i64>, i64)> {
+        let rows: Vec<(i64, i64)> = self
+            .all(
+                q("SELECT DISTINCT software_id, version FROM search_changes WHERE version > $1 ORDER BY version")
+                    .bind(since),
+            )
+            .await?;
+        let upto = rows.iter().map(|(_, v)| *v).max().unwrap_or(since);
+        let ids: BTreeSet<i64> = rows.into_iter().map(|(id, _)| id).collect();
+        Ok((ids.into_iter().collect(), upto))
+    }
+
+    /// The latest version any change carries: where a rebuilt index stands.
+    pub async fn search_version(&self) -> Result<i64> {
+        let (v,): (Option<i64>,) = self.one(q("SELECT MAX(version) FROM search_changes")).await?;
+        Ok(v.unwrap_or(0))
+    }
+}

@@ -1,0 +1,393 @@
+//! What a query understands, and how its results are filtered, counted, sorted and cut.
+//!
+//! The query is read word by word, never by tantivy's query parser: quotes make phrases and
+//! every other character (`:`, `(`, `*`, `-`) only separates words, so no input is a syntax
+//! error. Each word is looked for in every field through its language's analyzer, exactly
+//! and, from five letters, with one typo (two from nine). A run of words that a thesaurus
+//! group holds also matches the group's other terms. With three clauses or more, one may be
+//! missing, so that a stray word does not empty the results.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::Term;
+
+use super::analysis::{self, Word};
+use super::{band, AllMatches, Entry, Error, Result, Search};
+
+/// Longer queries are cut here: no need says more, and each word costs.
+pub const MAX_QUERY_CHARS: usize = 500;
+pub const MAX_WORDS: usize = 24;
+pub const MAX_LIMIT: usize = 100;
+/// Offsets past this are refused: no one pages that far, and the API says so.
+pub const MAX_OFFSET: usize = 10_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// BM25 with a modest boost for adoption and health (`Entry::boost`).
+    Relevance,
+    /// Most active adopters first.
+    Adopted,
+    /// Most recent commit first.
+    Active,
+    Name,
+}
+
+impl Sort {
+    pub fn parse(s: &str) -> Option<Sort> {
+        match s {
+            "relevance" => Some(Sort::Relevance),
+            "adopted" => Some(Sort::Adopted),
+            "active" => Some(Sort::Active),
+            "name" => Some(Sort::Name),
+            _ => None,
+        }
+    }
+}
+
+/// Filters, each on one facet's value; combined with AND.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filters {
+    pub category: Option<String>,
+    pub licence: Option<String>,
+    /// Kind of an active adopter.
+    pub kind: Option<String>,
+    /// A département, canton or province of an active adopter, by slug.
+    pub territory: Option<String>,
+    pub country: Option<String>,
+    /// `good`, `fair`, `poor` or `unknown`.
+    pub health: Option<String>,
+    pub publiccode: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub q: String,
+    pub filters: Filters,
+    pub sort: Sort,
+    pub limit: usize,
+    pub offset: usize,
+    /// The reader's language, for summaries and snippets: `fr` or `en`.
+    pub lang: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    pub slug: String,
+    pub name: String,
+    pub summary: Option<String>,
+    /// An extract with the matched words in `<mark>`, HTML-escaped otherwise.
+    pub snippet: Option<String>,
+    pub score: f32,
+    pub adopters: i64,
+    pub health: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FacetCount {
+    pub value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    pub count: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Results {
+    pub hits: Vec<Hit>,
+    pub total: usize,
+    pub limit: usize,
+    pub offset: usize,
+    pub sort: Sort,
+    /// For each facet, the count of each value among the results filtered by the other
+    /// facets, so that choosing another value of the same facet shows how many it gives.
+    pub facets: BTreeMap<&'static str, Vec<FacetCount>>,
+}
+
+/// A query read into phrases and words.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parsed {
+    pub words: Vec<Word>,
+    pub phrases: Vec<Vec<Word>>,
+}
+
+pub fn parse(q: &str) -> Parsed {
+    let q: String = q.chars().take(MAX_QUERY_CHARS).collect();
+    let mut parsed = Parsed::default();
+    // Even pieces are outside quotes, odd ones inside; an unclosed quote is ignored.
+    let pieces: Vec<&str> = q.split('"').collect();
+    let closed = pieces.len() % 2 == 1;
+    for (i, piece) in pieces.iter().enumerate() {
+        let quoted = i % 2 == 1 && (closed || i + 1 < pieces.len());
+        let words = analysis::words(piece);
+        if quoted && words.len() > 1 {
+            parsed.phrases.push(words);
+        } else {
+            parsed.words.extend(words);
+        }
+    }
+    parsed.words.truncate(MAX_WORDS);
+    parsed.phrases.truncate(4);
+    parsed
+}
+
+fn term(field: Field, text: &str) -> Term {
+    Term::from_field_text(field, text)
+}
+
+fn boosted(q: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
+    if (weight - 1.0).abs() < f32::EPSILON {
+        q
+    } else {
+        Box::new(BoostQuery::new(q, weight))
+    }
+}
+
+fn any(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    Box::new(BooleanQuery::new(clauses.into_iter().map(|c| (Occur::Should, c)).collect()))
+}
+
+/// One word in every field, exactly, and in the main fields with its typos.
+fn word_clause(search: &Search, w: &Word) -> Box<dyn Query> {
+    let f = search.fields();
+    let edits = analysis::edits(w.len);
+    let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+    for (field, weight, french) in f.searched() {
+        let stem = if french { &w.fr } else { &w.en };
+        clauses.push(boosted(Box::new(TermQuery::new(term(field, stem), IndexRecordOption::WithFreqs)), weight));
+    }
+    if edits > 0 {
+        let fuzzy = FuzzyTermQuery::new(term(f.folded, &w.folded), edits, true);
+        clauses.push(boosted(Box::new(fuzzy), 1.5));
+    }
+    any(clauses)
+}
+
+/// Words in this order (a phrase, or a thesaurus term of several words) in every field.
+fn phrase_clause(search: &Search, words: &[Word], weight: f32) -> Box<dyn Query> {
+    if words.len() == 1 {
+        return boosted(exact_word(search, &words[0]), weight);
+    }
+    let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+    for (field, w, french) in search.fields().searched() {
+        let terms: Vec<(usize, Term)> = words
+            .iter()
+            .enumerate()
+            .map(|(i, word)| (i, term(field, if french { &word.fr } else { &word.en })))
+            .collect();
+        // A slop of one lets a stop word removed from the query stand between two words.
+        clauses.push(boosted(Box::new(PhraseQuery::new_with_offset_and_slop(terms, 1)), w * weight));
+    }
+    any(clauses)
+}
+
+fn exact_word(search: &Search, w: &Word) -> Box<dyn Query> {
+    let clauses = search
+        .fields()
+        .searched()
+        .into_iter()
+        .map(|(field, weight, french)| {
+            let stem = if french { &w.fr } else { &w.en };
+            boosted(Box::new(TermQuery::new(term(field, stem), IndexRecordOption::WithFreqs)) as Box<dyn Query>, weight)
+        })
+        .collect();
+    any(clauses)
+}
+
+/// The query tantivy runs, or `None` for an empty one (every document matches).
+/// `expand`: whether thesaurus groups bring their other terms (not for the snippets, which
+/// mark the words that were typed).
+pub fn build(search: &Search, parsed: &Parsed, expand: bool) -> Option<Box<dyn Query>> {
+    let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+    let matches = if expand { search.thesaurus().matches(&parsed.words) } else { Vec::new() };
+    let mut i = 0;
+    while i < parsed.words.len() {
+        if let Some(m) = matches.iter().find(|m| m.start == i) {
+            let own = &parsed.words[m.start..m.end];
+            // The words as typed (with their typos), or any term of the group, a little
+            // below: the record that says what was typed comes first.
+            let mut alternatives: Vec<Box<dyn Query>> = vec![if own.len() == 1 {
+                word_clause(search, &own[0])
+            } else {
+                Box::new(BooleanQuery::new(own.iter().map(|w| (Occur::Must, word_clause(search, w))).collect()))
+            }];
+            for other in &search.thesaurus().groups[m.group] {
+                if other.iter().map(|w| &w.fr).ne(own.iter().map(|w| &w.fr)) {
+                    alternatives.push(phrase_clause(search, other, 0.8));
+                }
+            }
+            clauses.push(any(alternatives));
+            i = m.end;
+        } else {
+            clauses.push(word_clause(search, &parsed.words[i]));
+            i += 1;
+        }
+    }
+    for phrase in &parsed.phrases {
+        clauses.push(phrase_clause(search, phrase, 1.5));
+    }
+    match clauses.len() {
+        0 => None,
+        1 => clauses.pop(),
+        2 => Some(Box::new(BooleanQuery::new(clauses.into_iter().map(|c| (Occur::Must, c)).collect()))),
+        n => {
+            let should = clauses.into_iter().map(|c| (Occur::Should, c)).collect();
+            Some(Box::new(BooleanQuery::with_minimum_required_clauses(should, n - 1)))
+        }
+    }
+}
+
+const FACETS: [&str; 7] = ["category", "licence", "kind", "territory", "country", "health", "publiccode"];
+
+/// A document's values for a facet.
+fn values(e: &Entry, facet: &str) -> Vec<String> {
+    match facet {
+        "category" => e.categories.clone(),
+        "licence" => vec![e.licence.clone()],
+        "kind" => e.adopter_kinds.clone(),
+        "territory" => e.territories.clone(),
+        "country" => e.countries.clone(),
+        "health" => vec![band(e.health).to_string()],
+        "publiccode" => vec![e.publiccode_valid.to_string()],
+        _ => Vec::new(),
+    }
+}
+
+fn chosen<'f>(filters: &'f Filters, facet: &str) -> Option<String> {
+    let f: &'f Filters = filters;
+    match facet {
+        "category" => f.category.clone(),
+        "licence" => f.licence.clone(),
+        "kind" => f.kind.clone(),
+        "territory" => f.territory.clone(),
+        "country" => f.country.clone(),
+        "health" => f.health.clone(),
+        "publiccode" => f.publiccode.map(|b| b.to_string()),
+        _ => None,
+    }
+}
+
+fn passes(e: &Entry, filters: &Filters, except: Option<&str>) -> bool {
+    FACETS.iter().filter(|f| Some(**f) != except).all(|facet| match chosen(filters, facet) {
+        Some(v) => values(e, facet).contains(&v),
+        None => true,
+    })
+}
+
+pub fn run(search: &Search, request: &Request) -> Result<Results> {
+    if request.limit == 0 || request.limit > MAX_LIMIT {
+        return Err(Error::Invalid { field: "limit".into(), message: format!("must be between 1 and {MAX_LIMIT}") });
+    }
+    if request.offset > MAX_OFFSET {
+        return Err(Error::Invalid { field: "offset".into(), message: format!("must be at most {MAX_OFFSET}") });
+    }
+    let parsed = parse(&request.q);
+    let query = build(search, &parsed, true);
+    let searcher = search.searcher();
+    let entries = search.entries();
+    let mut matched: Vec<(&Entry, f32)> = match &query {
+        None => entries.values().map(|e| (e, 0.0)).collect(),
+        Some(q) => searcher
+            .search(q.as_ref(), &AllMatches)?
+            .into_iter()
+            .filter_map(|(id, score)| entries.get(&(id as i64)).map(|e| (e, score * e.boost())))
+            .collect(),
+    };
+    let mut facets = BTreeMap::new();
+    for facet in FACETS {
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for (e, _) in matched.iter().filter(|(e, _)| passes(e, &request.filters, Some(facet))) {
+            for v in values(e, facet) {
+                *counts.entry(v).or_default() += 1;
+            }
+        }
+        let mut list: Vec<FacetCount> = counts
+            .into_iter()
+            .map(|(value, count)| {
+                let label = if facet == "territory" {
+                    matched.iter().find_map(|(e, _)| e.territory_names.get(&value).cloned())
+                } else {
+                    None
+                };
+                FacetCount { value, label, count }
+            })
+            .collect();
+        list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        facets.insert(facet, list);
+    }
+    matched.retain(|(e, _)| passes(e, &request.filters, None));
+    let by_name = |a: &Entry, b: &Entry| a.sort_name.cmp(&b.sort_name).then_with(|| a.slug.cmp(&b.slug));
+    match (request.sort, query.is_some()) {
+        (Sort::Relevance, true) => {
+            matched.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| by_name(a.0, b.0)));
+        }
+        (Sort::Relevance, false) | (Sort::Adopted, _) => {
+            matched.sort_by(|a, b| b.0.adopters.cmp(&a.0.adopters).then_with(|| by_name(a.0, b.0)));
+        }
+        (Sort::Active, _) => {
+            matched.sort_by(|a, b| b.0.last_activity.cmp(&a.0.last_activity).then_with(|| by_name(a.0, b.0)));
+        }
+        (Sort::Name, _) => matched.sort_by(|a, b| by_name(a.0, b.0)),
+    }
+    let total = matched.len();
+    let page: Vec<(&Entry, f32)> = matched.into_iter().skip(request.offset).take(request.limit).collect();
+    let f = search.fields();
+    let (own, other) = if request.lang == "en" { ("en", "fr") } else { ("fr", "en") };
+    let typed = build(search, &parsed, false);
+    let generators: Vec<_> = match &typed {
+        Some(q) => {
+            let fields = if own == "en" {
+                [f.summary_en, f.description_en, f.summary_fr, f.description_fr]
+            } else {
+                [f.summary_fr, f.description_fr, f.summary_en, f.description_en]
+            };
+            fields.iter().filter_map(|field| search.snippet_generator(&searcher, q.as_ref(), *field)).collect()
+        }
+        None => Vec::new(),
+    };
+    let hits = page
+        .into_iter()
+        .map(|(e, score)| {
+            let summary = e.summary.get(own).or_else(|| e.summary.get(other)).cloned();
+            let texts = [e.summary.get(own), e.description.get(own), e.summary.get(other), e.description.get(other)];
+            let snippet = generators.iter().zip(texts).find_map(|(g, text)| {
+                let mut s = g.snippet(text?);
+                if s.highlighted().is_empty() {
+                    return None;
+                }
+                s.set_snippet_prefix_postfix("<mark>", "</mark>");
+                Some(s.to_html())
+            });
+            Hit {
+                slug: e.slug.clone(),
+                name: e.name.clone(),
+                summary,
+                snippet,
+                score,
+                adopters: e.adopters,
+                health: e.health,
+            }
+        })
+        .collect();
+    Ok(Results { hits, total, limit: request.limit, offset: request.offset, sort: request.sort, facets })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_make_phrases_and_other_characters_only_separate() {
+        let p = parse(r#"gestion "état civil" :(*-urbanisme"#);
+        let words: Vec<&str> = p.words.iter().map(|w| w.folded.as_str()).collect();
+        assert_eq!(words, ["gestion", "urbanisme"]);
+        assert_eq!(p.phrases.len(), 1);
+        let unclosed = parse(r#"cimetière "concessions"#);
+        assert_eq!(unclosed.phrases.len(), 0);
+        assert_eq!(unclosed.words.len(), 2);
+        assert!(parse(&"x".repeat(10_000)).words.len() <= 1);
+        assert_eq!(parse("\" : ( * -").words.len(), 0);
+    }
+}

@@ -1,0 +1,65 @@
+//! The search index beside the catalog: opened under `DATA_DIR/search`, caught up with the
+//! catalog at start, after every write seen (by this process or another on the same
+//! database) before a search answers, and rebuilt by `communs reindex`. tantivy's commits
+//! run on blocking threads.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+use catalog::Store;
+use indexer::search::Search;
+
+/// The index with what it takes to keep it in step.
+pub struct SearchIndex {
+    pub search: Arc<Search>,
+    /// The catalog version the last catch-up looked at: a search first catches up when the
+    /// catalog has moved since.
+    seen: AtomicI64,
+    catching_up: tokio::sync::Mutex<()>,
+}
+
+impl SearchIndex {
+    pub fn new(search: Search) -> SearchIndex {
+        SearchIndex { search: Arc::new(search), seen: AtomicI64::new(-1), catching_up: tokio::sync::Mutex::new(()) }
+    }
+
+    /// An index in memory, filled by its first catch-up (the tests' router).
+    pub fn in_memory() -> anyhow::Result<SearchIndex> {
+        Ok(SearchIndex::new(Search::in_memory()?))
+    }
+
+    /// Applies the catalog's changes the index has not seen; returns how many documents
+    /// were read again.
+    pub async fn catch_up(&self, store: &Store) -> anyhow::Result<usize> {
+        let version = store.version().await?;
+        if self.seen.load(Ordering::Acquire) == version {
+            return Ok(0);
+        }
+        let _one_at_a_time = self.catching_up.lock().await;
+        let (ids, upto) = store.search_changes(self.search.version()).await?;
+        let mut n = 0;
+        if !ids.is_empty() {
+            let docs = store.search_documents(Some(&ids)).await?;
+            let search = self.search.clone();
+            n = ids.len();
+            tokio::task::spawn_blocking(move || search.apply(Some(&ids), &docs, upto)).await??;
+        }
+        self.seen.store(version, Ordering::Release);
+        Ok(n)
+    }
+
+    /// Reads every document again.
+    pub async fn rebuild(&self, store: &Store) -> anyhow::Result<usize> {
+        let _one_at_a_time = self.catching_up.lock().await;
+        let version = store.version().await?;
+        // Read first: what commits meanwhile has a higher version and comes with the next
+        // catch-up.
+        let upto = store.search_version().await?;
+        let docs = store.search_documents(None).await?;
+        let n = docs.len();
+        let search = self.search.clone();
+        tokio::task::spawn_blocking(move || search.apply(None, &docs, upto)).await??;
+        self.seen.store(version, Ordering::Release);
+        Ok(n)
+    }
+}

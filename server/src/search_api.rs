@@ -1,0 +1,103 @@
+//! `GET /api/v1/search` and `GET /api/v1/suggest`. Every parameter is checked: a bad value
+//! is a 400 that names it, never a 500; a value no document has is an empty result.
+
+use axum::extract::State;
+use axum::Json;
+use catalog::{Category, Country, Licence, OrganisationKind};
+use indexer::search::query::{Filters, Request, Results, Sort, MAX_LIMIT, MAX_OFFSET};
+use indexer::search::Suggestion;
+
+use crate::api::AppState;
+use crate::params::Params;
+use crate::problem::Problem;
+
+const DEFAULT_LIMIT: i64 = 20;
+
+fn bounded(p: &Params, name: &str, default: i64, max: usize, min: i64) -> Result<usize, Problem> {
+    let v = p.int(name)?.unwrap_or(default);
+    if v < min || v > max as i64 {
+        return Err(Problem::bad_parameter(name, format!("must be between {min} and {max}")));
+    }
+    Ok(v as usize)
+}
+
+pub async fn search(State(s): State<AppState>, p: Params) -> Result<Json<Results>, Problem> {
+    p.allow(&[
+        "q",
+        "category",
+        "licence",
+        "kind",
+        "territory",
+        "country",
+        "health",
+        "publiccode",
+        "sort",
+        "lang",
+        "limit",
+        "offset",
+    ])?;
+    let limit = bounded(&p, "limit", DEFAULT_LIMIT, MAX_LIMIT, 1)?;
+    let offset = bounded(&p, "offset", 0, MAX_OFFSET, 0)?;
+    let sort = match p.text("sort") {
+        None => Sort::Relevance,
+        Some(v) => Sort::parse(v)
+            .ok_or_else(|| Problem::bad_parameter("sort", "must be relevance, adopted, active or name"))?,
+    };
+    let lang = match p.text("lang") {
+        None | Some("fr") => "fr",
+        Some("en") => "en",
+        Some(_) => return Err(Problem::bad_parameter("lang", "must be fr or en")),
+    };
+    let health = match p.text("health") {
+        None => None,
+        Some(v @ ("good" | "fair" | "poor" | "unknown")) => Some(v.to_string()),
+        Some(_) => return Err(Problem::bad_parameter("health", "must be good, fair, poor or unknown")),
+    };
+    let publiccode = match p.text("publiccode") {
+        None => None,
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        Some(_) => return Err(Problem::bad_parameter("publiccode", "must be true or false")),
+    };
+    let territory = match p.text("territory") {
+        None => None,
+        Some(v) => {
+            Some(catalog::Slug::parse(v).map_err(|e| Problem::bad_parameter("territory", e.to_string()))?.to_string())
+        }
+    };
+    let filters = Filters {
+        category: p.parsed("category", |v| Category::parse(v).map(|c| c.slug().to_string()))?,
+        licence: p.parsed("licence", |v| Licence::parse(v).map(|l| l.to_string()))?,
+        kind: p.parsed("kind", |v| OrganisationKind::parse(v).map(|k| k.as_str().to_string()))?,
+        territory,
+        country: p.parsed("country", |v| Country::parse(v).map(|c| c.to_string()))?,
+        health,
+        publiccode,
+    };
+    let request =
+        Request { q: p.text("q").unwrap_or_default().to_string(), filters, sort, limit, offset, lang: lang.into() };
+    s.search.catch_up(&s.store).await.map_err(internal)?;
+    let results = s.search.search.search(&request).map_err(|e| match e {
+        indexer::search::Error::Invalid { field, message } => Problem::bad_parameter(&field, message),
+        other => internal(other.into()),
+    })?;
+    Ok(Json(results))
+}
+
+#[derive(serde::Serialize)]
+pub struct Suggestions {
+    suggestions: Vec<Suggestion>,
+}
+
+pub async fn suggest(State(s): State<AppState>, p: Params) -> Result<Json<Suggestions>, Problem> {
+    p.allow(&["q", "limit"])?;
+    let limit = bounded(&p, "limit", 8, 20, 1)?;
+    let q: String = p.text("q").unwrap_or_default().chars().take(100).collect();
+    s.search.catch_up(&s.store).await.map_err(internal)?;
+    Ok(Json(Suggestions { suggestions: s.search.search.suggest(&q, limit) }))
+}
+
+fn internal(e: anyhow::Error) -> Problem {
+    tracing::error!(error = %format!("{e:#}"), "search failed");
+    Problem::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "the search failed; it is logged")
+}

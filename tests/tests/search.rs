@@ -1,0 +1,250 @@
+//! Search over the demo catalog: what queries understand, facets, sorts, bad input, the
+//! index kept in step with the database, and the relevance test set of
+//! `tests/relevance/queries.tsv` with its hit rate and nDCG@10.
+
+use catalog::{Actor, Store};
+use indexer::search::query::{Filters, Request, Sort};
+use server::search::SearchIndex;
+use tests::{store_test, today};
+
+const ME: Actor = Actor::System("test");
+
+async fn seeded(store: &Store) {
+    store.seed(&ME, &tests::demo_fixtures(), today()).await.unwrap();
+}
+
+fn request(q: &str) -> Request {
+    Request { q: q.into(), filters: Filters::default(), sort: Sort::Relevance, limit: 10, offset: 0, lang: "fr".into() }
+}
+
+/// The record of `slug` as a draft, to be changed and written back.
+async fn draft(store: &Store, slug: &str) -> catalog::SoftwareDraft {
+    store.export_software().await.unwrap().into_iter().find(|d| d.slug == slug).unwrap()
+}
+
+fn slugs(results: &indexer::search::query::Results) -> Vec<String> {
+    results.hits.iter().map(|h| h.slug.clone()).collect()
+}
+
+/// One line of the relevance set.
+struct Case {
+    query: String,
+    expected: Vec<String>,
+    kind: String,
+}
+
+fn cases() -> Vec<Case> {
+    let text = include_str!("../relevance/queries.tsv");
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let fields: Vec<&str> = l.split('\t').collect();
+            assert!(fields.len() >= 3, "a line of queries.tsv has query, expected, kind: {l:?}");
+            Case {
+                query: fields[0].to_string(),
+                expected: fields[1].split(',').map(|s| s.trim().to_string()).collect(),
+                kind: fields[2].to_string(),
+            }
+        })
+        .collect()
+}
+
+/// nDCG@10 with binary relevance: the expected software are the relevant ones.
+fn ndcg(ranked: &[String], relevant: &[String]) -> f64 {
+    let dcg: f64 = ranked
+        .iter()
+        .take(10)
+        .enumerate()
+        .filter(|(_, s)| relevant.contains(s))
+        .map(|(i, _)| 1.0 / ((i + 2) as f64).log2())
+        .sum();
+    let ideal: f64 = (0..relevant.len().min(10)).map(|i| 1.0 / ((i + 2) as f64).log2()).sum();
+    if ideal == 0.0 {
+        0.0
+    } else {
+        dcg / ideal
+    }
+}
+
+#[tokio::test]
+async fn the_relevance_set_finds_the_right_tools_in_the_top_three() {
+    let db = tests::TestDb::sqlite().await;
+    seeded(&db.store).await;
+    let index = SearchIndex::in_memory().unwrap();
+    index.rebuild(&db.store).await.unwrap();
+    let cases = cases();
+    assert!(cases.len() >= 40, "{} queries", cases.len());
+    let mut by_kind: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    let (mut hits, mut gain) = (0, 0.0);
+    let mut misses = Vec::new();
+    for case in &cases {
+        let ranked = slugs(&index.search.search(&request(&case.query)).unwrap());
+        let hit = ranked.iter().take(3).any(|s| case.expected.contains(s));
+        let entry = by_kind.entry(case.kind.clone()).or_default();
+        entry.1 += 1;
+        if hit {
+            hits += 1;
+            entry.0 += 1;
+        } else {
+            misses.push(format!(
+                "  {:?} ({}) expected {:?}, got {:?}",
+                case.query,
+                case.kind,
+                case.expected,
+                &ranked[..ranked.len().min(3)]
+            ));
+        }
+        gain += ndcg(&ranked, &case.expected);
+    }
+    let rate = hits as f64 / cases.len() as f64;
+    println!(
+        "relevance: {hits}/{} queries with an expected software in the top 3: hit rate {:.1} %",
+        cases.len(),
+        rate * 100.0
+    );
+    println!("relevance: nDCG@10 {:.3}", gain / cases.len() as f64);
+    for (kind, (h, n)) in &by_kind {
+        println!("  {kind}: {h}/{n}");
+    }
+    for m in &misses {
+        println!("{m}");
+    }
+    assert!(rate >= 0.9, "hit rate {:.1} % is below 90 %:\n{}", rate * 100.0, misses.join("\n"));
+    db.finish().await;
+}
+
+store_test!(the_search_api_understands_filters_counts_and_sorts, |store| {
+    seeded(&store).await;
+    let server = tests::TestServer::start(store.clone()).await;
+    let (status, _, body) = server.get("/api/v1/search?q=cimetiere").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["hits"][0]["slug"], "opencimetiere");
+    assert!(body["hits"][0]["snippet"].as_str().unwrap().contains("<mark>cimetières</mark>"), "{body}");
+    assert!(body["hits"][0]["adopters"].as_i64().unwrap() > 0);
+    let facets = body["facets"].as_object().unwrap();
+    for facet in ["category", "licence", "kind", "territory", "country", "health", "publiccode"] {
+        assert!(facets.contains_key(facet), "{facet} missing");
+    }
+
+    // Facets count the results, and combine as filters.
+    let (_, _, all) = server.get("/api/v1/search?q=&limit=100").await;
+    assert_eq!(all["total"], 47);
+    let gis = all["facets"]["category"].as_array().unwrap().iter().find(|c| c["value"] == "sig").unwrap().clone();
+    let (_, _, only) = server.get("/api/v1/search?category=sig&limit=100").await;
+    assert_eq!(only["total"], gis["count"]);
+    let agpl = only["facets"]["licence"].as_array().unwrap().first().unwrap().clone();
+    let licence = agpl["value"].as_str().unwrap();
+    let (_, _, both) = server.get(&format!("/api/v1/search?category=sig&licence={licence}&limit=100")).await;
+    assert_eq!(both["total"], agpl["count"]);
+    assert!(both["hits"].as_array().unwrap().len() as i64 == agpl["count"].as_i64().unwrap());
+    let (_, _, ch) = server.get("/api/v1/search?country=CH&kind=commune&limit=100").await;
+    assert!(ch["total"].as_i64().unwrap() >= 1);
+    assert!(ch["hits"].as_array().unwrap().iter().any(|h| h["slug"] == "geocity"), "{ch}");
+
+    // Sorts.
+    let (_, _, by_name) = server.get("/api/v1/search?sort=name&limit=100").await;
+    let names: Vec<String> =
+        by_name["hits"].as_array().unwrap().iter().map(|h| h["name"].as_str().unwrap().to_lowercase()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names.len(), 47);
+    let (_, _, adopted) = server.get("/api/v1/search?sort=adopted&limit=100").await;
+    let counts: Vec<i64> =
+        adopted["hits"].as_array().unwrap().iter().map(|h| h["adopters"].as_i64().unwrap()).collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+
+    // Paging.
+    let (_, _, page2) = server.get("/api/v1/search?sort=name&limit=10&offset=10").await;
+    assert_eq!(page2["hits"][0]["name"], by_name["hits"][10]["name"]);
+
+    // Suggestions as one types.
+    let (status, _, s) = server.get("/api/v1/suggest?q=cimet").await;
+    assert_eq!(status, 200);
+    let texts: Vec<&str> = s["suggestions"].as_array().unwrap().iter().map(|x| x["text"].as_str().unwrap()).collect();
+    assert!(texts.contains(&"openCimetière"), "{texts:?}");
+    assert!(texts.iter().any(|t| t.starts_with("cimeti")), "{texts:?}");
+});
+
+store_test!(bad_search_input_is_a_result_or_a_400_that_names_the_parameter, |store| {
+    seeded(&store).await;
+    let server = tests::TestServer::start(store.clone()).await;
+    let long = "cimetière ".repeat(1000);
+    for q in [
+        long.as_str(),
+        "\"",
+        "\"\"",
+        ":",
+        "(",
+        "*",
+        "-",
+        "a\"b:c(d*e-f",
+        "-cimetière",
+        "urbanisme:(",
+        "\u{0}",
+        "(((((((",
+    ] {
+        let r = server.client.get(format!("{}/api/v1/search", server.base)).query(&[("q", q)]).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{:?}", &q[..q.len().min(20)]);
+        let r = server.client.get(format!("{}/api/v1/suggest", server.base)).query(&[("q", q)]).send().await.unwrap();
+        assert_eq!(r.status(), 200, "suggest {:?}", &q[..q.len().min(20)]);
+    }
+    for (query, parameter) in [
+        ("category=jeux", "category"),
+        ("licence=GNU", "licence"),
+        ("kind=village", "kind"),
+        ("country=XX", "country"),
+        ("health=excellent", "health"),
+        ("publiccode=yes", "publiccode"),
+        ("sort=popular", "sort"),
+        ("lang=de", "lang"),
+        ("offset=-1", "offset"),
+        ("offset=99999999", "offset"),
+        ("limit=0", "limit"),
+        ("limit=1000", "limit"),
+        ("limit=abc", "limit"),
+        ("territory=Not%20A%20Slug", "territory"),
+        ("page=2", "page"),
+    ] {
+        let (status, ctype, body) = server.get(&format!("/api/v1/search?q=cimetiere&{query}")).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert_eq!(ctype, "application/problem+json", "{query}");
+        assert!(body.to_string().contains(parameter), "{query}: {body}");
+    }
+    // A value no document has is an empty result, not an error.
+    let (status, _, body) = server.get("/api/v1/search?territory=nulle-part").await;
+    assert_eq!((status, body["total"].as_i64()), (200, Some(0)));
+});
+
+store_test!(the_index_follows_the_database_and_catches_up_after_a_crash, |store| {
+    seeded(&store).await;
+    let dir = tempfile::tempdir().unwrap();
+    let open = || SearchIndex::new(indexer::search::Search::open(dir.path()).unwrap());
+    let index = open();
+    assert_eq!(index.rebuild(&store).await.unwrap(), 47);
+    let version = index.search.version();
+    assert!(version > 0);
+    drop(index);
+
+    // A write the index does not see (the process died before its catch-up).
+    let mut d = draft(&store, "opencimetiere").await;
+    d.summary.insert("fr".into(), "Plans des allées et des hortensias de la commune".into());
+    store.put_software(&ME, &d.validate().unwrap()).await.unwrap();
+
+    let index = open();
+    assert_eq!(index.search.version(), version, "the version was kept with the index");
+    assert_eq!(index.search.len(), 47, "the documents were kept");
+    assert!(slugs(&index.search.search(&request("hortensias")).unwrap()).is_empty());
+    assert_eq!(index.catch_up(&store).await.unwrap(), 1, "only the changed software is read again");
+    assert_eq!(slugs(&index.search.search(&request("hortensia")).unwrap())[0], "opencimetiere");
+
+    // Through the API: a write, then a search, sees the write.
+    let server = tests::TestServer::start(store.clone()).await;
+    let (_, _, before) = server.get("/api/v1/search?q=begonias").await;
+    assert_eq!(before["total"], 0);
+    let mut d = draft(&store, "openresultat").await;
+    d.summary.insert("fr".into(), "Résultats électoraux et bégonias".into());
+    store.put_software(&ME, &d.validate().unwrap()).await.unwrap();
+    let (_, _, after) = server.get("/api/v1/search?q=begonias").await;
+    assert!(after["hits"].as_array().unwrap().iter().any(|h| h["slug"] == "openresultat"), "{after}");
+});
