@@ -44,7 +44,8 @@ pub struct Readme {
     pub html: Option<String>,
     /// The words of the README without markup, for search and summaries.
     pub text: String,
-    /// Whether the file was longer than the harvest reads and was cut.
+    /// Whether the file was over the harvest's size limit and not read (`text` is then
+    /// empty).
     pub truncated: bool,
 }
 
@@ -103,7 +104,8 @@ pub struct Activity {
     pub bus_factor: u64,
     pub first_commit: Option<DateTime<Utc>>,
     pub last_commit: Option<DateTime<Utc>>,
-    /// Commits per month, oldest first, the last being the month of the harvest.
+    /// Commits per calendar month, oldest first, the last being the month of the harvest:
+    /// 13 months, since the window's 365 days reach into the month a year back.
     pub monthly_commits: Vec<u32>,
 }
 

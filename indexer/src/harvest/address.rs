@@ -29,6 +29,20 @@ fn refused(message: String) -> Refusal {
 /// resolve is unreachable, which is a fact about the repository rather than a refusal.
 pub fn check(url: &str, allow_local: bool) -> Result<Checked, Refusal> {
     let (scheme, host, port) = split(url)?;
+    // libgit2 reads a URL's host itself, differently from the url crate: after the last
+    // `@`, up to the first `/`. Characters on which the two disagree are refused, so the
+    // host checked is the host connected to.
+    if scheme != "file" && !url.contains("://") {
+        // scp-like: user@host:path, checked by `split`.
+    } else if scheme != "file" {
+        let rest = url.split_once("://").map_or("", |(_, r)| r);
+        let authority = rest.split('/').next().unwrap_or("");
+        if url.contains(['\\', '?', '#']) || authority.matches('@').count() > usize::from(scheme == "ssh") {
+            return Err(refused(format!(
+                "{url:?} holds characters or credentials that could make its host ambiguous; give the plain address"
+            )));
+        }
+    }
     match scheme.as_str() {
         "https" | "http" | "git" | "ssh" => {}
         "file" if allow_local => return Ok(Checked { url: url.to_string(), scheme }),
@@ -85,8 +99,24 @@ fn local_kind(ip: &IpAddr) -> Option<&'static str> {
     match ip {
         IpAddr::V4(v4) => v4_kind(v4),
         IpAddr::V6(v6) => {
+            // IPv6 forms that carry an IPv4 address: mapped, compatible, NAT64 (64:ff9b::/96)
+            // and 6to4 (2002::/16) are judged by the IPv4 address they reach.
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return v4_kind(&v4);
+            }
+            let s = v6.segments();
+            let tail = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+            let compatible = s[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified();
+            if compatible || s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                if let Some(kind) = v4_kind(&tail) {
+                    return Some(kind);
+                }
+            }
+            if s[0] == 0x2002 {
+                let embedded = Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8);
+                if let Some(kind) = v4_kind(&embedded) {
+                    return Some(kind);
+                }
             }
             v6_kind(v6)
         }
@@ -104,8 +134,11 @@ fn v4_kind(ip: &Ipv4Addr) -> Option<&'static str> {
         Some("private")
     } else if ip.is_link_local() {
         Some("link-local")
-    } else if ip.is_broadcast() || ip.is_multicast() || a == 0 {
+    } else if ip.is_broadcast() || ip.is_multicast() || a == 0 || a >= 240 {
         Some("non-unicast")
+    } else if (a == 192 && b == 0 && ip.octets()[2] == 0) || (a == 198 && (18..20).contains(&b)) {
+        // IETF protocol assignments and the benchmarking range: no public host.
+        Some("reserved")
     } else {
         None
     }
@@ -158,12 +191,31 @@ mod tests {
             "https://[::ffff:127.0.0.1]/x",
             "https://100.64.0.1/x",
             "https://localhost/x",
+            "https://[64:ff9b::7f00:1]/x",
+            "https://[2002:7f00:1::1]/x",
+            "https://[::10.0.0.1]/x",
+            "https://198.18.0.1/x",
+            "https://192.0.0.8/x",
+            "https://240.0.0.1/x",
         ] {
             assert_eq!(class(url, false), Err(FailureClass::Refused), "{url}");
             assert!(check(url, true).is_ok(), "{url} with allow_local");
         }
         let message = check("https://127.0.0.1/repo.git", false).unwrap_err().message;
         assert!(message.contains("loopback") && message.contains("--allow-local"), "{message}");
+    }
+
+    #[test]
+    fn addresses_whose_host_libgit2_would_read_differently_are_refused() {
+        for url in [
+            "http://203.0.113.7#@127.0.0.1:9/x.git",
+            "http://203.0.113.7\\@127.0.0.1:9/x.git",
+            "git://203.0.113.7?@127.0.0.1:9/x.git",
+            "https://user:secret@203.0.113.7/x.git",
+        ] {
+            assert_eq!(class(url, false), Err(FailureClass::Refused), "{url}");
+        }
+        assert_eq!(class("ssh://git@203.0.113.7/org/x.git", false), Ok("ssh".into()));
     }
 
     #[test]

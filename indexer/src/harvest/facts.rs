@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::time::Instant;
 
 use catalog::{
     Activity, DocumentationFiles, FailureClass, LicenceFile, PubliccodeFile, Release, RepositorySnapshot, RELEASES_KEPT,
@@ -21,7 +22,12 @@ pub const WINDOW_DAYS: u32 = 365;
 /// default branch was deleted).
 const FALLBACK_BRANCHES: [&str; 4] = ["main", "master", "trunk", "develop"];
 
-pub fn read(path: &Path, now: DateTime<Utc>, limits: &Limits) -> Result<RepositorySnapshot, Failure> {
+pub fn read(
+    path: &Path,
+    now: DateTime<Utc>,
+    limits: &Limits,
+    deadline: Instant,
+) -> Result<RepositorySnapshot, Failure> {
     let repo = Repository::open_bare(path).map_err(|e| other("cannot open the mirror", &e))?;
     let branch = default_branch(&repo)?;
     let head = repo
@@ -43,7 +49,9 @@ pub fn read(path: &Path, now: DateTime<Utc>, limits: &Limits) -> Result<Reposito
     let publiccode = files.publiccode.as_deref().map(|p| publiccode_file(&repo, &tree, p, limits));
 
     let (releases, release_count) = releases(&repo)?;
-    let walk = walk(&repo, head.id(), now)?;
+    // The .mailmap is read within the size limit like any file (libgit2 would read it whole).
+    let mailmap = read_blob(".mailmap").and_then(|b| git2::Mailmap::from_buffer(&String::from_utf8_lossy(&b)).ok());
+    let walk = walk(&repo, head.id(), now, mailmap.as_ref(), deadline)?;
     let head_date = time(&head.committer().when());
     let snapshot = RepositorySnapshot {
         harvested_at: now,
@@ -281,14 +289,20 @@ struct Walk {
 /// Walks every commit reachable from HEAD once: the whole history for the project's age,
 /// the last year for its activity. Commits count at their committer date (when they
 /// landed); authors are told apart by e-mail, after the repository's .mailmap.
-fn walk(repo: &Repository, head: Oid, now: DateTime<Utc>) -> Result<Walk, Failure> {
+fn walk(
+    repo: &Repository,
+    head: Oid,
+    now: DateTime<Utc>,
+    mailmap: Option<&git2::Mailmap>,
+    deadline: Instant,
+) -> Result<Walk, Failure> {
     let start = now - Duration::days(WINDOW_DAYS as i64);
-    let mailmap = repo.mailmap().ok();
     let mut revwalk = repo.revwalk().map_err(|e| other("cannot walk the history", &e))?;
     revwalk.set_sorting(Sort::NONE).map_err(|e| other("cannot walk the history", &e))?;
     revwalk.push(head).map_err(|e| other("cannot walk the history", &e))?;
-    let months: Vec<(i32, u32)> = (0..12).rev().map(|back| month_back(now, back)).collect();
-    let mut monthly = vec![0u32; 12];
+    // 13 calendar months: the window's 365 days reach into the month a year back.
+    let months: Vec<(i32, u32)> = (0..13).rev().map(|back| month_back(now, back)).collect();
+    let mut monthly = vec![0u32; months.len()];
     let mut by_author: HashMap<String, u64> = HashMap::new();
     let (mut total, mut commits) = (0u64, 0u64);
     let mut first_ever: Option<DateTime<Utc>> = None;
@@ -298,6 +312,9 @@ fn walk(repo: &Repository, head: Oid, now: DateTime<Utc>) -> Result<Walk, Failur
         let oid = oid.map_err(|e| other("cannot walk the history", &e))?;
         let commit = repo.find_commit(oid).map_err(|e| other("cannot read a commit", &e))?;
         total += 1;
+        if total % 4096 == 0 && Instant::now() > deadline {
+            return Err(Failure::new(FailureClass::TimedOut, "reading the history took longer than the limit"));
+        }
         let when = time(&commit.committer().when());
         first_ever = Some(first_ever.map_or(when, |f| f.min(when)));
         if when < start || when > now {
@@ -306,7 +323,7 @@ fn walk(repo: &Repository, head: Oid, now: DateTime<Utc>) -> Result<Walk, Failur
         commits += 1;
         first = Some(first.map_or(when, |f| f.min(when)));
         last = Some(last.map_or(when, |l| l.max(when)));
-        let author = match &mailmap {
+        let author = match mailmap {
             Some(m) => commit.author_with_mailmap(m).ok().and_then(|s| s.email().map(str::to_lowercase)),
             None => commit.author().email().map(str::to_lowercase),
         };

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use catalog::FailureClass;
-use git2::{AutotagOption, Direction, FetchOptions, FetchPrune, RemoteCallbacks, Repository};
+use git2::{AutotagOption, Direction, FetchOptions, FetchPrune, RemoteCallbacks, RemoteRedirect, Repository};
 use sha2::{Digest, Sha256};
 
 use super::{Failure, Limits};
@@ -108,6 +108,10 @@ fn list_remote(
     limits: &Limits,
     deadline: Instant,
 ) -> Result<Option<Advertised>, Failure> {
+    // `connect_auth` takes no redirect option: the mirror's own configuration says it.
+    repo.config()
+        .and_then(|mut c| c.set_bool("http.followRedirects", false))
+        .map_err(|e| Failure::new(FailureClass::Other, format!("cannot configure the mirror: {}", e.message())))?;
     let mut remote = repo.remote_anonymous(url).map_err(|e| classify(&e, None))?;
     let watch = Watch::new(limits, deadline);
     let connection = remote
@@ -143,8 +147,10 @@ fn fetch(
     let mut remote = repo.remote_anonymous(url).map_err(|e| classify(&e, None))?;
     let watch = Watch::new(limits, deadline);
     let mut options = FetchOptions::new();
+    // A redirect could lead to an address the checks refused: none is followed.
     options
         .remote_callbacks(watch.callbacks())
+        .follow_redirects(RemoteRedirect::None)
         .download_tags(AutotagOption::None)
         .prune(FetchPrune::On)
         .update_fetchhead(false);

@@ -80,11 +80,13 @@ pub fn harvest(job: &HarvestJob, settings: &Settings, now: DateTime<Utc>) -> Har
         Ok(s) => s,
         Err(f) => return HarvestOutcome::Failed(f.class, f.message),
     };
-    let stale = job.last_snapshot_at.is_none_or(|at| now - at > REREAD_AFTER);
+    // Read again after a failure too: the last run may have fetched and then failed (or
+    // died) before the facts were stored.
+    let stale = job.consecutive_failures > 0 || job.last_snapshot_at.is_none_or(|at| now - at > REREAD_AFTER);
     if sync == mirror::Sync::Unchanged && !stale {
         return HarvestOutcome::Unchanged(None);
     }
-    let snapshot = match facts::read(&path, now, &settings.limits) {
+    let snapshot = match facts::read(&path, now, &settings.limits, deadline) {
         Ok(s) => s,
         Err(f) => return HarvestOutcome::Failed(f.class, f.message),
     };
