@@ -9,6 +9,9 @@ use std::sync::Arc;
 use catalog::Store;
 use indexer::search::Search;
 
+/// Software read at once by a rebuild.
+const REBUILD_BATCH: usize = 500;
+
 /// The index with what it takes to keep it in step.
 pub struct SearchIndex {
     pub search: Arc<Search>,
@@ -55,10 +58,26 @@ impl SearchIndex {
         // Read first: what commits meanwhile has a higher version and comes with the next
         // catch-up.
         let upto = store.search_version().await?;
-        let docs = store.search_documents(None).await?;
-        let n = docs.len();
+        let ids = store.software_ids().await?;
+        // Emptied first, then filled by batches, so that a national catalog (a million
+        // adoptions) is never in memory at once. The batches are committed at version 0:
+        // an index left half-built by a crash is built again at the next start.
         let search = self.search.clone();
-        tokio::task::spawn_blocking(move || search.apply(None, &docs, upto)).await??;
+        tokio::task::spawn_blocking(move || search.apply(None, &[], 0)).await??;
+        let mut n = 0;
+        let batches: Vec<Vec<i64>> = ids.chunks(REBUILD_BATCH).map(<[i64]>::to_vec).collect();
+        let last = batches.len().saturating_sub(1);
+        for (i, batch) in batches.into_iter().enumerate() {
+            let docs = store.search_documents(Some(&batch)).await?;
+            n += docs.len();
+            let search = self.search.clone();
+            let at = if i == last { upto } else { 0 };
+            tokio::task::spawn_blocking(move || search.apply(Some(&batch), &docs, at)).await??;
+        }
+        if n == 0 {
+            let search = self.search.clone();
+            tokio::task::spawn_blocking(move || search.apply(None, &[], upto)).await??;
+        }
         self.seen.store(version, Ordering::Release);
         Ok(n)
     }

@@ -213,6 +213,12 @@ impl Store {
         Ok((ids.into_iter().collect(), upto))
     }
 
+    /// Every software's id, for a rebuild read in batches.
+    pub async fn software_ids(&self) -> Result<Vec<i64>> {
+        let rows: Vec<(i64,)> = self.all(q("SELECT id FROM software ORDER BY id")).await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     /// The latest version any change carries: where a rebuilt index stands.
     pub async fn search_version(&self) -> Result<i64> {
         let (v,): (Option<i64>,) = self.one(q("SELECT MAX(version) FROM search_changes")).await?;

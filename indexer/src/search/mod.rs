@@ -28,8 +28,9 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, Score, SegmentReade
 
 use self::thesaurus::Thesaurus;
 
-/// Memory the writer may use before it flushes a segment.
-const WRITER_BYTES: usize = 64 * 1024 * 1024;
+/// Memory the writer may use before it flushes a segment: tantivy's smallest budget
+/// (15 MB) and a little more, since the server's whole budget is 200 MB.
+const WRITER_BYTES: usize = 20 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
