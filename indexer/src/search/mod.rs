@@ -156,7 +156,8 @@ impl Entry {
             id: d.id,
             slug: d.slug.clone(),
             name: d.name.clone(),
-            sort_name: analysis::words(&d.name).iter().map(|w| w.folded.as_str()).collect::<Vec<_>>().join(" "),
+            // Every word counts for the order, stop words too: "ma cantine" is under M.
+            sort_name: analysis::words_with_stop_words(&d.name).join(" "),
             summary: d.summary.clone(),
             description: d.description.clone(),
             categories: d.categories.clone(),
