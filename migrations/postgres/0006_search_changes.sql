@@ -12,135 +12,39 @@ CREATE TABLE search_changes (
 );
 CREATE INDEX search_changes_version ON search_changes (version);
 
-CREATE FUNCTION search_software_insert_fn() RETURNS trigger LANGUAGE plpgsql AS $$
+-- One function for the tables that name their software in a column (its name is the
+-- trigger's argument).
+CREATE FUNCTION search_change() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    touched jsonb := to_jsonb(CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END);
 BEGIN
-    INSERT INTO search_changes (software_id) VALUES (NEW.id);
+    INSERT INTO search_changes (software_id) VALUES ((touched ->> TG_ARGV[0])::bigint);
     RETURN NULL;
 END $$;
-CREATE TRIGGER search_software_insert AFTER INSERT ON software FOR EACH ROW EXECUTE FUNCTION search_software_insert_fn();
+CREATE TRIGGER search_software AFTER INSERT OR UPDATE OR DELETE ON software FOR EACH ROW EXECUTE FUNCTION search_change('id');
+CREATE TRIGGER search_software_texts AFTER INSERT OR UPDATE OR DELETE ON software_texts FOR EACH ROW EXECUTE FUNCTION search_change('software_id');
+CREATE TRIGGER search_software_categories AFTER INSERT OR UPDATE OR DELETE ON software_categories FOR EACH ROW EXECUTE FUNCTION search_change('software_id');
+CREATE TRIGGER search_software_organisations AFTER INSERT OR UPDATE OR DELETE ON software_organisations FOR EACH ROW EXECUTE FUNCTION search_change('software_id');
+CREATE TRIGGER search_software_stats AFTER INSERT OR UPDATE OR DELETE ON software_stats FOR EACH ROW EXECUTE FUNCTION search_change('software_id');
 
-CREATE FUNCTION search_software_update_fn() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION search_snapshot_change() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    repository bigint := CASE WHEN TG_OP = 'DELETE' THEN OLD.repository_id ELSE NEW.repository_id END;
 BEGIN
-    INSERT INTO search_changes (software_id) VALUES (NEW.id);
+    INSERT INTO search_changes (software_id) SELECT software_id FROM repositories WHERE id = repository;
     RETURN NULL;
 END $$;
-CREATE TRIGGER search_software_update AFTER UPDATE ON software FOR EACH ROW EXECUTE FUNCTION search_software_update_fn();
+CREATE TRIGGER search_repository_snapshots AFTER INSERT OR UPDATE OR DELETE ON repository_snapshots
+    FOR EACH ROW EXECUTE FUNCTION search_snapshot_change();
 
-CREATE FUNCTION search_software_delete_fn() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A renamed organisation changes the documents of what it adopts, maintains or publishes.
+CREATE FUNCTION search_organisation_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO search_changes (software_id) VALUES (OLD.id);
+    INSERT INTO search_changes (software_id)
+    SELECT software_id FROM adoptions WHERE organisation_id = NEW.id
+    UNION SELECT software_id FROM software_organisations WHERE organisation_id = NEW.id
+    UNION SELECT id FROM software WHERE publisher_id = NEW.id;
     RETURN NULL;
 END $$;
-CREATE TRIGGER search_software_delete AFTER DELETE ON software FOR EACH ROW EXECUTE FUNCTION search_software_delete_fn();
-
-CREATE FUNCTION search_sw_texts_insert_fn() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO search_changes (software_id) VALUES (NEW.software_id);
-    RETURN NULL;
-END $$;
-CREATE TRIGGER search_sw_texts_insert AFTER INSERT ON software_texts FOR EACH ROW EXECUTE FUNCTION search_sw_texts_insert_fn();
-
-CREATE FUNCTION search_sw_texts_update_fn() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO search_changes (software_id) VALUES (NEW.software_id);
-    RETURN NULL;
-END $$;
-CREATE TRIGGER search_sw_texts_update AFTER UPDATE ON software_texts FOR EACH ROW EXECUTE FUNCTION search_sw_texts_update_fn();
-
-CREATE FUNCTION search_sw_texts_delete_fn() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO search_changes (software_id) VALUES (OLD.software_id);
-    RETURN NULL;
-END $$;
-CREATE TRIGGER search_sw_texts_delete AFTER DELETE ON software_texts FOR EACH ROW EXECUTE FUNCTION search_sw_texts_delete_fn();
-
-CREATE FUNCTION search_sw_categories_insert_fn() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO search_changes (software_id) VALUES (NEW.software_id);
-    RETURN NULL;
-END $$;
-CREATE TRIGGER search_sw_categories_insert AFTER INSERT ON software_categories FOR EACH ROW EXECUTE FUNCTION search_sw_categories_insert_fn();
-
-CREATE FUNCTION search_sw_categories_update_fn() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO search_changes (software_id) VALUES (NEW.software_id);
-    RETURN NULL;
-END $$;
-CREATE TRIGGER search_sw_categories_update AFTER UPDATE ON software_categories FOR EACH ROW EXECUTE FUNCTION search_sw_categories_update_fn();
-
-CREATE FUNCTION search_sw_categories_delete_fn() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO search_changes (software_id) VALUES (OLD.software_id);
-    RETURN NULL;
-END $$;
-CREATE TRIGGER search_sw_categories_delete AFTER DELETE ON software_categories FOR EACH ROW EXECUTE FUNCTION search_sw_categories_delete_fn();
-
-CREATE FUNCTION search_sw_organisations_insert_fn() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO search_changes (software_id) VALUES (NEW.software_id);
-    RETURN NULL;
-END $$;
-CREATE TRIGGER search_sw_organisations_insert AFTER INSERT ON software_organisations FOR EACH ROW EXECUTE FUNCTION search_sw_organisations_insert_fn();
-
-CREATE FUNCTION search_sw_organisations_update_fn() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO search_changes (software_id) VALUES (NEW.software_id);
-    RETURN NULL;
-END $$;
-CREATE TRIGGER search_sw_organisations_update AFTER UPDATE ON software_organisations FOR EACH ROW EXECUTE FUNCTION search_sw_organisations_update_fn();
-
-CREATE FUNCTION search_sw_organisations_delete_fn() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO search_changes (software_id) VALUES (OLD.software_id);
-    RETURN NULL;
-END $$;
-CREATE TRIGGER search_sw_organisations_delete AFTER DELETE ON software_organisations FOR EACH ROW EXECUTE FUNCTION search_sw_organisations_delete_fn();
-
-CREATE FUNCTION search_sw_stats_insert_fn() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO search_changes (software_id) VALUES (NEW.software_id);
-    RETURN NULL;
-END $$;
-CREATE TRIGGER search_sw_stats_insert AFTER INSERT ON software_stats FOR EACH ROW EXECUTE FUNCTION search_sw_stats_insert_fn();
-
-CREATE FUNCTION search_sw_stats_update_fn() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO search_changes (software_id) VALUES (NEW.software_id);
-    RETURN NULL;
-END $$;
-CREATE TRIGGER search_sw_stats_update AFTER UPDATE ON software_stats FOR EACH ROW EXECUTE FUNCTION search_sw_stats_update_fn();
-
-CREATE FUNCTION search_sw_stats_delete_fn() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO search_changes (software_id) VALUES (OLD.software_id);
-    RETURN NULL;
-END $$;
-CREATE TRIGGER search_sw_stats_delete AFTER DELETE ON software_stats FOR EACH ROW EXECUTE FUNCTION search_sw_stats_delete_fn();
-
-CREATE FUNCTION search_repo_snapshots_insert_fn() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO search_changes (software_id) SELECT software_id FROM repositories WHERE id = NEW.repository_id;
-    RETURN NULL;
-END $$;
-CREATE TRIGGER search_repo_snapshots_insert AFTER INSERT ON repository_snapshots FOR EACH ROW EXECUTE FUNCTION search_repo_snapshots_insert_fn();
-
-CREATE FUNCTION search_repo_snapshots_update_fn() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO search_changes (software_id) SELECT software_id FROM repositories WHERE id = NEW.repository_id;
-    RETURN NULL;
-END $$;
-CREATE TRIGGER search_repo_snapshots_update AFTER UPDATE ON repository_snapshots FOR EACH ROW EXECUTE FUNCTION search_repo_snapshots_update_fn();
-
-CREATE FUNCTION search_repo_snapshots_delete_fn() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO search_changes (software_id) SELECT software_id FROM repositories WHERE id = OLD.repository_id;
-    RETURN NULL;
-END $$;
-CREATE TRIGGER search_repo_snapshots_delete AFTER DELETE ON repository_snapshots FOR EACH ROW EXECUTE FUNCTION search_repo_snapshots_delete_fn();
-
-CREATE FUNCTION search_organisation_renamed_fn() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO search_changes (software_id) SELECT software_id FROM adoptions WHERE organisation_id = NEW.id UNION SELECT software_id FROM software_organisations WHERE organisation_id = NEW.id UNION SELECT id FROM software WHERE publisher_id = NEW.id;
-    RETURN NULL;
-END $$;
-CREATE TRIGGER search_organisation_renamed AFTER UPDATE OF name, kind, country ON organisations FOR EACH ROW EXECUTE FUNCTION search_organisation_renamed_fn();
+CREATE TRIGGER search_organisation_renamed AFTER UPDATE OF name, kind, country ON organisations
+    FOR EACH ROW EXECUTE FUNCTION search_organisation_change();

@@ -89,7 +89,13 @@ fn etag(version: i64) -> HeaderValue {
 
 /// Serves GET answers from the cache when the catalog has not changed, and keeps the
 /// successful JSON answers it had to compute.
-pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// The catalog version the cache layer read for a request, for handlers that need it too
+/// (the search catches up to it): one read of the counter per request, and the answer
+/// cached under the version it was computed at.
+#[derive(Debug, Clone, Copy)]
+pub struct CatalogVersion(pub i64);
+
+pub async fn layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     if request.method() != Method::GET {
         return next.run(request).await;
     }
@@ -111,6 +117,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     if let Some(body) = state.cache.get(version, &key) {
         return json(body, tag);
     }
+    request.extensions_mut().insert(CatalogVersion(version));
     let response = next.run(request).await;
     if response.status() != StatusCode::OK
         || response.headers().get(header::CONTENT_TYPE).is_none_or(|c| c != "application/json")

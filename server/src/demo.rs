@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use catalog::import::fixtures::Fixtures;
-use catalog::{SoftwareFilter, Store};
+use catalog::Store;
 use chrono::NaiveDate;
 
 macro_rules! fixture {
@@ -53,12 +53,11 @@ pub async fn repositories(store: &Store, data_dir: &Path, today: NaiveDate) -> a
         .map_err(|e| anyhow::anyhow!("built-in fixtures/histories.json: {e}"))?;
     let root = data_dir.join("demo-repositories");
     let mut made = Vec::new();
-    for summary in store.software_list(&SoftwareFilter::default(), 500, 0).await?.items {
-        let Some(plan) = plans.get(&summary.slug) else { continue };
-        let software = store.software(&summary.slug).await?;
+    for software in store.export_software().await? {
+        let Some(plan) = plans.get(&software.slug) else { continue };
         for (i, repository) in software.repositories.iter().enumerate() {
             // Further repositories of a software get histories of their own, seeded apart.
-            let seed = if i == 0 { summary.slug.clone() } else { format!("{}-{i}", summary.slug) };
+            let seed = if i == 0 { software.slug.clone() } else { format!("{}-{i}", software.slug) };
             let path = root.join(format!("{seed}.git"));
             made.push((repository.url.clone(), path, plan.history(&seed, today)));
         }

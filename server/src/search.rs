@@ -34,7 +34,11 @@ impl SearchIndex {
     /// Applies the catalog's changes the index has not seen; returns how many documents
     /// were read again.
     pub async fn catch_up(&self, store: &Store) -> anyhow::Result<usize> {
-        let version = store.version().await?;
+        self.catch_up_to(store, store.version().await?).await
+    }
+
+    /// `catch_up`, when the caller has just read the catalog's version.
+    pub async fn catch_up_to(&self, store: &Store, version: i64) -> anyhow::Result<usize> {
         if self.seen.load(Ordering::Acquire) == version {
             return Ok(0);
         }

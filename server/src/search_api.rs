@@ -2,12 +2,13 @@
 //! is a 400 that names it, never a 500; a value no document has is an empty result.
 
 use axum::extract::State;
-use axum::Json;
+use axum::{Extension, Json};
 use catalog::{Category, Country, Licence, OrganisationKind};
 use indexer::search::query::{Filters, Request, Results, Sort, MAX_LIMIT, MAX_OFFSET};
 use indexer::search::Suggestion;
 
 use crate::api::AppState;
+use crate::cache::CatalogVersion;
 use crate::params::Params;
 use crate::problem::Problem;
 
@@ -21,7 +22,20 @@ fn bounded(p: &Params, name: &str, default: i64, max: usize, min: i64) -> Result
     Ok(v as usize)
 }
 
-pub async fn search(State(s): State<AppState>, p: Params) -> Result<Json<Results>, Problem> {
+/// Brings the index up to the catalog version the cache layer read, or reads it.
+async fn caught_up(s: &AppState, seen: Option<Extension<CatalogVersion>>) -> Result<(), Problem> {
+    let done = match seen {
+        Some(Extension(CatalogVersion(v))) => s.search.catch_up_to(&s.store, v).await,
+        None => s.search.catch_up(&s.store).await,
+    };
+    done.map(|_| ()).map_err(internal)
+}
+
+pub async fn search(
+    State(s): State<AppState>,
+    seen: Option<Extension<CatalogVersion>>,
+    p: Params,
+) -> Result<Json<Results>, Problem> {
     p.allow(&[
         "q",
         "category",
@@ -76,7 +90,7 @@ pub async fn search(State(s): State<AppState>, p: Params) -> Result<Json<Results
     };
     let request =
         Request { q: p.text("q").unwrap_or_default().to_string(), filters, sort, limit, offset, lang: lang.into() };
-    s.search.catch_up(&s.store).await.map_err(internal)?;
+    caught_up(&s, seen).await?;
     let results = s.search.search.search(&request).map_err(|e| match e {
         indexer::search::Error::Invalid { field, message } => Problem::bad_parameter(&field, message),
         other => internal(other.into()),
@@ -89,11 +103,15 @@ pub struct Suggestions {
     suggestions: Vec<Suggestion>,
 }
 
-pub async fn suggest(State(s): State<AppState>, p: Params) -> Result<Json<Suggestions>, Problem> {
+pub async fn suggest(
+    State(s): State<AppState>,
+    seen: Option<Extension<CatalogVersion>>,
+    p: Params,
+) -> Result<Json<Suggestions>, Problem> {
     p.allow(&["q", "limit"])?;
     let limit = bounded(&p, "limit", 8, 20, 1)?;
     let q: String = p.text("q").unwrap_or_default().chars().take(100).collect();
-    s.search.catch_up(&s.store).await.map_err(internal)?;
+    caught_up(&s, seen).await?;
     Ok(Json(Suggestions { suggestions: s.search.search.suggest(&q, limit) }))
 }
 
