@@ -27,7 +27,8 @@ pub use money::{Currency, Money};
 pub use repository::*;
 pub use slug::Slug;
 pub use store::{
-    page_bounds, Backend, Claim, ImportProblem, OrganisationFilter, OrganisationProfile, OrganisationSummary,
-    PublicCodeImport, PublicCodeImportOptions, SearchDocument, SoftwareFilter, SoftwarePage, Store,
+    page_bounds, Backend, Claim, ImportProblem, OrganisationDocument, OrganisationFilter, OrganisationProfile,
+    OrganisationSummary, PublicCodeImport, PublicCodeImportOptions, SearchDocument, SoftwareFilter, SoftwarePage,
+    Store,
 };
 pub use vocab::*;

@@ -43,10 +43,16 @@ pub fn router(store: Store) -> Router {
 }
 
 pub fn router_with(store: Store, search: Arc<SearchIndex>) -> Router {
+    router_with_cache(store, search, crate::cache::DEFAULT_BUDGET)
+}
+
+/// The router, with `cache_bytes` for recent answers (0: none kept).
+pub fn router_with_cache(store: Store, search: Arc<SearchIndex>, cache_bytes: usize) -> Router {
     let api = Router::new()
         .route("/", get(index))
         .route("/healthz", get(healthz))
         .route("/search", get(crate::search_api::search))
+        .route("/search/organisations", get(crate::search_api::organisations))
         .route("/suggest", get(crate::search_api::suggest))
         .route("/software", get(software_list))
         .route("/software/{slug}", get(software_detail))
@@ -64,7 +70,7 @@ pub fn router_with(store: Store, search: Arc<SearchIndex>) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(publiccode::MAX_FILE_BYTES + 1024)),
         )
         .fallback(api_not_found);
-    let state = AppState { store, cache: Arc::new(ResponseCache::new(crate::cache::DEFAULT_BUDGET)), search };
+    let state = AppState { store, cache: Arc::new(ResponseCache::new(cache_bytes)), search };
     Router::new()
         .route("/", get(index))
         .route("/api/v1/", get(index))
@@ -88,6 +94,7 @@ async fn index() -> Json<serde_json::Value> {
         "description": "Registry of the free software that public bodies share",
         "api": {
             "search": "/api/v1/search{?q,category,licence,kind,territory,country,health,publiccode,sort,lang,limit,offset}",
+            "organisation_search": "/api/v1/search/organisations{?q,kind,country,parent,sort,limit,offset}",
             "suggest": "/api/v1/suggest{?q,limit}",
             "software": "/api/v1/software{?category,licence,limit,offset}",
             "software_detail": "/api/v1/software/{slug}",

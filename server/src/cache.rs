@@ -56,6 +56,9 @@ impl ResponseCache {
     }
 
     pub fn put(&self, version: i64, key: String, body: Bytes) {
+        if self.budget == 0 {
+            return;
+        }
         if body.len() > LARGEST || body.len() > self.budget {
             return;
         }

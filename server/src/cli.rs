@@ -46,6 +46,9 @@ pub enum Command {
         /// background; default 10).
         #[arg(long, env = "COMMUNS_HARVEST_EVERY")]
         harvest_every: Option<u64>,
+        /// Memory for recent API answers, in MB (default 48; 0: every answer is computed).
+        #[arg(long, value_name = "MB", env = "COMMUNS_CACHE_MB")]
+        cache_mb: Option<usize>,
     },
     /// Harvest repositories: those that are due (default), all, or one software's. Prints
     /// a summary: cloned, updated, unchanged, failed. Exit status 1 when one failed.
@@ -188,7 +191,7 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
             writeln!(out, "migrations applied")?;
             Ok(0)
         }
-        Command::Serve { demo, harvest, harvest_every } => {
+        Command::Serve { demo, harvest, harvest_every, cache_mb } => {
             let store = open(&config).await?;
             let every = harvest_every.or(config.harvest_file.every_minutes).unwrap_or(DEFAULT_HARVEST_EVERY);
             let mut harvest = config.harvest(&harvest, Some(every));
@@ -205,21 +208,28 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
             }
             crate::harvest::spawn_background(store.clone(), harvest);
             let search = std::sync::Arc::new(open_search(&config, &store, out).await?);
-            crate::serve(store, search, config.bind, out).await?;
+            let cache = cache_mb.map_or(crate::cache::DEFAULT_BUDGET, |mb| mb * 1024 * 1024);
+            crate::serve(store, search, config.bind, cache, out).await?;
             Ok(0)
         }
         Command::Reindex => {
             let store = open(&config).await?;
             let started = std::time::Instant::now();
-            let search = match indexer::search::Search::open(&config.data_dir.join("search")) {
-                Ok(s) => crate::search::SearchIndex::new(s),
+            let search = match crate::search::SearchIndex::open(&config.data_dir) {
+                Ok(s) => s,
                 Err(e) => {
-                    writeln!(err, "error: {e} (is a server using this data folder? stop it first)")?;
+                    writeln!(err, "error: {e:#} (is a server using this data folder? stop it first)")?;
                     return Ok(FAILED);
                 }
             };
             let n = search.rebuild(&store).await?;
-            writeln!(out, "{n} software indexed in {:.1} s", started.elapsed().as_secs_f64())?;
+            writeln!(
+                out,
+                "{} software and {} organisations indexed in {:.1} s",
+                n.software,
+                n.organisations,
+                started.elapsed().as_secs_f64()
+            )?;
             Ok(0)
         }
         Command::Harvest { all, software, harvest } => {
@@ -316,20 +326,24 @@ async fn open_search(
     store: &Store,
     out: &mut dyn Write,
 ) -> anyhow::Result<crate::search::SearchIndex> {
-    let dir = config.data_dir.join("search");
-    let search = crate::search::SearchIndex::new(
-        indexer::search::Search::open(&dir)
-            .with_context(|| format!("cannot open the search index in {}", dir.display()))?,
-    );
+    let search = crate::search::SearchIndex::open(&config.data_dir)?;
     let started = std::time::Instant::now();
-    if search.search.version() == 0 {
-        let n = search.rebuild(store).await?;
-        writeln!(out, "search index built: {n} software in {:.1} s", started.elapsed().as_secs_f64())?;
-    } else {
-        let n = search.catch_up(store).await?;
-        if n > 0 {
-            writeln!(out, "search index caught up: {n} software read again")?;
-        }
+    let (built, caught) = search.bring_up_to_date(store).await?;
+    if built.software + built.organisations > 0 {
+        writeln!(
+            out,
+            "search index built: {} software and {} organisations in {:.1} s",
+            built.software,
+            built.organisations,
+            started.elapsed().as_secs_f64()
+        )?;
+    }
+    if caught.software + caught.organisations > 0 {
+        writeln!(
+            out,
+            "search index caught up: {} software and {} organisations read again",
+            caught.software, caught.organisations
+        )?;
     }
     Ok(search)
 }

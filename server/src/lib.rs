@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod export;
 pub mod harvest;
+pub mod memory;
 pub mod params;
 pub mod problem;
 pub mod publiccode;
@@ -24,6 +25,7 @@ pub async fn serve(
     store: Store,
     search: std::sync::Arc<search::SearchIndex>,
     bind: SocketAddr,
+    cache_bytes: usize,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let listener =
@@ -31,7 +33,8 @@ pub async fn serve(
     writeln!(out, "Communs is listening on http://{}", listener.local_addr()?)?;
     out.flush()?;
     // The peer's address is kept so that writes can be refused from other machines.
-    let app = api::router_with(store.clone(), search).into_make_service_with_connect_info::<SocketAddr>();
+    let app =
+        api::router_with_cache(store.clone(), search, cache_bytes).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
     store.close().await;
     Ok(())

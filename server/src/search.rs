@@ -1,64 +1,132 @@
-//! The search index beside the catalog: opened under `DATA_DIR/search`, caught up with the
-//! catalog at start, after every write seen (by this process or another on the same
-//! database) before a search answers, and rebuilt by `communs reindex`. tantivy's commits
-//! run on blocking threads.
+//! The search indexes beside the catalog, software and organisations: opened under
+//! `DATA_DIR/search` and `DATA_DIR/search-organisations`, caught up with the catalog at
+//! start, after every write seen (by this process or another on the same database) before
+//! a search answers, and rebuilt by `communs reindex`. tantivy's commits run on blocking
+//! threads.
 
+use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
+use anyhow::Context;
 use catalog::Store;
+use indexer::search::organisations::OrganisationSearch;
 use indexer::search::Search;
 
 /// Software read at once by a rebuild.
-const REBUILD_BATCH: usize = 500;
+const SOFTWARE_BATCH: usize = 250;
+/// Organisations read at once by a rebuild: their documents are small.
+const ORGANISATION_BATCH: usize = 5_000;
 
-/// The index with what it takes to keep it in step.
+/// The indexes with what it takes to keep them in step.
 pub struct SearchIndex {
     pub search: Arc<Search>,
+    pub organisations: Arc<OrganisationSearch>,
     /// The catalog version the last catch-up looked at: a search first catches up when the
     /// catalog has moved since.
     seen: AtomicI64,
     catching_up: tokio::sync::Mutex<()>,
 }
 
+/// What a catch-up or a rebuild read again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Read {
+    pub software: usize,
+    pub organisations: usize,
+}
+
 impl SearchIndex {
-    pub fn new(search: Search) -> SearchIndex {
-        SearchIndex { search: Arc::new(search), seen: AtomicI64::new(-1), catching_up: tokio::sync::Mutex::new(()) }
+    pub fn new(search: Search, organisations: OrganisationSearch) -> SearchIndex {
+        SearchIndex {
+            search: Arc::new(search),
+            organisations: Arc::new(organisations),
+            seen: AtomicI64::new(-1),
+            catching_up: tokio::sync::Mutex::new(()),
+        }
     }
 
-    /// An index in memory, filled by its first catch-up (the tests' router).
+    /// The indexes of a data folder, as they were left.
+    pub fn open(data_dir: &Path) -> anyhow::Result<SearchIndex> {
+        let software = data_dir.join("search");
+        let organisations = data_dir.join("search-organisations");
+        Ok(SearchIndex::new(
+            Search::open(&software)
+                .with_context(|| format!("cannot open the search index in {}", software.display()))?,
+            OrganisationSearch::open(&organisations)
+                .with_context(|| format!("cannot open the search index in {}", organisations.display()))?,
+        ))
+    }
+
+    /// Indexes in memory, filled by their first catch-up (the tests' router).
     pub fn in_memory() -> anyhow::Result<SearchIndex> {
-        Ok(SearchIndex::new(Search::in_memory()?))
+        Ok(SearchIndex::new(Search::in_memory()?, OrganisationSearch::in_memory()?))
     }
 
-    /// Applies the catalog's changes the index has not seen; returns how many documents
+    /// Applies the catalog's changes the indexes have not seen; says how many documents
     /// were read again.
-    pub async fn catch_up(&self, store: &Store) -> anyhow::Result<usize> {
+    pub async fn catch_up(&self, store: &Store) -> anyhow::Result<Read> {
         self.catch_up_to(store, store.version().await?).await
     }
 
     /// `catch_up`, when the caller has just read the catalog's version.
-    pub async fn catch_up_to(&self, store: &Store, version: i64) -> anyhow::Result<usize> {
+    pub async fn catch_up_to(&self, store: &Store, version: i64) -> anyhow::Result<Read> {
         if self.seen.load(Ordering::Acquire) == version {
-            return Ok(0);
+            return Ok(Read::default());
         }
         let _one_at_a_time = self.catching_up.lock().await;
+        let mut read = Read::default();
         let (ids, upto) = store.search_changes(self.search.version()).await?;
-        let mut n = 0;
         if !ids.is_empty() {
             let docs = store.search_documents(Some(&ids)).await?;
             let search = self.search.clone();
-            n = ids.len();
+            read.software = ids.len();
             tokio::task::spawn_blocking(move || search.apply(Some(&ids), &docs, upto)).await??;
         }
+        let (ids, upto) = store.organisation_changes(self.organisations.version()).await?;
+        if !ids.is_empty() {
+            // A national import touches every commune: read in batches, like a rebuild.
+            for batch in ids.chunks(ORGANISATION_BATCH) {
+                let docs = store.organisation_documents(Some(batch)).await?;
+                let organisations = self.organisations.clone();
+                let batch = batch.to_vec();
+                let at = if batch.last() == ids.last() { upto } else { self.organisations.version() };
+                tokio::task::spawn_blocking(move || organisations.apply(Some(&batch), &docs, at)).await??;
+            }
+            read.organisations = ids.len();
+        }
         self.seen.store(version, Ordering::Release);
-        Ok(n)
+        Ok(read)
     }
 
-    /// Reads every document again.
-    pub async fn rebuild(&self, store: &Store) -> anyhow::Result<usize> {
+    /// Builds an index that has never been built (a new data folder, or an index of an older
+    /// schema), and catches the others up.
+    pub async fn bring_up_to_date(&self, store: &Store) -> anyhow::Result<(Read, Read)> {
+        let mut built = Read::default();
+        if self.search.version() == 0 {
+            built.software = self.rebuild_software(store).await?;
+        }
+        if self.organisations.version() == 0 {
+            built.organisations = self.rebuild_organisations(store).await?;
+        }
+        let caught = self.catch_up(store).await?;
+        if built.software + built.organisations > 0 {
+            // glibc keeps freed memory in the arena of the thread that used it: the
+            // blocking threads of the build would hold some 60 MB for the server's life.
+            crate::memory::give_back();
+        }
+        Ok((built, caught))
+    }
+
+    /// Reads every document of both indexes again.
+    pub async fn rebuild(&self, store: &Store) -> anyhow::Result<Read> {
+        let software = self.rebuild_software(store).await?;
+        let organisations = self.rebuild_organisations(store).await?;
+        self.seen.store(-1, Ordering::Release);
+        Ok(Read { software, organisations })
+    }
+
+    async fn rebuild_software(&self, store: &Store) -> anyhow::Result<usize> {
         let _one_at_a_time = self.catching_up.lock().await;
-        let version = store.version().await?;
         // Read first: what commits meanwhile has a higher version and comes with the next
         // catch-up.
         let upto = store.search_version().await?;
@@ -69,7 +137,7 @@ impl SearchIndex {
         let search = self.search.clone();
         tokio::task::spawn_blocking(move || search.apply(None, &[], 0)).await??;
         let mut n = 0;
-        let batches: Vec<Vec<i64>> = ids.chunks(REBUILD_BATCH).map(<[i64]>::to_vec).collect();
+        let batches: Vec<Vec<i64>> = ids.chunks(SOFTWARE_BATCH).map(<[i64]>::to_vec).collect();
         let last = batches.len().saturating_sub(1);
         for (i, batch) in batches.into_iter().enumerate() {
             let docs = store.search_documents(Some(&batch)).await?;
@@ -82,7 +150,29 @@ impl SearchIndex {
             let search = self.search.clone();
             tokio::task::spawn_blocking(move || search.apply(None, &[], upto)).await??;
         }
-        self.seen.store(version, Ordering::Release);
+        Ok(n)
+    }
+
+    async fn rebuild_organisations(&self, store: &Store) -> anyhow::Result<usize> {
+        let _one_at_a_time = self.catching_up.lock().await;
+        let upto = store.organisation_search_version().await?;
+        let ids = store.organisation_ids().await?;
+        let organisations = self.organisations.clone();
+        tokio::task::spawn_blocking(move || organisations.apply(None, &[], 0)).await??;
+        let mut n = 0;
+        let batches: Vec<Vec<i64>> = ids.chunks(ORGANISATION_BATCH).map(<[i64]>::to_vec).collect();
+        let last = batches.len().saturating_sub(1);
+        for (i, batch) in batches.into_iter().enumerate() {
+            let docs = store.organisation_documents(Some(&batch)).await?;
+            n += docs.len();
+            let organisations = self.organisations.clone();
+            let at = if i == last { upto } else { 0 };
+            tokio::task::spawn_blocking(move || organisations.apply(Some(&batch), &docs, at)).await??;
+        }
+        if n == 0 {
+            let organisations = self.organisations.clone();
+            tokio::task::spawn_blocking(move || organisations.apply(None, &[], upto)).await??;
+        }
         Ok(n)
     }
 }

@@ -1,9 +1,10 @@
-//! `GET /api/v1/search` and `GET /api/v1/suggest`. Every parameter is checked: a bad value
+//! `GET /api/v1/search`, `GET /api/v1/search/organisations` and `GET /api/v1/suggest`. Every parameter is checked: a bad value
 //! is a 400 that names it, never a 500; a value no document has is an empty result.
 
 use axum::extract::State;
 use axum::{Extension, Json};
 use catalog::{Category, Country, Licence, OrganisationKind};
+use indexer::search::organisations::{OrganisationRequest, OrganisationResults, OrganisationSort};
 use indexer::search::query::{Filters, Request, Results, Sort, MAX_LIMIT, MAX_OFFSET};
 use indexer::search::Suggestion;
 
@@ -118,4 +119,41 @@ pub async fn suggest(
 fn internal(e: anyhow::Error) -> Problem {
     tracing::error!(error = %format!("{e:#}"), "search failed");
     Problem::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "the search failed; it is logged")
+}
+
+/// `GET /api/v1/search/organisations?q=&kind=&country=&parent=&sort=&limit=&offset=`
+pub async fn organisations(
+    State(s): State<AppState>,
+    seen: Option<Extension<CatalogVersion>>,
+    p: Params,
+) -> Result<Json<OrganisationResults>, Problem> {
+    p.allow(&["q", "kind", "country", "parent", "sort", "limit", "offset"])?;
+    let limit = bounded(&p, "limit", DEFAULT_LIMIT, MAX_LIMIT, 1)?;
+    let offset = bounded(&p, "offset", 0, MAX_OFFSET, 0)?;
+    let sort = match p.text("sort") {
+        None => OrganisationSort::Relevance,
+        Some(v) => OrganisationSort::parse(v)
+            .ok_or_else(|| Problem::bad_parameter("sort", "must be relevance, name or population"))?,
+    };
+    let parent = match p.text("parent") {
+        None => None,
+        Some(v) => {
+            Some(catalog::Slug::parse(v).map_err(|e| Problem::bad_parameter("parent", e.to_string()))?.to_string())
+        }
+    };
+    let request = OrganisationRequest {
+        q: p.text("q").unwrap_or_default().to_string(),
+        kind: p.parsed("kind", |v| OrganisationKind::parse(v).map(|k| k.as_str().to_string()))?,
+        country: p.parsed("country", |v| Country::parse(v).map(|c| c.to_string()))?,
+        parent,
+        sort,
+        limit,
+        offset,
+    };
+    caught_up(&s, seen).await?;
+    let results = s.search.organisations.search(&request).map_err(|e| match e {
+        indexer::search::Error::Invalid { field, message } => Problem::bad_parameter(&field, message),
+        other => internal(other.into()),
+    })?;
+    Ok(Json(results))
 }

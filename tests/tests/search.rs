@@ -225,9 +225,11 @@ store_test!(bad_search_input_is_a_result_or_a_400_that_names_the_parameter, |sto
 store_test!(the_index_follows_the_database_and_catches_up_after_a_crash, |store| {
     seeded(&store).await;
     let dir = tempfile::tempdir().unwrap();
-    let open = || SearchIndex::new(indexer::search::Search::open(dir.path()).unwrap());
+    let open = || SearchIndex::open(dir.path()).unwrap();
     let index = open();
-    assert_eq!(index.rebuild(&store).await.unwrap(), 47);
+    let organisations = store.count_organisations().await.unwrap() as usize;
+    let built = index.rebuild(&store).await.unwrap();
+    assert_eq!((built.software, built.organisations), (47, organisations));
     let version = index.search.version();
     assert!(version > 0);
     drop(index);
@@ -241,7 +243,8 @@ store_test!(the_index_follows_the_database_and_catches_up_after_a_crash, |store|
     assert_eq!(index.search.version(), version, "the version was kept with the index");
     assert_eq!(index.search.len(), 47, "the documents were kept");
     assert!(slugs(&index.search.search(&request("hortensias")).unwrap()).is_empty());
-    assert_eq!(index.catch_up(&store).await.unwrap(), 1, "only the changed software is read again");
+    let read = index.catch_up(&store).await.unwrap();
+    assert_eq!((read.software, read.organisations), (1, 0), "only the changed software is read again");
     assert_eq!(slugs(&index.search.search(&request("hortensia")).unwrap())[0], "opencimetiere");
 
     // Through the API: a write, then a search, sees the write.
@@ -253,4 +256,106 @@ store_test!(the_index_follows_the_database_and_catches_up_after_a_crash, |store|
     store.put_software(&ME, &d.validate().unwrap()).await.unwrap();
     let (_, _, after) = server.get("/api/v1/search?q=begonias").await;
     assert!(after["hits"].as_array().unwrap().iter().any(|h| h["slug"] == "openresultat"), "{after}");
+});
+
+fn encode(q: &str) -> String {
+    url::form_urlencoded::byte_serialize(q.as_bytes()).collect()
+}
+
+fn org_slugs(body: &serde_json::Value) -> Vec<String> {
+    body["hits"].as_array().unwrap().iter().map(|h| h["slug"].as_str().unwrap().to_string()).collect()
+}
+
+store_test!(the_organisation_search_finds_communes_as_officials_type_them, |store| {
+    seeded(&store).await;
+    let server = tests::TestServer::start(store.clone()).await;
+    let ask = |q: &str| {
+        let q = q.to_string();
+        let path = format!("/api/v1/search/organisations?q={}", encode(&q));
+        let server = &server;
+        async move {
+            let (status, _, body) = server.get(&path).await;
+            assert_eq!(status, 200, "{q}: {body}");
+            body
+        }
+    };
+    // The commune before the metropolis named after it; accents, ligatures, typos, prefixes.
+    assert_eq!(org_slugs(&ask("strasbourg").await)[0], "strasbourg");
+    assert_eq!(org_slugs(&ask("hoenheim").await), ["hoenheim"], "Hœnheim without its ligature");
+    assert_eq!(org_slugs(&ask("menetreux").await)[0], "menetreux-le-pitois", "without accents");
+    assert_eq!(org_slugs(&ask("schiltigeim").await), ["schiltigheim"], "one typo");
+    assert_eq!(org_slugs(&ask("illkirch graff").await), ["illkirch-graffenstaden"], "the last word as a prefix");
+    assert_eq!(org_slugs(&ask("67482").await), ["strasbourg"], "an INSEE code");
+    assert_eq!(org_slugs(&ask("fr-siren:246700488").await), ["eurometropole-strasbourg"], "a SIREN");
+    let yverdon = ask("yverdon").await;
+    assert_eq!(yverdon["hits"][0]["slug"], "yverdon-les-bains", "{yverdon}");
+    assert_eq!(yverdon["hits"][0]["country"], "CH");
+    // A parent's name narrows: the communes of the Eurométropole.
+    let (_, _, under) = server
+        .get("/api/v1/search/organisations?parent=eurometropole-strasbourg&kind=commune&sort=name&limit=100")
+        .await;
+    let names = org_slugs(&under);
+    assert!(names.len() > 5 && names.contains(&"schiltigheim".to_string()), "{under}");
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "sorted by name");
+    assert_eq!(under["facets"]["kind"][0]["value"], "commune");
+    let (_, _, epci) = server.get("/api/v1/search/organisations?q=strasbourg&kind=epci").await;
+    assert_eq!(org_slugs(&epci), ["eurometropole-strasbourg"]);
+    let commune_count = under["total"].as_i64().unwrap();
+    let (_, _, by_kind) = server.get("/api/v1/search/organisations?parent=eurometropole-strasbourg").await;
+    assert!(by_kind["total"].as_i64().unwrap() >= commune_count);
+
+    // Bad input: a 400 naming the parameter; an unknown parent is an empty result.
+    for (query, parameter) in [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("offset=-1", "offset"),
+        ("kind=village", "kind"),
+        ("country=ZZZ", "country"),
+        ("sort=size", "sort"),
+        ("parent=Not%20a%20slug!", "parent"),
+        ("colour=blue", "colour"),
+    ] {
+        let (status, _, body) = server.get(&format!("/api/v1/search/organisations?q=strasbourg&{query}")).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(body.to_string().contains(parameter), "{query}: {body}");
+    }
+    let (status, _, body) = server.get("/api/v1/search/organisations?parent=nulle-part").await;
+    assert_eq!((status, body["total"].as_i64()), (200, Some(0)));
+    for q in ["\"", ":(*-", &"saint ".repeat(2000)] {
+        let (status, _, _) = server.get(&format!("/api/v1/search/organisations?q={}", encode(q))).await;
+        assert_eq!(status, 200, "{q:.20}");
+    }
+
+    // A new commune, and a renamed EPCI, are found by the next search.
+    let before = ask("hortensia").await;
+    assert_eq!(before["total"], 0);
+    let commune = catalog::OrganisationDraft {
+        slug: "hortensia-sur-ill".into(),
+        name: "Hortensia-sur-Ill".into(),
+        kind: "commune".into(),
+        country: "FR".into(),
+        parents: vec!["eurometropole-strasbourg".into()],
+        ..Default::default()
+    };
+    store.put_organisations(&ME, &[commune.validate().unwrap()]).await.unwrap();
+    assert_eq!(org_slugs(&ask("hortensia").await), ["hortensia-sur-ill"]);
+    let epci = catalog::OrganisationDraft {
+        slug: "eurometropole-strasbourg".into(),
+        name: "Eurométropole des Hortensias".into(),
+        kind: "epci".into(),
+        country: "FR".into(),
+        identifiers: vec!["fr-siren:246700488".into()],
+        parents: vec!["bas-rhin".into()],
+        ..Default::default()
+    };
+    store.put_organisations(&ME, &[epci.validate().unwrap()]).await.unwrap();
+    let renamed = ask("schiltigheim").await;
+    let parents = renamed["hits"][0]["parents"].to_string();
+    assert!(parents.contains("Eurométropole des Hortensias"), "the commune's document names its EPCI anew: {parents}");
+    // By name first, then the communes whose EPCI has the word.
+    let mut named = org_slugs(&ask("hortensias").await)[..2].to_vec();
+    named.sort();
+    assert_eq!(named, ["eurometropole-strasbourg", "hortensia-sur-ill"]);
 });

@@ -30,7 +30,7 @@ pub(crate) use adoptions::BATCH;
 pub use harvest::Claim;
 pub use organisations::{OrganisationFilter, OrganisationProfile, OrganisationSummary};
 pub use publiccode::{PublicCodeImport, PublicCodeImportOptions};
-pub use search::SearchDocument;
+pub use search::{OrganisationDocument, SearchDocument};
 pub use software::{SoftwareFilter, SoftwarePage};
 
 use crate::error::{Error, Result};
@@ -363,10 +363,16 @@ impl Tx {
             self.execute(q("UPDATE catalog_version SET version = version + 1 WHERE id = 1")).await?;
             // The search index's changes of this transaction get the version it commits;
             // the version row stays locked until the commit, so versions follow commit
-            // order (see migrations/*/0006_search_changes.sql).
+            // order (see migrations/*/0006_search_changes.sql); so do the organisation search's
+            // (0007).
             self.execute(q("UPDATE search_changes SET version = (SELECT version FROM catalog_version WHERE id = 1) \
                  WHERE version IS NULL"))
                 .await?;
+            self.execute(q(
+                "UPDATE organisation_changes SET version = (SELECT version FROM catalog_version WHERE id = 1) \
+                 WHERE version IS NULL",
+            ))
+            .await?;
         }
         if self.large {
             self.execute(q(format!("PRAGMA cache_size = {SQLITE_CACHE_KIB}"))).await?;

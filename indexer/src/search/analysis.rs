@@ -4,7 +4,7 @@
 
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
-    TokenStream,
+    Token, TokenFilter, TokenStream, Tokenizer,
 };
 
 pub const FRENCH: &str = "communs_fr";
@@ -37,8 +37,57 @@ pub fn french() -> TextAnalyzer {
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(stop_words(FRENCH_STOP_WORDS))
+        .filter(EuxPlural)
         .filter(Stemmer::new(Language::French))
         .build()
+}
+
+/// The plural in `-eux` of the nouns in `-eu` (`jeux`, `lieux`, `feux`), which the French
+/// Snowball stemmer leaves as it is: `jeu de données` must find `jeux de données`. An
+/// adjective in `-eux` loses its `x` too, on both sides of the search alike.
+#[derive(Clone)]
+struct EuxPlural;
+
+impl TokenFilter for EuxPlural {
+    type Tokenizer<T: Tokenizer> = EuxPluralFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> EuxPluralFilter<T> {
+        EuxPluralFilter(tokenizer)
+    }
+}
+
+#[derive(Clone)]
+struct EuxPluralFilter<T>(T);
+
+impl<T: Tokenizer> Tokenizer for EuxPluralFilter<T> {
+    type TokenStream<'a> = EuxPluralStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        EuxPluralStream(self.0.token_stream(text))
+    }
+}
+
+struct EuxPluralStream<S>(S);
+
+impl<S: TokenStream> TokenStream for EuxPluralStream<S> {
+    fn advance(&mut self) -> bool {
+        if !self.0.advance() {
+            return false;
+        }
+        let text = &mut self.0.token_mut().text;
+        if text.len() >= 4 && text.ends_with("eux") {
+            text.pop();
+        }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.0.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.0.token_mut()
+    }
 }
 
 pub fn english() -> TextAnalyzer {
@@ -106,7 +155,12 @@ pub fn words_with_stop_words(text: &str) -> Vec<String> {
 }
 
 fn stem(language: Language, word: &str) -> String {
-    let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default()).filter(Stemmer::new(language)).build();
+    let mut analyzer = match language {
+        Language::French => {
+            TextAnalyzer::builder(SimpleTokenizer::default()).filter(EuxPlural).filter(Stemmer::new(language)).build()
+        }
+        _ => TextAnalyzer::builder(SimpleTokenizer::default()).filter(Stemmer::new(language)).build(),
+    };
     let mut stream = analyzer.token_stream(word);
     stream.next().map(|t| t.text.clone()).unwrap_or_else(|| word.to_string())
 }
@@ -139,6 +193,8 @@ mod tests {
         assert_eq!(tokens(french(), "les délibérations"), tokens(french(), "deliberation"));
         assert_eq!(tokens(english(), "Cemeteries management"), tokens(english(), "cemetery manage"));
         assert_eq!(tokens(french(), "à la une"), Vec::<String>::new());
+        assert_eq!(tokens(french(), "jeux de données"), tokens(french(), "jeu de donnée"));
+        assert_eq!(words("jeux")[0].fr, tokens(french(), "jeu")[0]);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! full rebuild.
 
 pub mod analysis;
+pub mod organisations;
 pub mod query;
 pub mod thesaurus;
 
@@ -30,7 +31,7 @@ use self::thesaurus::Thesaurus;
 
 /// Memory the writer may use before it flushes a segment: tantivy's smallest budget
 /// (15 MB) and a little more, since the server's whole budget is 200 MB.
-const WRITER_BYTES: usize = 20 * 1024 * 1024;
+pub(crate) const WRITER_BYTES: usize = 20 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -91,6 +92,15 @@ impl Fields {
             (self.adopters, 0.5, true),
         ]
     }
+
+    /// The fields of the record itself (name, summaries, categories, descriptions), where a
+    /// thesaurus term other than the one typed is looked for: in a README or an adopter's
+    /// name it says little, and looking there took half of a search's time on the national
+    /// catalog.
+    pub fn record(&self) -> Vec<(Field, f32, bool)> {
+        let body = [self.organisations, self.readme_fr, self.readme_en, self.adopters];
+        self.searched().into_iter().filter(|(f, _, _)| !body.contains(f)).collect()
+    }
 }
 
 fn schema() -> (Schema, Fields) {
@@ -141,13 +151,24 @@ pub struct Entry {
     pub categories: Vec<String>,
     pub licence: String,
     pub adopter_kinds: Vec<String>,
-    pub territories: Vec<String>,
-    pub territory_names: BTreeMap<String, String>,
     pub countries: Vec<String>,
     pub adopters: i64,
     pub health: Option<u32>,
     pub last_activity: Option<DateTime<Utc>>,
     pub publiccode_valid: bool,
+    /// Its value of every facet, territories included, as numbers in the table's
+    /// `FacetValue`s: facets are counted over thousands of matches, by number.
+    #[serde(skip)]
+    pub values: Vec<u32>,
+}
+
+/// A document's values as its stored `meta` field holds them: the entry, and its
+/// territories by slug with their names.
+#[derive(Debug, Serialize, Deserialize)]
+struct Meta {
+    #[serde(flatten)]
+    entry: Entry,
+    territories: BTreeMap<String, String>,
 }
 
 impl Entry {
@@ -163,13 +184,12 @@ impl Entry {
             categories: d.categories.clone(),
             licence: d.licence.clone(),
             adopter_kinds: d.adopter_kinds.clone(),
-            territories: d.territories.clone(),
-            territory_names: d.territory_names.clone(),
             countries: d.countries.clone(),
             adopters: d.adopters,
             health: d.health,
             last_activity: d.last_activity,
             publiccode_valid: d.publiccode_valid,
+            values: Vec::new(),
         }
     }
 
@@ -183,41 +203,128 @@ impl Entry {
     }
 }
 
+/// One value of one facet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FacetValue {
+    pub facet: &'static str,
+    pub value: String,
+    /// A territory's name.
+    pub label: Option<String>,
+}
+
+/// Every document's entry, and each facet value once, by number. A tool used across the
+/// country names a hundred départements: five thousand entries holding their own copies
+/// took 40 MB of the server's memory on the national catalog.
+#[derive(Debug, Default)]
+pub struct Table {
+    pub entries: HashMap<i64, Entry>,
+    pub values: Vec<FacetValue>,
+    numbers: HashMap<(&'static str, String), u32>,
+}
+
+impl Table {
+    fn insert(&mut self, mut entry: Entry, territories: &BTreeMap<String, String>) {
+        let mut values = Vec::new();
+        for c in &entry.categories {
+            values.push(self.number("category", c, None));
+        }
+        values.push(self.number("licence", &entry.licence, None));
+        for k in &entry.adopter_kinds {
+            values.push(self.number("kind", k, None));
+        }
+        for (slug, name) in territories {
+            values.push(self.number("territory", slug, Some(name)));
+        }
+        for c in &entry.countries {
+            values.push(self.number("country", c, None));
+        }
+        values.push(self.number("health", band(entry.health), None));
+        values.push(self.number("publiccode", if entry.publiccode_valid { "true" } else { "false" }, None));
+        entry.values = values;
+        self.entries.insert(entry.id, entry);
+    }
+
+    /// The number of a facet value; a new label replaces the old one (a renamed
+    /// département).
+    fn number(&mut self, facet: &'static str, value: &str, label: Option<&str>) -> u32 {
+        if let Some(&n) = self.numbers.get(&(facet, value.to_string())) {
+            let known = &mut self.values[n as usize];
+            if label.is_some() && known.label.as_deref() != label {
+                known.label = label.map(str::to_string);
+            }
+            return n;
+        }
+        let n = self.values.len() as u32;
+        self.values.push(FacetValue { facet, value: value.to_string(), label: label.map(str::to_string) });
+        self.numbers.insert((facet, value.to_string()), n);
+        n
+    }
+
+    /// The number of a facet's value, if a document has it.
+    pub fn value_number(&self, facet: &'static str, value: &str) -> Option<u32> {
+        self.numbers.get(&(facet, value.to_string())).copied()
+    }
+}
+
 /// The index and the table of its documents' values.
 pub struct Search {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     fields: Fields,
-    entries: RwLock<HashMap<i64, Entry>>,
+    entries: RwLock<Table>,
     thesaurus: Thesaurus,
+    /// The thesaurus' terms and the categories' names with their folded words, for the
+    /// suggestions (analysed once: the suggestions answer every key typed).
+    terms: Vec<(String, Vec<String>)>,
     /// The catalog version the index reflects.
     version: RwLock<i64>,
 }
 
-fn register(index: &Index) {
+pub(crate) fn register(index: &Index) {
     let m = index.tokenizers();
     m.register(analysis::FRENCH, analysis::french());
     m.register(analysis::ENGLISH, analysis::english());
     m.register(analysis::FOLDED, analysis::folded());
 }
 
+/// Bumped whenever the analyzers change what they make of a text: an index written with
+/// others reads as never built (version 0), and is built again at the next start.
+const ANALYSIS: u32 = 2;
+
+/// The commit payload: the analysis and the catalog version the index reflects.
+pub(crate) fn payload(version: i64) -> String {
+    format!("analysis {ANALYSIS}, version {version}")
+}
+
+/// The catalog version of a commit payload, 0 if it was written with other analyzers.
+pub(crate) fn version_of(payload: Option<&str>) -> i64 {
+    payload
+        .and_then(|p| p.strip_prefix(&format!("analysis {ANALYSIS}, version ")))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The index in `dir`, created empty if there is none.
+pub(crate) fn open_index(dir: &Path, schema: Schema) -> Result<Index> {
+    std::fs::create_dir_all(dir)?;
+    let directory = tantivy::directory::MmapDirectory::open(dir)?;
+    match Index::open_or_create(directory, schema.clone()) {
+        Ok(index) => Ok(index),
+        // An index of another schema (an older Communs) is derived data: start anew.
+        Err(tantivy::TantivyError::SchemaError(_)) => {
+            std::fs::remove_dir_all(dir)?;
+            std::fs::create_dir_all(dir)?;
+            Ok(Index::create_in_dir(dir, schema)?)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 impl Search {
     /// Opens the index in `dir`, or creates an empty one (version 0: a catch-up fills it).
     pub fn open(dir: &Path) -> Result<Search> {
-        std::fs::create_dir_all(dir)?;
         let (schema, fields) = schema();
-        let directory = tantivy::directory::MmapDirectory::open(dir)?;
-        let index = match Index::open_or_create(directory, schema.clone()) {
-            Ok(index) => index,
-            // An index of another schema (an older Communs) is derived data: start anew.
-            Err(tantivy::TantivyError::SchemaError(_)) => {
-                std::fs::remove_dir_all(dir)?;
-                std::fs::create_dir_all(dir)?;
-                Index::create_in_dir(dir, schema)?
-            }
-            Err(e) => return Err(e.into()),
-        };
-        Search::with_index(index, fields)
+        Search::with_index(open_index(dir, schema)?, fields)
     }
 
     /// An index in memory, for tests and benchmarks.
@@ -230,13 +337,24 @@ impl Search {
         register(&index);
         let writer = index.writer_with_num_threads(1, WRITER_BYTES)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        let version = index.load_metas()?.payload.and_then(|p| p.parse().ok()).unwrap_or(0);
+        let version = version_of(index.load_metas()?.payload.as_deref());
+        let thesaurus = Thesaurus::built_in();
         let search = Search {
             reader,
             writer: Mutex::new(writer),
             fields,
-            entries: RwLock::new(HashMap::new()),
-            thesaurus: Thesaurus::built_in(),
+            entries: RwLock::new(Table::default()),
+            terms: thesaurus
+                .terms
+                .iter()
+                .cloned()
+                .chain(Category::all().map(|c| c.info().fr.to_string()))
+                .map(|t| {
+                    let words = analysis::words_with_stop_words(&t);
+                    (t, words)
+                })
+                .collect(),
+            thesaurus,
             version: RwLock::new(version),
         };
         search.load_entries()?;
@@ -245,19 +363,19 @@ impl Search {
 
     fn load_entries(&self) -> Result<()> {
         let searcher = self.reader.searcher();
-        let mut entries = HashMap::new();
+        let mut table = Table::default();
         for segment in searcher.segment_readers() {
             let store = segment.get_store_reader(64)?;
             for doc in store.iter::<TantivyDocument>(segment.alive_bitset()) {
                 let doc = doc?;
                 if let Some(meta) = doc.get_first(self.fields.meta).and_then(|v| v.as_str()) {
-                    if let Ok(entry) = serde_json::from_str::<Entry>(meta) {
-                        entries.insert(entry.id, entry);
+                    if let Ok(meta) = serde_json::from_str::<Meta>(meta) {
+                        table.insert(meta.entry, &meta.territories);
                     }
                 }
             }
         }
-        *self.entries.write().expect("entries lock") = entries;
+        *self.entries.write().expect("entries lock") = table;
         Ok(())
     }
 
@@ -267,7 +385,7 @@ impl Search {
     }
 
     pub fn len(&self) -> usize {
-        self.entries.read().expect("entries lock").len()
+        self.entries.read().expect("entries lock").entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -315,7 +433,8 @@ impl Search {
         for name in d.adopter_names.iter().chain(d.territory_names.values()) {
             doc.add_text(f.adopters, name);
         }
-        doc.add_text(f.meta, serde_json::to_string(&Entry::of(d)).expect("entries serialise"));
+        let meta = Meta { entry: Entry::of(d), territories: d.territory_names.clone() };
+        doc.add_text(f.meta, serde_json::to_string(&meta).expect("entries serialise"));
         doc
     }
 
@@ -338,23 +457,23 @@ impl Search {
             writer.add_document(self.document(d))?;
         }
         let mut commit = writer.prepare_commit()?;
-        commit.set_payload(&version.to_string());
+        commit.set_payload(&payload(version));
         commit.commit()?;
         drop(writer);
         self.reader.reload()?;
-        let mut entries = self.entries.write().expect("entries lock");
+        let mut table = self.entries.write().expect("entries lock");
         match ids {
-            None => entries.clear(),
+            None => table.entries.clear(),
             Some(ids) => {
                 for id in ids {
-                    entries.remove(id);
+                    table.entries.remove(id);
                 }
             }
         }
         for d in docs {
-            entries.insert(d.id, Entry::of(d));
+            table.insert(Entry::of(d), &d.territory_names);
         }
-        drop(entries);
+        drop(table);
         *self.version.write().expect("version lock") = version;
         Ok(())
     }
@@ -370,35 +489,32 @@ impl Search {
         let typed = analysis::words(prefix);
         let Some(last) = analysis::words_with_stop_words(prefix).pop() else { return Vec::new() };
         let before: Vec<String> = typed.iter().map(|w| w.folded.clone()).filter(|w| *w != last).collect();
-        let fits = |text: &str| {
-            let words: Vec<String> = analysis::words_with_stop_words(text);
+        let fits = |words: &mut dyn Iterator<Item = &str>| {
+            let words: Vec<&str> = words.collect();
             words.iter().any(|w| w.starts_with(&last)) && before.iter().all(|b| words.iter().any(|w| w.starts_with(b)))
         };
-        // A name is often one word made of several (`openCimetière`): within it too.
-        let name_fits = |name: &str| {
-            let folded = analysis::words_with_stop_words(name).join(" ");
-            fits(name) || (before.is_empty() && folded.contains(&last))
-        };
+        // A name is often one word made of several (`openCimetière`): within it too. Its
+        // folded words are the entry's sort key, made once.
+        let name_fits =
+            |e: &Entry| fits(&mut e.sort_name.split(' ')) || (before.is_empty() && e.sort_name.contains(&last));
         let mut out: Vec<Suggestion> = Vec::new();
-        let entries = self.entries.read().expect("entries lock");
-        let mut names: Vec<&Entry> = entries.values().filter(|e| name_fits(&e.name)).collect();
+        let table = self.entries.read().expect("entries lock");
+        let mut names: Vec<&Entry> = table.entries.values().filter(|e| name_fits(e)).collect();
         names.sort_by(|a, b| b.adopters.cmp(&a.adopters).then_with(|| a.sort_name.cmp(&b.sort_name)));
         out.extend(names.into_iter().take(limit).map(|e| Suggestion {
             text: e.name.clone(),
             kind: "software".into(),
             slug: Some(e.slug.clone()),
         }));
-        let mut terms: Vec<String> = self
-            .thesaurus
+        let mut terms: Vec<&String> = self
             .terms
             .iter()
-            .cloned()
-            .chain(Category::all().map(|c| c.info().fr.to_string()))
-            .filter(|t| fits(t))
+            .filter(|(_, words)| fits(&mut words.iter().map(String::as_str)))
+            .map(|(term, _)| term)
             .collect();
-        terms.sort_by_key(|t| (t.chars().count(), t.clone()));
+        terms.sort_by_key(|t| (t.chars().count(), *t));
         terms.dedup();
-        out.extend(terms.into_iter().map(|t| Suggestion { text: t, kind: "term".into(), slug: None }));
+        out.extend(terms.into_iter().map(|t| Suggestion { text: t.clone(), kind: "term".into(), slug: None }));
         out.truncate(limit);
         out
     }
@@ -415,7 +531,7 @@ impl Search {
         self.reader.searcher()
     }
 
-    pub(crate) fn entries(&self) -> std::sync::RwLockReadGuard<'_, HashMap<i64, Entry>> {
+    pub(crate) fn entries(&self) -> std::sync::RwLockReadGuard<'_, Table> {
         self.entries.read().expect("entries lock")
     }
 
@@ -484,5 +600,23 @@ impl SegmentCollector for SegmentMatches {
 
     fn harvest(self) -> Vec<(u64, Score)> {
         self.found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_index_of_other_analyzers_reads_as_never_built() {
+        assert_eq!(version_of(Some(&payload(42))), 42);
+        assert_eq!(version_of(Some("42")), 0, "an index written before the analysis was recorded");
+        assert_eq!(version_of(Some("analysis 1, version 42")), 0);
+        assert_eq!(version_of(None), 0);
+        let dir = tempfile::tempdir().unwrap();
+        let search = Search::open(dir.path()).unwrap();
+        search.apply(None, &[], 9).unwrap();
+        drop(search);
+        assert_eq!(Search::open(dir.path()).unwrap().version(), 9);
     }
 }

@@ -15,7 +15,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
 
 use super::analysis::{self, Word};
-use super::{band, AllMatches, Entry, Error, Result, Search};
+use super::{AllMatches, Entry, Error, Result, Search, Table};
 
 /// Longer queries are cut here: no need says more, and each word costs.
 pub const MAX_QUERY_CHARS: usize = 500;
@@ -165,13 +165,14 @@ fn word_clause(search: &Search, w: &Word) -> Box<dyn Query> {
     any(clauses)
 }
 
-/// Words in this order (a phrase, or a thesaurus term of several words) in every field.
-fn phrase_clause(search: &Search, words: &[Word], weight: f32) -> Box<dyn Query> {
+/// Words in this order (a phrase, or a thesaurus term of several words) in the given
+/// fields (`Fields::searched` or `Fields::record`).
+fn phrase_clause(fields: &[(Field, f32, bool)], words: &[Word], weight: f32) -> Box<dyn Query> {
     if words.len() == 1 {
-        return boosted(exact_word(search, &words[0]), weight);
+        return boosted(exact_word(fields, &words[0]), weight);
     }
     let mut clauses: Vec<Box<dyn Query>> = Vec::new();
-    for (field, w, french) in search.fields().searched() {
+    for &(field, w, french) in fields {
         let terms: Vec<(usize, Term)> = words
             .iter()
             .enumerate()
@@ -183,12 +184,10 @@ fn phrase_clause(search: &Search, words: &[Word], weight: f32) -> Box<dyn Query>
     any(clauses)
 }
 
-fn exact_word(search: &Search, w: &Word) -> Box<dyn Query> {
-    let clauses = search
-        .fields()
-        .searched()
-        .into_iter()
-        .map(|(field, weight, french)| {
+fn exact_word(fields: &[(Field, f32, bool)], w: &Word) -> Box<dyn Query> {
+    let clauses = fields
+        .iter()
+        .map(|&(field, weight, french)| {
             let stem = if french { &w.fr } else { &w.en };
             boosted(Box::new(TermQuery::new(term(field, stem), IndexRecordOption::WithFreqs)) as Box<dyn Query>, weight)
         })
@@ -202,6 +201,7 @@ fn exact_word(search: &Search, w: &Word) -> Box<dyn Query> {
 pub fn build(search: &Search, parsed: &Parsed, expand: bool) -> Option<Box<dyn Query>> {
     let mut clauses: Vec<Box<dyn Query>> = Vec::new();
     let matches = if expand { search.thesaurus().matches(&parsed.words) } else { Vec::new() };
+    let record = search.fields().record();
     let mut i = 0;
     while i < parsed.words.len() {
         if let Some(m) = matches.iter().find(|m| m.start == i) {
@@ -215,7 +215,7 @@ pub fn build(search: &Search, parsed: &Parsed, expand: bool) -> Option<Box<dyn Q
             }];
             for other in &search.thesaurus().groups[m.group] {
                 if other.iter().map(|w| &w.fr).ne(own.iter().map(|w| &w.fr)) {
-                    alternatives.push(phrase_clause(search, other, 0.8));
+                    alternatives.push(phrase_clause(&record, other, 0.8));
                 }
             }
             clauses.push(any(alternatives));
@@ -226,7 +226,7 @@ pub fn build(search: &Search, parsed: &Parsed, expand: bool) -> Option<Box<dyn Q
         }
     }
     for phrase in &parsed.phrases {
-        clauses.push(phrase_clause(search, phrase, 1.5));
+        clauses.push(phrase_clause(&search.fields().searched(), phrase, 1.5));
     }
     match clauses.len() {
         0 => None,
@@ -241,39 +241,67 @@ pub fn build(search: &Search, parsed: &Parsed, expand: bool) -> Option<Box<dyn Q
 
 const FACETS: [&str; 7] = ["category", "licence", "kind", "territory", "country", "health", "publiccode"];
 
-/// A document's values for a facet.
-fn values(e: &Entry, facet: &str) -> Vec<String> {
-    match facet {
-        "category" => e.categories.clone(),
-        "licence" => vec![e.licence.clone()],
-        "kind" => e.adopter_kinds.clone(),
-        "territory" => e.territories.clone(),
-        "country" => e.countries.clone(),
-        "health" => vec![band(e.health).to_string()],
-        "publiccode" => vec![e.publiccode_valid.to_string()],
-        _ => Vec::new(),
-    }
+/// The filters of a request, each as its facet and the number of its value (`None`: no
+/// document has it, so none passes).
+fn chosen(table: &Table, filters: &Filters) -> Vec<(&'static str, Option<u32>)> {
+    let f = filters;
+    [
+        ("category", f.category.clone()),
+        ("licence", f.licence.clone()),
+        ("kind", f.kind.clone()),
+        ("territory", f.territory.clone()),
+        ("country", f.country.clone()),
+        ("health", f.health.clone()),
+        ("publiccode", f.publiccode.map(|b| b.to_string())),
+    ]
+    .into_iter()
+    .filter_map(|(facet, v)| v.map(|v| (facet, table.value_number(facet, &v))))
+    .collect()
 }
 
-fn chosen<'f>(filters: &'f Filters, facet: &str) -> Option<String> {
-    let f: &'f Filters = filters;
-    match facet {
-        "category" => f.category.clone(),
-        "licence" => f.licence.clone(),
-        "kind" => f.kind.clone(),
-        "territory" => f.territory.clone(),
-        "country" => f.country.clone(),
-        "health" => f.health.clone(),
-        "publiccode" => f.publiccode.map(|b| b.to_string()),
-        _ => None,
-    }
+/// Whether a document passes every filter but the one of facet `except`.
+fn passes(e: &Entry, chosen: &[(&'static str, Option<u32>)], except: Option<&str>) -> bool {
+    chosen.iter().filter(|(f, _)| Some(*f) != except).all(|(_, n)| n.is_some_and(|n| e.values.contains(&n)))
 }
 
-fn passes(e: &Entry, filters: &Filters, except: Option<&str>) -> bool {
-    FACETS.iter().filter(|f| Some(**f) != except).all(|facet| match chosen(filters, facet) {
-        Some(v) => values(e, facet).contains(&v),
-        None => true,
-    })
+/// Each facet's values with their counts, most frequent first: for a facet without a
+/// filter, among the documents that pass every filter; for a filtered one, among those that
+/// pass the others, so that choosing another value shows how many it would give. Counted by
+/// number, in one pass over the matches when nothing is filtered.
+fn count(
+    table: &Table,
+    matched: &[(&Entry, f32)],
+    chosen: &[(&'static str, Option<u32>)],
+) -> BTreeMap<&'static str, Vec<FacetCount>> {
+    let mut counts = vec![0usize; table.values.len()];
+    let filtered = |n: u32| chosen.iter().any(|(f, _)| *f == table.values[n as usize].facet);
+    for (e, _) in matched.iter().filter(|(e, _)| passes(e, chosen, None)) {
+        for &n in &e.values {
+            if chosen.is_empty() || !filtered(n) {
+                counts[n as usize] += 1;
+            }
+        }
+    }
+    for (facet, _) in chosen {
+        for (e, _) in matched.iter().filter(|(e, _)| passes(e, chosen, Some(facet))) {
+            for &n in &e.values {
+                if table.values[n as usize].facet == *facet {
+                    counts[n as usize] += 1;
+                }
+            }
+        }
+    }
+    let mut facets: BTreeMap<&'static str, Vec<FacetCount>> = FACETS.iter().map(|f| (*f, Vec::new())).collect();
+    for (n, count) in counts.into_iter().enumerate().filter(|(_, c)| *c > 0) {
+        let v = &table.values[n];
+        if let Some(list) = facets.get_mut(v.facet) {
+            list.push(FacetCount { value: v.value.clone(), label: v.label.clone(), count });
+        }
+    }
+    for list in facets.values_mut() {
+        list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+    }
+    facets
 }
 
 pub fn run(search: &Search, request: &Request) -> Result<Results> {
@@ -286,7 +314,8 @@ pub fn run(search: &Search, request: &Request) -> Result<Results> {
     let parsed = parse(&request.q);
     let query = build(search, &parsed, true);
     let searcher = search.searcher();
-    let entries = search.entries();
+    let table = search.entries();
+    let entries = &table.entries;
     let mut matched: Vec<(&Entry, f32)> = match &query {
         None => entries.values().map(|e| (e, 0.0)).collect(),
         Some(q) => searcher
@@ -295,29 +324,11 @@ pub fn run(search: &Search, request: &Request) -> Result<Results> {
             .filter_map(|(id, score)| entries.get(&(id as i64)).map(|e| (e, score * e.boost())))
             .collect(),
     };
-    let mut facets = BTreeMap::new();
-    for facet in FACETS {
-        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-        for (e, _) in matched.iter().filter(|(e, _)| passes(e, &request.filters, Some(facet))) {
-            for v in values(e, facet) {
-                *counts.entry(v).or_default() += 1;
-            }
-        }
-        let mut list: Vec<FacetCount> = counts
-            .into_iter()
-            .map(|(value, count)| {
-                let label = if facet == "territory" {
-                    matched.iter().find_map(|(e, _)| e.territory_names.get(&value).cloned())
-                } else {
-                    None
-                };
-                FacetCount { value, label, count }
-            })
-            .collect();
-        list.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-        facets.insert(facet, list);
+    let chosen = chosen(&table, &request.filters);
+    let facets = count(&table, &matched, &chosen);
+    if !chosen.is_empty() {
+        matched.retain(|(e, _)| passes(e, &chosen, None));
     }
-    matched.retain(|(e, _)| passes(e, &request.filters, None));
     let by_name = |a: &Entry, b: &Entry| a.sort_name.cmp(&b.sort_name).then_with(|| a.slug.cmp(&b.slug));
     match (request.sort, query.is_some()) {
         (Sort::Relevance, true) => {
@@ -336,42 +347,78 @@ pub fn run(search: &Search, request: &Request) -> Result<Results> {
     let f = search.fields();
     let (own, other) = if request.lang == "en" { ("en", "fr") } else { ("fr", "en") };
     let typed = build(search, &parsed, false);
-    let generators: Vec<_> = match &typed {
-        Some(q) => {
-            let fields = if own == "en" {
-                [f.summary_en, f.description_en, f.summary_fr, f.description_fr]
-            } else {
-                [f.summary_fr, f.description_fr, f.summary_en, f.description_en]
-            };
-            fields.iter().filter_map(|field| search.snippet_generator(&searcher, q.as_ref(), *field)).collect()
-        }
-        None => Vec::new(),
+    let fields = if own == "en" {
+        [f.summary_en, f.description_en, f.summary_fr, f.description_fr]
+    } else {
+        [f.summary_fr, f.description_fr, f.summary_en, f.description_en]
     };
-    let hits = page
-        .into_iter()
-        .map(|(e, score)| {
-            let summary = e.summary.get(own).or_else(|| e.summary.get(other)).cloned();
-            let texts = [e.summary.get(own), e.description.get(own), e.summary.get(other), e.description.get(other)];
-            let snippet = generators.iter().zip(texts).find_map(|(g, text)| {
-                let mut s = g.snippet(text?);
-                if s.highlighted().is_empty() {
-                    return None;
+    // Made when a hit first needs one: most hits find their snippet in the reader's
+    // language, and each generator costs a look-up of every typed term.
+    let mut generators: [Option<Option<tantivy::snippet::SnippetGenerator>>; 4] = [None, None, None, None];
+    let mut hits = Vec::with_capacity(page.len());
+    for (e, score) in page {
+        let summary = e.summary.get(own).or_else(|| e.summary.get(other)).cloned();
+        let texts = [e.summary.get(own), e.description.get(own), e.summary.get(other), e.description.get(other)];
+        let mut snippet = None;
+        if let Some(q) = &typed {
+            for (i, text) in texts.iter().enumerate() {
+                let Some(text) = text else { continue };
+                let made =
+                    generators[i].get_or_insert_with(|| search.snippet_generator(&searcher, q.as_ref(), fields[i]));
+                let Some(generator) = made.as_ref() else { continue };
+                let mut s = generator.snippet(text);
+                if !s.highlighted().is_empty() {
+                    s.set_snippet_prefix_postfix("<mark>", "</mark>");
+                    snippet = Some(s.to_html());
+                    break;
                 }
-                s.set_snippet_prefix_postfix("<mark>", "</mark>");
-                Some(s.to_html())
-            });
-            Hit {
-                slug: e.slug.clone(),
-                name: e.name.clone(),
-                summary,
-                snippet,
-                score,
-                adopters: e.adopters,
-                health: e.health,
             }
-        })
-        .collect();
+        }
+        hits.push(Hit {
+            slug: e.slug.clone(),
+            name: e.name.clone(),
+            summary,
+            snippet,
+            score,
+            adopters: e.adopters,
+            health: e.health,
+        });
+    }
     Ok(Results { hits, total, limit: request.limit, offset: request.offset, sort: request.sort, facets })
+}
+
+/// The words as typed, in the same fields, combined as `build` combines them, without the
+/// thesaurus, the typo tolerance, facets or snippets: the top `limit` slugs and the count
+/// of matches. What the benchmark asks SQLite FTS5 and PostgreSQL, so that the engines are
+/// compared on the same work (`bench/src/bin/search.rs`).
+pub fn plain(search: &Search, q: &str, limit: usize) -> Result<(Vec<String>, usize)> {
+    let parsed = parse(q);
+    let fields = search.fields().searched();
+    let mut clauses: Vec<Box<dyn Query>> = parsed.words.iter().map(|w| exact_word(&fields, w)).collect();
+    clauses.extend(parsed.phrases.iter().map(|p| phrase_clause(&fields, p, 1.0)));
+    let query: Box<dyn Query> = match clauses.len() {
+        0 => return Ok((Vec::new(), 0)),
+        1 => clauses.pop().expect("one clause"),
+        2 => Box::new(BooleanQuery::new(clauses.into_iter().map(|c| (Occur::Must, c)).collect())),
+        n => {
+            let should = clauses.into_iter().map(|c| (Occur::Should, c)).collect();
+            Box::new(BooleanQuery::with_minimum_required_clauses(should, n - 1))
+        }
+    };
+    let searcher = search.searcher();
+    let (top, total) = searcher.search(
+        query.as_ref(),
+        &(tantivy::collector::TopDocs::with_limit(limit).order_by_score(), tantivy::collector::Count),
+    )?;
+    let table = search.entries();
+    let mut slugs = Vec::with_capacity(top.len());
+    for (_, address) in top {
+        let ids = searcher.segment_reader(address.segment_ord).fast_fields().u64("id")?;
+        if let Some(e) = ids.first(address.doc_id).and_then(|id| table.entries.get(&(id as i64))) {
+            slugs.push(e.slug.clone());
+        }
+    }
+    Ok((slugs, total))
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 //! term of a group also finds the records that use another term of it, so an official who
 //! types the words of their trade finds the tool whose record uses other words.
 
-use super::analysis::{words, Word};
+use std::collections::HashMap;
+
+use super::analysis::{edits, words, Word};
 
 const DATA: &str = include_str!("../../data/thesaurus.txt");
 
@@ -13,6 +15,10 @@ pub struct Thesaurus {
     pub groups: Vec<Vec<Vec<Word>>>,
     /// Each term as written, for suggestions.
     pub terms: Vec<String>,
+    /// Every word of the terms, folded, with its analysis: a typed word that is not one of
+    /// them is corrected to the nearest within its typo tolerance before the groups are
+    /// looked for, so `urbanisne` still brings the terms of `urbanisme`.
+    vocabulary: HashMap<String, Word>,
 }
 
 /// Where a query holds a term of a group: its words `start..end`.
@@ -44,12 +50,39 @@ impl Thesaurus {
                 groups.push(group);
             }
         }
-        Thesaurus { groups, terms }
+        let vocabulary = groups.iter().flatten().flatten().map(|w: &Word| (w.folded.clone(), w.clone())).collect();
+        Thesaurus { groups, terms, vocabulary }
+    }
+
+    /// The thesaurus word a typed word stands for: itself when it is one, else the nearest
+    /// within its typo tolerance (the first in alphabetical order among the nearest).
+    fn corrected<'w>(&'w self, typed: &'w Word) -> &'w Word {
+        let allowed = edits(typed.len) as usize;
+        if allowed == 0 || self.vocabulary.contains_key(&typed.folded) {
+            return typed;
+        }
+        let typed_chars: Vec<char> = typed.folded.chars().collect();
+        let mut best: Option<(usize, &Word)> = None;
+        for word in self.vocabulary.values() {
+            if word.len.abs_diff(typed_chars.len()) > allowed {
+                continue;
+            }
+            let d = distance(&typed_chars, &word.folded.chars().collect::<Vec<_>>(), allowed);
+            let better = match best {
+                None => d <= allowed,
+                Some((bd, bw)) => d < bd || (d == bd && word.folded < bw.folded),
+            };
+            if better {
+                best = Some((d, word));
+            }
+        }
+        best.map_or(typed, |(_, w)| w)
     }
 
     /// The groups a query's words name, longest terms first and without overlaps, so that
     /// `budget participatif` is that need and not the budget's.
     pub fn matches(&self, query: &[Word]) -> Vec<Match> {
+        let corrected: Vec<&Word> = query.iter().map(|w| self.corrected(w)).collect();
         let mut candidates: Vec<Match> = Vec::new();
         for (g, group) in self.groups.iter().enumerate() {
             for term in group {
@@ -57,7 +90,7 @@ impl Thesaurus {
                     continue;
                 }
                 for start in 0..=query.len() - term.len() {
-                    if term.iter().zip(&query[start..]).all(|(t, q)| t.fr == q.fr || t.folded == q.folded) {
+                    if term.iter().zip(&corrected[start..]).all(|(t, q)| t.fr == q.fr || t.folded == q.folded) {
                         candidates.push(Match { start, end: start + term.len(), group: g });
                     }
                 }
@@ -73,6 +106,28 @@ impl Thesaurus {
         taken.sort_by_key(|m| m.start);
         taken
     }
+}
+
+/// Edits between two words (insertions, deletions, substitutions and swaps of two
+/// neighbours), or `limit + 1` once it is known to be over `limit`.
+fn distance(a: &[char], b: &[char], limit: usize) -> usize {
+    let mut before: Vec<usize> = Vec::new();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut row = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            row[j] = (previous[j] + 1).min(row[j - 1] + 1).min(previous[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                row[j] = row[j].min(before[j - 2] + 1);
+            }
+        }
+        if row.iter().all(|d| *d > limit) {
+            return limit + 1;
+        }
+        before = std::mem::replace(&mut previous, row);
+    }
+    previous[b.len()]
 }
 
 #[cfg(test)]
@@ -103,5 +158,25 @@ mod tests {
         let m = t.matches(&q);
         assert_eq!(m, vec![Match { start: 0, end: 2, group: 1 }]);
         assert_eq!(t.matches(&words("budgets"))[0].group, 0);
+    }
+
+    #[test]
+    fn a_typo_still_finds_its_group() {
+        let t = Thesaurus::built_in();
+        for (typed, meant) in [("urbanisne", "urbanisme"), ("signalemnt", "signalement"), ("cimetirre", "cimetière")] {
+            let got = t.matches(&words(typed)).first().map(|m| m.group);
+            assert!(got.is_some() && got == t.matches(&words(meant)).first().map(|m| m.group), "{typed}: {got:?}");
+        }
+        // Too short for a typo, or too far from any term.
+        assert!(t.matches(&words("sug")).is_empty());
+        assert!(t.matches(&words("zzzzzzzz")).is_empty());
+    }
+
+    #[test]
+    fn distance_counts_edits_and_swaps() {
+        let d = |a: &str, b: &str| distance(&a.chars().collect::<Vec<_>>(), &b.chars().collect::<Vec<_>>(), 3);
+        assert_eq!((d("urbanisme", "urbanisme"), d("urbanisne", "urbanisme"), d("urbainsme", "urbanisme")), (0, 1, 1));
+        assert_eq!(d("cimetirre", "cimetiere"), 1);
+        assert!(d("abc", "xyzuvw") > 3);
     }
 }
