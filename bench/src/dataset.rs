@@ -186,16 +186,16 @@ pub fn publishers(n: usize) -> Vec<OrganisationDraft> {
 
 /// A municipal domain: its category, the stem of software names, what it does in French
 /// and in English.
-struct Domain {
-    category: &'static str,
-    stem: &'static str,
-    fr: &'static str,
-    en: &'static str,
+pub struct Domain {
+    pub category: &'static str,
+    pub stem: &'static str,
+    pub fr: &'static str,
+    pub en: &'static str,
 }
 
 macro_rules! domains {
     ($($cat:literal, $stem:literal, $fr:literal, $en:literal;)*) => {
-        const DOMAINS: &[Domain] = &[$(Domain { category: $cat, stem: $stem, fr: $fr, en: $en }),*];
+        pub const DOMAINS: &[Domain] = &[$(Domain { category: $cat, stem: $stem, fr: $fr, en: $en }),*];
     };
 }
 
@@ -227,7 +227,7 @@ domains! {
     "bibliotheques", "Biblio", "la gestion des bibliothèques et médiathèques", "library management";
 }
 
-const PREFIXES: &[&str] = &[
+pub const PREFIXES: &[&str] = &[
     "Open", "Libre", "Cité", "Commune", "Terri", "Publi", "Mairie", "Agora", "Civi", "Loca", "Nova", "Pluri", "Géo",
     "Mutu", "Ville", "Hexa", "Marianne", "Village", "Inter", "Kiosque",
 ];
@@ -260,7 +260,7 @@ const FORGES: &[&str] = &[
     "https://git.sr.ht/~",
 ];
 
-const COMPONENTS: &[&str] =
+pub const COMPONENTS: &[&str] =
     &["", "-api", "-web", "-mobile", "-docs", "-deploy", "-connecteurs", "-theme", "-import", "-tests"];
 
 /// `n` software, each with `repositories` repositories, published, maintained and hosted

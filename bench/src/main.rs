@@ -3,13 +3,7 @@
 //! load of concurrent keep-alive connections on loopback. Prints every figure, then a
 //! table against the targets. See bench/README.md.
 
-mod dataset;
-mod load;
-mod loadgen;
-mod profile;
 mod report;
-mod rng;
-mod server;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -20,11 +14,12 @@ use anyhow::Context;
 use catalog::Store;
 use clap::Parser;
 
-use crate::dataset::Counts;
-use crate::load::{LoadSettings, Loaded};
-use crate::loadgen::{Phase, Settings, Stats};
-use crate::rng::Weighted;
-use crate::server::{Memory, Server};
+use bench::dataset::Counts;
+use bench::load::{self, LoadSettings, Loaded};
+use bench::loadgen::{self, Phase, Settings, Stats};
+use bench::profile;
+use bench::rng::Weighted;
+use bench::server::{Memory, Server};
 
 #[derive(Debug, Parser)]
 #[command(name = "bench", about = "Load a national-scale dataset and measure the Communs API")]

@@ -1,8 +1,8 @@
 //! The final table: one row per figure, the target, SQLite (marked PASS or FAIL against
 //! the target) and PostgreSQL beside it.
 
-use crate::dataset::Counts;
 use crate::Outcome;
+use bench::dataset::Counts;
 
 /// A figure's value on one database.
 type Get = Box<dyn Fn(&Outcome) -> Option<f64>>;

@@ -31,6 +31,11 @@ impl Server {
     /// `COMMUNS_*` variables of this environment are removed, and it runs in `workdir`
     /// (no `communs.toml` there); its log goes to `workdir/server.log`.
     pub fn start(communs: &Path, database_url: &str, workdir: &Path) -> anyhow::Result<Server> {
+        Server::start_with(communs, database_url, workdir, &[])
+    }
+
+    /// `start`, with more arguments for `communs serve`.
+    pub fn start_with(communs: &Path, database_url: &str, workdir: &Path, extra: &[&str]) -> anyhow::Result<Server> {
         let log = workdir.join("server.log");
         let mut cmd = Command::new(communs);
         cmd.arg("serve")
@@ -44,6 +49,7 @@ impl Server {
             // harvested in the background meanwhile (bench/src/bin/harvest.rs measures that).
             .arg("--harvest-every")
             .arg("0")
+            .args(extra)
             .current_dir(workdir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
