@@ -134,6 +134,7 @@ impl SearchIndex {
         // Emptied first, then filled by batches, so that a national catalog (a million
         // adoptions) is never in memory at once. The batches are committed at version 0:
         // an index left half-built by a crash is built again at the next start.
+        self.search.set_rebuilding(true);
         let search = self.search.clone();
         tokio::task::spawn_blocking(move || search.apply(None, &[], 0)).await??;
         let mut n = 0;
@@ -150,6 +151,11 @@ impl SearchIndex {
             let search = self.search.clone();
             tokio::task::spawn_blocking(move || search.apply(None, &[], upto)).await??;
         }
+        // One segment instead of the batches' several: a query looks into each.
+        let search = self.search.clone();
+        let merged = tokio::task::spawn_blocking(move || search.merge_segments()).await;
+        self.search.set_rebuilding(false);
+        merged??;
         Ok(n)
     }
 
@@ -157,6 +163,7 @@ impl SearchIndex {
         let _one_at_a_time = self.catching_up.lock().await;
         let upto = store.organisation_search_version().await?;
         let ids = store.organisation_ids().await?;
+        self.organisations.set_rebuilding(true);
         let organisations = self.organisations.clone();
         tokio::task::spawn_blocking(move || organisations.apply(None, &[], 0)).await??;
         let mut n = 0;
@@ -173,6 +180,10 @@ impl SearchIndex {
             let organisations = self.organisations.clone();
             tokio::task::spawn_blocking(move || organisations.apply(None, &[], upto)).await??;
         }
+        let organisations = self.organisations.clone();
+        let merged = tokio::task::spawn_blocking(move || organisations.merge_segments()).await;
+        self.organisations.set_rebuilding(false);
+        merged??;
         Ok(n)
     }
 }

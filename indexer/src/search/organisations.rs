@@ -332,6 +332,16 @@ impl OrganisationSearch {
         Ok(())
     }
 
+    /// Merges the index into one segment (after a rebuild), blocking.
+    pub fn merge_segments(&self) -> Result<()> {
+        super::merge_segments(&self.writer, &self.reader)
+    }
+
+    /// See `Search::set_rebuilding`.
+    pub fn set_rebuilding(&self, rebuilding: bool) {
+        super::set_rebuilding(&self.writer, rebuilding);
+    }
+
     /// Every word must be found, in the name (exactly, with a typo, or as the beginning of
     /// the word being typed), a parent's name, the kind, or an identifier.
     fn query(&self, words: &[Word]) -> Option<Box<dyn Query>> {
