@@ -304,6 +304,65 @@ pub(crate) fn version_of(payload: Option<&str>) -> i64 {
         .unwrap_or(0)
 }
 
+/// The writing half of both indexes' `apply`: deletes the documents of `ids` (every
+/// document with `None`), adds `docs`, commits with `version` in the payload, and reloads
+/// the reader.
+pub(crate) fn commit_replacing(
+    writer: &Mutex<IndexWriter>,
+    reader: &IndexReader,
+    id: Field,
+    ids: Option<&[i64]>,
+    docs: impl IntoIterator<Item = TantivyDocument>,
+    version: i64,
+) -> Result<()> {
+    let mut writer = writer.lock().expect("writer lock");
+    match ids {
+        None => {
+            writer.delete_all_documents()?;
+        }
+        Some(ids) => {
+            for i in ids {
+                writer.delete_term(Term::from_field_u64(id, *i as u64));
+            }
+        }
+    }
+    for doc in docs {
+        writer.add_document(doc)?;
+    }
+    let mut commit = writer.prepare_commit()?;
+    commit.set_payload(&payload(version));
+    commit.commit()?;
+    drop(writer);
+    reader.reload()?;
+    Ok(())
+}
+
+/// Forgets the entries of `ids` (all of them with `None`) before their new ones go in.
+pub(crate) fn forget<V>(entries: &mut HashMap<i64, V>, ids: Option<&[i64]>) {
+    match ids {
+        None => entries.clear(),
+        Some(ids) => {
+            for id in ids {
+                entries.remove(id);
+            }
+        }
+    }
+}
+
+/// Calls `each` with the stored `meta` of every live document: how both indexes fill their
+/// tables when they open.
+pub(crate) fn each_meta(reader: &IndexReader, meta: Field, mut each: impl FnMut(&str)) -> Result<()> {
+    for segment in reader.searcher().segment_readers() {
+        let store = segment.get_store_reader(64)?;
+        for doc in store.iter::<TantivyDocument>(segment.alive_bitset()) {
+            if let Some(text) = doc?.get_first(meta).and_then(|v| v.as_str()) {
+                each(text);
+            }
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn set_rebuilding(writer: &Mutex<IndexWriter>, rebuilding: bool) {
     let writer = writer.lock().expect("writer lock");
     if rebuilding {
@@ -389,19 +448,12 @@ impl Search {
     }
 
     fn load_entries(&self) -> Result<()> {
-        let searcher = self.reader.searcher();
         let mut table = Table::default();
-        for segment in searcher.segment_readers() {
-            let store = segment.get_store_reader(64)?;
-            for doc in store.iter::<TantivyDocument>(segment.alive_bitset()) {
-                let doc = doc?;
-                if let Some(meta) = doc.get_first(self.fields.meta).and_then(|v| v.as_str()) {
-                    if let Ok(meta) = serde_json::from_str::<Meta>(meta) {
-                        table.insert(meta.entry, &meta.territories);
-                    }
-                }
+        each_meta(&self.reader, self.fields.meta, |meta| {
+            if let Ok(meta) = serde_json::from_str::<Meta>(meta) {
+                table.insert(meta.entry, &meta.territories);
             }
-        }
+        })?;
         *self.entries.write().expect("entries lock") = table;
         Ok(())
     }
@@ -469,34 +521,10 @@ impl Search {
     /// `version`, in one commit. `docs` come from `catalog::Store::search_documents` for the
     /// ids `Store::search_changes` gave (or every software, for a rebuild). Blocking.
     pub fn apply(&self, ids: Option<&[i64]>, docs: &[SearchDocument], version: i64) -> Result<()> {
-        let mut writer = self.writer.lock().expect("writer lock");
-        match ids {
-            None => {
-                writer.delete_all_documents()?;
-            }
-            Some(ids) => {
-                for id in ids {
-                    writer.delete_term(Term::from_field_u64(self.fields.id, *id as u64));
-                }
-            }
-        }
-        for d in docs {
-            writer.add_document(self.document(d))?;
-        }
-        let mut commit = writer.prepare_commit()?;
-        commit.set_payload(&payload(version));
-        commit.commit()?;
-        drop(writer);
-        self.reader.reload()?;
+        let made = docs.iter().map(|d| self.document(d));
+        commit_replacing(&self.writer, &self.reader, self.fields.id, ids, made, version)?;
         let mut table = self.entries.write().expect("entries lock");
-        match ids {
-            None => table.entries.clear(),
-            Some(ids) => {
-                for id in ids {
-                    table.entries.remove(id);
-                }
-            }
-        }
+        forget(&mut table.entries, ids);
         for d in docs {
             table.insert(Entry::of(d), &d.territory_names);
         }

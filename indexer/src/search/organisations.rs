@@ -13,13 +13,15 @@ use std::sync::{Mutex, RwLock};
 use catalog::{Country, OrgRef, OrganisationDocument, OrganisationKind};
 use serde::{Deserialize, Serialize};
 use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, Value};
+use tantivy::schema::{Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions};
 use tantivy::schema::{FAST, INDEXED, STORED};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use super::analysis::{self, Word};
 use super::query::{MAX_LIMIT, MAX_OFFSET};
-use super::{open_index, payload, register, version_of, AllMatches, Error, Result, WRITER_BYTES};
+use super::{
+    commit_replacing, each_meta, forget, open_index, register, version_of, AllMatches, Error, Result, WRITER_BYTES,
+};
 
 #[derive(Debug, Clone, Copy)]
 struct Fields {
@@ -239,16 +241,11 @@ impl OrganisationSearch {
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let version = version_of(index.load_metas()?.payload.as_deref());
         let mut table = Table::default();
-        for segment in reader.searcher().segment_readers() {
-            let store = segment.get_store_reader(64)?;
-            for doc in store.iter::<TantivyDocument>(segment.alive_bitset()) {
-                if let Some(meta) = doc?.get_first(fields.meta).and_then(|v| v.as_str()) {
-                    if let Ok(meta) = serde_json::from_str::<Meta>(meta) {
-                        table.insert(meta.entry, &meta.parents);
-                    }
-                }
+        each_meta(&reader, fields.meta, |meta| {
+            if let Ok(meta) = serde_json::from_str::<Meta>(meta) {
+                table.insert(meta.entry, &meta.parents);
             }
-        }
+        })?;
         Ok(OrganisationSearch {
             reader,
             writer: Mutex::new(writer),
@@ -294,34 +291,10 @@ impl OrganisationSearch {
     /// Replaces the documents of `ids` (all of them with `None`) by `docs` and records
     /// `version`, in one commit. Blocking.
     pub fn apply(&self, ids: Option<&[i64]>, docs: &[OrganisationDocument], version: i64) -> Result<()> {
-        let mut writer = self.writer.lock().expect("writer lock");
-        match ids {
-            None => {
-                writer.delete_all_documents()?;
-            }
-            Some(ids) => {
-                for id in ids {
-                    writer.delete_term(Term::from_field_u64(self.fields.id, *id as u64));
-                }
-            }
-        }
-        for d in docs {
-            writer.add_document(self.document(d))?;
-        }
-        let mut commit = writer.prepare_commit()?;
-        commit.set_payload(&payload(version));
-        commit.commit()?;
-        drop(writer);
-        self.reader.reload()?;
+        let made = docs.iter().map(|d| self.document(d));
+        commit_replacing(&self.writer, &self.reader, self.fields.id, ids, made, version)?;
         let mut table = self.table.write().expect("table lock");
-        match ids {
-            None => table.entries.clear(),
-            Some(ids) => {
-                for id in ids {
-                    table.entries.remove(id);
-                }
-            }
-        }
+        forget(&mut table.entries, ids);
         for d in docs {
             if let Some(entry) = OrganisationEntry::of(d) {
                 table.insert(entry, &d.parents);
