@@ -27,8 +27,8 @@ pub use money::{Currency, Money};
 pub use repository::*;
 pub use slug::Slug;
 pub use store::{
-    page_bounds, Backend, Claim, ImportProblem, OrganisationDocument, OrganisationFilter, OrganisationProfile,
-    OrganisationSummary, PublicCodeImport, PublicCodeImportOptions, SearchDocument, SoftwareFilter, SoftwarePage,
-    Store,
+    page_bounds, AdoptionFact, Backend, Claim, FundingFact, ImportProblem, OrganisationDocument, OrganisationFilter,
+    OrganisationProfile, OrganisationSummary, PeerUse, Placement, PublicCodeImport, PublicCodeImportOptions,
+    RoadmapFilter, SearchDocument, SoftwareFilter, SoftwarePage, Store, TerritoryRef,
 };
 pub use vocab::*;

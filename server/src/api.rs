@@ -28,6 +28,7 @@ pub struct AppState {
     pub store: Store,
     pub cache: Arc<ResponseCache>,
     pub search: Arc<SearchIndex>,
+    pub dashboards: Arc<crate::dashboards::Dashboards>,
 }
 
 type ApiResult<T> = Result<Json<T>, Problem>;
@@ -70,17 +71,34 @@ pub fn router_with_cache(store: Store, search: Arc<SearchIndex>, cache_bytes: us
                 .layer(axum::extract::DefaultBodyLimit::max(publiccode::MAX_FILE_BYTES + 1024)),
         )
         .fallback(api_not_found);
-    let state = AppState { store, cache: Arc::new(ResponseCache::new(cache_bytes)), search };
+    let state = AppState {
+        store,
+        cache: Arc::new(ResponseCache::new(cache_bytes)),
+        search,
+        dashboards: Arc::new(crate::dashboards::Dashboards::new()),
+    };
+    let pages = crate::pages::router().layer(axum::middleware::from_fn_with_state(state.clone(), crate::cache::layer));
     Router::new()
-        .route("/", get(index))
         .route("/api/v1/", get(index))
         .route("/software/{slug}/publiccode.yml", get(crate::publiccode::http::software_publiccode))
         .nest("/api/v1", api.layer(axum::middleware::from_fn_with_state(state.clone(), crate::cache::layer)))
-        .fallback(api_not_found)
+        .merge(pages)
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn(crate::pages::security_headers))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Outside the API, a page in the reader's language; under it, a problem.
+async fn not_found(headers: axum::http::HeaderMap, uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return api_not_found().await.into_response();
+    }
+    let lang = crate::pages::language(&headers);
+    let t = web::T::new(lang);
+    crate::pages::PageError::NotFound(t.s("error.not_found_page").to_owned()).render(lang, uri.path())
 }
 
 async fn api_not_found() -> Problem {
@@ -135,6 +153,7 @@ async fn software_list(State(s): State<AppState>, p: Params) -> ApiResult<Page<S
     let filter = SoftwareFilter {
         category: p.parsed("category", Category::parse)?,
         licence: p.parsed("licence", |l| catalog::Licence::parse(l).map(|l| l.to_string()))?,
+        newest_first: false,
     };
     Ok(Json(s.store.software_list(&filter, limit, offset).await?))
 }

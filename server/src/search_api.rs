@@ -32,27 +32,26 @@ async fn caught_up(s: &AppState, seen: Option<Extension<CatalogVersion>>) -> Res
     done.map(|_| ()).map_err(internal)
 }
 
-pub async fn search(
-    State(s): State<AppState>,
-    seen: Option<Extension<CatalogVersion>>,
-    p: Params,
-) -> Result<Json<Results>, Problem> {
-    p.allow(&[
-        "q",
-        "category",
-        "licence",
-        "kind",
-        "territory",
-        "country",
-        "health",
-        "publiccode",
-        "sort",
-        "lang",
-        "limit",
-        "offset",
-    ])?;
-    let limit = bounded(&p, "limit", DEFAULT_LIMIT, MAX_LIMIT, 1)?;
-    let offset = bounded(&p, "offset", 0, MAX_OFFSET, 0)?;
+/// The parameters of a software search, as the API and the search page take them.
+pub const SEARCH_PARAMETERS: [&str; 12] = [
+    "q",
+    "category",
+    "licence",
+    "kind",
+    "territory",
+    "country",
+    "health",
+    "publiccode",
+    "sort",
+    "lang",
+    "limit",
+    "offset",
+];
+
+/// Reads a software search from its parameters; a bad value is a 400 that names it.
+pub fn search_request(p: &Params) -> Result<Request, Problem> {
+    let limit = bounded(p, "limit", DEFAULT_LIMIT, MAX_LIMIT, 1)?;
+    let offset = bounded(p, "offset", 0, MAX_OFFSET, 0)?;
     let sort = match p.text("sort") {
         None => Sort::Relevance,
         Some(v) => Sort::parse(v)
@@ -89,14 +88,30 @@ pub async fn search(
         health,
         publiccode,
     };
-    let request =
-        Request { q: p.text("q").unwrap_or_default().to_string(), filters, sort, limit, offset, lang: lang.into() };
-    caught_up(&s, seen).await?;
-    let results = s.search.search.search(&request).map_err(|e| match e {
+    Ok(Request { q: p.text("q").unwrap_or_default().to_string(), filters, sort, limit, offset, lang: lang.into() })
+}
+
+/// Runs a search once the index has seen the catalog's version.
+pub async fn run_search(
+    s: &AppState,
+    seen: Option<Extension<CatalogVersion>>,
+    request: &Request,
+) -> Result<Results, Problem> {
+    caught_up(s, seen).await?;
+    s.search.search.search(request).map_err(|e| match e {
         indexer::search::Error::Invalid { field, message } => Problem::bad_parameter(&field, message),
         other => internal(other.into()),
-    })?;
-    Ok(Json(results))
+    })
+}
+
+pub async fn search(
+    State(s): State<AppState>,
+    seen: Option<Extension<CatalogVersion>>,
+    p: Params,
+) -> Result<Json<Results>, Problem> {
+    p.allow(&SEARCH_PARAMETERS)?;
+    let request = search_request(&p)?;
+    Ok(Json(run_search(&s, seen, &request).await?))
 }
 
 #[derive(serde::Serialize)]

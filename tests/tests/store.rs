@@ -152,7 +152,11 @@ store_test!(software_records_round_trip, |store| {
 
     let page = store
         .software_list(
-            &SoftwareFilter { category: Some(catalog::Category::parse("elections").unwrap()), licence: None },
+            &SoftwareFilter {
+                category: Some(catalog::Category::parse("elections").unwrap()),
+                licence: None,
+                newest_first: false,
+            },
             10,
             0,
         )

@@ -4,6 +4,7 @@
 
 mod adoptions;
 mod audit;
+mod dashboards;
 mod export;
 mod fundings;
 mod harvest;
@@ -27,6 +28,7 @@ use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 pub use adoptions::ImportProblem;
 pub(crate) use adoptions::BATCH;
+pub use dashboards::{AdoptionFact, FundingFact, PeerUse, Placement, RoadmapFilter, TerritoryRef};
 pub use harvest::Claim;
 pub use organisations::{OrganisationFilter, OrganisationProfile, OrganisationSummary};
 pub use publiccode::{PublicCodeImport, PublicCodeImportOptions};

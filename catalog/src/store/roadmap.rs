@@ -20,7 +20,7 @@ struct ItemRow {
     demo: bool,
 }
 
-const ITEM_VIEW: &str = "SELECT r.id, s.slug AS software, r.slug, r.title, r.body, r.status, r.cost_minor, \
+pub(crate) const ITEM_VIEW: &str = "SELECT r.id, s.slug AS software, r.slug, r.title, r.body, r.status, r.cost_minor, \
     r.cost_currency, r.target_date, r.demo FROM roadmap_items r JOIN software s ON s.id = r.software_id";
 
 /// Three packed columns (see `packed`) with the roadmap of the software `owner` (an SQL
@@ -107,7 +107,7 @@ impl Tx {
         self.load_items(q(format!("{ITEM_VIEW} WHERE r.software_id = $1 ORDER BY r.id")).bind(software_id)).await
     }
 
-    async fn load_items(&mut self, key: super::Q) -> Result<Vec<RoadmapItem>> {
+    pub(crate) async fn load_items(&mut self, key: super::Q) -> Result<Vec<RoadmapItem>> {
         let rows: Vec<ItemRow> = self.all(key).await?;
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {

@@ -189,6 +189,8 @@ pub struct SoftwarePage {
 pub struct SoftwareFilter {
     pub category: Option<Category>,
     pub licence: Option<String>,
+    /// The most recently added first, instead of by name.
+    pub newest_first: bool,
 }
 
 impl Tx {
@@ -455,6 +457,7 @@ impl Store {
             conditions.push(format!("s.licence = ${}", args.len()));
         }
         let where_ = conditions.join(" AND ");
+        let order = if filter.newest_first { "s.created_at DESC, s.id DESC" } else { "s.name, s.slug" };
         let mut count = q(format!("SELECT COUNT(*) FROM software s WHERE {where_}"));
         // Each item's summaries and categories come packed in its row (see `packed`): one
         // query for the page rather than two per item.
@@ -468,7 +471,7 @@ impl Store {
         let mut list = q(format!(
             "SELECT s.slug, s.name, s.licence, s.maturity, s.demo, \
              COALESCE(st.active_adoptions, 0) AS adopters, {texts} AS texts, {categories} AS categories \
-             FROM software s LEFT JOIN software_stats st ON st.software_id = s.id WHERE {where_} ORDER BY s.name, s.slug LIMIT ${} OFFSET ${}",
+             FROM software s LEFT JOIN software_stats st ON st.software_id = s.id WHERE {where_} ORDER BY {order} LIMIT ${} OFFSET ${}",
             args.len() + 1,
             args.len() + 2
         ));

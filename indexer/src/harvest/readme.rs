@@ -49,7 +49,9 @@ fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS | Options::ENABLE_FOOTNOTES
 }
 
-fn markdown_html(source: &str) -> String {
+/// Markdown written by anyone (a README, a description, a roadmap item), as HTML safe to put
+/// in a page.
+pub fn markdown_html(source: &str) -> String {
     // Task list checkboxes are rendered as `<input>` elements, which the sanitiser rightly
     // drops; ballot-box characters keep the ticks visible without allowing form controls.
     let events = Parser::new_ext(source, options()).map(|event| match event {

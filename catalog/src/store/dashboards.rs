@@ -1,0 +1,319 @@
+//! What the dashboards and the pages' peers are made of. The server keeps the aggregates in
+//! memory and refreshes only the software a write touched (the change log of migration
+//! 0006, which migration 0008 extends to adoptions and fundings), so these queries are read
+//! in full once at start and then for a few software at a time.
+
+use std::collections::HashMap;
+
+use super::{q, Store};
+use crate::error::Result;
+use crate::model::{OrgRef, Page, RoadmapItem, SoftwareRef};
+
+/// A département, canton or province: the territories adopters are counted in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TerritoryRef {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub kind: String,
+    /// The INSEE code of a French département (`38`, `2A`, `971`), which the map uses.
+    pub departement_code: Option<String>,
+}
+
+/// Where an organisation is and what it is, for counting its adoptions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placement {
+    pub id: i64,
+    pub kind: String,
+    /// Its territory: itself when it is one, else the first found among its parents and
+    /// theirs (a commune's département, directly or through its EPCI).
+    pub territory: Option<i64>,
+}
+
+/// One adoption, as few columns as counting needs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdoptionFact {
+    pub software_id: i64,
+    pub organisation_id: i64,
+    pub year: i32,
+    pub active: bool,
+    pub demo: bool,
+}
+
+/// The fundings of one software in one year, currency and kind of funder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FundingFact {
+    pub software_id: i64,
+    pub year: i32,
+    pub currency: String,
+    pub funder_kind: String,
+    pub minor: i64,
+    pub count: i64,
+    /// Some of them are illustrative.
+    pub demo: bool,
+}
+
+/// Filters of the list of every roadmap item.
+#[derive(Debug, Clone, Default)]
+pub struct RoadmapFilter {
+    pub software: Option<String>,
+    pub status: Option<String>,
+}
+
+/// What organisations like one use that it does not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeerUse {
+    pub software: SoftwareRef,
+    pub users: i64,
+}
+
+const TERRITORY_KINDS: &str = "('departement', 'canton', 'province')";
+
+fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+}
+
+impl Store {
+    pub async fn territories(&self) -> Result<Vec<TerritoryRef>> {
+        let rows: Vec<(i64, String, String, String, Option<String>)> = self
+            .all(q(format!(
+                "SELECT o.id, o.slug, o.name, o.kind, \
+                 (SELECT i.value FROM organisation_identifiers i WHERE i.organisation_id = o.id AND i.scheme = 'fr-dep') \
+                 FROM organisations o WHERE o.kind IN {TERRITORY_KINDS} ORDER BY o.id"
+            )))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, slug, name, kind, code)| TerritoryRef { id, slug, name, kind, departement_code: code })
+            .collect())
+    }
+
+    /// Every organisation's kind and territory.
+    pub async fn placements(&self) -> Result<Vec<Placement>> {
+        let territories: std::collections::HashSet<i64> = self
+            .all::<(i64,)>(q(format!("SELECT id FROM organisations WHERE kind IN {TERRITORY_KINDS}")))
+            .await?
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
+        let mut parents: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (child, parent) in
+            self.all::<(i64, i64)>(q("SELECT organisation_id, parent_id FROM organisation_parents")).await?
+        {
+            parents.entry(child).or_default().push(parent);
+        }
+        let organisations: Vec<(i64, String)> = self.all(q("SELECT id, kind FROM organisations ORDER BY id")).await?;
+        Ok(organisations
+            .into_iter()
+            .map(|(id, kind)| {
+                let up = parents.get(&id).map(Vec::as_slice).unwrap_or_default();
+                let territory = std::iter::once(id)
+                    .chain(up.iter().copied())
+                    .chain(up.iter().flat_map(|p| parents.get(p).into_iter().flatten().copied()))
+                    .find(|o| territories.contains(o));
+                Placement { id, kind, territory }
+            })
+            .collect())
+    }
+
+    /// The adoptions of the given software (all when `None`).
+    pub async fn adoption_facts(&self, software: Option<&[i64]>) -> Result<Vec<AdoptionFact>> {
+        let filter = software.map_or_else(String::new, |ids| format!(" WHERE software_id IN ({})", id_list(ids)));
+        let rows: Vec<(i64, i64, String, bool, bool)> = self
+            .all(q(format!(
+                "SELECT software_id, organisation_id, since, status <> 'ended', demo FROM adoptions{filter}"
+            )))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(software_id, organisation_id, since, active, demo)| AdoptionFact {
+                software_id,
+                organisation_id,
+                year: since.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0),
+                active,
+                demo,
+            })
+            .collect())
+    }
+
+    /// The fundings of the given software (all when `None`), summed per year, currency and
+    /// kind of funder.
+    pub async fn funding_facts(&self, software: Option<&[i64]>) -> Result<Vec<FundingFact>> {
+        let filter = software.map_or_else(String::new, |ids| format!(" WHERE f.software_id IN ({})", id_list(ids)));
+        let rows: Vec<(i64, String, String, String, i64, i64, i64)> = self
+            .all(q(format!(
+                "SELECT f.software_id, SUBSTR(f.funded_on, 1, 4), f.currency, o.kind, \
+                 CAST(SUM(f.amount_minor) AS BIGINT), COUNT(*), \
+                 CAST(SUM(CASE WHEN f.demo THEN 1 ELSE 0 END) AS BIGINT) FROM fundings f JOIN organisations o ON o.id = f.funder_id{filter} \
+                 GROUP BY f.software_id, SUBSTR(f.funded_on, 1, 4), f.currency, o.kind"
+            )))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(software_id, year, currency, funder_kind, minor, count, demo)| FundingFact {
+                software_id,
+                year: year.parse().unwrap_or(0),
+                currency,
+                funder_kind,
+                minor,
+                count,
+                demo: demo > 0,
+            })
+            .collect())
+    }
+
+    /// The software the given organisations adopt or fund.
+    pub async fn software_of_organisations(&self, organisations: &[i64]) -> Result<Vec<i64>> {
+        let mut out = Vec::new();
+        for chunk in organisations.chunks(500) {
+            let ids = id_list(chunk);
+            let rows: Vec<(i64,)> = self
+                .all(q(format!(
+                    "SELECT software_id FROM adoptions WHERE organisation_id IN ({ids}) \
+                     UNION SELECT software_id FROM fundings WHERE funder_id IN ({ids})"
+                )))
+                .await?;
+            out.extend(rows.into_iter().map(|r| r.0));
+        }
+        Ok(out)
+    }
+
+    /// Every software's id, slug and name.
+    pub async fn software_refs(&self, software: Option<&[i64]>) -> Result<Vec<(i64, SoftwareRef)>> {
+        let filter = software.map_or_else(String::new, |ids| format!(" WHERE id IN ({})", id_list(ids)));
+        let rows: Vec<(i64, String, String)> =
+            self.all(q(format!("SELECT id, slug, name FROM software{filter}"))).await?;
+        Ok(rows.into_iter().map(|(id, slug, name)| (id, SoftwareRef { slug, name })).collect())
+    }
+
+    /// Every roadmap item, by software then in the order written.
+    pub async fn roadmap_items(&self, filter: &RoadmapFilter, limit: i64, offset: i64) -> Result<Page<RoadmapItem>> {
+        let mut conditions = vec!["1 = 1".to_string()];
+        let mut args = Vec::new();
+        if let Some(s) = &filter.software {
+            args.push(s.clone());
+            conditions.push(format!("s.slug = ${}", args.len()));
+        }
+        if let Some(s) = &filter.status {
+            args.push(s.clone());
+            conditions.push(format!("r.status = ${}", args.len()));
+        }
+        let where_ = conditions.join(" AND ");
+        let mut count =
+            q(format!("SELECT COUNT(*) FROM roadmap_items r JOIN software s ON s.id = r.software_id WHERE {where_}"));
+        let mut list = q(format!(
+            "{} WHERE {where_} ORDER BY s.name, s.slug, r.id LIMIT ${} OFFSET ${}",
+            super::roadmap::ITEM_VIEW,
+            args.len() + 1,
+            args.len() + 2
+        ));
+        for a in &args {
+            count = count.bind(a.clone());
+            list = list.bind(a.clone());
+        }
+        let (total,): (i64,) = self.one(count).await?;
+        let mut r = self.read().await?;
+        let items = r.load_items(list.bind(limit).bind(offset)).await?;
+        Ok(Page { items, total, limit, offset })
+    }
+
+    /// The software that have roadmap items, by name.
+    pub async fn software_with_roadmaps(&self) -> Result<Vec<SoftwareRef>> {
+        self.all(q("SELECT s.slug, s.name FROM software s WHERE s.id IN (SELECT software_id FROM roadmap_items) \
+                    ORDER BY s.name, s.slug"))
+            .await
+    }
+
+    /// The members of `parent` (an EPCI, a département...), the most populous first.
+    pub async fn members(&self, parent: &str, limit: i64) -> Result<(i64, Vec<OrgRef>)> {
+        let (total,): (i64,) = self
+            .one(
+                q("SELECT COUNT(*) FROM organisation_parents p JOIN organisations o ON o.id = p.parent_id WHERE o.slug = $1")
+                    .bind(parent),
+            )
+            .await?;
+        let members = self
+            .all(
+                q("SELECT c.slug, c.name, c.kind, c.country FROM organisation_parents p \
+                   JOIN organisations o ON o.id = p.parent_id JOIN organisations c ON c.id = p.organisation_id \
+                   WHERE o.slug = $1 ORDER BY COALESCE(c.population, 0) DESC, c.name LIMIT $2")
+                .bind(parent)
+                .bind(limit),
+            )
+            .await?;
+        Ok((total, members))
+    }
+
+    /// What the members of `parent` other than `organisation` use (in use, not ended) that
+    /// `organisation` does not, by how many of them use it.
+    pub async fn peer_uses_in(&self, organisation: &str, parent: &str, limit: i64) -> Result<Vec<PeerUse>> {
+        let rows: Vec<(String, String, i64)> = self
+            .all(
+                q("SELECT s.slug, s.name, COUNT(*) AS users FROM adoptions a \
+                   JOIN organisation_parents p ON p.organisation_id = a.organisation_id \
+                   JOIN organisations parent ON parent.id = p.parent_id \
+                   JOIN organisations me ON me.slug = $1 \
+                   JOIN software s ON s.id = a.software_id \
+                   WHERE parent.slug = $2 AND a.organisation_id <> me.id AND a.status <> 'ended' \
+                   AND NOT EXISTS (SELECT 1 FROM adoptions mine WHERE mine.organisation_id = me.id AND mine.software_id = a.software_id) \
+                   GROUP BY s.slug, s.name ORDER BY users DESC, s.name LIMIT $3")
+                .bind(organisation)
+                .bind(parent)
+                .bind(limit),
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(slug, name, users)| PeerUse { software: SoftwareRef { slug, name }, users })
+            .collect())
+    }
+
+    /// Up to `count` organisations of the same kind and country as `organisation` whose
+    /// population is closest to its own (within a factor of two).
+    pub async fn similar_in_size(&self, organisation: &str, count: i64) -> Result<Vec<OrgRef>> {
+        let me: Option<(i64, String, String, Option<i64>)> = self
+            .optional(q("SELECT id, kind, country, population FROM organisations WHERE slug = $1").bind(organisation))
+            .await?;
+        let Some((id, kind, country, Some(population))) = me else { return Ok(Vec::new()) };
+        self.all(
+            q("SELECT slug, name, kind, country FROM organisations WHERE kind = $1 AND country = $2 \
+               AND population BETWEEN $3 AND $4 AND id <> $5 ORDER BY ABS(population - $6), slug LIMIT $7")
+            .bind(kind)
+            .bind(country)
+            .bind(population / 2)
+            .bind(population * 2)
+            .bind(id)
+            .bind(population)
+            .bind(count),
+        )
+        .await
+    }
+
+    /// What the given organisations use (in use) that `organisation` does not.
+    pub async fn peer_uses_among(&self, organisation: &str, peers: &[String], limit: i64) -> Result<Vec<PeerUse>> {
+        if peers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (0..peers.len()).map(|i| format!("${}", i + 3)).collect();
+        let mut query = q(format!(
+            "SELECT s.slug, s.name, COUNT(*) AS users FROM adoptions a \
+             JOIN organisations peer ON peer.id = a.organisation_id \
+             JOIN organisations me ON me.slug = $1 \
+             JOIN software s ON s.id = a.software_id \
+             WHERE peer.slug IN ({}) AND a.status <> 'ended' \
+             AND NOT EXISTS (SELECT 1 FROM adoptions mine WHERE mine.organisation_id = me.id AND mine.software_id = a.software_id) \
+             GROUP BY s.slug, s.name ORDER BY users DESC, s.name LIMIT $2",
+            marks.join(", ")
+        ))
+        .bind(organisation.to_string())
+        .bind(limit);
+        for p in peers {
+            query = query.bind(p.clone());
+        }
+        let rows: Vec<(String, String, i64)> = self.all(query).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(slug, name, users)| PeerUse { software: SoftwareRef { slug, name }, users })
+            .collect())
+    }
+}

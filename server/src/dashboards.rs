@@ -1,0 +1,353 @@
+//! The adoption and co-funding aggregates, kept in memory and up to date as data changes:
+//! each software's contribution (its adoptions per year, kind of adopter and territory, its
+//! fundings per year, currency and kind of funder) is read again only when a write touched
+//! that software, so that a dashboard never scans a million adoptions per request.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use catalog::{AdoptionFact, FundingFact, SoftwareRef, Store, TerritoryRef};
+
+/// Above this many changed organisations, everything is read again.
+const ORGANISATION_REFRESH: usize = 2_000;
+/// Software read per query when everything is read.
+const BATCH: usize = 500;
+
+/// One software's part of the aggregates, in interned numbers.
+#[derive(Debug, Default, Clone)]
+struct Contribution {
+    /// Some of its adoptions or fundings are illustrative.
+    demo: bool,
+    adoptions: u32,
+    active: u32,
+    /// Adoptions by the year they began.
+    years: Vec<(i32, u32)>,
+    /// Active adoptions by kind of adopter (index in `kinds`).
+    kinds: Vec<(u16, u32)>,
+    /// Active adoptions by territory (index in `territories`).
+    territories: Vec<(u32, u32)>,
+    /// (year, currency, kind of funder, amount, count).
+    fundings: Vec<(i32, u16, u16, i64, u32)>,
+}
+
+/// The sums over every software.
+#[derive(Debug, Default, Clone)]
+pub struct Totals {
+    /// Some of what is counted is illustrative.
+    pub demo: bool,
+    pub adoptions: i64,
+    pub active: i64,
+    pub adopted_software: i64,
+    /// (year, new adoptions that year), oldest first.
+    pub years: Vec<(i32, i64)>,
+    pub kinds: Vec<(String, i64)>,
+    pub territories: Vec<(TerritoryRef, i64)>,
+    /// The most adopted software (in use), with their count.
+    pub top: Vec<(SoftwareRef, i64)>,
+    pub fundings: i64,
+    /// Per currency: (currency, amount, count).
+    pub funded: Vec<(String, i64, i64)>,
+    /// (year, currency, amount), oldest first.
+    pub funding_years: Vec<(i32, String, i64)>,
+    /// (kind of funder, currency, amount, count), the largest first.
+    pub funder_kinds: Vec<(String, String, i64, i64)>,
+    /// (software, currency, amount, count), the largest first.
+    pub funded_software: Vec<(SoftwareRef, String, i64, i64)>,
+}
+
+/// A software's adopters by territory, for its page's map.
+pub type TerritoryCounts = Vec<(TerritoryRef, i64)>;
+
+#[derive(Default)]
+struct State {
+    territories: Vec<TerritoryRef>,
+    territory_of: HashMap<i64, u32>,
+    kinds: Vec<String>,
+    currencies: Vec<String>,
+    /// Organisation id -> (kind, territory).
+    placements: HashMap<i64, (u16, Option<u32>)>,
+    names: HashMap<i64, SoftwareRef>,
+    software: HashMap<i64, Contribution>,
+    totals: Arc<Totals>,
+}
+
+fn intern(list: &mut Vec<String>, value: &str) -> u16 {
+    match list.iter().position(|v| v == value) {
+        Some(i) => i as u16,
+        None => {
+            list.push(value.to_owned());
+            (list.len() - 1) as u16
+        }
+    }
+}
+
+fn bump<K: PartialEq + Copy>(list: &mut Vec<(K, u32)>, key: K) {
+    match list.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, n)) => *n += 1,
+        None => list.push((key, 1)),
+    }
+}
+
+impl State {
+    fn contribution(&mut self, adoptions: &[AdoptionFact], fundings: &[FundingFact]) -> Contribution {
+        let mut c = Contribution {
+            demo: adoptions.iter().any(|a| a.demo) || fundings.iter().any(|f| f.demo),
+            ..Contribution::default()
+        };
+        for a in adoptions {
+            c.adoptions += 1;
+            bump(&mut c.years, a.year);
+            if !a.active {
+                continue;
+            }
+            c.active += 1;
+            if let Some((kind, territory)) = self.placements.get(&a.organisation_id) {
+                bump(&mut c.kinds, *kind);
+                if let Some(t) = territory {
+                    bump(&mut c.territories, *t);
+                }
+            }
+        }
+        for f in fundings {
+            let currency = intern(&mut self.currencies, &f.currency);
+            let kind = intern(&mut self.kinds, &f.funder_kind);
+            c.fundings.push((f.year, currency, kind, f.minor, f.count as u32));
+        }
+        c
+    }
+
+    fn sum(&self) -> Totals {
+        let mut t = Totals::default();
+        let mut years: BTreeMap<i32, i64> = BTreeMap::new();
+        let mut kinds: HashMap<u16, i64> = HashMap::new();
+        let mut territories: HashMap<u32, i64> = HashMap::new();
+        let mut funded: BTreeMap<u16, (i64, i64)> = BTreeMap::new();
+        let mut funding_years: BTreeMap<(i32, u16), i64> = BTreeMap::new();
+        let mut funder_kinds: HashMap<(u16, u16), (i64, i64)> = HashMap::new();
+        let mut top = Vec::new();
+        let mut funded_software = Vec::new();
+        for (id, c) in &self.software {
+            t.demo |= c.demo;
+            t.adoptions += i64::from(c.adoptions);
+            t.active += i64::from(c.active);
+            if c.active > 0 {
+                t.adopted_software += 1;
+                top.push((c.active, *id));
+            }
+            for (y, n) in &c.years {
+                *years.entry(*y).or_default() += i64::from(*n);
+            }
+            for (k, n) in &c.kinds {
+                *kinds.entry(*k).or_default() += i64::from(*n);
+            }
+            for (k, n) in &c.territories {
+                *territories.entry(*k).or_default() += i64::from(*n);
+            }
+            let mut per_currency: BTreeMap<u16, (i64, i64)> = BTreeMap::new();
+            for (year, currency, kind, minor, count) in &c.fundings {
+                t.fundings += i64::from(*count);
+                let e = funded.entry(*currency).or_default();
+                e.0 += minor;
+                e.1 += i64::from(*count);
+                *funding_years.entry((*year, *currency)).or_default() += minor;
+                let e = funder_kinds.entry((*kind, *currency)).or_default();
+                e.0 += minor;
+                e.1 += i64::from(*count);
+                let e = per_currency.entry(*currency).or_default();
+                e.0 += minor;
+                e.1 += i64::from(*count);
+            }
+            for (currency, (minor, count)) in per_currency {
+                funded_software.push((minor, currency, count, *id));
+            }
+        }
+        t.years = years.into_iter().filter(|(y, _)| *y > 0).collect();
+        t.kinds = kinds.into_iter().map(|(k, n)| (self.kinds[k as usize].clone(), n)).collect();
+        t.kinds.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        t.territories = territories.into_iter().map(|(k, n)| (self.territories[k as usize].clone(), n)).collect();
+        t.territories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.name.cmp(&b.0.name)));
+        top.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| self.name(a.1).name.cmp(&self.name(b.1).name)));
+        t.top = top.into_iter().take(10).map(|(n, id)| (self.name(id), i64::from(n))).collect();
+        t.funded = funded.into_iter().map(|(c, (m, n))| (self.currencies[c as usize].clone(), m, n)).collect();
+        t.funded.sort_by_key(|f| std::cmp::Reverse(f.2));
+        t.funding_years =
+            funding_years.into_iter().map(|((y, c), m)| (y, self.currencies[c as usize].clone(), m)).collect();
+        t.funder_kinds = funder_kinds
+            .into_iter()
+            .map(|((k, c), (m, n))| (self.kinds[k as usize].clone(), self.currencies[c as usize].clone(), m, n))
+            .collect();
+        t.funder_kinds.sort_by_key(|f| std::cmp::Reverse(f.2));
+        funded_software.sort_by_key(|f| std::cmp::Reverse(f.0));
+        t.funded_software = funded_software
+            .into_iter()
+            .take(30)
+            .map(|(m, c, n, id)| (self.name(id), self.currencies[c as usize].clone(), m, n))
+            .collect();
+        t
+    }
+
+    fn name(&self, id: i64) -> SoftwareRef {
+        self.names.get(&id).cloned().unwrap_or_else(|| SoftwareRef { slug: String::new(), name: String::new() })
+    }
+}
+
+pub struct Dashboards {
+    state: RwLock<State>,
+    catching_up: tokio::sync::Mutex<()>,
+    /// The catalog version last caught up to, and the change logs' positions.
+    seen: AtomicI64,
+    software_version: AtomicI64,
+    organisation_version: AtomicI64,
+}
+
+impl Default for Dashboards {
+    fn default() -> Self {
+        Dashboards::new()
+    }
+}
+
+impl Dashboards {
+    pub fn new() -> Dashboards {
+        Dashboards {
+            state: RwLock::new(State::default()),
+            catching_up: tokio::sync::Mutex::new(()),
+            seen: AtomicI64::new(-1),
+            software_version: AtomicI64::new(-1),
+            organisation_version: AtomicI64::new(0),
+        }
+    }
+
+    pub fn totals(&self) -> Arc<Totals> {
+        self.state.read().expect("dashboards lock").totals.clone()
+    }
+
+    /// How many of a software's adoptions are in use, and by territory, the most first.
+    pub fn adopters_of(&self, slug: &str) -> (i64, TerritoryCounts) {
+        let state = self.state.read().expect("dashboards lock");
+        let Some(id) = state.names.iter().find(|(_, r)| r.slug == slug).map(|(id, _)| *id) else {
+            return (0, Vec::new());
+        };
+        let active = state.software.get(&id).map_or(0, |c| i64::from(c.active));
+        let mut out: TerritoryCounts = state
+            .software
+            .get(&id)
+            .map(|c| {
+                c.territories.iter().map(|(t, n)| (state.territories[*t as usize].clone(), i64::from(*n))).collect()
+            })
+            .unwrap_or_default();
+        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.name.cmp(&b.0.name)));
+        (active, out)
+    }
+
+    /// Applies the changes made since the last call, when the catalog is past `version`.
+    pub async fn catch_up_to(&self, store: &Store, version: i64) -> anyhow::Result<()> {
+        if self.seen.load(Ordering::Acquire) == version {
+            return Ok(());
+        }
+        let _one_at_a_time = self.catching_up.lock().await;
+        if self.seen.load(Ordering::Acquire) == version {
+            return Ok(());
+        }
+        if self.software_version.load(Ordering::Acquire) < 0 {
+            self.rebuild(store).await?;
+        } else {
+            let (orgs, org_upto) =
+                store.organisation_changes(self.organisation_version.load(Ordering::Acquire)).await?;
+            if orgs.len() > ORGANISATION_REFRESH {
+                self.rebuild(store).await?;
+            } else {
+                let (mut ids, upto) = store.search_changes(self.software_version.load(Ordering::Acquire)).await?;
+                if !orgs.is_empty() {
+                    self.load_placements(store).await?;
+                    ids.extend(store.software_of_organisations(&orgs).await?);
+                    ids.sort_unstable();
+                    ids.dedup();
+                }
+                self.refresh(store, &ids).await?;
+                self.software_version.store(upto, Ordering::Release);
+                self.organisation_version.store(org_upto, Ordering::Release);
+            }
+        }
+        self.seen.store(version, Ordering::Release);
+        Ok(())
+    }
+
+    async fn load_placements(&self, store: &Store) -> anyhow::Result<()> {
+        let territories = store.territories().await?;
+        let placements = store.placements().await?;
+        let mut state = self.state.write().expect("dashboards lock");
+        state.territory_of = territories.iter().enumerate().map(|(i, t)| (t.id, i as u32)).collect();
+        state.territories = territories;
+        let mut kinds = std::mem::take(&mut state.kinds);
+        let mut map = HashMap::with_capacity(placements.len());
+        for p in placements {
+            let kind = intern(&mut kinds, &p.kind);
+            map.insert(p.id, (kind, p.territory.and_then(|t| state.territory_of.get(&t).copied())));
+        }
+        state.kinds = kinds;
+        state.placements = map;
+        Ok(())
+    }
+
+    /// Reads everything again.
+    pub async fn rebuild(&self, store: &Store) -> anyhow::Result<()> {
+        // The logs' positions first: what is written meanwhile is read again next time.
+        let software_upto = store.search_version().await?;
+        let organisation_upto = store.organisation_search_version().await?;
+        self.load_placements(store).await?;
+        let ids: Vec<i64> = store.software_ids().await?;
+        {
+            let mut state = self.state.write().expect("dashboards lock");
+            state.software.clear();
+            state.names.clear();
+        }
+        for batch in ids.chunks(BATCH) {
+            self.read(store, batch).await?;
+        }
+        let mut state = self.state.write().expect("dashboards lock");
+        state.totals = Arc::new(state.sum());
+        drop(state);
+        self.software_version.store(software_upto, Ordering::Release);
+        self.organisation_version.store(organisation_upto, Ordering::Release);
+        Ok(())
+    }
+
+    async fn refresh(&self, store: &Store, ids: &[i64]) -> anyhow::Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        for batch in ids.chunks(BATCH) {
+            self.read(store, batch).await?;
+        }
+        let mut state = self.state.write().expect("dashboards lock");
+        state.totals = Arc::new(state.sum());
+        Ok(())
+    }
+
+    /// Reads the contributions of a batch of software (a software that is gone leaves).
+    async fn read(&self, store: &Store, batch: &[i64]) -> anyhow::Result<()> {
+        let names = store.software_refs(Some(batch)).await?;
+        let adoptions = store.adoption_facts(Some(batch)).await?;
+        let fundings = store.funding_facts(Some(batch)).await?;
+        let mut by_software: HashMap<i64, (Vec<AdoptionFact>, Vec<FundingFact>)> = HashMap::new();
+        for a in adoptions {
+            by_software.entry(a.software_id).or_default().0.push(a);
+        }
+        for f in fundings {
+            by_software.entry(f.software_id).or_default().1.push(f);
+        }
+        let mut state = self.state.write().expect("dashboards lock");
+        for id in batch {
+            state.software.remove(id);
+            state.names.remove(id);
+        }
+        for (id, name) in names {
+            let (a, f) = by_software.remove(&id).unwrap_or_default();
+            let c = state.contribution(&a, &f);
+            state.software.insert(id, c);
+            state.names.insert(id, name);
+        }
+        Ok(())
+    }
+}

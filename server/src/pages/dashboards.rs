@@ -1,0 +1,190 @@
+//! The adoption and co-funding dashboards, from the aggregates kept in memory, and the list
+//! of every roadmap item.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
+use catalog::RoadmapFilter;
+use web::{
+    AdoptionDashboard, Amount, Chrome, FundingDashboard, Lang, Pager, Ranked, RankedAmount, RoadmapsPage, Territory,
+    YearCount, YearTotals,
+};
+
+use super::build::amount;
+use super::records::roadmap_view;
+use super::{dashboards_caught_up, here, html, language, PageError, PageResult, Seen};
+use crate::api::AppState;
+use crate::params::Params;
+
+const ITEMS_PER_PAGE: i64 = 50;
+
+pub async fn adoption(State(s): State<AppState>, headers: HeaderMap, uri: Uri, seen: Seen) -> PageResult {
+    let lang = language(&headers);
+    let path = here(&uri);
+    adoption_page(&s, lang, &path, &seen).await.map_err(|e| e.render(lang, &path))
+}
+
+async fn adoption_page(s: &AppState, lang: Lang, path: &str, seen: &Seen) -> Result<Response, PageError> {
+    dashboards_caught_up(s, seen).await?;
+    let totals = s.dashboards.totals();
+    let t = web::T::new(lang);
+    let mut cumulative = 0;
+    let years = totals
+        .years
+        .iter()
+        .map(|(year, n)| {
+            cumulative += n;
+            YearCount { year: *year, added: *n, cumulative }
+        })
+        .collect();
+    let mut chrome = Chrome::new(lang, path, t.s("title.adoption"), "adoption");
+    chrome.demo = totals.demo;
+    let page = AdoptionDashboard {
+        chrome,
+        total: totals.adoptions,
+        active: totals.active,
+        adopters: totals.adopted_software,
+        years,
+        territories: totals
+            .territories
+            .iter()
+            .map(|(r, n)| Territory {
+                code: r.departement_code.clone().unwrap_or_default(),
+                slug: r.slug.clone(),
+                name: r.name.clone(),
+                count: *n,
+            })
+            .collect(),
+        kinds: totals.kinds.iter().map(|(k, n)| Ranked { label: t.word("kind", k), href: None, count: *n }).collect(),
+        top: totals
+            .top
+            .iter()
+            .map(|(r, n)| Ranked { label: r.name.clone(), href: Some(format!("/software/{}", r.slug)), count: *n })
+            .collect(),
+    };
+    Ok(html(lang, &page))
+}
+
+pub async fn funding(State(s): State<AppState>, headers: HeaderMap, uri: Uri, seen: Seen) -> PageResult {
+    let lang = language(&headers);
+    let path = here(&uri);
+    funding_page(&s, lang, &path, &seen).await.map_err(|e| e.render(lang, &path))
+}
+
+async fn funding_page(s: &AppState, lang: Lang, path: &str, seen: &Seen) -> Result<Response, PageError> {
+    dashboards_caught_up(s, seen).await?;
+    let totals = s.dashboards.totals();
+    let t = web::T::new(lang);
+    // The charts are drawn in the currency most fundings are in.
+    let currency = totals.funded.first().map_or_else(|| "EUR".to_owned(), |(c, _, _)| c.clone());
+    let mut years: Vec<YearTotals> = Vec::new();
+    for (year, c, minor) in &totals.funding_years {
+        match years.last_mut() {
+            Some(y) if y.year == *year => y.amounts.push(amount(*minor, c)),
+            _ => years.push(YearTotals { year: *year, amounts: vec![amount(*minor, c)] }),
+        }
+    }
+    let items = s.store.roadmap_items(&RoadmapFilter::default(), 20, 0).await?;
+    let mut chrome = Chrome::new(lang, path, t.s("title.funding"), "funding");
+    chrome.demo = totals.demo || items.items.iter().any(|i| i.demo);
+    let software_names = s.store.software_with_roadmaps().await?;
+    let name_of = |slug: &str| software_names.iter().find(|r| r.slug == slug).map(|r| r.name.clone());
+    let page = FundingDashboard {
+        chrome,
+        currency,
+        totals: totals.funded.iter().map(|(c, m, _)| amount(*m, c)).collect::<Vec<Amount>>(),
+        fundings: totals.fundings,
+        years,
+        software: totals
+            .funded_software
+            .iter()
+            .map(|(r, c, m, n)| RankedAmount {
+                label: r.name.clone(),
+                href: Some(format!("/software/{}", r.slug)),
+                amount: amount(*m, c),
+                count: *n,
+            })
+            .collect(),
+        funder_kinds: totals
+            .funder_kinds
+            .iter()
+            .map(|(k, c, m, n)| RankedAmount { label: t.word("kind", k), href: None, amount: amount(*m, c), count: *n })
+            .collect(),
+        items: items
+            .items
+            .iter()
+            .map(|i| {
+                roadmap_view(i, Some((i.software.clone(), name_of(&i.software).unwrap_or_else(|| i.software.clone()))))
+            })
+            .collect(),
+    };
+    Ok(html(lang, &page))
+}
+
+pub async fn roadmaps(State(s): State<AppState>, headers: HeaderMap, uri: Uri, p: Params) -> PageResult {
+    let lang = language(&headers);
+    let path = here(&uri);
+    roadmaps_page(&s, lang, &path, &p).await.map_err(|e| e.render(lang, &path))
+}
+
+async fn roadmaps_page(s: &AppState, lang: Lang, path: &str, p: &Params) -> Result<Response, PageError> {
+    p.allow(&["software", "status", "offset"])?;
+    let t = web::T::new(lang);
+    let status = p.text("status").filter(|v| !v.is_empty()).map(str::to_owned);
+    if let Some(st) = &status {
+        catalog::RoadmapStatus::parse(st)?;
+    }
+    let software = p.text("software").filter(|v| !v.is_empty()).map(str::to_owned);
+    let offset = p.int("offset")?.unwrap_or(0);
+    if !(0..=100_000).contains(&offset) {
+        return Err(PageError::BadRequest("offset: must be between 0 and 100000".into()));
+    }
+    let list = s.store.software_with_roadmaps().await?;
+    if let Some(sw) = &software {
+        if !list.iter().any(|r| &r.slug == sw) {
+            return Err(PageError::BadRequest(format!("software: no software {sw} has a roadmap")));
+        }
+    }
+    let filter = RoadmapFilter { software: software.clone(), status: status.clone() };
+    let items = s.store.roadmap_items(&filter, ITEMS_PER_PAGE, offset).await?;
+    let name_of = |slug: &str| list.iter().find(|r| r.slug == slug).map_or_else(|| slug.to_owned(), |r| r.name.clone());
+    let link = |offset: i64| {
+        let mut q = Vec::new();
+        if let Some(s) = &software {
+            q.push(format!("software={}", web::encode(s)));
+        }
+        if let Some(s) = &status {
+            q.push(format!("status={}", web::encode(s)));
+        }
+        if offset > 0 {
+            q.push(format!("offset={offset}"));
+        }
+        if q.is_empty() {
+            "/roadmaps".to_owned()
+        } else {
+            format!("/roadmaps?{}", q.join("&"))
+        }
+    };
+    let shown = items.items.len() as i64;
+    let pager = Pager {
+        first: if items.total == 0 { 0 } else { offset as u64 + 1 },
+        last: (offset + shown) as u64,
+        previous: (offset > 0).then(|| link((offset - ITEMS_PER_PAGE).max(0))),
+        next: (offset + shown < items.total).then(|| link(offset + ITEMS_PER_PAGE)),
+    };
+    let mut chrome = Chrome::new(lang, path, t.s("title.roadmaps"), "roadmaps");
+    chrome.demo = items.items.iter().any(|i| i.demo);
+    let page = RoadmapsPage {
+        chrome,
+        items: items.items.iter().map(|i| roadmap_view(i, Some((i.software.clone(), name_of(&i.software))))).collect(),
+        total: items.total,
+        statuses: catalog::RoadmapStatus::ALL
+            .iter()
+            .map(|st| (st.as_str().to_owned(), t.word("roadmap", st.as_str()), status.as_deref() == Some(st.as_str())))
+            .collect(),
+        software: list.iter().map(|r| (r.slug.clone(), r.name.clone(), software.as_deref() == Some(&r.slug))).collect(),
+        status: status.unwrap_or_default(),
+        pager,
+    };
+    Ok(html(lang, &page))
+}

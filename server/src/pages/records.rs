@@ -1,0 +1,287 @@
+//! A software's page and an organisation's page.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
+use catalog::{Adoption, Funding, OrgRef, RoadmapItem};
+use web::{
+    AdopterRow, Chrome, FundingRow, HealthCard, HealthPart, Lang, Link, OrgLink, OrganisationView, PeerGroup,
+    PeerSoftware, RepositoryView, RoadmapView, SoftwareView, Territory, Text, UseRow, YearTotals,
+};
+
+use super::build::{amount, category_label, localised, money};
+use super::{dashboards_caught_up, here, html, language, PageError, PageResult, Seen};
+use crate::api::AppState;
+
+/// Adoptions and fundings a page lists; the rest is in the API.
+const LISTED: i64 = 20;
+
+fn org(o: &OrgRef) -> OrgLink {
+    OrgLink { slug: o.slug.clone(), name: o.name.clone(), kind: o.kind.clone() }
+}
+
+pub fn funding_row(f: &Funding) -> FundingRow {
+    FundingRow {
+        funder: OrgLink { slug: f.funder.clone(), name: f.funder_name.clone(), kind: f.funder_kind.clone() },
+        software: Some((f.software.clone(), f.software_name.clone())),
+        amount: money(&f.amount),
+        date: f.date,
+        kind: f.kind.clone(),
+        status: f.status.clone(),
+        roadmap_item: f.roadmap_item.clone(),
+        evidence_url: f.evidence_url.clone(),
+        demo: f.demo,
+    }
+}
+
+pub fn roadmap_view(i: &RoadmapItem, software: Option<(String, String)>) -> RoadmapView {
+    RoadmapView {
+        software,
+        slug: i.slug.clone(),
+        title: i.title.clone(),
+        body_html: i.body.as_deref().filter(|b| !b.trim().is_empty()).map(indexer::harvest::readme::markdown_html),
+        status: i.status.clone(),
+        cost: i.estimated_cost.as_ref().map(money),
+        target_date: i.target_date,
+        funded: i.funded.iter().map(|t| amount(t.minor, t.currency.code())).collect(),
+        needed_by: i.needed_by.iter().map(org).collect(),
+        demo: i.demo,
+    }
+}
+
+fn adopter_row(a: &Adoption) -> AdopterRow {
+    AdopterRow {
+        organisation: OrgLink {
+            slug: a.organisation.clone(),
+            name: a.organisation_name.clone(),
+            kind: a.organisation_kind.clone(),
+        },
+        since: a.since,
+        status: a.status.clone(),
+        confirmed: if a.state == "confirmed" { a.last_confirmed } else { None },
+        scope: a.scope.clone(),
+        evidence_url: a.evidence_url.clone(),
+        demo: a.demo,
+    }
+}
+
+pub async fn software(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    seen: Seen,
+) -> PageResult {
+    let lang = language(&headers);
+    let path = here(&uri);
+    software_page(&s, &slug, lang, &path, &seen).await.map_err(|e| match e {
+        PageError::NotFound(_) => {
+            PageError::NotFound(web::T::new(lang).fill("error.not_found_software", &slug)).render(lang, &path)
+        }
+        other => other.render(lang, &path),
+    })
+}
+
+async fn software_page(s: &AppState, slug: &str, lang: Lang, path: &str, seen: &Seen) -> Result<Response, PageError> {
+    dashboards_caught_up(s, seen).await?;
+    let page = s.store.software_page(slug, LISTED).await?;
+    let sw = &page.software;
+    let health = sw.repositories.iter().find_map(|r| {
+        let h = r.harvest.as_ref()?.health.as_ref()?;
+        Some(HealthCard {
+            score: h.score,
+            parts: h
+                .parts
+                .iter()
+                .map(|p| HealthPart { key: p.key.clone(), weight: p.weight, points: p.points, fact: p.fact.clone() })
+                .collect(),
+            repository: r.url.clone(),
+        })
+    });
+    let repositories: Vec<RepositoryView> = sw
+        .repositories
+        .iter()
+        .map(|r| {
+            let h = r.harvest.as_deref();
+            let snap = h.and_then(|h| h.snapshot.as_ref());
+            RepositoryView {
+                url: r.url.clone(),
+                forge: r.forge.clone(),
+                harvested: h.and_then(|h| h.last_harvest).map(|d| d.date_naive()),
+                outcome: h.and_then(|h| h.last_outcome.clone()),
+                error: h.and_then(|h| h.last_error.as_ref()).map(|e| format!("{}: {}", e.class, e.message)),
+                last_commit: snap.and_then(|s| s.activity.last_commit).map(|d| d.date_naive()),
+                commits: snap.map_or(0, |s| s.activity.commits),
+                authors: snap.map_or(0, |s| s.activity.authors),
+                latest_release: snap.and_then(|s| s.releases.first()).map(|r| r.tag.clone()),
+                monthly_commits: snap
+                    .map_or_else(Vec::new, |s| s.activity.monthly_commits.iter().map(|n| i64::from(*n)).collect()),
+                health: h.and_then(|h| h.health.as_ref()).map(|h| h.score),
+                has_publiccode: snap.is_some_and(|s| s.publiccode.as_ref().is_some_and(|p| p.valid)),
+            }
+        })
+        .collect();
+    let (active, territories) = s.dashboards.adopters_of(slug);
+    let territories: Vec<Territory> = territories
+        .into_iter()
+        .map(|(t, n)| Territory {
+            code: t.departement_code.clone().unwrap_or_default(),
+            slug: t.slug.clone(),
+            name: t.name.clone(),
+            count: n,
+        })
+        .collect();
+    let mut years: std::collections::BTreeMap<i32, Vec<web::Amount>> = std::collections::BTreeMap::new();
+    for f in &page.fundings.items {
+        let list = years.entry(chrono::Datelike::year(&f.date)).or_default();
+        match list.iter_mut().find(|a| a.currency == f.amount.currency.code()) {
+            Some(a) => a.minor += f.amount.minor,
+            None => list.push(money(&f.amount)),
+        }
+    }
+    // Per year from the listed fundings when they are all of them; else the page says the
+    // totals only (the per-year table would be partial).
+    let funding_years: Vec<YearTotals> = if page.fundings.total as usize == page.fundings.items.len() {
+        years.into_iter().rev().map(|(year, amounts)| YearTotals { year, amounts }).collect()
+    } else {
+        Vec::new()
+    };
+    let demo = page.adoptions.items.iter().any(|a| a.demo)
+        || page.fundings.items.iter().any(|f| f.demo)
+        || page.roadmap.iter().any(|i| i.demo)
+        || sw.demo;
+    let mut chrome = Chrome::new(lang, path, sw.name.clone(), "");
+    chrome.demo = demo;
+    let description_html = localised(&sw.description, lang).map(|d| Text {
+        text: indexer::harvest::readme::markdown_html(&d.text),
+        lang: d.lang,
+        foreign: d.foreign,
+    });
+    let has_publiccode = sw.website.is_some() || !sw.repositories.is_empty();
+    let view = SoftwareView {
+        chrome,
+        slug: sw.slug.clone(),
+        name: sw.name.clone(),
+        summary: localised(&sw.summary, lang),
+        description_html,
+        categories: sw
+            .categories
+            .iter()
+            .map(|c| Link { label: category_label(c, lang), href: format!("/search?category={c}"), current: false })
+            .collect(),
+        licence: sw.licence.clone(),
+        maturity: sw.maturity.clone(),
+        website: sw.website.clone(),
+        logo_url: sw.logo_url.clone(),
+        publisher: sw.publisher.as_ref().map(org),
+        maintainers: sw.maintainers.iter().map(org).collect(),
+        providers: sw.providers.iter().map(org).collect(),
+        funders: sw.funders.iter().map(org).collect(),
+        health,
+        repositories,
+        adopters_total: page.adoptions.total,
+        adopters_active: active,
+        territories,
+        adopters: page.adoptions.items.iter().map(adopter_row).collect(),
+        fundings: page.fundings.items.iter().map(funding_row).collect(),
+        fundings_total: page.fundings.total,
+        funding_years,
+        funding_totals: page.funding_totals.iter().map(|t| amount(t.minor, t.currency.code())).collect(),
+        roadmap: page.roadmap.iter().map(|i| roadmap_view(i, None)).collect(),
+        similar: sw.similar.iter().map(|r| (r.slug.clone(), r.name.clone())).collect(),
+        has_publiccode,
+        demo,
+    };
+    Ok(html(lang, &view))
+}
+
+pub async fn organisation(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> PageResult {
+    let lang = language(&headers);
+    let path = here(&uri);
+    organisation_page(&s, &slug, lang, &path).await.map_err(|e| match e {
+        PageError::NotFound(_) => {
+            PageError::NotFound(web::T::new(lang).fill("error.not_found_organisation", &slug)).render(lang, &path)
+        }
+        other => other.render(lang, &path),
+    })
+}
+
+async fn organisation_page(s: &AppState, slug: &str, lang: Lang, path: &str) -> Result<Response, PageError> {
+    let p = s.store.organisation_profile(slug, LISTED).await?;
+    let o = &p.organisation;
+    let t = web::T::new(lang);
+    let mut peers = Vec::new();
+    // The members of its EPCI, then of its département (or canton, province): the
+    // organisations an official would compare with first.
+    for parent in o.parents.iter().filter(|p| matches!(p.kind.as_str(), "epci" | "departement" | "canton" | "province"))
+    {
+        let (count, sample) = s.store.members(&parent.slug, 6).await?;
+        let software = s.store.peer_uses_in(slug, &parent.slug, 8).await?;
+        peers.push(PeerGroup {
+            title: t.fill("organisation.peers_parent", &parent.name),
+            peers: count.saturating_sub(1),
+            sample: sample.iter().filter(|m| m.slug != slug).take(5).map(org).collect(),
+            software: software
+                .into_iter()
+                .map(|u| PeerSoftware { slug: u.software.slug, name: u.software.name, users: u.users })
+                .collect(),
+        });
+    }
+    let similar = s.store.similar_in_size(slug, 20).await?;
+    if !similar.is_empty() {
+        let slugs: Vec<String> = similar.iter().map(|o| o.slug.clone()).collect();
+        let software = s.store.peer_uses_among(slug, &slugs, 8).await?;
+        peers.push(PeerGroup {
+            title: t.s("organisation.peers_size").to_owned(),
+            peers: similar.len() as i64,
+            sample: similar.iter().take(5).map(org).collect(),
+            software: software
+                .into_iter()
+                .map(|u| PeerSoftware { slug: u.software.slug, name: u.software.name, users: u.users })
+                .collect(),
+        });
+    }
+    let demo = p.uses.items.iter().any(|a| a.demo) || p.funds.items.iter().any(|f| f.demo) || o.demo;
+    let mut chrome = Chrome::new(lang, path, o.name.clone(), "");
+    chrome.demo = demo;
+    let refs = |list: &[catalog::SoftwareRef]| list.iter().map(|r| (r.slug.clone(), r.name.clone())).collect();
+    let view = OrganisationView {
+        chrome,
+        slug: o.slug.clone(),
+        name: o.name.clone(),
+        kind: o.kind.as_str().to_owned(),
+        country: o.country.to_string(),
+        population: o.population,
+        identifiers: o.identifiers.iter().map(|i| i.to_string()).collect(),
+        parents: o.parents.iter().map(org).collect(),
+        children: p.children,
+        website: o.website.clone(),
+        uses: p
+            .uses
+            .items
+            .iter()
+            .map(|a| UseRow {
+                software: a.software.clone(),
+                name: a.software_name.clone(),
+                since: a.since,
+                status: a.status.clone(),
+                confirmed: if a.state == "confirmed" { a.last_confirmed } else { None },
+                demo: a.demo,
+            })
+            .collect(),
+        uses_total: p.uses.total,
+        funds: p.funds.items.iter().map(funding_row).collect(),
+        funds_total: p.funds.total,
+        publishes: refs(&p.publishes),
+        maintains: refs(&p.maintains),
+        provides: refs(&p.provides),
+        peers,
+        demo,
+    };
+    Ok(html(lang, &view))
+}

@@ -1,0 +1,165 @@
+//! The search page: the API's search, with the whole state in the URL so that a result can
+//! be shared, every facet a link that adds or removes its filter.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
+use indexer::search::query::Sort;
+use web::{Chrome, Facet, FacetValue, Hit, Lang, Link, Pager, SearchPage};
+
+use super::build::category_label;
+use super::{here, html, language, PageError, PageResult, Seen};
+use crate::api::AppState;
+use crate::params::Params;
+
+/// The filters, in the order the page shows them.
+const FACETS: [&str; 7] = ["category", "kind", "territory", "health", "licence", "country", "publiccode"];
+const PER_PAGE: usize = 20;
+
+pub async fn page(State(s): State<AppState>, headers: HeaderMap, uri: Uri, seen: Seen, p: Params) -> PageResult {
+    let lang = language(&headers);
+    let path = here(&uri);
+    search_page(&s, lang, &path, seen, &p).await.map_err(|e| e.render(lang, &path))
+}
+
+/// The query string of a search state.
+fn href(state: &[(String, String)]) -> String {
+    if state.is_empty() {
+        return "/search".into();
+    }
+    let pairs: Vec<String> = state.iter().map(|(k, v)| format!("{k}={}", web::encode(v))).collect();
+    format!("/search?{}", pairs.join("&"))
+}
+
+fn with(state: &[(String, String)], key: &str, value: Option<&str>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = state.iter().filter(|(k, _)| k != key && k != "offset").cloned().collect();
+    if let Some(v) = value {
+        out.push((key.to_owned(), v.to_owned()));
+    }
+    out
+}
+
+fn facet_label(t: &web::T, facet: &str, value: &str, label: Option<&str>, lang: Lang) -> String {
+    match facet {
+        "category" => category_label(value, lang),
+        "kind" => t.word("kind", value),
+        "health" => t.word("band", value),
+        "publiccode" => {
+            t.s(if value == "true" { "facet.publiccode_true" } else { "facet.publiccode_false" }).to_owned()
+        }
+        _ => label.unwrap_or(value).to_owned(),
+    }
+}
+
+async fn search_page(s: &AppState, lang: Lang, path: &str, seen: Seen, p: &Params) -> Result<Response, PageError> {
+    let known: Vec<&str> = crate::search_api::SEARCH_PARAMETERS.iter().copied().filter(|k| *k != "lang").collect();
+    p.allow(&known)?;
+    let mut request = crate::search_api::search_request(p)?;
+    request.lang = lang.code().into();
+    if p.text("limit").is_none() {
+        request.limit = PER_PAGE;
+    }
+    let results = crate::search_api::run_search(s, seen, &request).await?;
+    let t = web::T::new(lang);
+    // The state, in a stable order: the query, the filters, the sort, the page.
+    let mut state: Vec<(String, String)> = Vec::new();
+    for key in ["q"].into_iter().chain(FACETS).chain(["sort", "limit", "offset"]) {
+        if let Some(v) = p.text(key).filter(|v| !v.is_empty()) {
+            state.push((key.to_owned(), v.to_owned()));
+        }
+    }
+    let mut facets = Vec::new();
+    let mut active = Vec::new();
+    for key in FACETS {
+        let chosen = p.text(key);
+        let values = results.facets.get(key).cloned().unwrap_or_default();
+        if let Some(v) = chosen {
+            let label = values.iter().find(|f| f.value == v).and_then(|f| f.label.clone());
+            active.push(Link {
+                label: format!(
+                    "{} : {}",
+                    t.s(&format!("facet.{key}")),
+                    facet_label(&t, key, v, label.as_deref(), lang)
+                ),
+                href: href(&with(&state, key, None)),
+                current: true,
+            });
+        }
+        let values: Vec<FacetValue> = values
+            .iter()
+            .take(if key == "territory" || key == "licence" { 12 } else { 30 })
+            .map(|f| {
+                let selected = chosen == Some(f.value.as_str());
+                FacetValue {
+                    value: f.value.clone(),
+                    label: facet_label(&t, key, &f.value, f.label.as_deref(), lang),
+                    count: f.count as u64,
+                    href: href(&with(&state, key, if selected { None } else { Some(&f.value) })),
+                    selected,
+                }
+            })
+            .collect();
+        facets.push(Facet { key: key.to_owned(), label: t.s(&format!("facet.{key}")).to_owned(), values });
+    }
+    let sorts = [Sort::Relevance, Sort::Adopted, Sort::Active, Sort::Name]
+        .into_iter()
+        .map(|sort| {
+            let name = sort_name(sort);
+            Link {
+                label: t.s(&format!("sort.{name}")).to_owned(),
+                href: href(&with(&state, "sort", if sort == Sort::Relevance { None } else { Some(name) })),
+                current: sort == request.sort,
+            }
+        })
+        .collect();
+    let total = results.total as u64;
+    let first = if total == 0 { 0 } else { request.offset as u64 + 1 };
+    let last = (request.offset + results.hits.len()) as u64;
+    let page_at = |offset: usize| {
+        let mut st = with(&state, "offset", None);
+        if offset > 0 {
+            st.push(("offset".into(), offset.to_string()));
+        }
+        href(&st)
+    };
+    let pager = Pager {
+        first,
+        last,
+        previous: (request.offset > 0).then(|| page_at(request.offset.saturating_sub(request.limit))),
+        next: (last < total).then(|| page_at(request.offset + request.limit)),
+    };
+    let hits = results
+        .hits
+        .iter()
+        .map(|h| Hit {
+            slug: h.slug.clone(),
+            name: h.name.clone(),
+            snippet_html: h.snippet.clone().unwrap_or_else(|| h.summary.as_deref().map(escape).unwrap_or_default()),
+            snippet_lang: None,
+            adopters: h.adopters,
+            health: h.health,
+            licence: String::new(),
+            categories: Vec::new(),
+        })
+        .collect();
+    let q = request.q.clone();
+    let title = if q.is_empty() { t.s("search.h1_all").to_owned() } else { t.fill("search.h1", &q) };
+    let mut chrome = Chrome::new(lang, path, title, "search");
+    chrome.query = q.clone();
+    let kept = state.iter().filter(|(k, _)| k != "q" && k != "offset").cloned().collect();
+    let page = SearchPage { chrome, q, total, hits, facets, active, sorts, pager, kept };
+    Ok(html(lang, &page))
+}
+
+fn sort_name(sort: Sort) -> &'static str {
+    match sort {
+        Sort::Relevance => "relevance",
+        Sort::Adopted => "adopted",
+        Sort::Active => "active",
+        Sort::Name => "name",
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

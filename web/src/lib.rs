@@ -1,0 +1,13 @@
+//! The registry's HTML: pages rendered by askama from plain view structs that `server`
+//! fills, in French or English, with their stylesheet, a little optional JavaScript, and
+//! charts and the map of départements drawn as SVG on the server. This crate never touches
+//! the database.
+
+pub mod assets;
+pub mod chart;
+pub mod i18n;
+pub mod map;
+pub mod pages;
+
+pub use i18n::{Lang, T};
+pub use pages::*;

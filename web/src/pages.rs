@@ -1,0 +1,659 @@
+//! One struct per kind of page, holding what it shows; the templates in `templates/` write
+//! them out. Links (with the whole state of a search in their query) are made by `server`,
+//! which knows the routes; words, numbers, amounts and dates are written here, in the
+//! page's language.
+
+use askama::Template;
+use chrono::NaiveDate;
+
+use crate::chart::{self, Bar};
+use crate::i18n::{Lang, T};
+
+/// What every page has around its content.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub t: T,
+    /// The page's path and query, which the language switch comes back to.
+    pub path: String,
+    /// The `<title>`, before the site's name.
+    pub title: String,
+    /// Which item of the main navigation is this page's: `home`, `search`, `adoption`,
+    /// `funding`, `roadmaps`, `about` (or empty).
+    pub section: &'static str,
+    /// The page shows illustrative (demo) adoptions or fundings.
+    pub demo: bool,
+    /// The text of the header's search box.
+    pub query: String,
+}
+
+impl Chrome {
+    pub fn new(lang: Lang, path: impl Into<String>, title: impl Into<String>, section: &'static str) -> Chrome {
+        Chrome { t: T::new(lang), path: path.into(), title: title.into(), section, demo: false, query: String::new() }
+    }
+
+    pub fn switch_href(&self) -> String {
+        format!("/language?to={}&next={}", self.t.lang.other().code(), encode(&self.path))
+    }
+
+    pub fn other_lang(&self) -> &'static str {
+        self.t.lang.other().code()
+    }
+
+    pub fn css(&self) -> String {
+        crate::assets::href("communs.css")
+    }
+
+    pub fn js(&self) -> String {
+        crate::assets::href("suggest.js")
+    }
+
+    pub fn icon(&self) -> String {
+        crate::assets::href("favicon.svg")
+    }
+
+    pub fn current(&self, section: &str) -> bool {
+        self.section == section
+    }
+}
+
+/// Percent-encodes a value for a query string.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A text in one language, marked when it is not the page's.
+#[derive(Debug, Clone)]
+pub struct Text {
+    pub text: String,
+    pub lang: Lang,
+    pub foreign: bool,
+}
+
+impl Text {
+    pub fn lang_attr(&self) -> String {
+        if self.foreign {
+            format!(" lang=\"{}\"", self.lang.code())
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// An amount in one currency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Amount {
+    pub minor: i64,
+    pub currency: String,
+    pub digits: u32,
+}
+
+impl Amount {
+    pub fn show(&self, t: &T) -> String {
+        t.money(self.minor, &self.currency, self.digits)
+    }
+
+    pub fn units(&self) -> f64 {
+        self.minor as f64 / 10f64.powi(self.digits as i32)
+    }
+}
+
+/// A link with its text.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub label: String,
+    pub href: String,
+    pub current: bool,
+}
+
+/// An organisation as lists show it.
+#[derive(Debug, Clone)]
+pub struct OrgLink {
+    pub slug: String,
+    pub name: String,
+    pub kind: String,
+}
+
+/// A software as cards and lists show it.
+#[derive(Debug, Clone)]
+pub struct Card {
+    pub slug: String,
+    pub name: String,
+    pub summary: Option<Text>,
+    pub adopters: i64,
+    pub health: Option<u32>,
+    pub licence: String,
+    /// A line under the summary: "last commit 2 November 2026".
+    pub note: Option<String>,
+}
+
+pub fn band(score: u32) -> &'static str {
+    match score {
+        70.. => "good",
+        40..=69 => "fair",
+        _ => "poor",
+    }
+}
+
+impl Card {
+    pub fn band(&self) -> &'static str {
+        self.health.map_or("unknown", band)
+    }
+}
+
+// ---- home -----------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct Figures {
+    pub software: i64,
+    pub organisations: i64,
+    pub adoptions: i64,
+    pub funded: Vec<Amount>,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct Home {
+    pub chrome: Chrome,
+    pub figures: Figures,
+    pub added: Vec<Card>,
+    pub active: Vec<Card>,
+    pub examples: Vec<Link>,
+}
+
+// ---- search ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub slug: String,
+    pub name: String,
+    /// An extract with the typed words in `<mark>`, already escaped.
+    pub snippet_html: String,
+    pub snippet_lang: Option<Lang>,
+    pub adopters: i64,
+    pub health: Option<u32>,
+    pub licence: String,
+    pub categories: Vec<String>,
+}
+
+impl Hit {
+    pub fn band(&self) -> &'static str {
+        self.health.map_or("unknown", band)
+    }
+
+    pub fn snippet_lang_attr(&self) -> String {
+        self.snippet_lang.map_or_else(String::new, |l| format!(" lang=\"{}\"", l.code()))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct FacetValue {
+    pub value: String,
+    pub label: String,
+    pub count: u64,
+    pub href: String,
+    pub selected: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Facet {
+    pub key: String,
+    pub label: String,
+    pub values: Vec<FacetValue>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Pager {
+    pub first: u64,
+    pub last: u64,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+pub struct SearchPage {
+    pub chrome: Chrome,
+    pub q: String,
+    pub total: u64,
+    pub hits: Vec<Hit>,
+    pub facets: Vec<Facet>,
+    /// Filters in force, each with the link that removes it.
+    pub active: Vec<Link>,
+    pub sorts: Vec<Link>,
+    pub pager: Pager,
+    /// Hidden fields that keep the filters when the query is changed.
+    pub kept: Vec<(String, String)>,
+}
+
+impl SearchPage {
+    pub fn count_text(&self) -> String {
+        self.chrome.t.count("count.results", self.total as i64)
+    }
+}
+
+// ---- software -------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct HealthPart {
+    pub key: String,
+    pub weight: u32,
+    pub points: u32,
+    pub fact: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct HealthCard {
+    pub score: u32,
+    pub parts: Vec<HealthPart>,
+    /// Which repository it is the health of.
+    pub repository: String,
+}
+
+impl HealthCard {
+    pub fn band(&self) -> &'static str {
+        band(self.score)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RepositoryView {
+    pub url: String,
+    pub forge: String,
+    pub harvested: Option<NaiveDate>,
+    pub outcome: Option<String>,
+    pub error: Option<String>,
+    pub last_commit: Option<NaiveDate>,
+    pub commits: u64,
+    pub authors: u64,
+    pub latest_release: Option<String>,
+    pub monthly_commits: Vec<i64>,
+    pub health: Option<u32>,
+    pub has_publiccode: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Territory {
+    /// INSEE code for a French département, else empty.
+    pub code: String,
+    pub slug: String,
+    pub name: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct AdopterRow {
+    pub organisation: OrgLink,
+    pub since: NaiveDate,
+    pub status: String,
+    pub confirmed: Option<NaiveDate>,
+    pub scope: Option<String>,
+    pub evidence_url: Option<String>,
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct FundingRow {
+    pub funder: OrgLink,
+    pub software: Option<(String, String)>,
+    pub amount: Amount,
+    pub date: NaiveDate,
+    pub kind: String,
+    pub status: String,
+    pub roadmap_item: Option<String>,
+    pub evidence_url: Option<String>,
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct YearTotals {
+    pub year: i32,
+    pub amounts: Vec<Amount>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RoadmapView {
+    pub software: Option<(String, String)>,
+    pub slug: String,
+    pub title: String,
+    pub body_html: Option<String>,
+    pub status: String,
+    pub cost: Option<Amount>,
+    pub target_date: Option<NaiveDate>,
+    pub funded: Vec<Amount>,
+    pub needed_by: Vec<OrgLink>,
+    pub demo: bool,
+}
+
+impl RoadmapView {
+    /// How much of the estimated cost the fundings in its currency cover, 0 to 1.
+    pub fn progress(&self) -> Option<f64> {
+        let cost = self.cost.as_ref()?;
+        if cost.minor <= 0 {
+            return None;
+        }
+        let funded: i64 = self.funded.iter().filter(|a| a.currency == cost.currency).map(|a| a.minor).sum();
+        Some((funded as f64 / cost.minor as f64).min(1.0))
+    }
+
+    pub fn progress_value(&self) -> i64 {
+        self.progress().map_or(0, |p| (p * 100.0).round() as i64)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "software.html")]
+pub struct SoftwareView {
+    pub chrome: Chrome,
+    pub slug: String,
+    pub name: String,
+    pub summary: Option<Text>,
+    pub description_html: Option<Text>,
+    pub categories: Vec<Link>,
+    pub licence: String,
+    pub maturity: String,
+    pub website: Option<String>,
+    pub logo_url: Option<String>,
+    pub publisher: Option<OrgLink>,
+    pub maintainers: Vec<OrgLink>,
+    pub providers: Vec<OrgLink>,
+    pub funders: Vec<OrgLink>,
+    pub health: Option<HealthCard>,
+    pub repositories: Vec<RepositoryView>,
+    pub adopters_total: i64,
+    pub adopters_active: i64,
+    pub territories: Vec<Territory>,
+    pub adopters: Vec<AdopterRow>,
+    pub fundings: Vec<FundingRow>,
+    pub fundings_total: i64,
+    pub funding_years: Vec<YearTotals>,
+    pub funding_totals: Vec<Amount>,
+    pub roadmap: Vec<RoadmapView>,
+    pub similar: Vec<(String, String)>,
+    pub has_publiccode: bool,
+    pub demo: bool,
+}
+
+impl SoftwareView {
+    pub fn sparkline(&self, i: &usize, r: &RepositoryView) -> String {
+        let t = &self.chrome.t;
+        let total: i64 = r.monthly_commits.iter().sum();
+        let label = t.fill("software.sparkline", &t.num(total));
+        chart::sparkline(&format!("spark-{i}"), &label, &r.monthly_commits)
+    }
+
+    pub fn map(&self) -> String {
+        let t = &self.chrome.t;
+        let values: Vec<(String, i64, String)> = self
+            .territories
+            .iter()
+            .filter(|d| !d.code.is_empty())
+            .map(|d| (d.code.clone(), d.count, t.count("count.adopters", d.count)))
+            .collect();
+        crate::map::departements(
+            "adopters-map",
+            t.s("software.map_title"),
+            &t.fill("software.map_desc", &self.name),
+            &values,
+            t.s("map.legend"),
+            &|n| t.num(n),
+        )
+    }
+
+    pub fn has_map(&self) -> bool {
+        self.territories.iter().any(|d| !d.code.is_empty())
+    }
+}
+
+// ---- organisation ---------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct UseRow {
+    pub software: String,
+    pub name: String,
+    pub since: NaiveDate,
+    pub status: String,
+    pub confirmed: Option<NaiveDate>,
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct PeerSoftware {
+    pub slug: String,
+    pub name: String,
+    /// How many of the peers use it.
+    pub users: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct PeerGroup {
+    /// "Organisations of the EPCI Grand Besançon Métropole".
+    pub title: String,
+    pub peers: i64,
+    pub sample: Vec<OrgLink>,
+    pub software: Vec<PeerSoftware>,
+}
+
+#[derive(Template)]
+#[template(path = "organisation.html")]
+pub struct OrganisationView {
+    pub chrome: Chrome,
+    pub slug: String,
+    pub name: String,
+    pub kind: String,
+    pub country: String,
+    pub population: Option<i64>,
+    pub identifiers: Vec<String>,
+    pub parents: Vec<OrgLink>,
+    pub children: i64,
+    pub website: Option<String>,
+    pub uses: Vec<UseRow>,
+    pub uses_total: i64,
+    pub funds: Vec<FundingRow>,
+    pub funds_total: i64,
+    pub publishes: Vec<(String, String)>,
+    pub maintains: Vec<(String, String)>,
+    pub provides: Vec<(String, String)>,
+    pub peers: Vec<PeerGroup>,
+    pub demo: bool,
+}
+
+// ---- dashboards -----------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+pub struct YearCount {
+    pub year: i32,
+    pub added: i64,
+    pub cumulative: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Ranked {
+    pub label: String,
+    pub href: Option<String>,
+    pub count: i64,
+}
+
+#[derive(Template)]
+#[template(path = "adoption.html")]
+pub struct AdoptionDashboard {
+    pub chrome: Chrome,
+    pub total: i64,
+    pub active: i64,
+    pub adopters: i64,
+    pub years: Vec<YearCount>,
+    pub territories: Vec<Territory>,
+    pub kinds: Vec<Ranked>,
+    pub top: Vec<Ranked>,
+}
+
+impl AdoptionDashboard {
+    pub fn years_chart(&self) -> String {
+        let t = &self.chrome.t;
+        let bars: Vec<Bar> = self
+            .years
+            .iter()
+            .map(|y| Bar {
+                label: y.year.to_string(),
+                value: y.cumulative as f64,
+                value_label: t.num(y.cumulative),
+                href: None,
+            })
+            .collect();
+        chart::columns("chart-years", t.s("adoption.years_title"), t.s("adoption.years_desc"), &bars, &|v| {
+            t.num(v as i64)
+        })
+    }
+
+    pub fn map(&self) -> String {
+        let t = &self.chrome.t;
+        let values: Vec<(String, i64, String)> = self
+            .territories
+            .iter()
+            .filter(|d| !d.code.is_empty())
+            .map(|d| (d.code.clone(), d.count, t.count("count.adoptions", d.count)))
+            .collect();
+        crate::map::departements(
+            "chart-map",
+            t.s("adoption.map_title"),
+            t.s("adoption.map_desc"),
+            &values,
+            t.s("map.legend"),
+            &|n| t.num(n),
+        )
+    }
+
+    pub fn kinds_chart(&self) -> String {
+        ranked_chart(&self.chrome.t, "chart-kinds", "adoption.kinds_title", "adoption.kinds_desc", &self.kinds)
+    }
+
+    pub fn top_chart(&self) -> String {
+        ranked_chart(&self.chrome.t, "chart-top", "adoption.top_title", "adoption.top_desc", &self.top)
+    }
+}
+
+fn ranked_chart(t: &T, id: &str, title: &str, desc: &str, rows: &[Ranked]) -> String {
+    let bars: Vec<Bar> = rows
+        .iter()
+        .map(|r| Bar {
+            label: r.label.clone(),
+            value: r.count as f64,
+            value_label: t.num(r.count),
+            href: r.href.clone(),
+        })
+        .collect();
+    chart::bars(id, t.s(title), t.s(desc), &bars)
+}
+
+#[derive(Debug, Clone)]
+pub struct RankedAmount {
+    pub label: String,
+    pub href: Option<String>,
+    pub amount: Amount,
+    pub count: i64,
+}
+
+#[derive(Template)]
+#[template(path = "funding.html")]
+pub struct FundingDashboard {
+    pub chrome: Chrome,
+    /// The currency the charts are drawn in (amounts in different currencies are never
+    /// added); the tables list the others.
+    pub currency: String,
+    pub totals: Vec<Amount>,
+    pub fundings: i64,
+    pub years: Vec<YearTotals>,
+    pub software: Vec<RankedAmount>,
+    pub funder_kinds: Vec<RankedAmount>,
+    pub items: Vec<RoadmapView>,
+}
+
+impl FundingDashboard {
+    fn in_currency<'a>(&self, amounts: &'a [Amount]) -> Option<&'a Amount> {
+        amounts.iter().find(|a| a.currency == self.currency)
+    }
+
+    pub fn years_chart(&self) -> String {
+        let t = &self.chrome.t;
+        let bars: Vec<Bar> = self
+            .years
+            .iter()
+            .map(|y| {
+                let a = self.in_currency(&y.amounts);
+                Bar {
+                    label: y.year.to_string(),
+                    value: a.map_or(0.0, Amount::units),
+                    value_label: a.map_or_else(String::new, |a| a.show(t)),
+                    href: None,
+                }
+            })
+            .collect();
+        chart::columns(
+            "chart-funding-years",
+            &t.fill("funding.years_title", &self.currency),
+            t.s("funding.years_desc"),
+            &bars,
+            &|v| t.num(v as i64),
+        )
+    }
+
+    fn amounts_chart(&self, id: &str, title: &str, desc: &str, rows: &[RankedAmount]) -> String {
+        let t = &self.chrome.t;
+        let bars: Vec<Bar> = rows
+            .iter()
+            .filter(|r| r.amount.currency == self.currency)
+            .map(|r| Bar {
+                label: r.label.clone(),
+                value: r.amount.units(),
+                value_label: r.amount.show(t),
+                href: r.href.clone(),
+            })
+            .collect();
+        chart::bars(id, &t.fill(title, &self.currency), t.s(desc), &bars)
+    }
+
+    pub fn software_chart(&self) -> String {
+        self.amounts_chart("chart-funding-software", "funding.software_title", "funding.software_desc", &self.software)
+    }
+
+    pub fn kinds_chart(&self) -> String {
+        self.amounts_chart("chart-funding-kinds", "funding.kinds_title", "funding.kinds_desc", &self.funder_kinds)
+    }
+}
+
+// ---- roadmaps, about, errors ----------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "roadmaps.html")]
+pub struct RoadmapsPage {
+    pub chrome: Chrome,
+    pub items: Vec<RoadmapView>,
+    pub total: i64,
+    /// The statuses for the filter's list: (value, label, selected).
+    pub statuses: Vec<(String, String, bool)>,
+    /// The software that have items, for the filter's list: (slug, name, selected).
+    pub software: Vec<(String, String, bool)>,
+    pub status: String,
+    pub pager: Pager,
+}
+
+#[derive(Template)]
+#[template(path = "about.html")]
+pub struct AboutPage {
+    pub chrome: Chrome,
+    pub figures: Figures,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub chrome: Chrome,
+    pub status: u16,
+    pub message: String,
+}
