@@ -1,0 +1,199 @@
+// The browser test of Communs' pages: Debian's Chromium, driven by playwright-core, goes
+// through what an official does (search, open a software, filter, switch language, read the
+// dashboards), runs axe-core on every kind of page and saves screenshots at 1280 and 375 px.
+//
+//   COMMUNS_URL=http://127.0.0.1:PORT SCREENSHOTS=target/screenshots node run.mjs
+//
+// Exits 1 at the first failure, with what was expected and what was found.
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const base = (process.env.COMMUNS_URL || "").replace(/\/$/, "");
+const shots = process.env.SCREENSHOTS || "screenshots";
+const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+const STEP_MS = 15000;
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+let passed = 0;
+
+class Failure extends Error {}
+
+function ok(step) {
+  passed += 1;
+  console.log(`ok ${step}`);
+}
+
+function expect(step, condition, expected, found) {
+  if (!condition) throw new Failure(`FAIL ${step}: expected ${expected} / found ${found}`);
+  ok(step);
+}
+
+async function open(page, path, step) {
+  const response = await page.goto(base + path, { waitUntil: "load", timeout: STEP_MS });
+  expect(`${step}: GET ${path}`, response && response.status() === 200, "HTTP 200", response && response.status());
+  await checkCommon(page, step);
+}
+
+/** What every page has: its language, a skip link, a main landmark, one h1. */
+async function checkCommon(page, step) {
+  const lang = await page.getAttribute("html", "lang");
+  expect(`${step}: html lang`, lang === "fr" || lang === "en", "fr or en", lang);
+  const skip = await page.locator('a.skip-link[href="#main"]').count();
+  const main = await page.locator("main#main").count();
+  const h1 = await page.locator("h1").count();
+  expect(`${step}: skip link, main, one h1`, skip === 1 && main === 1 && h1 === 1, "1, 1, 1", `${skip}, ${main}, ${h1}`);
+}
+
+function digits(text) {
+  const n = (text || "").replace(/[^0-9]/g, "");
+  return n === "" ? NaN : Number(n);
+}
+
+async function axe(page, name) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() =>
+    // eslint-disable-next-line no-undef
+    axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }),
+  );
+  const violations = result.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`,
+  );
+  expect(`axe on ${name}`, violations.length === 0, "no violation", "\n  " + violations.join("\n  "));
+}
+
+async function screenshots(context, name, path) {
+  for (const width of [1280, 375]) {
+    const page = await context.newPage();
+    await page.setViewportSize({ width, height: width === 375 ? 812 : 900 });
+    const response = await page.goto(base + path, { waitUntil: "load", timeout: STEP_MS });
+    expect(`${name} at ${width} px: GET`, response && response.status() === 200, "HTTP 200", response && response.status());
+    await page.screenshot({ path: join(shots, `${name}-${width}.png`), fullPage: true, timeout: STEP_MS });
+    if (width === 375) {
+      const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(`${name} at 375 px: no horizontal scrolling`, scroll <= 376, "scrollWidth <= 376", scroll);
+    }
+    await page.close();
+  }
+}
+
+async function scenario(context) {
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const cspErrors = [];
+  page.on("console", (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
+  });
+
+  // a. An official types "cimetiere" on the home page and opens the first result.
+  await open(page, "/", "home");
+  await page.fill("input#q", "cimetiere");
+  await Promise.all([page.waitForURL(/\/search\?/, { timeout: STEP_MS }), page.press("input#q", "Enter")]);
+  await checkCommon(page, "search");
+  const hits = await page.locator("ol#results > li").count();
+  expect("search for cimetiere has results", hits >= 1, ">= 1 result", hits);
+  await Promise.all([page.waitForURL(/\/software\//, { timeout: STEP_MS }), page.locator("a.result-link").first().click()]);
+  await checkCommon(page, "software");
+  const softwarePath = new URL(page.url()).pathname;
+  const adopters = await page.locator('section#adopters a[href^="/organisations/"]').count();
+  expect("software page lists adopters", adopters >= 1, ">= 1 organisation link", adopters);
+  const ledger = await page.locator("section#funding table.ledger tbody tr").count();
+  expect("software page shows the funding ledger", ledger >= 1, ">= 1 ledger row", ledger);
+  const health = (await page.locator("section#health").innerText()).trim();
+  expect("software page shows the health card", /\d+\s*\/\s*100/.test(health), "a score out of 100", health.slice(0, 80));
+  const organisationPath = await page.locator('section#adopters a[href^="/organisations/"]').first().getAttribute("href");
+
+  // b. A facet narrows the search, and the URL keeps the state.
+  await open(page, "/search", "all software");
+  const total = digits(await page.locator("#result-count").innerText());
+  const links = page.locator("a.facet-link");
+  let chosen = null;
+  for (let i = 0; i < (await links.count()); i++) {
+    const count = digits(await links.nth(i).locator("span.count").innerText());
+    if (count < total) {
+      chosen = { i, count, facet: await links.nth(i).getAttribute("data-facet"), value: await links.nth(i).getAttribute("data-value") };
+      break;
+    }
+  }
+  expect("a facet narrows the results", chosen !== null, `a facet count below ${total}`, "none");
+  await Promise.all([page.waitForURL(/\/search\?/, { timeout: STEP_MS }), links.nth(chosen.i).click()]);
+  const narrowed = digits(await page.locator("#result-count").innerText());
+  expect("the count follows the facet", narrowed === chosen.count, chosen.count, narrowed);
+  const params = new URL(page.url()).searchParams;
+  expect("the URL holds the filter", params.get(chosen.facet) === chosen.value, `${chosen.facet}=${chosen.value}`, page.url());
+
+  // c. English and back, on the same page.
+  await open(page, softwarePath, "software again");
+  const first = await page.getAttribute("html", "lang");
+  expect("a French reader gets French", first === "fr", "fr", first);
+  for (const lang of ["en", "fr"]) {
+    await Promise.all([page.waitForLoadState("load"), page.click("a#language-switch")]);
+    await page.waitForFunction((l) => document.documentElement.lang === l, lang, { timeout: STEP_MS });
+    expect(`switched to ${lang} on the same page`, new URL(page.url()).pathname === softwarePath, softwarePath, page.url());
+  }
+
+  // d. Both dashboards: each chart is an SVG with its table.
+  for (const path of ["/dashboards/adoption", "/dashboards/funding"]) {
+    await open(page, path, path);
+    const figures = page.locator("figure.chart");
+    const n = await figures.count();
+    expect(`${path} has charts`, n >= 2, ">= 2 figure.chart", n);
+    for (let i = 0; i < n; i++) {
+      const svg = await figures.nth(i).locator('svg[role="img"]').count();
+      const th = await figures.nth(i).locator("table th").count();
+      const rows = await figures.nth(i).locator("table tbody tr").count();
+      expect(`${path} chart ${i + 1} has an SVG and a table`, svg >= 1 && th >= 1 && rows >= 1, "svg, th, rows", `${svg}, ${th}, ${rows}`);
+    }
+  }
+
+  // e. axe-core on every kind of page; f. screenshots at both widths.
+  const pages = {
+    home: "/",
+    search: "/search?q=cimetiere",
+    software: softwarePath,
+    organisation: organisationPath,
+    "dashboard-adoption": "/dashboards/adoption",
+    "dashboard-funding": "/dashboards/funding",
+    roadmaps: "/roadmaps",
+    about: "/about",
+  };
+  for (const [name, path] of Object.entries(pages)) {
+    await open(page, path, name);
+    await axe(page, name);
+    await screenshots(context, name, path);
+  }
+  await page.goto(base + softwarePath, { waitUntil: "load", timeout: STEP_MS });
+  await page.emulateMedia({ media: "print" });
+  await page.screenshot({ path: join(shots, "software-print.png"), fullPage: true, timeout: STEP_MS });
+  ok("software page in print");
+  expect("no Content-Security-Policy violation", cspErrors.length === 0, "none", cspErrors.join(" | "));
+}
+
+async function main() {
+  if (!base) throw new Failure("FAIL setup: COMMUNS_URL is not set");
+  mkdirSync(shots, { recursive: true });
+  const profile = mkdtempSync(join(tmpdir(), "communs-chromium-"));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    headless: true,
+    // A reader in France: the pages' default language is asked for.
+    locale: "fr-FR",
+    timeout: STEP_MS,
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  context.setDefaultTimeout(STEP_MS);
+  try {
+    await scenario(context);
+  } finally {
+    await context.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+  console.log(`browser: ${passed} checks passed`);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Failure ? e.message : `FAIL: ${e.stack || e}`);
+  process.exit(1);
+});
