@@ -119,7 +119,7 @@ impl Store {
     /// The adoptions of the given software (all when `None`).
     pub async fn adoption_facts(&self, software: Option<&[i64]>) -> Result<Vec<AdoptionFact>> {
         let filter = software.map_or_else(String::new, |ids| format!(" WHERE software_id IN ({})", id_list(ids)));
-        let rows: Vec<(i64, i64, String, bool, bool)> = self
+        let rows: Vec<(i64, i64, chrono::NaiveDate, bool, bool)> = self
             .all(q(format!(
                 "SELECT software_id, organisation_id, since, status <> 'ended', demo FROM adoptions{filter}"
             )))
@@ -129,7 +129,7 @@ impl Store {
             .map(|(software_id, organisation_id, since, active, demo)| AdoptionFact {
                 software_id,
                 organisation_id,
-                year: since.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0),
+                year: chrono::Datelike::year(&since),
                 active,
                 demo,
             })
@@ -142,10 +142,10 @@ impl Store {
         let filter = software.map_or_else(String::new, |ids| format!(" WHERE f.software_id IN ({})", id_list(ids)));
         let rows: Vec<(i64, String, String, String, i64, i64, i64)> = self
             .all(q(format!(
-                "SELECT f.software_id, SUBSTR(f.funded_on, 1, 4), f.currency, o.kind, \
+                "SELECT f.software_id, SUBSTR(CAST(f.funded_on AS TEXT), 1, 4), f.currency, o.kind, \
                  CAST(SUM(f.amount_minor) AS BIGINT), COUNT(*), \
                  CAST(SUM(CASE WHEN f.demo THEN 1 ELSE 0 END) AS BIGINT) FROM fundings f JOIN organisations o ON o.id = f.funder_id{filter} \
-                 GROUP BY f.software_id, SUBSTR(f.funded_on, 1, 4), f.currency, o.kind"
+                 GROUP BY f.software_id, SUBSTR(CAST(f.funded_on AS TEXT), 1, 4), f.currency, o.kind"
             )))
             .await?;
         Ok(rows

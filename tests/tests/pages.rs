@@ -1,0 +1,192 @@
+//! The HTML pages served by the real router over the demo data, on SQLite and PostgreSQL:
+//! every page in both languages with its headers, errors as pages, the language switch,
+//! the static assets, and dashboards that follow a write.
+
+use catalog::{Actor, AdoptionDraft, FundingDraft};
+use tests::{store_test, today, TestServer};
+
+async fn demo_server(store: &catalog::Store) -> TestServer {
+    store.seed(&Actor::System("test"), &tests::demo_fixtures(), today()).await.unwrap();
+    TestServer::start(store.clone()).await
+}
+
+struct Page {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+async fn get(server: &TestServer, path: &str, accept_language: &str) -> Page {
+    let r = server
+        .client
+        .get(format!("{}{}", server.base, path))
+        .header("accept-language", accept_language)
+        .send()
+        .await
+        .expect("request");
+    Page { status: r.status().as_u16(), headers: r.headers().clone(), body: r.text().await.unwrap() }
+}
+
+fn header(p: &Page, name: &str) -> String {
+    p.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+}
+
+const PAGES: [&str; 9] = [
+    "/",
+    "/search",
+    "/search?q=cimetiere&sort=adopted",
+    "/software/opencimetiere",
+    "/organisations/arles",
+    "/dashboards/adoption",
+    "/dashboards/funding",
+    "/roadmaps",
+    "/about",
+];
+
+store_test!(every_page_in_both_languages_with_its_headers, |store| {
+    let server = demo_server(&store).await;
+    for path in PAGES {
+        for (accept, lang) in [("fr-FR,fr;q=0.9", "fr"), ("en-GB,en;q=0.8", "en"), ("de-CH", "fr")] {
+            let p = get(&server, path, accept).await;
+            assert_eq!(p.status, 200, "{path} in {lang}: {}", p.body);
+            assert_eq!(header(&p, "content-type"), "text/html; charset=utf-8", "{path}");
+            assert_eq!(header(&p, "content-language"), lang, "{path} for {accept}");
+            assert!(p.body.contains(&format!("<html lang=\"{lang}\">")), "{path} in {lang}");
+            let csp = header(&p, "content-security-policy");
+            assert!(csp.contains("script-src 'self'") && csp.contains("style-src 'self'"), "{csp}");
+            assert!(!csp.contains("unsafe-inline"), "{csp}");
+            assert_eq!(header(&p, "x-content-type-options"), "nosniff");
+            assert_eq!(header(&p, "referrer-policy"), "strict-origin-when-cross-origin");
+            assert!(!p.body.contains(web::i18n::MISSING), "{path} in {lang} has a missing translation");
+            assert!(!p.body.contains(" style=") && !p.body.contains("<style"), "{path} has inline style");
+            assert!(!p.body.contains("<script>"), "{path} has an inline script");
+            assert_eq!(p.body.matches("<h1").count(), 1, "{path} has one h1");
+            assert!(p.body.len() < 100_000, "{path} in {lang} is {} bytes", p.body.len());
+        }
+    }
+    // The demo's illustrative data is said to be so, in French on French pages.
+    for path in ["/software/opencimetiere", "/dashboards/adoption", "/dashboards/funding", "/"] {
+        let p = get(&server, path, "fr").await;
+        assert!(p.body.contains("données de démonstration"), "{path} does not label the demo data");
+    }
+    // Amounts and numbers as each language writes them.
+    let fr = get(&server, "/software/opencimetiere", "fr").await.body;
+    let en = get(&server, "/software/opencimetiere", "en").await.body;
+    assert!(fr.contains("\u{a0}€"), "French amounts end with €");
+    assert!(en.contains(">€") || en.contains(" €") || en.contains("€"), "English amounts start with €");
+    assert!(en.contains("Who uses it") && fr.contains("Qui l’utilise"));
+});
+
+store_test!(errors_are_pages_in_the_readers_language, |store| {
+    let server = demo_server(&store).await;
+    let p = get(&server, "/software/no-such-thing", "fr").await;
+    assert_eq!(p.status, 404);
+    assert!(p.body.contains("Aucun logiciel ne porte l’adresse « no-such-thing »"), "{}", p.body);
+    let p = get(&server, "/organisations/nowhere", "en").await;
+    assert_eq!(p.status, 404);
+    assert!(p.body.contains("No organisation has the address “nowhere”"), "{}", p.body);
+    let p = get(&server, "/nothing/here", "en").await;
+    assert_eq!(p.status, 404);
+    assert!(p.headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/html"));
+    // Under the API, a problem, not a page.
+    let p = get(&server, "/api/v1/nothing", "fr").await;
+    assert_eq!(header(&p, "content-type"), "application/problem+json");
+    for (path, field) in [
+        ("/search?sort=cheapest", "sort"),
+        ("/search?category=gaming", "category"),
+        ("/search?offset=-1", "offset"),
+        ("/search?colour=blue", "colour"),
+        ("/roadmaps?status=someday", "status"),
+        ("/roadmaps?software=no-such", "software"),
+    ] {
+        let p = get(&server, path, "fr").await;
+        assert_eq!(p.status, 400, "{path}");
+        assert!(p.body.contains(field), "{path}: the page names {field}: {}", p.body);
+        assert!(p.body.contains("<html lang=\"fr\">"));
+    }
+});
+
+store_test!(the_language_switch_keeps_the_page, |store| {
+    let server = demo_server(&store).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = client.get(format!("{}/language?to=en&next=/software/geocity%3Fx%3D1", server.base)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(r.headers()["location"], "/software/geocity?x=1");
+    let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("lang=en;") && cookie.contains("SameSite=Lax"), "{cookie}");
+    // The choice wins over the browser's languages.
+    let page = client
+        .get(format!("{}/software/geocity", server.base))
+        .header("cookie", "lang=en")
+        .header("accept-language", "fr")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<html lang=\"en\">"));
+    assert!(page.contains("href=\"/language?to=fr&#38;next=/software/geocity\""), "the switch comes back here");
+    // Only this site's paths are followed.
+    for next in ["//evil.example/", "https://evil.example/", "/\\evil.example"] {
+        let r = client.get(format!("{}/language?to=fr&next={}", server.base, web::encode(next))).send().await.unwrap();
+        assert_eq!(r.headers()["location"], "/", "{next}");
+    }
+});
+
+store_test!(static_assets_have_hashed_names_and_long_lives, |store| {
+    let server = demo_server(&store).await;
+    let home = get(&server, "/", "fr").await.body;
+    let css = web::assets::href("communs.css");
+    assert!(home.contains(&css), "the home page links {css}");
+    let r = server.client.get(format!("{}{css}", server.base)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.headers()["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(r.headers()["content-type"], "text/css; charset=utf-8");
+    let stylesheet = r.text().await.unwrap();
+    assert!(home.len() + stylesheet.len() < 100_000, "home and its stylesheet under 100 KB");
+    let r = server.client.get(format!("{}/assets/communs.css", server.base)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404, "an unhashed name is not served");
+});
+
+fn active_adoptions(page: &str) -> i64 {
+    // "<p class=\"lede\">N adoptions · M en cours · ..."
+    let lede = page.split("<p class=\"lede\">").nth(1).expect("a lede");
+    let digits: String = lede.split(" adoption").next().unwrap().chars().filter(char::is_ascii_digit).collect();
+    digits.parse().unwrap()
+}
+
+store_test!(dashboards_follow_each_write, |store| {
+    let server = demo_server(&store).await;
+    let before = get(&server, "/dashboards/adoption", "fr").await.body;
+    let funding_before = get(&server, "/dashboards/funding", "en").await.body;
+    let n = active_adoptions(&before);
+    let adoption = AdoptionDraft {
+        software: "geocity".into(),
+        organisation: "fr-insee:21663".into(),
+        since: "2016-05-01".into(),
+        status: "active".into(),
+        ..Default::default()
+    };
+    let (_, created) = store.put_adoption(&Actor::System("test"), &adoption.validate(today()).unwrap()).await.unwrap();
+    assert!(created);
+    let after = get(&server, "/dashboards/adoption", "fr").await.body;
+    assert_eq!(active_adoptions(&after), n + 1, "the new adoption is counted");
+    let funding = FundingDraft {
+        funder: "fr-insee:21663".into(),
+        software: "geocity".into(),
+        amount: "123456.78".into(),
+        currency: "EUR".into(),
+        date: "2019-06-01".into(),
+        kind: "contract".into(),
+        status: "paid".into(),
+        ..Default::default()
+    };
+    store.add_funding(&Actor::System("test"), &funding.validate(today()).unwrap()).await.unwrap();
+    let funding_after = get(&server, "/dashboards/funding", "en").await.body;
+    assert_ne!(funding_before, funding_after);
+    assert!(funding_after.contains("<th scope=\"row\">2019</th>"), "the year of the new funding is listed");
+    // The software's page shows it in its ledger.
+    let page = get(&server, "/software/geocity", "en").await.body;
+    assert!(page.contains("€123,456.78"), "the ledger shows the amount in English");
+});
