@@ -62,8 +62,9 @@ async fn the_pages_work_in_chromium_and_pass_axe() {
         )
         .await
     };
+    let args = ["--data-dir", data.as_str(), "serve", "--demo", "--bind", bind.as_str()];
     let (passed, log) = tokio::select! {
-        ended = communs(&["--data-dir", &data, "serve", "--demo", "--bind", &bind]) => panic!("communs serve stopped by itself: {ended:?}"),
+        ended = communs(&args) => panic!("communs serve stopped by itself: {ended:?}"),
         result = browse => result,
     };
     println!("{log}");
