@@ -78,6 +78,8 @@ pub struct Outcome {
     pub phases: Vec<Stats>,
     pub memory: Option<Memory>,
     pub profile: Vec<profile::CallStats>,
+    /// HTML and CSS bytes of a page of each HTML phase.
+    pub page_bytes: Vec<(&'static str, usize)>,
     pub error: Option<String>,
 }
 
@@ -90,6 +92,7 @@ impl Outcome {
             phases: Vec::new(),
             memory: None,
             profile: Vec::new(),
+            page_bytes: Vec::new(),
             error: None,
         }
     }
@@ -299,9 +302,23 @@ async fn run_backend(
         ready.as_secs_f64() * 1e3
     );
     flush();
-    for (i, phase) in phases.into_iter().enumerate() {
+    for (i, (phase, connections)) in phases.into_iter().enumerate() {
+        if phase.name.ends_with("page") || phase.name.ends_with("dashboard") {
+            let path = phase.paths[0].clone();
+            match page_bytes(&server.base, &path).await {
+                Ok((html, css)) => {
+                    println!("  {}: {path} is {html} bytes of HTML (the map aside) and {css} of CSS", phase.name);
+                    out.page_bytes.push((phase.name, html + css));
+                }
+                Err(e) => println!("  {}: {path} could not be read: {e}", phase.name),
+            }
+        }
         let base = server.base.clone();
-        let s = Settings { seed: settings.seed.wrapping_add(i as u64 + 1), ..settings };
+        let s = Settings {
+            seed: settings.seed.wrapping_add(i as u64 + 1),
+            concurrency: connections.unwrap_or(settings.concurrency),
+            ..settings
+        };
         let stats = tokio::task::spawn_blocking(move || loadgen::run(&base, phase, s)).await??;
         println!("  {}", stats.line());
         for e in &stats.failure_examples {
@@ -326,18 +343,85 @@ async fn run_backend(
     Ok(())
 }
 
-/// The three request phases: the health check as baseline, software pages, organisation
-/// pages (see `profile::software_sampler` and `profile::organisation_sampler`).
-fn phases(loaded: &Loaded) -> Vec<Arc<Phase>> {
+/// The request phases: the health check as baseline, the API's software and organisation
+/// pages (see `profile::software_sampler` and `profile::organisation_sampler`), then the
+/// HTML pages of the same records under 16 and 64 connections, both dashboards and the
+/// search page. Each with the connections it runs with (`None`: `--concurrency`).
+fn phases(loaded: &Loaded) -> Vec<(Arc<Phase>, Option<usize>)> {
     let healthz = Phase { name: "healthz", paths: vec!["/api/v1/healthz".into()], weights: Weighted::new([1]) };
-    let page = |name: &'static str, prefix: &str, s: profile::Sampler| Phase {
+    let page = |name: &'static str, prefix: &str, s: &profile::Sampler| Phase {
         name,
         paths: s.slugs.iter().map(|slug| format!("{prefix}{slug}")).collect(),
-        weights: s.weights,
+        weights: s.weights.clone(),
     };
-    let software = page("software", "/api/v1/software/", profile::software_sampler(loaded));
-    let organisations = page("organisations", "/api/v1/organisations/", profile::organisation_sampler(loaded));
-    vec![Arc::new(healthz), Arc::new(software), Arc::new(organisations)]
+    let software = profile::software_sampler(loaded);
+    let organisations = profile::organisation_sampler(loaded);
+    let fixed = |name: &'static str, paths: Vec<String>| {
+        let weights = Weighted::new(vec![1; paths.len()]);
+        Phase { name, paths, weights }
+    };
+    // Officials' words, then every software's name as typed (its slug's words): enough
+    // distinct searches that the answer cache does not serve them all.
+    let searches: Vec<String> = SEARCH_PAGE_QUERIES
+        .iter()
+        .map(|q| q.to_string())
+        .chain(software.slugs.iter().map(|s| s.replace('-', " ")))
+        .map(|q| format!("/search?q={}", encode(&q)))
+        .collect();
+    vec![
+        (Arc::new(healthz), None),
+        (Arc::new(page("software", "/api/v1/software/", &software)), None),
+        (Arc::new(page("organisations", "/api/v1/organisations/", &organisations)), None),
+        (Arc::new(page("software page", "/software/", &software)), Some(16)),
+        (Arc::new(page("organisation page", "/organisations/", &organisations)), Some(16)),
+        (Arc::new(page("software page @64", "/software/", &software)), Some(64)),
+        (Arc::new(page("organisation page @64", "/organisations/", &organisations)), Some(64)),
+        (Arc::new(fixed("adoption dashboard", vec!["/dashboards/adoption".into()])), Some(16)),
+        (Arc::new(fixed("funding dashboard", vec!["/dashboards/funding".into()])), Some(16)),
+        (Arc::new(fixed("search page", searches)), Some(16)),
+    ]
+}
+
+/// What officials type, for the search page.
+const SEARCH_PAGE_QUERIES: [&str; 16] = [
+    "cimetière",
+    "gestion des cimetières",
+    "permis de construire",
+    "état civil",
+    "délibérations",
+    "marchés publics",
+    "parapheur",
+    "sig",
+    "urbanisme",
+    "archivage électronique",
+    "participation citoyenne",
+    "signalement voirie",
+    "bibliothèque",
+    "finances",
+    "élections",
+    "open data",
+];
+
+fn encode(q: &str) -> String {
+    q.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+/// The bytes of a page's HTML and of its stylesheet, fetched once.
+async fn page_bytes(base: &str, path: &str) -> anyhow::Result<(usize, usize)> {
+    let client = reqwest::Client::builder().no_proxy().build()?;
+    let html = client.get(format!("{base}{path}")).send().await?.error_for_status()?.text().await?;
+    let css_path = html
+        .split("rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .ok_or_else(|| anyhow::anyhow!("{path} links no stylesheet"))?;
+    let css = client.get(format!("{base}{css_path}")).send().await?.error_for_status()?.bytes().await?;
+    // The map of départements is not counted (the target sets it aside).
+    let map = html
+        .find("class=\"map\"")
+        .and_then(|at| Some((html[..at].rfind("<svg")?, at + html[at..].find("</svg>")? + 6)))
+        .map_or(0, |(start, end)| end - start);
+    Ok((html.len() - map, css.len()))
 }
 
 /// The commit of the working tree the bench runs in, and whether the code it measures

@@ -56,6 +56,16 @@ pub fn print(outcomes: &[Outcome], counts: &Counts) {
         row("healthz p99 (ms), baseline", None, 2, p99("healthz")),
         row("GET /software/{slug} p99 (ms)", Some(10.0), 2, p99("software")),
         row("GET /organisations/{slug} p99 (ms)", Some(10.0), 2, p99("organisations")),
+        row("page /software/{slug} p99 (ms), 16 conns", Some(15.0), 2, p99("software page")),
+        row("page /organisations/{slug} p99 (ms), 16 conns", Some(15.0), 2, p99("organisation page")),
+        row("page /software/{slug} p99 (ms), 64 conns", Some(50.0), 2, p99("software page @64")),
+        row("page /organisations/{slug} p99 (ms), 64 conns", Some(50.0), 2, p99("organisation page @64")),
+        row("page /dashboards/adoption p99 (ms)", Some(20.0), 2, p99("adoption dashboard")),
+        row("page /dashboards/funding p99 (ms)", Some(20.0), 2, p99("funding dashboard")),
+        row("page /search?q= p99 (ms)", Some(25.0), 2, p99("search page")),
+        row("largest page's HTML + CSS (KB)", Some(100.0), 1, |o| {
+            o.page_bytes.iter().map(|(_, b)| *b as f64 / 1024.0).reduce(f64::max)
+        }),
         row("software p99 / healthz p99", None, 1, ratio("software")),
         row("organisation p99 / healthz p99", None, 1, ratio("organisations")),
         row("software p50 (ms)", None, 2, |o| o.phase("software").map(|p| p.p50)),

@@ -1,4 +1,5 @@
-//! A cache of the read API's JSON answers, valid for one version of the catalog.
+//! A cache of the read API's JSON answers and of the pages (per language), valid for one
+//! version of the catalog.
 //!
 //! Every committed write increments the catalog's change counter (`Store::version`),
 //! whichever process made it, so one cheap query tells whether a cached answer is still
@@ -107,7 +108,14 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         // Without the counter nothing can be known fresh: answer without the cache.
         Err(_) => return next.run(request).await,
     };
-    let tag = etag(version);
+    let path = request.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+    // A page is kept per language, and its tag says which: a browser that kept the French
+    // page must not be told it is still good for a reader who switched to English.
+    let page_lang = (!path.starts_with("/api/")).then(|| crate::pages::language(request.headers()));
+    let tag = match page_lang {
+        Some(lang) => HeaderValue::from_str(&format!("W/\"catalog-{version}-{}\"", lang.code())).expect("ASCII"),
+        None => etag(version),
+    };
     let not_modified = request
         .headers()
         .get(header::IF_NONE_MATCH)
@@ -116,14 +124,20 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
     if not_modified {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response();
     }
-    let key = request.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
+    let key = match page_lang {
+        Some(lang) => format!("{}|{path}", lang.code()),
+        None => path,
+    };
     if let Some(body) = state.cache.get(version, &key) {
-        return json(body, tag);
+        return match page_lang {
+            Some(lang) => page(body, tag, lang),
+            None => json(body, tag),
+        };
     }
     request.extensions_mut().insert(CatalogVersion(version));
     let response = next.run(request).await;
-    if response.status() != StatusCode::OK
-        || response.headers().get(header::CONTENT_TYPE).is_none_or(|c| c != "application/json")
+    let expected = if page_lang.is_some() { "text/html; charset=utf-8" } else { "application/json" };
+    if response.status() != StatusCode::OK || response.headers().get(header::CONTENT_TYPE).is_none_or(|c| c != expected)
     {
         return response;
     }
@@ -136,6 +150,16 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         }
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
+}
+
+fn page(body: Bytes, tag: HeaderValue, lang: web::Lang) -> Response {
+    let mut response = Response::new(Body::from(body));
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(lang.code()));
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Language, Cookie"));
+    h.insert(header::ETAG, tag);
+    response
 }
 
 fn json(body: Bytes, tag: HeaderValue) -> Response {

@@ -190,3 +190,29 @@ store_test!(dashboards_follow_each_write, |store| {
     let page = get(&server, "/software/geocity", "en").await.body;
     assert!(page.contains("€123,456.78"), "the ledger shows the amount in English");
 });
+
+store_test!(a_kept_page_is_not_good_for_the_other_language, |store| {
+    let server = demo_server(&store).await;
+    let fr = get(&server, "/software/geocity", "fr").await;
+    let tag = header(&fr, "etag");
+    assert!(tag.ends_with("-fr\""), "{tag}");
+    let again = server
+        .client
+        .get(format!("{}/software/geocity", server.base))
+        .header("accept-language", "fr")
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 304, "the same page, unchanged");
+    let english = server
+        .client
+        .get(format!("{}/software/geocity", server.base))
+        .header("cookie", "lang=en")
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(english.status().as_u16(), 200, "the French page's tag does not answer for English");
+    assert!(english.text().await.unwrap().contains("<html lang=\"en\">"));
+});

@@ -12,6 +12,12 @@ pub struct Asset {
     pub body: &'static [u8],
 }
 
+/// The files made from data at start: the map's outlines.
+fn made() -> Vec<(&'static str, &'static str, &'static [u8])> {
+    let outlines: &'static str = Box::leak(crate::map::outlines_svg().into_boxed_str());
+    vec![("departements.svg", "image/svg+xml", outlines.as_bytes())]
+}
+
 const FILES: &[(&str, &str, &[u8])] = &[
     ("communs.css", "text/css; charset=utf-8", include_bytes!("../assets/communs.css")),
     ("suggest.js", "text/javascript; charset=utf-8", include_bytes!("../assets/suggest.js")),
@@ -28,6 +34,8 @@ pub fn all() -> &'static [Asset] {
     ALL.get_or_init(|| {
         FILES
             .iter()
+            .copied()
+            .chain(made())
             .map(|(name, content_type, body)| {
                 let (stem, ext) = name.rsplit_once('.').expect("asset names have an extension");
                 Asset { name, hashed: format!("{stem}.{:016x}.{ext}", fingerprint(body)), content_type, body }

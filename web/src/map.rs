@@ -40,6 +40,19 @@ fn map() -> &'static Map {
     })
 }
 
+/// The outlines as an SVG document of paths with ids `d01`…`d95`, `d2A`, `d2B`, which the
+/// maps of the pages draw with `<use>`, so that a page carries its colours and not 40 kB
+/// of outlines.
+pub fn outlines_svg() -> String {
+    let m = map();
+    let mut out = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"{}\">", m.view_box);
+    for o in &m.outlines {
+        let _ = write!(out, "<path id=\"d{}\" d=\"{}\"/>", o.code, o.path);
+    }
+    out.push_str("</svg>");
+    out
+}
+
 pub fn departement_name(code: &str) -> Option<&'static str> {
     map().outlines.iter().find(|o| o.code == code).map(|o| o.name)
 }
@@ -77,7 +90,8 @@ pub fn departements(
     let max = values.iter().map(|v| v.1).max().unwrap_or(0);
     let bounds = boundaries(max);
     let id = escape(id);
-    let mut out = String::with_capacity(48 * 1024);
+    let outlines = crate::assets::href("departements.svg");
+    let mut out = String::with_capacity(12 * 1024);
     let _ = write!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"{}\" width=\"100%\" role=\"img\" \
@@ -93,10 +107,11 @@ pub fn departements(
             Some((_, n, label)) => (class_of(*n, &bounds).map_or(NONE, |c| CLASSES[c]), label.as_str()),
             None => (NONE, "0"),
         };
+        // The outline itself is in the asset every map shares, kept by the browser.
         let _ = write!(
             out,
-            "<path d=\"{}\" fill=\"{fill}\"><title>{} : {}</title></path>",
-            o.path,
+            "<use href=\"{outlines}#d{}\" fill=\"{fill}\"><title>{} : {}</title></use>",
+            o.code,
             escape(o.name),
             escape(text)
         );
@@ -137,7 +152,8 @@ mod tests {
         assert_eq!(departement_name("38"), Some("Isère"));
         let values = vec![("38".to_string(), 100, "100".to_string()), ("01".to_string(), 3, "3".to_string())];
         let svg = departements("m", "Titre <carte>", "Desc", &values, "Adoptants", &|n| n.to_string());
-        assert_eq!(svg.matches("<path").count(), 96);
+        assert_eq!(svg.matches("<use ").count(), 96);
+        assert_eq!(outlines_svg().matches("<path id=\"d").count(), 96);
         assert!(svg.contains("<title id=\"m-title\">Titre &lt;carte&gt;</title>"));
         assert!(svg.contains(&format!("fill=\"{}\"><title>Isère : 100</title>", CLASSES[4])));
         assert!(svg.contains(&format!("fill=\"{}\"><title>Ain : 3</title>", CLASSES[0])));
@@ -146,7 +162,7 @@ mod tests {
         let all: Vec<_> =
             map().outlines.iter().map(|o| (o.code.to_string(), 1_000_000, "1 000 000".to_string())).collect();
         let full = departements("m", "t", "d", &all, "l", &|n| n.to_string());
-        assert!(full.len() < 60_000, "the whole map is {} bytes", full.len());
+        assert!(full.len() < 16_000, "the whole map is {} bytes", full.len());
         // Nothing known: every département grey, and a legend still drawn.
         let empty = departements("m", "t", "d", &[], "l", &|n| n.to_string());
         assert_eq!(empty.matches(&format!("fill=\"{NONE}\"><title>")).count(), 96);

@@ -247,18 +247,22 @@ impl Store {
     /// What the members of `parent` other than `organisation` use (in use, not ended) that
     /// `organisation` does not, by how many of them use it.
     pub async fn peer_uses_in(&self, organisation: &str, parent: &str, limit: i64) -> Result<Vec<PeerUse>> {
+        let (Some(me), Some(parent)) =
+            (self.organisation_key(organisation).await?, self.organisation_key(parent).await?)
+        else {
+            return Ok(Vec::new());
+        };
+        // The members first, then their adoptions by the organisation index: a département
+        // has hundreds of communes, each with tens of adoptions, among a million.
         let rows: Vec<(String, String, i64)> = self
             .all(
-                q("SELECT s.slug, s.name, COUNT(*) AS users FROM adoptions a \
-                   JOIN organisation_parents p ON p.organisation_id = a.organisation_id \
-                   JOIN organisations parent ON parent.id = p.parent_id \
-                   JOIN organisations me ON me.slug = $1 \
-                   JOIN software s ON s.id = a.software_id \
-                   WHERE parent.slug = $2 AND a.organisation_id <> me.id AND a.status <> 'ended' \
-                   AND NOT EXISTS (SELECT 1 FROM adoptions mine WHERE mine.organisation_id = me.id AND mine.software_id = a.software_id) \
+                q("SELECT s.slug, s.name, COUNT(*) AS users FROM adoptions a JOIN software s ON s.id = a.software_id \
+                   WHERE a.organisation_id IN (SELECT organisation_id FROM organisation_parents WHERE parent_id = $1) \
+                   AND a.organisation_id <> $2 AND a.status <> 'ended' \
+                   AND a.software_id NOT IN (SELECT software_id FROM adoptions WHERE organisation_id = $2) \
                    GROUP BY s.slug, s.name ORDER BY users DESC, s.name LIMIT $3")
-                .bind(organisation)
                 .bind(parent)
+                .bind(me)
                 .bind(limit),
             )
             .await?;
@@ -268,6 +272,11 @@ impl Store {
             .collect())
     }
 
+    async fn organisation_key(&self, slug: &str) -> Result<Option<i64>> {
+        let row: Option<(i64,)> = self.optional(q("SELECT id FROM organisations WHERE slug = $1").bind(slug)).await?;
+        Ok(row.map(|r| r.0))
+    }
+
     /// Up to `count` organisations of the same kind and country as `organisation` whose
     /// population is closest to its own (within a factor of two).
     pub async fn similar_in_size(&self, organisation: &str, count: i64) -> Result<Vec<OrgRef>> {
@@ -275,37 +284,50 @@ impl Store {
             .optional(q("SELECT id, kind, country, population FROM organisations WHERE slug = $1").bind(organisation))
             .await?;
         let Some((id, kind, country, Some(population))) = me else { return Ok(Vec::new()) };
-        self.all(
-            q("SELECT slug, name, kind, country FROM organisations WHERE kind = $1 AND country = $2 \
-               AND population BETWEEN $3 AND $4 AND id <> $5 ORDER BY ABS(population - $6), slug LIMIT $7")
-            .bind(kind)
-            .bind(country)
-            .bind(population / 2)
-            .bind(population * 2)
-            .bind(id)
+        // The closest above and the closest below, each read along the size index, rather
+        // than every commune within the range sorted by distance.
+        let side = |above: bool| {
+            let (condition, order) = if above {
+                ("population >= $3 AND population <= $4", "ASC")
+            } else {
+                ("population < $3 AND population >= $4", "DESC")
+            };
+            q(format!(
+                "SELECT slug, name, kind, country, population FROM organisations WHERE kind = $1 AND country = $2 \
+                 AND {condition} AND id <> $5 ORDER BY population {order}, slug LIMIT $6"
+            ))
+            .bind(kind.clone())
+            .bind(country.clone())
             .bind(population)
-            .bind(count),
-        )
-        .await
+            .bind(if above { population.saturating_mul(2) } else { population / 2 })
+            .bind(id)
+            .bind(count)
+        };
+        let mut found: Vec<(String, String, String, String, i64)> = self.all(side(true)).await?;
+        found.extend(self.all::<(String, String, String, String, i64)>(side(false)).await?);
+        found.sort_by(|a, b| (a.4 - population).abs().cmp(&(b.4 - population).abs()).then_with(|| a.0.cmp(&b.0)));
+        Ok(found
+            .into_iter()
+            .take(count as usize)
+            .map(|(slug, name, kind, country, _)| OrgRef { slug, name, kind, country })
+            .collect())
     }
 
     /// What the given organisations use (in use) that `organisation` does not.
     pub async fn peer_uses_among(&self, organisation: &str, peers: &[String], limit: i64) -> Result<Vec<PeerUse>> {
+        let Some(me) = self.organisation_key(organisation).await? else { return Ok(Vec::new()) };
         if peers.is_empty() {
             return Ok(Vec::new());
         }
         let marks: Vec<String> = (0..peers.len()).map(|i| format!("${}", i + 3)).collect();
         let mut query = q(format!(
-            "SELECT s.slug, s.name, COUNT(*) AS users FROM adoptions a \
-             JOIN organisations peer ON peer.id = a.organisation_id \
-             JOIN organisations me ON me.slug = $1 \
-             JOIN software s ON s.id = a.software_id \
-             WHERE peer.slug IN ({}) AND a.status <> 'ended' \
-             AND NOT EXISTS (SELECT 1 FROM adoptions mine WHERE mine.organisation_id = me.id AND mine.software_id = a.software_id) \
+            "SELECT s.slug, s.name, COUNT(*) AS users FROM adoptions a JOIN software s ON s.id = a.software_id \
+             WHERE a.organisation_id IN (SELECT id FROM organisations WHERE slug IN ({})) AND a.status <> 'ended' \
+             AND a.software_id NOT IN (SELECT software_id FROM adoptions WHERE organisation_id = $1) \
              GROUP BY s.slug, s.name ORDER BY users DESC, s.name LIMIT $2",
             marks.join(", ")
         ))
-        .bind(organisation.to_string())
+        .bind(me)
         .bind(limit);
         for p in peers {
             query = query.bind(p.clone());
