@@ -240,6 +240,24 @@ impl Dashboards {
         (active, out)
     }
 
+    /// The software in use in a territory (a département, canton or province, by slug), by
+    /// how many of its organisations use each, leaving out `except`: counted from the
+    /// aggregates rather than from the adoptions of its hundreds of communes.
+    pub fn used_in_territory(&self, territory: &str, except: &[String], limit: usize) -> Vec<(SoftwareRef, i64)> {
+        let state = self.state.read().expect("dashboards lock");
+        let Some(t) = state.territories.iter().position(|r| r.slug == territory) else { return Vec::new() };
+        let t = t as u32;
+        let mut used: Vec<(i64, SoftwareRef)> = state
+            .software
+            .iter()
+            .filter_map(|(id, c)| c.territories.iter().find(|(k, _)| *k == t).map(|(_, n)| (*id, i64::from(*n))))
+            .map(|(id, n)| (n, state.name(id)))
+            .filter(|(_, r)| !except.contains(&r.slug))
+            .collect();
+        used.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
+        used.into_iter().take(limit).map(|(n, r)| (r, n)).collect()
+    }
+
     /// Applies the changes made since the last call, when the catalog is past `version`.
     pub async fn catch_up_to(&self, store: &Store, version: i64) -> anyhow::Result<()> {
         if self.seen.load(Ordering::Acquire) == version {

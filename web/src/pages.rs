@@ -175,20 +175,13 @@ pub struct Hit {
     pub name: String,
     /// An extract with the typed words in `<mark>`, already escaped.
     pub snippet_html: String,
-    pub snippet_lang: Option<Lang>,
     pub adopters: i64,
     pub health: Option<u32>,
-    pub licence: String,
-    pub categories: Vec<String>,
 }
 
 impl Hit {
     pub fn band(&self) -> &'static str {
         self.health.map_or("unknown", band)
-    }
-
-    pub fn snippet_lang_attr(&self) -> String {
-        self.snippet_lang.map_or_else(String::new, |l| format!(" lang=\"{}\"", l.code()))
     }
 }
 

@@ -272,6 +272,18 @@ impl Store {
             .collect())
     }
 
+    /// The slugs of the software an organisation uses (in use).
+    pub async fn software_used_by(&self, organisation: &str) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = self
+            .all(
+                q("SELECT s.slug FROM adoptions a JOIN software s ON s.id = a.software_id \
+                   JOIN organisations o ON o.id = a.organisation_id WHERE o.slug = $1 AND a.status <> 'ended'")
+                .bind(organisation),
+            )
+            .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
     async fn organisation_key(&self, slug: &str) -> Result<Option<i64>> {
         let row: Option<(i64,)> = self.optional(q("SELECT id FROM organisations WHERE slug = $1").bind(slug)).await?;
         Ok(row.map(|r| r.0))

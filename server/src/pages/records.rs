@@ -200,10 +200,11 @@ pub async fn organisation(
     Path(slug): Path<String>,
     headers: HeaderMap,
     uri: Uri,
+    seen: Seen,
 ) -> PageResult {
     let lang = language(&headers);
     let path = here(&uri);
-    organisation_page(&s, &slug, lang, &path).await.map_err(|e| match e {
+    organisation_page(&s, &slug, lang, &path, &seen).await.map_err(|e| match e {
         PageError::NotFound(_) => {
             PageError::NotFound(web::T::new(lang).fill("error.not_found_organisation", &slug)).render(lang, &path)
         }
@@ -211,25 +212,44 @@ pub async fn organisation(
     })
 }
 
-async fn organisation_page(s: &AppState, slug: &str, lang: Lang, path: &str) -> Result<Response, PageError> {
+async fn organisation_page(
+    s: &AppState,
+    slug: &str,
+    lang: Lang,
+    path: &str,
+    seen: &Seen,
+) -> Result<Response, PageError> {
     let p = s.store.organisation_profile(slug, LISTED).await?;
     let o = &p.organisation;
     let t = web::T::new(lang);
     let mut peers = Vec::new();
     // The members of its EPCI, then of its département (or canton, province): the
-    // organisations an official would compare with first.
+    // organisations an official would compare with first. A territory's hundreds of
+    // communes are counted from the dashboards' aggregates, an EPCI's from its adoptions.
+    dashboards_caught_up(s, seen).await?;
+    let mine = s.store.software_used_by(slug).await?;
     for parent in o.parents.iter().filter(|p| matches!(p.kind.as_str(), "epci" | "departement" | "canton" | "province"))
     {
         let (count, sample) = s.store.members(&parent.slug, 6).await?;
-        let software = s.store.peer_uses_in(slug, &parent.slug, 8).await?;
+        let software: Vec<PeerSoftware> = if parent.kind == "epci" {
+            s.store
+                .peer_uses_in(slug, &parent.slug, 8)
+                .await?
+                .into_iter()
+                .map(|u| PeerSoftware { slug: u.software.slug, name: u.software.name, users: u.users })
+                .collect()
+        } else {
+            s.dashboards
+                .used_in_territory(&parent.slug, &mine, 8)
+                .into_iter()
+                .map(|(r, users)| PeerSoftware { slug: r.slug, name: r.name, users })
+                .collect()
+        };
         peers.push(PeerGroup {
             title: t.fill("organisation.peers_parent", &parent.name),
             peers: count.saturating_sub(1),
             sample: sample.iter().filter(|m| m.slug != slug).take(5).map(org).collect(),
-            software: software
-                .into_iter()
-                .map(|u| PeerSoftware { slug: u.software.slug, name: u.software.name, users: u.users })
-                .collect(),
+            software,
         });
     }
     let similar = s.store.similar_in_size(slug, 20).await?;

@@ -135,11 +135,8 @@ async fn search_page(s: &AppState, lang: Lang, path: &str, seen: Seen, p: &Param
             slug: h.slug.clone(),
             name: h.name.clone(),
             snippet_html: h.snippet.clone().unwrap_or_else(|| h.summary.as_deref().map(escape).unwrap_or_default()),
-            snippet_lang: None,
             adopters: h.adopters,
             health: h.health,
-            licence: String::new(),
-            categories: Vec::new(),
         })
         .collect();
     let q = request.q.clone();
