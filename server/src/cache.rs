@@ -111,7 +111,12 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
     let path = request.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default();
     // A page is kept per language, and its tag says which: a browser that kept the French
     // page must not be told it is still good for a reader who switched to English.
-    let page_lang = (!path.starts_with("/api/")).then(|| crate::pages::language(request.headers()));
+    // Under `nest`, the path is the API's own: the original one says which it is.
+    let is_api = request
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map_or(path.starts_with("/api/"), |o| o.0.path().starts_with("/api/"));
+    let page_lang = (!is_api).then(|| crate::pages::language(request.headers()));
     let tag = match page_lang {
         Some(lang) => HeaderValue::from_str(&format!("W/\"catalog-{version}-{}\"", lang.code())).expect("ASCII"),
         None => etag(version),
