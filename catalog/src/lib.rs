@@ -2,6 +2,7 @@
 //! validated at the edge, and one `Store` over SQLite or PostgreSQL. Knows nothing of
 //! HTTP, HTML, git or search.
 
+pub mod address;
 pub mod category;
 pub mod country;
 pub mod error;
@@ -15,8 +16,10 @@ pub mod repository;
 pub mod slug;
 pub mod store;
 pub mod text;
+pub mod token;
 pub mod vocab;
 
+pub use address::AddressPolicy;
 pub use category::Category;
 pub use country::Country;
 pub use error::{Error, Result};
@@ -31,4 +34,5 @@ pub use store::{
     OrganisationProfile, OrganisationSummary, PeerUse, Placement, PublicCodeImport, PublicCodeImportOptions,
     RoadmapFilter, SearchDocument, SoftwareFilter, SoftwarePage, Store, TerritoryRef,
 };
+pub use token::{ApiToken, TokenScope};
 pub use vocab::*;

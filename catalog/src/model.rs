@@ -693,6 +693,8 @@ pub struct Membership {
 pub enum Actor {
     User(i64),
     System(&'static str),
+    /// A caller of the API, by the name of the token it showed.
+    Token(String),
 }
 
 impl Actor {
@@ -700,6 +702,7 @@ impl Actor {
         match self {
             Actor::User(id) => format!("user:{id}"),
             Actor::System(what) => format!("system:{what}"),
+            Actor::Token(name) => format!("token:{name}"),
         }
     }
 }

@@ -185,6 +185,24 @@ impl FailureClass {
     }
 }
 
+impl FailureClass {
+    /// What the public is told of a failure of this class. What the remote answered stays
+    /// in the log and the operator's view (`communs repo status`): an answer from a host
+    /// the harvester should not have reached must not be echoed to whoever planted it.
+    pub fn public_text(self) -> &'static str {
+        match self {
+            FailureClass::Refused => "the address was refused: it is not a public repository address",
+            FailureClass::Unreachable => "the host does not exist or did not answer",
+            FailureClass::AuthenticationRequired => "the repository asks for credentials: it is not public",
+            FailureClass::NotGit => "the address does not serve a git repository",
+            FailureClass::Empty => "the repository has no commit yet",
+            FailureClass::TooLarge => "the repository is over the harvest's size limit",
+            FailureClass::TimedOut => "the harvest took longer than its time limit",
+            FailureClass::Other => "the harvest failed; the operator's log says why",
+        }
+    }
+}
+
 impl fmt::Display for FailureClass {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -198,6 +216,13 @@ pub struct HarvestFailure {
     pub at: DateTime<Utc>,
     /// Failures in a row; the wait before the next try grows with it.
     pub consecutive: u32,
+}
+
+impl HarvestFailure {
+    /// The failure as the public sees it: its class in words, not the remote's answer.
+    pub fn for_public(self) -> HarvestFailure {
+        HarvestFailure { message: self.class.public_text().to_string(), ..self }
+    }
 }
 
 /// How a repository's harvests go, with its latest snapshot and health, as a software's

@@ -53,31 +53,10 @@ pub fn web_url(field: &str, s: &str) -> Result<String> {
     Ok(s.to_string())
 }
 
-/// Checks a repository address: `https`, `http`, `git`, `ssh` or `file` URL, or an
-/// scp-like `git@host:path`. Whether a harvest may connect to it is the harvester's
-/// decision (it refuses `file` and private addresses unless told otherwise); the record
-/// only has to name a repository.
+/// Checks a repository address of a record (drafts, imports): public hosts only. The
+/// operator's `--allow-local` reaches `Store::add_repository` alone.
 pub fn repository_url(field: &str, s: &str) -> Result<String> {
-    let s = s.trim();
-    no_control_characters(field, s, false)?;
-    if let Some((user_host, path)) = s.split_once(':') {
-        if user_host.contains('@') && !user_host.contains('/') && !path.is_empty() && !path.starts_with("//") {
-            return Ok(s.to_string());
-        }
-    }
-    let url = url::Url::parse(s).map_err(|e| Error::invalid(field, format!("{s:?} is not a URL: {e}")))?;
-    let named = match url.scheme() {
-        "http" | "https" | "git" | "ssh" => url.host_str().is_some(),
-        "file" => url.path().len() > 1,
-        _ => false,
-    };
-    if !named {
-        return Err(Error::invalid(
-            field,
-            format!("{s:?} is not a repository address (https, http, git, ssh or file)"),
-        ));
-    }
-    Ok(s.to_string())
+    crate::address::check_repository_address(field, s, crate::address::AddressPolicy::PublicOnly).map(|a| a.url)
 }
 
 pub fn date(field: &str, s: &str) -> Result<NaiveDate> {

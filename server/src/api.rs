@@ -29,6 +29,8 @@ pub struct AppState {
     pub cache: Arc<ResponseCache>,
     pub search: Arc<SearchIndex>,
     pub dashboards: Arc<crate::dashboards::Dashboards>,
+    /// The host names this site answers to.
+    pub site: Arc<crate::guard::Site>,
 }
 
 type ApiResult<T> = Result<Json<T>, Problem>;
@@ -47,8 +49,14 @@ pub fn router_with(store: Store, search: Arc<SearchIndex>) -> Router {
     router_with_cache(store, search, crate::cache::DEFAULT_BUDGET)
 }
 
-/// The router, with `cache_bytes` for recent answers (0: none kept).
+/// The router, with `cache_bytes` for recent answers (0: none kept), for a site reached on
+/// loopback names only.
 pub fn router_with_cache(store: Store, search: Arc<SearchIndex>, cache_bytes: usize) -> Router {
+    router_for_site(store, search, cache_bytes, crate::guard::Site::default())
+}
+
+/// The whole site: `site` says which host names it answers to.
+pub fn router_for_site(store: Store, search: Arc<SearchIndex>, cache_bytes: usize, site: crate::guard::Site) -> Router {
     let api = Router::new()
         .route("/", get(index))
         .route("/healthz", get(healthz))
@@ -57,7 +65,10 @@ pub fn router_with_cache(store: Store, search: Arc<SearchIndex>, cache_bytes: us
         .route("/suggest", get(crate::search_api::suggest))
         .route("/software", get(software_list))
         .route("/software/{slug}", get(software_detail))
-        .route("/software/{slug}/repositories", axum::routing::post(add_repository))
+        .route(
+            "/software/{slug}/repositories",
+            axum::routing::post(add_repository).layer(axum::extract::DefaultBodyLimit::max(REPOSITORY_BODY_BYTES)),
+        )
         .route("/software/{slug}/adoptions", get(software_adoptions))
         .route("/software/{slug}/fundings", get(software_fundings))
         .route("/organisations", get(organisation_list))
@@ -76,6 +87,7 @@ pub fn router_with_cache(store: Store, search: Arc<SearchIndex>, cache_bytes: us
         cache: Arc::new(ResponseCache::new(cache_bytes)),
         search,
         dashboards: Arc::new(crate::dashboards::Dashboards::new()),
+        site: Arc::new(site),
     };
     let pages = crate::pages::router().layer(axum::middleware::from_fn_with_state(state.clone(), crate::cache::layer));
     Router::new()
@@ -84,9 +96,11 @@ pub fn router_with_cache(store: Store, search: Arc<SearchIndex>, cache_bytes: us
         .nest("/api/v1", api.layer(axum::middleware::from_fn_with_state(state.clone(), crate::cache::layer)))
         .merge(pages)
         .fallback(not_found)
-        .layer(axum::middleware::from_fn(crate::pages::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::guard::host_and_origin))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(CatchPanicLayer::new())
+        .layer(axum::middleware::from_fn(crate::problem::plain_errors))
+        .layer(axum::middleware::from_fn(crate::pages::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -163,30 +177,69 @@ async fn software_detail(State(s): State<AppState>, Path(slug): Path<String>, p:
     Ok(Json(s.store.software_page(&slug, EMBEDDED).await?))
 }
 
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewRepositoryBody {
-    url: String,
-}
+/// The most a new repository's JSON may weigh: an address and its braces.
+const REPOSITORY_BODY_BYTES: usize = 16 * 1024;
 
-/// `POST /api/v1/software/{slug}/repositories` with `{"url": "..."}`: the next harvest
-/// clones it. From this machine only until accounts exist, as the other writes.
+/// `POST /api/v1/software/{slug}/repositories` with `{"url": "..."}` and a token allowed to
+/// write: the next harvest clones it. The address is checked here (public hosts only,
+/// unless the operator allows local ones) and again by the harvest on what it resolves to.
 async fn add_repository(
     State(s): State<AppState>,
     Path(slug): Path<String>,
-    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
-    body: Result<Json<NewRepositoryBody>, axum::extract::rejection::JsonRejection>,
+    writer: crate::auth::Writer,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
-    if let Some(refusal) = crate::publiccode::http::local_only(peer.map(|axum::Extension(c)| c.0)) {
-        return refusal.into_response();
+    if let Err(problem) = crate::guard::require_body_type(&headers, &["application/json"]) {
+        return problem.into_response();
     }
     let body = match body {
-        Ok(Json(b)) => b,
-        Err(e) => return Problem::new(StatusCode::BAD_REQUEST, "Bad request", e.body_text()).into_response(),
+        Ok(b) => b,
+        Err(rejection) => return Problem::new(
+            rejection.status(),
+            "Body refused",
+            format!(
+                "{rejection}; a repository is given as {{\"url\": \"...\"}} in at most {REPOSITORY_BODY_BYTES} bytes"
+            ),
+        )
+        .into_response(),
     };
-    match s.store.add_repository(&catalog::Actor::System("api"), &slug, &body.url).await {
-        Ok(repository) => (StatusCode::CREATED, Json(repository)).into_response(),
-        Err(e) => Problem::from(e).into_response(),
+    let url = match repository_url(&body) {
+        Ok(url) => url,
+        Err(problem) => return problem.into_response(),
+    };
+    match s.store.add_repository(&writer.actor(), &slug, &url).await {
+        Ok(repository) => {
+            tracing::info!(token = %writer.token.name, software = %slug, url = %repository.url, "repository added");
+            (StatusCode::CREATED, Json(repository)).into_response()
+        }
+        Err(e) => {
+            tracing::warn!(token = %writer.token.name, software = %slug, error = %e, "repository refused");
+            Problem::from(e).into_response()
+        }
+    }
+}
+
+/// The `url` of `{"url": "..."}`; anything else is named in the refusal.
+fn repository_url(body: &[u8]) -> Result<String, Problem> {
+    let invalid = |field: &str, detail: String| Problem {
+        field: Some(field.to_string()),
+        ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid input", detail)
+    };
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| Problem {
+        field: Some("body".into()),
+        ..Problem::new(StatusCode::BAD_REQUEST, "Bad request", format!("body: not JSON: {e}"))
+    })?;
+    let serde_json::Value::Object(mut fields) = value else {
+        return Err(invalid("body", "body: must be an object such as {\"url\": \"https://...\"}".into()));
+    };
+    if let Some(other) = fields.keys().find(|k| k.as_str() != "url") {
+        return Err(invalid(other, format!("{other}: unknown field; a repository has only a url")));
+    }
+    match fields.remove("url") {
+        Some(serde_json::Value::String(url)) => Ok(url),
+        Some(_) => Err(invalid("url", "url: must be a string".into())),
+        None => Err(invalid("url", "url: missing".into())),
     }
 }
 

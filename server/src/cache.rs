@@ -126,14 +126,17 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == tag.to_str().unwrap_or_default()));
-    if not_modified {
-        return (StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response();
-    }
+    // Only an answer known to be a success is confirmed with a 304: a kept one, or one just
+    // computed. A missing record's 404 stays a 404 whatever tag the client holds.
+    let unchanged = |tag: HeaderValue| (StatusCode::NOT_MODIFIED, [(header::ETAG, tag)]).into_response();
     let key = match page_lang {
         Some(lang) => format!("{}|{path}", lang.code()),
         None => path,
     };
     if let Some(body) = state.cache.get(version, &key) {
+        if not_modified {
+            return unchanged(tag);
+        }
         return match page_lang {
             Some(lang) => page(body, tag, lang),
             None => json(body, tag),
@@ -150,6 +153,9 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
     match axum::body::to_bytes(body, LARGEST * 16).await {
         Ok(bytes) => {
             state.cache.put(version, key, bytes.clone());
+            if not_modified {
+                return unchanged(tag);
+            }
             parts.headers.insert(header::ETAG, tag);
             Response::from_parts(parts, Body::from(bytes))
         }

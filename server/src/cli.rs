@@ -49,7 +49,17 @@ pub enum Command {
         /// Memory for recent API answers, in MB (default 48; 0: every answer is computed).
         #[arg(long, value_name = "MB", env = "COMMUNS_CACHE_MB")]
         cache_mb: Option<usize>,
+        /// The site's public address (https://communs.example.org/): requests naming another
+        /// host are refused. Loopback names are always answered.
+        #[arg(long, value_name = "URL", env = "COMMUNS_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Connections served at once; more wait to be accepted (default 512).
+        #[arg(long, value_name = "N", env = "COMMUNS_MAX_CONNECTIONS")]
+        max_connections: Option<usize>,
     },
+    /// API tokens: the API takes writes only with a token allowed to write.
+    #[command(subcommand)]
+    Token(Token),
     /// Harvest repositories: those that are due (default), all, or one software's. Prints
     /// a summary: cloned, updated, unchanged, failed. Exit status 1 when one failed.
     Harvest {
@@ -108,8 +118,34 @@ pub struct HarvestArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Repo {
-    /// Add a repository to a software; the next harvest clones it.
-    Add { software: String, url: String },
+    /// Add a repository to a software; the next harvest clones it. Public hosts only, unless
+    /// --allow-local.
+    Add {
+        software: String,
+        url: String,
+        /// Also take file:// addresses and hosts on loopback or private networks.
+        #[arg(long, env = "COMMUNS_HARVEST_ALLOW_LOCAL")]
+        allow_local: bool,
+    },
+    /// The operator's view of a software's repositories: each one's last harvest and, for a
+    /// failure, the full message (the public pages give only its class).
+    Status { software: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Token {
+    /// Make a token and print it once; only its hash is kept.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// `write` (the default) or `read`.
+        #[arg(long, default_value = "write")]
+        scope: String,
+    },
+    /// List the tokens: name, prefix, scope, made, last used, revoked.
+    List,
+    /// Revoke a live token: it is refused from the next request on.
+    Revoke { name: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -191,14 +227,14 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
             writeln!(out, "migrations applied")?;
             Ok(0)
         }
-        Command::Serve { demo, harvest, harvest_every, cache_mb } => {
-            let store = open(&config).await?;
+        Command::Serve { demo, harvest, harvest_every, cache_mb, public_url, max_connections } => {
             let every = harvest_every.or(config.harvest_file.every_minutes).unwrap_or(DEFAULT_HARVEST_EVERY);
-            let mut harvest = config.harvest(&harvest, Some(every));
-            if demo {
-                // The demo's repositories are local copies: the demo says so itself.
-                harvest.allow_local = true;
-            }
+            // --allow-local is the operator's alone: the demo's repositories are harvested
+            // from the data folder through the harvest's trusted root, not by allowing every
+            // local address for the whole run.
+            let harvest = config.harvest(&harvest, Some(every));
+            let site = crate::guard::Site::new(public_url.as_deref().or(config.public_url.as_deref()))?;
+            let store = open(&config).await?.with_address_policy(address_policy(harvest.allow_local));
             if demo && is_empty(&store).await? {
                 let report = store.seed(&Actor::System("demo"), &crate::demo::fixtures()?, today()).await?;
                 writeln!(out, "demo data loaded: {}", describe(&report))?;
@@ -209,7 +245,14 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
             crate::harvest::spawn_background(store.clone(), harvest);
             let search = std::sync::Arc::new(open_search(&config, &store, out).await?);
             let cache = cache_mb.map_or(crate::cache::DEFAULT_BUDGET, |mb| mb * 1024 * 1024);
-            crate::serve(store, search, config.bind, cache, out).await?;
+            let limits = crate::ConnectionLimits {
+                max_connections: max_connections
+                    .or(config.max_connections)
+                    .unwrap_or(crate::DEFAULT_MAX_CONNECTIONS)
+                    .max(1),
+                ..crate::ConnectionLimits::default()
+            };
+            crate::serve(store, search, config.bind, cache, site, limits, out).await?;
             Ok(0)
         }
         Command::Reindex => {
@@ -255,8 +298,9 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
             writeln!(out, "{}", summary.line())?;
             Ok(if summary.failed > 0 { REFUSED } else { 0 })
         }
-        Command::Repo(Repo::Add { software, url }) => {
-            let store = open(&config).await?;
+        Command::Repo(Repo::Add { software, url, allow_local }) => {
+            let allow_local = allow_local || config.harvest_file.allow_local.unwrap_or(false);
+            let store = open(&config).await?.with_address_policy(address_policy(allow_local));
             match store.add_repository(&Actor::System("cli"), &software, &url).await {
                 Ok(r) => {
                     writeln!(out, "{} added to {software}; the next harvest clones it", r.url)?;
@@ -272,6 +316,21 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
                 }
                 Err(e) => Err(e.into()),
             }
+        }
+        Command::Repo(Repo::Status { software }) => {
+            let store = open(&config).await?;
+            if let Err(e) = store.software(&software).await {
+                writeln!(err, "error: {e}")?;
+                return Ok(REFUSED);
+            }
+            for (url, h) in store.repository_harvests(&software).await? {
+                let when = h.last_harvest.map_or_else(|| "never harvested".to_string(), |t| t.to_rfc3339());
+                writeln!(out, "{url}\t{}\t{when}", h.last_outcome.as_deref().unwrap_or("-"))?;
+                if let Some(e) = h.last_error {
+                    writeln!(out, "  {}: {} ({} in a row)", e.class, e.message, e.consecutive)?;
+                }
+            }
+            Ok(0)
         }
         Command::Seed { fixtures } => {
             let store = open(&config).await?;
@@ -296,6 +355,7 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
             }
         }
         Command::Import(what) => import(&config, what, out, err).await,
+        Command::Token(what) => token(&config, what, out, err).await,
         Command::Export { what: Some(Export::Publiccode { dir }), .. } => {
             let store = open(&config).await?;
             crate::publiccode::export_dir(&store, &dir, out, err).await
@@ -346,6 +406,77 @@ async fn open_search(
         )?;
     }
     Ok(search)
+}
+
+fn address_policy(allow_local: bool) -> catalog::AddressPolicy {
+    if allow_local {
+        catalog::AddressPolicy::AllowLocal
+    } else {
+        catalog::AddressPolicy::PublicOnly
+    }
+}
+
+async fn token(config: &Config, what: Token, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<i32> {
+    let store = open(config).await?;
+    let refused = |e: catalog::Error, err: &mut dyn Write| -> anyhow::Result<i32> {
+        match e {
+            e
+            @ (catalog::Error::Invalid { .. } | catalog::Error::Conflict { .. } | catalog::Error::NotFound { .. }) => {
+                writeln!(err, "error: {e}")?;
+                Ok(REFUSED)
+            }
+            other => Err(other.into()),
+        }
+    };
+    match what {
+        Token::Create { name, scope } => {
+            let scope = match catalog::TokenScope::parse(&scope) {
+                Ok(s) => s,
+                Err(e) => return refused(e, err),
+            };
+            match store.create_token(&Actor::System("cli"), &name, scope).await {
+                Ok((token, secret)) => {
+                    writeln!(out, "{secret}")?;
+                    writeln!(
+                        err,
+                        "token {} ({} scope) made; it is shown once: keep it now. Send it as Authorization: Bearer TOKEN.",
+                        token.name, token.scope
+                    )?;
+                    Ok(0)
+                }
+                Err(e) => refused(e, err),
+            }
+        }
+        Token::List => {
+            let tokens = store.tokens().await?;
+            if tokens.is_empty() {
+                writeln!(err, "no token yet: communs token create --name NAME")?;
+            }
+            let when = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                t.map_or_else(|| "-".to_string(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+            };
+            for t in tokens {
+                writeln!(
+                    out,
+                    "{}\t{}…\t{}\tmade {}\tused {}\t{}",
+                    t.name,
+                    t.prefix,
+                    t.scope,
+                    when(Some(t.created_at)),
+                    when(t.last_used_at),
+                    t.revoked_at.map_or_else(|| "live".to_string(), |r| format!("revoked {}", when(Some(r))))
+                )?;
+            }
+            Ok(0)
+        }
+        Token::Revoke { name } => match store.revoke_token(&Actor::System("cli"), &name).await {
+            Ok(t) => {
+                writeln!(out, "token {} revoked", t.name)?;
+                Ok(0)
+            }
+            Err(e) => refused(e, err),
+        },
+    }
 }
 
 async fn is_empty(store: &Store) -> anyhow::Result<bool> {

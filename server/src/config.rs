@@ -19,6 +19,10 @@ pub struct FileConfig {
     pub data_dir: Option<PathBuf>,
     pub database_url: Option<String>,
     pub bind: Option<String>,
+    /// The site's public address: requests naming another host are refused.
+    pub public_url: Option<String>,
+    /// Connections served at once.
+    pub max_connections: Option<usize>,
     #[serde(default)]
     pub harvest: HarvestFile,
 }
@@ -28,6 +32,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub database_url: String,
     pub bind: SocketAddr,
+    pub public_url: Option<String>,
+    pub max_connections: Option<usize>,
     pub harvest_file: HarvestFile,
 }
 
@@ -62,7 +68,14 @@ impl Config {
         let bind = bind_text
             .parse()
             .map_err(|_| anyhow::anyhow!("bind: {bind_text:?} is not an address such as 127.0.0.1:8080"))?;
-        Ok(Config { data_dir, database_url, bind, harvest_file: file.harvest })
+        Ok(Config {
+            data_dir,
+            database_url,
+            bind,
+            public_url: file.public_url,
+            max_connections: file.max_connections,
+            harvest_file: file.harvest,
+        })
     }
 
     /// How harvests run: flags and variables (`args`), then `[harvest]` of the file, then
@@ -88,6 +101,7 @@ impl Config {
             interval: chrono::Duration::hours(f.interval_hours.unwrap_or(24).max(1) as i64),
             every: every.map(|m| std::time::Duration::from_secs(m * 60)),
             allow_local: args.allow_local || f.allow_local.unwrap_or(false),
+            trusted_root: Some(self.data_dir.join(crate::demo::REPOSITORIES)),
         }
     }
 }
@@ -102,6 +116,8 @@ mod tests {
             data_dir: Some("/srv/communs".into()),
             database_url: None,
             bind: Some("0.0.0.0:9000".into()),
+            public_url: None,
+            max_connections: None,
             harvest: HarvestFile::default(),
         };
         let c = Config::resolve(None, None, Some("127.0.0.1:1234".into()), file).unwrap();

@@ -29,6 +29,9 @@ pub const PUBLICCODE: &[(&str, &str)] = &[
     ("vitam", fixture!("publiccode/vitam.yml")),
 ];
 
+/// The data folder's subfolder that holds the demo's git repositories.
+pub const REPOSITORIES: &str = "demo-repositories";
+
 pub fn fixtures() -> anyhow::Result<Fixtures> {
     let parse = |name: &str, text: &str| -> anyhow::Result<serde_json::Value> {
         serde_json::from_str(text).map_err(|e| anyhow::anyhow!("built-in fixtures/{name}: {e}"))
@@ -51,7 +54,7 @@ pub fn fixtures() -> anyhow::Result<Fixtures> {
 pub async fn repositories(store: &Store, data_dir: &Path, today: NaiveDate) -> anyhow::Result<usize> {
     let plans = indexer::history::plans(fixture!("histories.json"))
         .map_err(|e| anyhow::anyhow!("built-in fixtures/histories.json: {e}"))?;
-    let root = data_dir.join("demo-repositories");
+    let root = data_dir.join(REPOSITORIES);
     let mut made = Vec::new();
     for software in store.export_software().await? {
         let Some(plan) = plans.get(&software.slug) else { continue };

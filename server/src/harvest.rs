@@ -35,11 +35,18 @@ pub struct HarvestConfig {
     /// How often the server looks for due repositories; `None`: it does not.
     pub every: Option<Duration>,
     pub allow_local: bool,
+    /// The demo's repositories, harvested from the data folder whatever `allow_local` says.
+    pub trusted_root: Option<PathBuf>,
 }
 
 impl HarvestConfig {
     pub fn settings(&self) -> Settings {
-        Settings { mirrors: self.mirrors.clone(), limits: self.limits.clone(), allow_local: self.allow_local }
+        Settings {
+            mirrors: self.mirrors.clone(),
+            limits: self.limits.clone(),
+            allow_local: self.allow_local,
+            trusted_root: self.trusted_root.clone(),
+        }
     }
 
     /// How long a claim holds: past the time limit with a margin, so that a live harvest

@@ -2,12 +2,15 @@
 //! wire the catalog to files.
 
 pub mod api;
+pub mod auth;
 pub mod cache;
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod dashboards;
 pub mod demo;
 pub mod export;
+pub mod guard;
 pub mod harvest;
 pub mod memory;
 pub mod pages;
@@ -19,8 +22,33 @@ pub mod search_api;
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use catalog::Store;
+
+/// Connections served at once unless the operator says otherwise.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+
+/// How long clients may take: a slow or silent client must not hold a connection.
+#[derive(Debug, Clone)]
+pub struct ConnectionLimits {
+    /// Connections served at once; the next ones wait in the listen queue.
+    pub max_connections: usize,
+    /// For a request's headers to arrive, from the moment the connection waits for them.
+    pub header_timeout: Duration,
+    /// A connection that neither reads nor writes for this long is closed.
+    pub idle_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> ConnectionLimits {
+        ConnectionLimits {
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+        }
+    }
+}
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(
@@ -28,16 +56,16 @@ pub async fn serve(
     search: std::sync::Arc<search::SearchIndex>,
     bind: SocketAddr,
     cache_bytes: usize,
+    site: guard::Site,
+    limits: ConnectionLimits,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let listener =
         tokio::net::TcpListener::bind(bind).await.map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
     writeln!(out, "Communs is listening on http://{}", listener.local_addr()?)?;
     out.flush()?;
-    // The peer's address is kept so that writes can be refused from other machines.
-    let app =
-        api::router_with_cache(store.clone(), search, cache_bytes).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown()).await?;
+    let app = api::router_for_site(store.clone(), search, cache_bytes, site);
+    connections::serve(listener, app, limits, shutdown()).await;
     store.close().await;
     Ok(())
 }

@@ -19,6 +19,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
             .map_err(|e| Problem::bad_parameter("query", e.body_text()))?;
         let mut out = HashMap::new();
         for (k, v) in map {
+            // A NUL or an escape sequence has no place in a query, and would be echoed into
+            // pages, logs and terminals.
+            if k.chars().chain(v.chars()).any(char::is_control) {
+                return Err(Problem::bad_parameter(&k, "holds a control character; give plain text"));
+            }
             if out.insert(k.clone(), v).is_some() {
                 return Err(Problem::bad_parameter(&k, "is given more than once"));
             }

@@ -60,6 +60,47 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).expect("problems serialise");
-        (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+        let mut response = (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        response
     }
+}
+
+/// Turns the plain-text errors that extractors and layers answer by themselves (a path that
+/// is not UTF-8, a method the route does not take, a timeout) into a problem under the API
+/// and an error page elsewhere, like every other error of the site.
+pub async fn plain_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let lang = crate::pages::language(request.headers());
+    let response = next.run(request).await;
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|c| c.to_str().is_ok_and(|c| c.starts_with("text/plain")));
+    if !(status.is_client_error() || status.is_server_error()) || !plain {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_string();
+    let title = status.canonical_reason().unwrap_or("Error");
+    let detail = if text.is_empty() { title.to_lowercase() } else { text };
+    let mut converted = if is_api {
+        Problem::new(status, "Request refused", detail).into_response()
+    } else {
+        let error = if status.is_server_error() {
+            crate::pages::PageError::Internal(anyhow::anyhow!(detail))
+        } else {
+            crate::pages::PageError::BadRequest(detail)
+        };
+        error.render(lang, "/")
+    };
+    *converted.status_mut() = status;
+    if let Some(allow) = parts.headers.get(header::ALLOW) {
+        converted.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    converted
 }

@@ -170,6 +170,7 @@ pub enum ImportRefusal {
 /// Validates and imports one document.
 pub async fn import_bytes(
     store: &Store,
+    actor: &Actor,
     bytes: &[u8],
     options: &PublicCodeImportOptions,
 ) -> anyhow::Result<Result<ImportAnswer, ImportRefusal>> {
@@ -177,7 +178,7 @@ pub async fn import_bytes(
     let Some(doc) = report.document.clone().filter(|_| report.is_valid()) else {
         return Ok(Err(ImportRefusal::Invalid(Box::new(report))));
     };
-    match store.import_publiccode(&Actor::System("import"), &doc, options).await {
+    match store.import_publiccode(actor, &doc, options).await {
         Ok(done) => Ok(Ok(ImportAnswer::new(done, report.warnings))),
         Err(e @ (catalog::Error::Invalid { .. } | catalog::Error::Conflict { .. })) => {
             Ok(Err(ImportRefusal::Catalog(e)))
@@ -214,7 +215,7 @@ pub async fn import_path(
             }
         };
         let options = PublicCodeImportOptions { country, today, source: name.clone() };
-        match import_bytes(store, &bytes, &options).await? {
+        match import_bytes(store, &Actor::System("import"), &bytes, &options).await? {
             Ok(a) => {
                 let verb = if a.created { "created" } else { "updated" };
                 writeln!(out, "{name}: software {} {verb}", a.slug)?;
@@ -278,14 +279,12 @@ pub async fn export_dir(store: &Store, dir: &Path, out: &mut dyn Write, err: &mu
 // ---- HTTP ---------------------------------------------------------------------------
 
 pub mod http {
-    use std::net::SocketAddr;
-
     use axum::body::Bytes;
     use axum::extract::rejection::BytesRejection;
-    use axum::extract::{ConnectInfo, Path, State};
+    use axum::extract::{Path, State};
     use axum::http::{header, StatusCode};
     use axum::response::{IntoResponse, Response};
-    use axum::{Extension, Json};
+    use axum::Json;
     use catalog::{Country, PublicCodeImportOptions};
     use serde_json::json;
 
@@ -312,29 +311,19 @@ pub mod http {
         }
     }
 
-    /// Writes are taken from this machine only, until accounts exist. A request that came
-    /// through no socket (the router called in-process) is local.
-    pub fn local_only(peer: Option<SocketAddr>) -> Option<Problem> {
-        match peer {
-            Some(addr) if !addr.ip().is_loopback() => Some(Problem::new(
-                StatusCode::FORBIDDEN,
-                "Forbidden",
-                "the write API answers requests from this machine only until accounts exist",
-            )),
-            _ => None,
-        }
-    }
+    /// The body types a publiccode.yml is taken in.
+    const YAML: [&str; 3] = ["application/yaml", "text/yaml", "application/x-yaml"];
 
-    /// `POST /api/v1/import/publiccode`, the YAML as body. Until accounts exist (login comes
-    /// with its own issue) writes are taken from this machine only.
+    /// `POST /api/v1/import/publiccode`, the YAML as body, with a token allowed to write.
     pub async fn import(
         State(s): State<AppState>,
-        peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+        writer: crate::auth::Writer,
+        headers: axum::http::HeaderMap,
         p: Params,
         body: Result<Bytes, BytesRejection>,
     ) -> Response {
-        if let Some(refusal) = local_only(peer.map(|Extension(ConnectInfo(addr))| addr)) {
-            return refusal.into_response();
+        if let Err(problem) = crate::guard::require_body_type(&headers, &YAML) {
+            return problem.into_response();
         }
         if let Err(problem) = p.allow(&["country"]) {
             return problem.into_response();
@@ -355,7 +344,7 @@ pub mod http {
             }
         };
         let options = PublicCodeImportOptions { country, today: chrono::Utc::now().date_naive(), source: "api".into() };
-        match import_bytes(&s.store, &body, &options).await {
+        match import_bytes(&s.store, &writer.actor(), &body, &options).await {
             Ok(Ok(answer)) => {
                 let status = if answer.created { StatusCode::CREATED } else { StatusCode::OK };
                 (status, Json(answer)).into_response()
@@ -392,17 +381,6 @@ pub mod http {
 
 #[cfg(test)]
 mod tests {
-    use super::http::local_only;
-
-    #[test]
-    fn writes_come_from_this_machine_only() {
-        assert!(local_only(None).is_none());
-        assert!(local_only(Some("127.0.0.1:4000".parse().unwrap())).is_none());
-        assert!(local_only(Some("[::1]:4000".parse().unwrap())).is_none());
-        let refused = local_only(Some("192.0.2.7:4000".parse().unwrap())).expect("refused");
-        assert_eq!(refused.status, 403);
-    }
-
     #[test]
     fn a_finding_line_names_the_file_position_and_key() {
         let f = publiccode::Finding { key: "legal.license".into(), message: "bad".into(), line: 3, column: 12 };

@@ -183,11 +183,21 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let addr = listener.local_addr().expect("bound");
         let task = tokio::spawn(async move {
-            let app = server::api::router(store).into_make_service_with_connect_info::<std::net::SocketAddr>();
-            axum::serve(listener, app).await.expect("serve");
+            let app = server::api::router(store);
+            server::connections::serve(listener, app, server::ConnectionLimits::default(), std::future::pending())
+                .await;
         });
         let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(20)).build().expect("client");
         TestServer { base: format!("http://{addr}"), client, task }
+    }
+
+    /// A live token allowed to write, made as `communs token create` makes one.
+    pub async fn write_token(store: &Store, name: &str) -> String {
+        let (_, secret) = store
+            .create_token(&catalog::Actor::System("test"), name, catalog::TokenScope::Write)
+            .await
+            .expect("a token is made");
+        secret
     }
 
     pub async fn get(&self, path: &str) -> (u16, String, serde_json::Value) {

@@ -24,6 +24,7 @@ fn config(mirrors: &Path) -> HarvestConfig {
         interval: chrono::Duration::hours(24),
         every: None,
         allow_local: true,
+        trusted_root: None,
     }
 }
 
@@ -37,6 +38,11 @@ async fn software_without_repository(store: &Store, slug: &str) {
         ..Default::default()
     };
     store.put_software(&ME, &draft.validate().unwrap()).await.unwrap();
+}
+
+/// The store as `--allow-local` makes it: these tests' repositories are on this machine.
+fn allowing_local(store: &Store) -> Store {
+    store.clone().with_address_policy(catalog::AddressPolicy::AllowLocal)
 }
 
 fn file_url(path: &Path) -> String {
@@ -120,7 +126,7 @@ store_test!(facts_are_counted_exactly_and_follow_the_remote, |store| {
     let remote = dir.path().join("remote/cimetiere.git");
     history::write_bare(&remote, &known_history(now)).unwrap();
     software_without_repository(&store, "cimetiere").await;
-    store.add_repository(&ME, "cimetiere", &file_url(&remote)).await.unwrap();
+    allowing_local(&store).add_repository(&ME, "cimetiere", &file_url(&remote)).await.unwrap();
     let config = config(&dir.path().join("mirrors"));
 
     let first = harvest(&store, &config, HarvestSelection::Due).await;
@@ -254,7 +260,7 @@ store_test!(failures_are_facts_with_their_class_and_back_off, |store| {
         (html.clone(), Some(FailureClass::NotGit)),
     ];
     for (url, _) in &urls {
-        store.add_repository(&ME, "mixed", url).await.unwrap();
+        allowing_local(&store).add_repository(&ME, "mixed", url).await.unwrap();
     }
     let config = config(&dir.path().join("mirrors"));
     let run = harvest(&store, &config, HarvestSelection::Due).await;
@@ -301,7 +307,7 @@ store_test!(addresses_are_checked_before_any_connection, |store| {
         "git://127.0.0.1:1/app.git".into(),
         "https://169.254.169.254/latest.git".into(),
     ] {
-        store.add_repository(&ME, "guarded", &url).await.unwrap();
+        allowing_local(&store).add_repository(&ME, "guarded", &url).await.unwrap();
     }
     let mut config = config(&dir.path().join("mirrors"));
     config.allow_local = false;
@@ -399,7 +405,7 @@ store_test!(over_the_git_protocol_limits_hold, |store| {
 
     software_without_repository(&store, "served").await;
     for url in [daemon.url("small.git"), daemon.url("big.git"), silent_url.clone()] {
-        store.add_repository(&ME, "served", &url).await.unwrap();
+        allowing_local(&store).add_repository(&ME, "served", &url).await.unwrap();
     }
     let mut config = config(&dir.path().join("mirrors"));
     config.limits.max_repository_bytes = 200_000;
@@ -433,7 +439,7 @@ async fn corpus(store: &Store, dir: &Path, software: &str, n: usize) {
             tags: vec![],
         };
         history::write_bare(&path, &h).unwrap();
-        store.add_repository(&ME, software, &file_url(&path)).await.unwrap();
+        allowing_local(store).add_repository(&ME, software, &file_url(&path)).await.unwrap();
     }
 }
 
@@ -495,10 +501,16 @@ async fn the_command_line_adds_and_harvests_repositories() {
     store.close().await;
 
     let remote_url = file_url(&remote);
-    let (code, out, err) = tests::communs(&["--data-dir", &data, "repo", "add", "cli", &remote_url]).await;
+    // A local folder is taken only when the operator says so.
+    let (code, _, err) = tests::communs(&["--data-dir", &data, "repo", "add", "cli", &remote_url]).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("url: file:// addresses are refused"), "{err}");
+    let (code, out, err) =
+        tests::communs(&["--data-dir", &data, "repo", "add", "cli", &remote_url, "--allow-local"]).await;
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("added to cli"), "{out}");
-    let (code, _, err) = tests::communs(&["--data-dir", &data, "repo", "add", "cli", &remote_url]).await;
+    let (code, _, err) =
+        tests::communs(&["--data-dir", &data, "repo", "add", "cli", &remote_url, "--allow-local"]).await;
     assert_eq!(code, 1);
     assert!(err.contains("already a repository of cli"), "{err}");
     let (code, _, err) =
@@ -532,8 +544,14 @@ async fn the_api_adds_a_repository() {
     let db = tests::TestDb::sqlite().await;
     software_without_repository(&db.store, "api").await;
     let server = tests::TestServer::start(db.store.clone()).await;
+    let token = tests::TestServer::write_token(&db.store, "harvest-test").await;
     let post = |body: serde_json::Value| {
-        server.client.post(format!("{}/api/v1/software/api/repositories", server.base)).json(&body).send()
+        server
+            .client
+            .post(format!("{}/api/v1/software/api/repositories", server.base))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
     };
     let r = post(serde_json::json!({"url": "https://gitlab.example.org/mairie/api.git"})).await.unwrap();
     assert_eq!(r.status(), 201);
@@ -544,7 +562,9 @@ async fn the_api_adds_a_repository() {
     let body: serde_json::Value = r.json().await.unwrap();
     assert!(body.to_string().contains("url"), "{body}");
     let r = post(serde_json::json!({"adresse": "x"})).await.unwrap();
-    assert_eq!(r.status(), 400);
+    assert_eq!(r.status(), 422);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["field"], "adresse", "{body}");
     let (_, _, page) = server.get("/api/v1/software/api").await;
     assert_eq!(page["repositories"][0]["url"], "https://gitlab.example.org/mairie/api.git");
     assert!(page["repositories"][0].get("snapshot").is_none() || page["repositories"][0]["snapshot"].is_null());

@@ -300,8 +300,14 @@ database_test!(export_writes_one_valid_file_per_record, |db| {
 database_test!(the_api_imports_and_serves_publiccode_yml, |db| {
     db.store.seed(&Actor::System("test"), &demo_fixtures(), today()).await.unwrap();
     let server = TestServer::start(db.store.clone()).await;
+    let token = TestServer::write_token(&db.store, "publiccode-test").await;
     let post = |body: Vec<u8>, query: &'static str| {
-        let request = server.client.post(format!("{}/api/v1/import/publiccode{query}", server.base)).body(body);
+        let request = server
+            .client
+            .post(format!("{}/api/v1/import/publiccode{query}", server.base))
+            .bearer_auth(&token)
+            .header("content-type", "application/yaml")
+            .body(body);
         async move {
             let r = request.send().await.unwrap();
             let status = r.status().as_u16();

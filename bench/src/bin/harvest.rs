@@ -1394,7 +1394,8 @@ fn prepare_catalog(database_url: &str, urls: &[String]) -> anyhow::Result<()> {
     let actor = Actor::System("bench");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
-        let store = Store::connect(database_url).await?;
+        // The corpus is served by git daemon on loopback, as --allow-local allows.
+        let store = Store::connect(database_url).await?.with_address_policy(catalog::AddressPolicy::AllowLocal);
         store.migrate().await?;
         let draft = SoftwareDraft {
             slug: SLUG.into(),

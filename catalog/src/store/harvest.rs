@@ -11,7 +11,6 @@ use crate::repository::{
     retry_delay, FailureClass, HarvestFailure, HarvestJob, HarvestOutcome, HarvestSelection, Health, RepositoryHarvest,
     RepositorySnapshot,
 };
-use crate::text;
 
 type JobRow = (i64, String, String, Option<String>, Option<DateTime<Utc>>, i64);
 
@@ -43,7 +42,7 @@ pub struct Claim<'a> {
 impl Store {
     /// Adds a repository to a software, after its others.
     pub async fn add_repository(&self, actor: &Actor, software: &str, url: &str) -> Result<Repository> {
-        let url = text::repository_url("url", url)?;
+        let url = crate::address::check_repository_address("url", url, self.addresses)?.url;
         let forge = forge_of(&url);
         let mut tx = self.begin(actor).await?;
         let id = tx.software_id(software).await?.ok_or_else(|| Error::not_found("software", software))?;

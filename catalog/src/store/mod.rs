@@ -15,6 +15,7 @@ mod roadmap;
 mod search;
 mod software;
 mod stats;
+mod tokens;
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -56,6 +57,8 @@ enum Db {
 #[derive(Clone, Debug)]
 pub struct Store {
     db: Db,
+    /// Whether `add_repository` takes local addresses: the operator's `--allow-local`.
+    addresses: crate::address::AddressPolicy,
 }
 
 /// Which database a Store talks to.
@@ -189,7 +192,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
-            Ok(Store { db: Db::Postgres(pool) })
+            Ok(Store { db: Db::Postgres(pool), addresses: Default::default() })
         } else if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -209,10 +212,17 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
-            Ok(Store { db: Db::Sqlite(pool) })
+            Ok(Store { db: Db::Sqlite(pool), addresses: Default::default() })
         } else {
             Err(Error::invalid("database_url", format!("{url:?} is neither a sqlite: nor a postgres:// URL")))
         }
+    }
+
+    /// The same Store, taking repository addresses under `policy` (the operator's
+    /// `--allow-local`; by default public hosts only).
+    pub fn with_address_policy(mut self, policy: crate::address::AddressPolicy) -> Store {
+        self.addresses = policy;
+        self
     }
 
     pub fn backend(&self) -> Backend {

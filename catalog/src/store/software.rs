@@ -428,7 +428,8 @@ impl Store {
         let roadmap =
             unpack_roadmap(slug, row.roadmap.as_deref(), row.roadmap_needs.as_deref(), row.roadmap_funded.as_deref())?;
         let (_, mut software) = row.record.into_software()?;
-        for (url, harvest) in self.repository_harvests(slug).await? {
+        for (url, mut harvest) in self.repository_harvests(slug).await? {
+            harvest.last_error = harvest.last_error.map(crate::repository::HarvestFailure::for_public);
             if let Some(r) = software.repositories.iter_mut().find(|r| r.url == url) {
                 r.harvest = Some(Box::new(harvest));
             }

@@ -44,8 +44,12 @@ pub struct Settings {
     pub mirrors: PathBuf,
     pub limits: Limits,
     /// Whether `file://` addresses and hosts on loopback or private networks may be
-    /// harvested (the demo, the tests, an intranet forge).
+    /// harvested (the tests, an intranet forge): the operator's setting, never implied.
     pub allow_local: bool,
+    /// A folder whose `file://` repositories are harvested whatever `allow_local` says: the
+    /// demo's own (`DATA_DIR/demo-repositories`), which only the demo loader points
+    /// harvests to (no door takes a `file://` address).
+    pub trusted_root: Option<PathBuf>,
 }
 
 /// Facts are read again from an unchanged mirror when the last snapshot is older than
@@ -71,7 +75,7 @@ pub fn harvest(job: &HarvestJob, settings: &Settings, now: DateTime<Utc>) -> Har
     network_timeouts(&settings.limits);
     let deadline = Instant::now() + settings.limits.timeout;
     let source = job.source();
-    let checked = match address::check(source, settings.allow_local) {
+    let checked = match address::check(source, settings.allow_local, settings.trusted_root.as_deref()) {
         Ok(c) => c,
         Err(r) => return HarvestOutcome::Failed(r.class, r.message),
     };

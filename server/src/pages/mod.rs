@@ -128,7 +128,7 @@ struct Switch {
 /// back to the page. Only a path of this site is followed.
 async fn switch_language(Query(s): Query<Switch>) -> Response {
     let lang = s.to.as_deref().and_then(Lang::parse).unwrap_or(Lang::Fr);
-    let next = s.next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).unwrap_or("/".into());
+    let next = crate::guard::safe_next(s.next.as_deref());
     let cookie = format!("lang={}; Path=/; Max-Age=31536000; SameSite=Lax", lang.code());
     let mut response = Redirect::to(&next).into_response();
     *response.status_mut() = StatusCode::SEE_OTHER;

@@ -109,7 +109,9 @@ async fn software_page(s: &AppState, slug: &str, lang: Lang, path: &str, seen: &
                 forge: r.forge.clone(),
                 harvested: h.and_then(|h| h.last_harvest).map(|d| d.date_naive()),
                 outcome: h.and_then(|h| h.last_outcome.clone()),
-                error: h.and_then(|h| h.last_error.as_ref()).map(|e| format!("{}: {}", e.class, e.message)),
+                error: h
+                    .and_then(|h| h.last_error.as_ref())
+                    .map(|e| web::T::new(lang).word("harvest_failure", e.class.as_str())),
                 last_commit: snap.and_then(|s| s.activity.last_commit).map(|d| d.date_naive()),
                 commits: snap.map_or(0, |s| s.activity.commits),
                 authors: snap.map_or(0, |s| s.activity.authors),
