@@ -195,14 +195,16 @@ async fn add_repository(
     }
     let body = match body {
         Ok(b) => b,
-        Err(rejection) => return Problem::new(
-            rejection.status(),
-            "Body refused",
-            format!(
+        Err(rejection) => {
+            return Problem::new(
+                rejection.status(),
+                "Body refused",
+                format!(
                 "{rejection}; a repository is given as {{\"url\": \"...\"}} in at most {REPOSITORY_BODY_BYTES} bytes"
             ),
-        )
-        .into_response(),
+            )
+            .into_response()
+        }
     };
     let url = match repository_url(&body) {
         Ok(url) => url,
