@@ -297,7 +297,7 @@ database_test!(private_addresses_are_refused_at_the_door_and_never_reached, |db|
         format!("http://localhost:{p}/x.git"),
         format!("git://127.0.0.1:{p}/x.git"),
         format!("ssh://git@127.0.0.1:{p}/x.git"),
-        format!("git@0x7f000001:x.git"),
+        "git@0x7f000001:x.git".to_string(),
         "file:///etc/passwd".to_string(),
         "git://10.0.0.1/x".to_string(),
         "https://user:pw@gitlab.example.org/x.git".to_string(),
