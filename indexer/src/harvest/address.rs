@@ -14,6 +14,11 @@ use catalog::FailureClass;
 pub struct Checked {
     pub url: String,
     pub scheme: String,
+    /// The host name, when the address gives one rather than an IP address.
+    pub name: Option<String>,
+    pub port: u16,
+    /// Where the host was found to be: the only addresses a harvest may connect to.
+    pub addresses: Vec<IpAddr>,
 }
 
 /// Why an address was not connected to.
@@ -48,7 +53,18 @@ pub fn check(url: &str, allow_local: bool, trusted_root: Option<&Path>) -> Resul
         other => refused(other.to_string()),
     })?;
     let name = match &address.host {
-        Host::Local | Host::Ip(_) => return Ok(Checked { url: address.url, scheme: address.scheme }),
+        Host::Local => {
+            return Ok(Checked { url: address.url, scheme: address.scheme, name: None, port: 0, addresses: vec![] })
+        }
+        Host::Ip(ip) => {
+            return Ok(Checked {
+                url: address.url,
+                scheme: address.scheme,
+                name: None,
+                port: address.port,
+                addresses: vec![*ip],
+            })
+        }
         Host::Name(name) => name.clone(),
     };
     let addresses: Vec<IpAddr> = (name.as_str(), address.port)
@@ -66,14 +82,20 @@ pub fn check(url: &str, allow_local: bool, trusted_root: Option<&Path>) -> Resul
             )));
         }
     }
-    Ok(Checked { url: address.url, scheme: address.scheme })
+    Ok(Checked { url: address.url, scheme: address.scheme, name: Some(name), port: address.port, addresses })
 }
 
 /// A `file://` address of a folder inside `root`, after links are followed.
 fn inside(url: &str, root: &Path) -> Option<Checked> {
     let path = url::Url::parse(url).ok().filter(|u| u.scheme() == "file")?.to_file_path().ok()?;
     let (path, root) = (path.canonicalize().ok()?, root.canonicalize().ok()?);
-    path.starts_with(&root).then(|| Checked { url: url.to_string(), scheme: "file".into() })
+    path.starts_with(&root).then(|| Checked {
+        url: url.to_string(),
+        scheme: "file".into(),
+        name: None,
+        port: 0,
+        addresses: vec![],
+    })
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use catalog::FailureClass;
-use git2::{AutotagOption, Direction, FetchOptions, FetchPrune, RemoteCallbacks, RemoteRedirect, Repository};
+use git2::{
+    AutotagOption, Direction, FetchOptions, FetchPrune, ProxyOptions, RemoteCallbacks, RemoteRedirect, Repository,
+};
 use sha2::{Digest, Sha256};
 
 use super::{Failure, Limits};
@@ -51,16 +53,34 @@ pub fn mirror_path(root: &Path, url: &str) -> PathBuf {
     root.join(format!("{readable}-{hash}.git"))
 }
 
-/// Brings the mirror at `path` up to date with `url`.
-pub fn sync(url: &str, path: &Path, limits: &Limits, deadline: Instant) -> Result<Sync, Failure> {
+/// How libgit2 reaches a repository: the address it is given, and the proxy it goes
+/// through (the harvest's gate, for a host name over http or https).
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub url: String,
+    pub proxy: Option<String>,
+}
+
+impl Route {
+    fn proxy_options(&self) -> ProxyOptions<'_> {
+        let mut options = ProxyOptions::new();
+        if let Some(proxy) = &self.proxy {
+            options.url(proxy);
+        }
+        options
+    }
+}
+
+/// Brings the mirror at `path` up to date with `route`.
+pub fn sync(route: &Route, path: &Path, limits: &Limits, deadline: Instant) -> Result<Sync, Failure> {
     let existing = if path.exists() { Repository::open_bare(path).ok() } else { None };
     match existing {
         Some(repo) => {
-            let advertised = list_remote(&repo, url, limits, deadline)?;
+            let advertised = list_remote(&repo, route, limits, deadline)?;
             if advertised.is_some() && advertised == Some(local(&repo)?) {
                 return Ok(Sync::Unchanged);
             }
-            fetch(&repo, url, advertised.as_ref(), limits, deadline)?;
+            fetch(&repo, route, advertised.as_ref(), limits, deadline)?;
             Ok(Sync::Updated)
         }
         None => {
@@ -75,7 +95,7 @@ pub fn sync(url: &str, path: &Path, limits: &Limits, deadline: Instant) -> Resul
                     Failure::new(FailureClass::Other, format!("cannot create {}: {e}", parent.display()))
                 })?;
             }
-            let result = clone_into(url, &partial, limits, deadline);
+            let result = clone_into(route, &partial, limits, deadline);
             if result.is_err() {
                 let _ = std::fs::remove_dir_all(&partial);
             }
@@ -93,18 +113,18 @@ pub fn sync(url: &str, path: &Path, limits: &Limits, deadline: Instant) -> Resul
     }
 }
 
-fn clone_into(url: &str, partial: &Path, limits: &Limits, deadline: Instant) -> Result<(), Failure> {
+fn clone_into(route: &Route, partial: &Path, limits: &Limits, deadline: Instant) -> Result<(), Failure> {
     let repo = Repository::init_bare(partial)
         .map_err(|e| Failure::new(FailureClass::Other, format!("cannot create the mirror: {}", e.message())))?;
-    let advertised = list_remote(&repo, url, limits, deadline)?;
-    fetch(&repo, url, advertised.as_ref(), limits, deadline)
+    let advertised = list_remote(&repo, route, limits, deadline)?;
+    fetch(&repo, route, advertised.as_ref(), limits, deadline)
 }
 
 /// The remote's branches, tags and HEAD, or `None` when its HEAD is not advertised (a
 /// deleted default branch, an empty repository): then only a fetch tells.
 fn list_remote(
     repo: &Repository,
-    url: &str,
+    route: &Route,
     limits: &Limits,
     deadline: Instant,
 ) -> Result<Option<Advertised>, Failure> {
@@ -112,10 +132,10 @@ fn list_remote(
     repo.config()
         .and_then(|mut c| c.set_bool("http.followRedirects", false))
         .map_err(|e| Failure::new(FailureClass::Other, format!("cannot configure the mirror: {}", e.message())))?;
-    let mut remote = repo.remote_anonymous(url).map_err(|e| classify(&e, None))?;
+    let mut remote = repo.remote_anonymous(&route.url).map_err(|e| classify(&e, None))?;
     let watch = Watch::new(limits, deadline);
     let connection = remote
-        .connect_auth(Direction::Fetch, Some(watch.callbacks()), None)
+        .connect_auth(Direction::Fetch, Some(watch.callbacks()), Some(route.proxy_options()))
         .map_err(|e| classify(&e, watch.reason()))?;
     // git2's `list` builds a slice from libgit2's pointer, which is null when the remote
     // advertises nothing; `default_branch` succeeds only when the list holds HEAD, so the
@@ -139,17 +159,18 @@ fn list_remote(
 /// deleted upstream goes), then points HEAD where the remote's does.
 fn fetch(
     repo: &Repository,
-    url: &str,
+    route: &Route,
     advertised: Option<&Advertised>,
     limits: &Limits,
     deadline: Instant,
 ) -> Result<(), Failure> {
-    let mut remote = repo.remote_anonymous(url).map_err(|e| classify(&e, None))?;
+    let mut remote = repo.remote_anonymous(&route.url).map_err(|e| classify(&e, None))?;
     let watch = Watch::new(limits, deadline);
     let mut options = FetchOptions::new();
     // A redirect could lead to an address the checks refused: none is followed.
     options
         .remote_callbacks(watch.callbacks())
+        .proxy_options(route.proxy_options())
         .follow_redirects(RemoteRedirect::None)
         .download_tags(AutotagOption::None)
         .prune(FetchPrune::On)

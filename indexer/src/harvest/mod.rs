@@ -8,6 +8,7 @@ pub mod facts;
 pub mod health;
 pub mod licence;
 pub mod mirror;
+pub mod pinned;
 pub mod readme;
 
 use std::path::PathBuf;
@@ -80,7 +81,12 @@ pub fn harvest(job: &HarvestJob, settings: &Settings, now: DateTime<Utc>) -> Har
         Err(r) => return HarvestOutcome::Failed(r.class, r.message),
     };
     let path = mirror::mirror_path(&settings.mirrors, &checked.url);
-    let sync = match mirror::sync(&checked.url, &path, &settings.limits, deadline) {
+    // The gate must outlive the sync: libgit2 connects through it.
+    let (route, _gate) = match route(&checked, deadline) {
+        Ok(r) => r,
+        Err(f) => return HarvestOutcome::Failed(f.class, f.message),
+    };
+    let sync = match mirror::sync(&route, &path, &settings.limits, deadline) {
         Ok(s) => s,
         Err(f) => return HarvestOutcome::Failed(f.class, f.message),
     };
@@ -103,6 +109,24 @@ pub fn harvest(job: &HarvestJob, settings: &Settings, now: DateTime<Utc>) -> Har
     }
 }
 
+/// How libgit2 reaches a checked address: to the addresses the check found, never through a
+/// lookup of its own (see `pinned`).
+fn route(checked: &address::Checked, deadline: Instant) -> Result<(mirror::Route, Option<pinned::Gate>), Failure> {
+    let direct = mirror::Route { url: checked.url.clone(), proxy: None };
+    let (Some(name), Some(first)) = (&checked.name, checked.addresses.first()) else { return Ok((direct, None)) };
+    match checked.scheme.as_str() {
+        "http" | "https" => {
+            let gate = pinned::Gate::open(name, checked.port, checked.addresses.clone(), deadline)
+                .map_err(|e| Failure::new(FailureClass::Other, format!("cannot open the harvest's gate: {e}")))?;
+            Ok((mirror::Route { url: checked.url.clone(), proxy: Some(gate.proxy_url()) }, Some(gate)))
+        }
+        "git" | "ssh" => {
+            Ok((mirror::Route { url: pinned::with_address(&checked.url, name, *first), proxy: None }, None))
+        }
+        _ => Ok((direct, None)),
+    }
+}
+
 /// Tells libgit2, once per process, to give up on a server that does not answer within the
 /// harvest's time limit. Without it a server that accepts the connection and then says
 /// nothing would hold a worker's thread for ever: the transfer callbacks that enforce the
@@ -120,4 +144,63 @@ fn network_timeouts(limits: &Limits) {
             let _ = git2::opts::set_server_timeout_in_milliseconds(millis);
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use super::*;
+
+    /// An HTTP server on loopback that answers 404 and keeps the request lines it got.
+    fn recording_server() -> (u16, Arc<Mutex<Vec<String>>>) {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let seen = lines.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(4) {
+                let Ok(mut stream) = stream else { continue };
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut buf = [0u8; 4096];
+                let n = stream.read(&mut buf).unwrap_or(0);
+                let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+                seen.lock().unwrap().push(text.lines().next().unwrap_or("").to_string());
+                let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            }
+        });
+        (port, lines)
+    }
+
+    #[test]
+    fn a_named_http_host_is_reached_through_the_gate_at_its_checked_address() {
+        let (port, lines) = recording_server();
+        let mirrors = tempfile::tempdir().unwrap();
+        let job = HarvestJob {
+            repository_id: 1,
+            software: "x".into(),
+            url: format!("http://localhost:{port}/mairie/x.git"),
+            fetch_url: None,
+            last_snapshot_at: None,
+            consecutive_failures: 0,
+        };
+        let settings = Settings {
+            mirrors: mirrors.path().to_path_buf(),
+            limits: Limits { timeout: Duration::from_secs(20), ..Limits::default() },
+            allow_local: true,
+            trusted_root: None,
+        };
+        let outcome = harvest(&job, &settings, Utc::now());
+        assert!(matches!(outcome, HarvestOutcome::Failed(FailureClass::NotGit, _)), "{outcome:?}");
+        let lines = lines.lock().unwrap().clone();
+        // The absolute form is a proxy's: libgit2 went through the gate, which connected
+        // to the address the check resolved, not to one libgit2 looked up.
+        assert!(!lines.is_empty());
+        for line in &lines {
+            assert!(line.starts_with(&format!("GET http://localhost:{port}/mairie/x.git/info/refs")), "{line}");
+        }
+    }
 }
