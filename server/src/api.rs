@@ -136,8 +136,8 @@ async fn index() -> Json<serde_json::Value> {
             "organisation_detail": "/api/v1/organisations/{slug}",
             "organisation_adoptions": "/api/v1/organisations/{slug}/adoptions{?limit,offset}",
             "organisation_fundings": "/api/v1/organisations/{slug}/fundings{?limit,offset}",
-            "import_publiccode": "POST /api/v1/import/publiccode{?country}",
-            "add_repository": "POST /api/v1/software/{slug}/repositories {\"url\": ...}",
+            "import_publiccode": "POST /api/v1/import/publiccode{?country} (Authorization: Bearer TOKEN; application/yaml)",
+            "add_repository": "POST /api/v1/software/{slug}/repositories {\"url\": ...} (Authorization: Bearer TOKEN; application/json)",
             "software_publiccode": "/software/{slug}/publiccode.yml",
             "health": "/api/v1/healthz"
         },

@@ -32,7 +32,11 @@ impl FromRequestParts<AppState> for Writer {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Writer, Problem> {
-        let path = parts.uri.path().to_string();
+        // Under `nest` the path is the API's own; the log names the one the client asked for.
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| parts.uri.path().to_string(), |o| o.0.path().to_string());
         let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
             tracing::warn!(%path, "write without a token refused");
             return Err(unauthorized(

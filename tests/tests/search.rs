@@ -176,24 +176,17 @@ store_test!(bad_search_input_is_a_result_or_a_400_that_names_the_parameter, |sto
     seeded(&store).await;
     let server = tests::TestServer::start(store.clone()).await;
     let long = "cimetière ".repeat(1000);
-    for q in [
-        long.as_str(),
-        "\"",
-        "\"\"",
-        ":",
-        "(",
-        "*",
-        "-",
-        "a\"b:c(d*e-f",
-        "-cimetière",
-        "urbanisme:(",
-        "\u{0}",
-        "(((((((",
-    ] {
+    for q in [long.as_str(), "\"", "\"\"", ":", "(", "*", "-", "a\"b:c(d*e-f", "-cimetière", "urbanisme:(", "((((((("]
+    {
         let r = server.client.get(format!("{}/api/v1/search", server.base)).query(&[("q", q)]).send().await.unwrap();
         assert_eq!(r.status(), 200, "{:?}", &q[..q.len().min(20)]);
         let r = server.client.get(format!("{}/api/v1/suggest", server.base)).query(&[("q", q)]).send().await.unwrap();
         assert_eq!(r.status(), 200, "suggest {:?}", &q[..q.len().min(20)]);
+    }
+    // A control character has no place in a query: refused, naming the parameter.
+    for path in ["/api/v1/search?q=cimeti%00ere", "/api/v1/suggest?q=%1B%5B31m"] {
+        let (status, ctype, body) = server.get(path).await;
+        assert_eq!((status, ctype.as_str(), body["field"].as_str()), (400, "application/problem+json", Some("q")));
     }
     for (query, parameter) in [
         ("category=jeux", "category"),
