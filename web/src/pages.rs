@@ -215,6 +215,8 @@ pub struct SearchPage {
     pub chrome: Chrome,
     pub q: String,
     pub total: u64,
+    /// Whether no software had every word of the query, and these are the closest.
+    pub partial: bool,
     pub hits: Vec<Hit>,
     pub facets: Vec<Facet>,
     /// Filters in force, each with the link that removes it.

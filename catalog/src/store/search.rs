@@ -29,6 +29,10 @@ pub struct SearchDocument {
     /// The README text of each harvested repository.
     pub readmes: Vec<String>,
     pub adopter_names: Vec<String>,
+    /// What the adopters wrote of their use (adoption scopes, such as "Police des
+    /// constructions") and the titles of the roadmap's items, each once: the trade's own
+    /// words for what the tool does.
+    pub uses: Vec<String>,
     /// Kinds of the active adopters (`commune`, `epci`...), each once.
     pub adopter_kinds: Vec<String>,
     /// Départements, cantons and provinces of the active adopters, by slug, each once.
@@ -174,6 +178,19 @@ impl Store {
                 d.last_activity = Some(d.last_activity.map_or(last, |l| l.max(last)));
             }
             d.publiccode_valid |= snapshot.publiccode.is_some_and(|p| p.valid);
+        }
+        let uses: Vec<(i64, String)> = self
+            .all(q(format!(
+                "SELECT software_id, scope FROM adoptions WHERE scope IS NOT NULL AND status <> 'ended'{} \
+                 UNION SELECT software_id, title FROM roadmap_items WHERE 1 = 1{} ORDER BY 1, 2",
+                filter("software_id"),
+                filter("software_id")
+            )))
+            .await?;
+        for (id, text) in uses {
+            if let Some(i) = at(id) {
+                docs[i].uses.push(text);
+            }
         }
         // One row per software with its adopters aggregated by the database: a hundred
         // thousand rows decoded one by one took three times as long on the national catalog.

@@ -65,6 +65,8 @@ pub struct Fields {
     pub readme_fr: Field,
     pub readme_en: Field,
     pub adopters: Field,
+    /// What the adopters wrote of their use and the roadmap's titles.
+    pub uses: Field,
     /// The words of the name, summaries, descriptions and categories, folded but not
     /// stemmed: typos are forgiven against the words as written, since a typo can change
     /// what the stemmer makes of a word (`urbanisne` is not one edit from `urban`).
@@ -86,6 +88,7 @@ impl Fields {
             (self.categories_en, 1.5, false),
             (self.description_fr, 1.0, true),
             (self.description_en, 1.0, false),
+            (self.uses, 0.8, true),
             (self.organisations, 0.8, true),
             (self.readme_fr, 0.5, true),
             (self.readme_en, 0.5, false),
@@ -98,7 +101,7 @@ impl Fields {
     /// name it says little, and looking there took half of a search's time on the national
     /// catalog.
     pub fn record(&self) -> Vec<(Field, f32, bool)> {
-        let body = [self.organisations, self.readme_fr, self.readme_en, self.adopters];
+        let body = [self.organisations, self.readme_fr, self.readme_en, self.adopters, self.uses];
         self.searched().into_iter().filter(|(f, _, _)| !body.contains(f)).collect()
     }
 }
@@ -131,6 +134,7 @@ fn schema() -> (Schema, Fields) {
         readme_fr: b.add_text_field("readme_fr", text(fr, true)),
         readme_en: b.add_text_field("readme_en", text(en, false)),
         adopters: b.add_text_field("adopters", text(fr, false)),
+        uses: b.add_text_field("uses", text(fr, false)),
         folded: b.add_text_field("folded", text(analysis::FOLDED, false)),
         meta: b.add_text_field("meta", TextOptions::default().set_stored()),
     };
@@ -511,6 +515,9 @@ impl Search {
         }
         for name in d.adopter_names.iter().chain(d.territory_names.values()) {
             doc.add_text(f.adopters, name);
+        }
+        for text in &d.uses {
+            doc.add_text(f.uses, text);
         }
         let meta = Meta { entry: Entry::of(d), territories: d.territory_names.clone() };
         doc.add_text(f.meta, serde_json::to_string(&meta).expect("entries serialise"));

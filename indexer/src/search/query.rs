@@ -6,11 +6,17 @@
 //! and, from five letters, with one typo (two from nine). A run of words that a thesaurus
 //! group holds also matches the group's other terms. With three clauses or more, one may be
 //! missing, so that a stray word does not empty the results.
+//!
+//! Words that name no subject in this domain (`logiciel`, `gestion`, `commune`, `mairie`,
+//! `software`…: `FILLER_WORDS`) add a little to a score but are never required, unless the
+//! query holds nothing else. When that strict reading finds nothing, the search reads the
+//! query again keeping the records that match most of its words (`Results::partial`): a
+//! person who typed one word too many gets the closest tools, not an empty page.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
 
@@ -46,6 +52,87 @@ impl Sort {
             _ => None,
         }
     }
+}
+
+/// Words of a request that carry no subject for this catalog, folded: every record is a
+/// piece of software that some public body uses to manage something. Plurals are found by
+/// their stems.
+pub const FILLER_WORDS: &[&str] = &[
+    "logiciel",
+    "logiciels",
+    "gestion",
+    "gerer",
+    "application",
+    "applications",
+    "appli",
+    "outil",
+    "outils",
+    "solution",
+    "solutions",
+    "programme",
+    "commune",
+    "communes",
+    "communal",
+    "communale",
+    "communaux",
+    "mairie",
+    "mairies",
+    "collectivite",
+    "collectivites",
+    "municipal",
+    "municipale",
+    "municipaux",
+    "ville",
+    "villes",
+    "cherche",
+    "cherchons",
+    "recherche",
+    "besoin",
+    "trouver",
+    "libre",
+    "libres",
+    "gratuit",
+    "software",
+    "softwares",
+    "tool",
+    "tools",
+    "app",
+    "apps",
+    "management",
+    "manage",
+    "managing",
+    "system",
+    "systems",
+    "municipality",
+    "municipalities",
+    "council",
+    "councils",
+    "town",
+    "city",
+    "cities",
+    "local",
+    "authority",
+    "authorities",
+    "looking",
+    "need",
+    "needs",
+    "free",
+    "open",
+    "source",
+];
+
+/// Whether a word of a query is one of `FILLER_WORDS`.
+pub fn is_filler(w: &Word) -> bool {
+    FILLER_WORDS.contains(&w.folded.as_str())
+}
+
+/// How strictly a query is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// Every subject word (all but one from three on), fillers optional.
+    Strict,
+    /// Any subject word: the records that match most of them come first.
+    Partial,
 }
 
 /// Filters, each on one facet's value; combined with AND.
@@ -104,6 +191,9 @@ pub struct Results {
     /// For each facet, the count of each value among the results filtered by the other
     /// facets, so that choosing another value of the same facet shows how many it gives.
     pub facets: BTreeMap<&'static str, Vec<FacetCount>>,
+    /// Whether no record matched every word, and these are the closest: the records that
+    /// match most of them.
+    pub partial: bool,
 }
 
 /// A query read into phrases and words.
@@ -198,8 +288,10 @@ fn exact_word(fields: &[(Field, f32, bool)], w: &Word) -> Box<dyn Query> {
 /// The query tantivy runs, or `None` for an empty one (every document matches).
 /// `expand`: whether thesaurus groups bring their other terms (not for the snippets, which
 /// mark the words that were typed).
-pub fn build(search: &Search, parsed: &Parsed, expand: bool) -> Option<Box<dyn Query>> {
-    let mut clauses: Vec<Box<dyn Query>> = Vec::new();
+pub fn build(search: &Search, parsed: &Parsed, expand: bool, reading: Reading) -> Option<Box<dyn Query>> {
+    // Each clause with whether it names a subject (a filler word does not; a thesaurus
+    // term or a phrase always does).
+    let mut clauses: Vec<(Box<dyn Query>, bool)> = Vec::new();
     let matches = if expand { search.thesaurus().matches(&parsed.words) } else { Vec::new() };
     let record = search.fields().record();
     let mut i = 0;
@@ -218,25 +310,61 @@ pub fn build(search: &Search, parsed: &Parsed, expand: bool) -> Option<Box<dyn Q
                     alternatives.push(phrase_clause(&record, other, 0.8));
                 }
             }
-            clauses.push(any(alternatives));
+            clauses.push((any(alternatives), true));
+            if reading == Reading::Partial && own.len() > 1 {
+                // Read loosely, each word of the term counts on its own too: "réservation de
+                // salles" still finds what says "réservations".
+                clauses.extend(own.iter().filter(|w| !is_filler(w)).map(|w| (word_clause(search, w), true)));
+            }
             i = m.end;
         } else {
-            clauses.push(word_clause(search, &parsed.words[i]));
+            let w = &parsed.words[i];
+            clauses.push((word_clause(search, w), !is_filler(w)));
             i += 1;
         }
     }
     for phrase in &parsed.phrases {
-        clauses.push(phrase_clause(&search.fields().searched(), phrase, 1.5));
+        clauses.push((phrase_clause(&search.fields().searched(), phrase, 1.5), true));
     }
-    match clauses.len() {
-        0 => None,
-        1 => clauses.pop(),
-        2 => Some(Box::new(BooleanQuery::new(clauses.into_iter().map(|c| (Occur::Must, c)).collect()))),
-        n => {
-            let should = clauses.into_iter().map(|c| (Occur::Should, c)).collect();
-            Some(Box::new(BooleanQuery::with_minimum_required_clauses(should, n - 1)))
+    if clauses.is_empty() {
+        return None;
+    }
+    // A query of fillers only ("logiciel de gestion") is read as it is.
+    let only_fillers = clauses.iter().all(|(_, subject)| !subject);
+    let (subjects, fillers): (Vec<_>, Vec<_>) = clauses.into_iter().partition(|(_, subject)| *subject || only_fillers);
+    let mut subjects: Vec<Box<dyn Query>> = subjects.into_iter().map(|(c, _)| c).collect();
+    let required: Box<dyn Query> = match (reading, subjects.len()) {
+        (_, 1) => subjects.pop().expect("one clause"),
+        (Reading::Strict, 2) => Box::new(BooleanQuery::new(subjects.into_iter().map(|c| (Occur::Must, c)).collect())),
+        (Reading::Strict, n) => {
+            let should = subjects.into_iter().map(|c| (Occur::Should, c)).collect();
+            Box::new(BooleanQuery::with_minimum_required_clauses(should, n - 1))
         }
+        // Coverage first: each subject word found adds a constant far above what a word's
+        // score can reach; the words' own scores then order records of equal coverage.
+        (Reading::Partial, _) => any(subjects
+            .into_iter()
+            .map(|c| any(vec![Box::new(ConstScoreQuery::new(c.box_clone(), COVERAGE)) as Box<dyn Query>, c]))
+            .collect()),
+    };
+    if fillers.is_empty() {
+        return Some(required);
     }
+    let mut all = vec![(Occur::Must, required)];
+    all.extend(fillers.into_iter().map(|(c, _)| (Occur::Should, boosted(c, FILLER_WEIGHT))));
+    Some(Box::new(BooleanQuery::new(all)))
+}
+
+/// What each subject word found adds to a record in a partial reading.
+const COVERAGE: f32 = 1000.0;
+
+/// What a filler word adds to a record that has it: enough to order ties, never to decide.
+const FILLER_WEIGHT: f32 = 0.2;
+
+/// Whether a partial reading could find more than the strict one: it differs only when
+/// there are two subject clauses or more.
+fn could_relax(parsed: &Parsed) -> bool {
+    parsed.words.iter().filter(|w| !is_filler(w)).count() + parsed.phrases.len() >= 2
 }
 
 const FACETS: [&str; 7] = ["category", "licence", "kind", "territory", "country", "health", "publiccode"];
@@ -304,6 +432,9 @@ fn count(
     facets
 }
 
+/// The query a reading made, and the documents it matched with their scores.
+type Matching<'a> = (Option<Box<dyn Query>>, Vec<(&'a Entry, f32)>);
+
 pub fn run(search: &Search, request: &Request) -> Result<Results> {
     if request.limit == 0 || request.limit > MAX_LIMIT {
         return Err(Error::Invalid { field: "limit".into(), message: format!("must be between 1 and {MAX_LIMIT}") });
@@ -312,19 +443,28 @@ pub fn run(search: &Search, request: &Request) -> Result<Results> {
         return Err(Error::Invalid { field: "offset".into(), message: format!("must be at most {MAX_OFFSET}") });
     }
     let parsed = parse(&request.q);
-    let query = build(search, &parsed, true);
     let searcher = search.searcher();
     let table = search.entries();
     let entries = &table.entries;
-    let mut matched: Vec<(&Entry, f32)> = match &query {
-        None => entries.values().map(|e| (e, 0.0)).collect(),
-        Some(q) => searcher
-            .search(q.as_ref(), &AllMatches)?
-            .into_iter()
-            .filter_map(|(id, score)| entries.get(&(id as i64)).map(|e| (e, score * e.boost())))
-            .collect(),
-    };
     let chosen = chosen(&table, &request.filters);
+    let matching = |reading: Reading| -> Result<Matching<'_>> {
+        let query = build(search, &parsed, true, reading);
+        let matched: Vec<(&Entry, f32)> = match &query {
+            None => entries.values().map(|e| (e, 0.0)).collect(),
+            Some(q) => searcher
+                .search(q.as_ref(), &AllMatches)?
+                .into_iter()
+                .filter_map(|(id, score)| entries.get(&(id as i64)).map(|e| (e, score * e.boost())))
+                .collect(),
+        };
+        Ok((query, matched))
+    };
+    let (mut query, mut matched) = matching(Reading::Strict)?;
+    let mut partial = false;
+    if query.is_some() && could_relax(&parsed) && !matched.iter().any(|(e, _)| passes(e, &chosen, None)) {
+        (query, matched) = matching(Reading::Partial)?;
+        partial = !matched.is_empty();
+    }
     let facets = count(&table, &matched, &chosen);
     if !chosen.is_empty() {
         matched.retain(|(e, _)| passes(e, &chosen, None));
@@ -346,7 +486,7 @@ pub fn run(search: &Search, request: &Request) -> Result<Results> {
     let page: Vec<(&Entry, f32)> = matched.into_iter().skip(request.offset).take(request.limit).collect();
     let f = search.fields();
     let (own, other) = if request.lang == "en" { ("en", "fr") } else { ("fr", "en") };
-    let typed = build(search, &parsed, false);
+    let typed = build(search, &parsed, false, Reading::Strict);
     let fields = if own == "en" {
         [f.summary_en, f.description_en, f.summary_fr, f.description_fr]
     } else {
@@ -384,7 +524,7 @@ pub fn run(search: &Search, request: &Request) -> Result<Results> {
             health: e.health,
         });
     }
-    Ok(Results { hits, total, limit: request.limit, offset: request.offset, sort: request.sort, facets })
+    Ok(Results { hits, total, limit: request.limit, offset: request.offset, sort: request.sort, facets, partial })
 }
 
 /// The words as typed, in the same fields, combined as `build` combines them, without the
@@ -424,6 +564,21 @@ pub fn plain(search: &Search, q: &str, limit: usize) -> Result<(Vec<String>, usi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filler_words_are_written_as_queries_are_folded() {
+        for w in FILLER_WORDS {
+            let words = analysis::words(w);
+            assert_eq!(words.len(), 1, "{w} is one word, and no stop word");
+            assert_eq!(words[0].folded, *w, "{w} is lowercase and without accents");
+            assert!(is_filler(&words[0]));
+        }
+        let parsed = parse("Gestion du cimetière de la Mairie");
+        let fillers: Vec<bool> = parsed.words.iter().map(is_filler).collect();
+        assert_eq!(fillers, [true, false, true]);
+        assert!(could_relax(&parse("cimetière réservation")));
+        assert!(!could_relax(&parse("logiciel cimetière mairie")));
+    }
 
     #[test]
     fn quotes_make_phrases_and_other_characters_only_separate() {

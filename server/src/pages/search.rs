@@ -144,7 +144,7 @@ async fn search_page(s: &AppState, lang: Lang, path: &str, seen: Seen, p: &Param
     let mut chrome = Chrome::new(lang, path, title, "search");
     chrome.query = q.clone();
     let kept = state.iter().filter(|(k, _)| k != "q" && k != "offset").cloned().collect();
-    let page = SearchPage { chrome, q, total, hits, facets, active, sorts, pager, kept };
+    let page = SearchPage { chrome, q, total, partial: results.partial, hits, facets, active, sorts, pager, kept };
     Ok(html(lang, &page))
 }
 
