@@ -26,7 +26,12 @@ pub struct SearchIndex {
     /// catalog has moved since.
     seen: AtomicI64,
     catching_up: tokio::sync::Mutex<()>,
+    /// When this process last pruned the change logs (seconds since the epoch).
+    pruned_at: AtomicI64,
 }
+
+/// How often, at most, a process prunes the change logs after a catch-up that read some.
+const PRUNE_EVERY_SECONDS: i64 = 60;
 
 /// What a catch-up or a rebuild read again.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -42,6 +47,7 @@ impl SearchIndex {
             organisations: Arc::new(organisations),
             seen: AtomicI64::new(-1),
             catching_up: tokio::sync::Mutex::new(()),
+            pruned_at: AtomicI64::new(0),
         }
     }
 
@@ -95,7 +101,28 @@ impl SearchIndex {
             read.organisations = ids.len();
         }
         self.seen.store(version, Ordering::Release);
+        if read.software + read.organisations > 0 {
+            self.prune(store).await;
+        }
         Ok(read)
+    }
+
+    /// Keeps the change logs from growing with every write (a national import of communes
+    /// adds 150,000 rows): once a minute at most, after a catch-up that read changes. A
+    /// failure is logged; the logs are only longer until the next one.
+    async fn prune(&self, store: &Store) {
+        let now = chrono::Utc::now().timestamp();
+        let last = self.pruned_at.load(Ordering::Acquire);
+        if now - last < PRUNE_EVERY_SECONDS
+            || self.pruned_at.compare_exchange(last, now, Ordering::AcqRel, Ordering::Acquire).is_err()
+        {
+            return;
+        }
+        match store.prune_changes().await {
+            Ok(n) if n > 0 => tracing::debug!(rows = n, "change logs pruned"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "the change logs could not be pruned"),
+        }
     }
 
     /// Builds an index that has never been built (a new data folder, or an index of an older

@@ -437,3 +437,54 @@ store_test!(queries_typed_as_people_type_them_lead_somewhere, |store| {
     store.put_roadmap_item(&ME, &item.validate().unwrap()).await.unwrap();
     assert_eq!(first(&search("abreuvoirs communaux").await), "geotrek");
 });
+
+store_test!(the_change_logs_stay_bounded_and_readers_behind_still_catch_up, |store| {
+    seeded(&store).await;
+    let behind = SearchIndex::in_memory().unwrap();
+    behind.catch_up(&store).await.unwrap();
+    // A re-import of every commune of the sample, twice, and three edits of one record.
+    let communes = catalog::import::communes::CommuneData::read_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/communes-sample"),
+    )
+    .unwrap();
+    for _ in 0..2 {
+        store.import_communes(&ME, &communes).await.unwrap();
+    }
+    for word in ["zorglubs", "schtroumpfs", "jardinsdusouvenir"] {
+        let mut d = draft(&store, "opencimetiere").await;
+        d.summary.insert("fr".into(), format!("Gestion des cimetières et des {word}."));
+        store.put_software(&ME, &d.validate().unwrap()).await.unwrap();
+    }
+    let (software_rows, organisation_rows) = store.change_rows().await.unwrap();
+    let organisations = store.count_organisations().await.unwrap();
+    assert!(organisation_rows > organisations, "{organisation_rows} rows for {organisations} organisations");
+    // Another process's index catches up, and prunes (a process prunes once a minute at
+    // most, and this one never has): one row per entity at most is left.
+    let ahead = SearchIndex::in_memory().unwrap();
+    ahead.catch_up(&store).await.unwrap();
+    let (software_after, organisations_after) = store.change_rows().await.unwrap();
+    assert!(software_after < software_rows, "{software_after} of {software_rows}");
+    assert!(software_after <= store.count_software().await.unwrap());
+    assert!(organisations_after <= organisations, "{organisations_after} rows for {organisations} organisations");
+    // A reader left behind before the writes still finds everything they changed.
+    behind.catch_up(&store).await.unwrap();
+    for index in [&ahead, &behind] {
+        let hits = slugs(&index.search.search(&request("jardinsdusouvenir")).unwrap());
+        assert_eq!(hits, ["opencimetiere"]);
+        assert!(slugs(&index.search.search(&request("zorglubs")).unwrap()).is_empty());
+        let request = indexer::search::organisations::OrganisationRequest {
+            q: "agencourt".into(),
+            kind: None,
+            country: None,
+            parent: None,
+            sort: indexer::search::organisations::OrganisationSort::Relevance,
+            limit: 5,
+            offset: 0,
+        };
+        let found = index.organisations.search(&request).unwrap();
+        assert_eq!(found.hits.first().map(|h| h.name.as_str()), Some("Agencourt"));
+    }
+    // Pruning again keeps them as they are.
+    assert_eq!(store.prune_changes().await.unwrap(), 0);
+    assert_eq!(store.change_rows().await.unwrap(), (software_after, organisations_after));
+});

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{q, Backend, Store};
 use crate::error::Result;
-use crate::model::OrgRef;
+use crate::model::{Actor, OrgRef};
 use crate::repository::RepositorySnapshot;
 
 /// A software as the search index reads it.
@@ -299,6 +299,36 @@ impl Store {
     /// version they bring the organisation index to.
     pub async fn organisation_changes(&self, since: i64) -> Result<(Vec<i64>, i64)> {
         self.changes("organisation_changes", "organisation_id", since).await
+    }
+
+    /// Forgets the changes no reader needs: of each software's and each organisation's
+    /// rows, only the latest stays. A reader (an index, the dashboards) at version V needs
+    /// the entities changed after V; an entity's older row is after V only if its latest is
+    /// too, and the reader reads the entity's current state either way. Rows of transactions
+    /// not yet committed (no version) are left alone. Returns how many rows went.
+    pub async fn prune_changes(&self) -> Result<u64> {
+        let mut tx = self.begin(&Actor::System("search")).await?;
+        let mut pruned = 0;
+        for (table, column) in [("search_changes", "software_id"), ("organisation_changes", "organisation_id")] {
+            pruned += tx
+                .execute(q(format!(
+                    "DELETE FROM {table} WHERE version IS NOT NULL AND EXISTS (SELECT 1 FROM {table} newer \
+                     WHERE newer.{column} = {table}.{column} AND newer.version IS NOT NULL \
+                     AND (newer.version > {table}.version OR (newer.version = {table}.version AND newer.id > {table}.id)))"
+                )))
+                .await?;
+        }
+        // Bookkeeping: no record changed, so the catalog's version (and the caches keyed on
+        // it) stays.
+        tx.commit_quietly().await?;
+        Ok(pruned)
+    }
+
+    /// How many rows the change logs hold: software's, organisations'.
+    pub async fn change_rows(&self) -> Result<(i64, i64)> {
+        let (software,): (i64,) = self.one(q("SELECT COUNT(*) FROM search_changes")).await?;
+        let (organisations,): (i64,) = self.one(q("SELECT COUNT(*) FROM organisation_changes")).await?;
+        Ok((software, organisations))
     }
 
     async fn changes(&self, table: &str, column: &str, since: i64) -> Result<(Vec<i64>, i64)> {
