@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::{Extension, Json};
 use catalog::{Category, Country, Licence, OrganisationKind};
 use indexer::search::organisations::{OrganisationRequest, OrganisationResults, OrganisationSort};
-use indexer::search::query::{Filters, Request, Results, Sort, MAX_LIMIT, MAX_OFFSET};
+use indexer::search::query::{Filters, Request, Results, Sort, MAX_FILTER_VALUES, MAX_LIMIT, MAX_OFFSET};
 use indexer::search::Suggestion;
 
 use crate::api::AppState;
@@ -62,33 +62,49 @@ pub fn search_request(p: &Params) -> Result<Request, Problem> {
         Some("en") => "en",
         Some(_) => return Err(Problem::bad_parameter("lang", "must be fr or en")),
     };
-    let health = match p.text("health") {
-        None => None,
-        Some(v @ ("good" | "fair" | "poor" | "unknown")) => Some(v.to_string()),
-        Some(_) => return Err(Problem::bad_parameter("health", "must be good, fair, poor or unknown")),
-    };
+    let health = values(p, "health", |v| match v {
+        "good" | "fair" | "poor" | "unknown" => Ok(v.to_string()),
+        _ => Err(catalog::Error::invalid("health", "must be good, fair, poor or unknown")),
+    })?;
     let publiccode = match p.text("publiccode") {
         None => None,
         Some("true") => Some(true),
         Some("false") => Some(false),
         Some(_) => return Err(Problem::bad_parameter("publiccode", "must be true or false")),
     };
-    let territory = match p.text("territory") {
-        None => None,
-        Some(v) => {
-            Some(catalog::Slug::parse(v).map_err(|e| Problem::bad_parameter("territory", e.to_string()))?.to_string())
-        }
-    };
     let filters = Filters {
-        category: p.parsed("category", |v| Category::parse(v).map(|c| c.slug().to_string()))?,
-        licence: p.parsed("licence", |v| Licence::parse(v).map(|l| l.to_string()))?,
-        kind: p.parsed("kind", |v| OrganisationKind::parse(v).map(|k| k.as_str().to_string()))?,
-        territory,
-        country: p.parsed("country", |v| Country::parse(v).map(|c| c.to_string()))?,
+        category: values(p, "category", |v| Category::parse(v).map(|c| c.slug().to_string()))?,
+        licence: values(p, "licence", |v| Licence::parse(v).map(|l| l.to_string()))?,
+        kind: values(p, "kind", |v| OrganisationKind::parse(v).map(|k| k.as_str().to_string()))?,
+        territory: values(p, "territory", |v| catalog::Slug::parse(v).map(|s| s.to_string()))?,
+        country: values(p, "country", |v| Country::parse(v).map(|c| c.to_string()))?,
         health,
         publiccode,
     };
     Ok(Request { q: p.text("q").unwrap_or_default().to_string(), filters, sort, limit, offset, lang: lang.into() })
+}
+
+/// The values of a facet's filter, `urbanisme,etat-civil`: any of them (OR), each parsed, at
+/// most `MAX_FILTER_VALUES`, each once.
+fn values(p: &Params, name: &str, parse: impl Fn(&str) -> catalog::Result<String>) -> Result<Vec<String>, Problem> {
+    let Some(text) = p.text(name) else { return Ok(Vec::new()) };
+    let mut out: Vec<String> = Vec::new();
+    for v in text.split(',').map(str::trim) {
+        if v.is_empty() {
+            return Err(Problem::bad_parameter(name, "has an empty value; separate values with one comma"));
+        }
+        let parsed = parse(v).map_err(|e| match e {
+            catalog::Error::Invalid { message, .. } => Problem::bad_parameter(name, message),
+            other => Problem::bad_parameter(name, other.to_string()),
+        })?;
+        if !out.contains(&parsed) {
+            out.push(parsed);
+        }
+    }
+    if out.len() > MAX_FILTER_VALUES {
+        return Err(Problem::bad_parameter(name, format!("takes at most {MAX_FILTER_VALUES} values")));
+    }
+    Ok(out)
 }
 
 /// Runs a search once the index has seen the catalog's version.

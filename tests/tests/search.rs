@@ -149,6 +149,44 @@ store_test!(the_search_api_understands_filters_counts_and_sorts, |store| {
     let (_, _, both) = server.get(&format!("/api/v1/search?category=sig&licence={licence}&limit=100")).await;
     assert_eq!(both["total"], agpl["count"]);
     assert!(both["hits"].as_array().unwrap().len() as i64 == agpl["count"].as_i64().unwrap());
+    // Several values of one facet: any of them (OR); across facets, all (AND).
+    let slug_set = |body: &serde_json::Value| -> std::collections::BTreeSet<String> {
+        body["hits"].as_array().unwrap().iter().map(|h| h["slug"].as_str().unwrap().to_string()).collect()
+    };
+    let (_, _, courrier) = server.get("/api/v1/search?category=courrier&limit=100").await;
+    let (status, _, either) = server.get("/api/v1/search?category=sig,courrier&limit=100").await;
+    assert_eq!(status, 200, "{either}");
+    let union: std::collections::BTreeSet<String> = slug_set(&only).union(&slug_set(&courrier)).cloned().collect();
+    assert!(slug_set(&only).len() < union.len() && slug_set(&courrier).len() < union.len());
+    assert_eq!(slug_set(&either), union);
+    // The chosen facet still counts each of its values among what the others let through.
+    let counted = either["facets"]["category"].as_array().unwrap();
+    assert_eq!(counted.iter().find(|c| c["value"] == "sig").unwrap()["count"], gis["count"]);
+    let (_, _, narrowed) =
+        server.get(&format!("/api/v1/search?category=sig,courrier&licence={licence}&limit=100")).await;
+    assert!(slug_set(&narrowed).is_subset(&union) && slug_set(&narrowed).len() < union.len());
+    let (_, _, twice) = server.get("/api/v1/search?category=sig,sig&limit=100").await;
+    assert_eq!(twice["total"], only["total"]);
+    let many = vec!["sig"; 21].join(",");
+    for (query, field) in [
+        ("category=sig,", "category"),
+        ("category=sig,jeux", "category"),
+        ("territory=cote-d-or,Not%20A%20Slug", "territory"),
+        ("health=good,excellent", "health"),
+    ] {
+        let (status, _, body) = server.get(&format!("/api/v1/search?{query}")).await;
+        assert_eq!((status, body["field"].as_str()), (400, Some(field)), "{query}: {body}");
+    }
+    let (status, _, _) = server.get(&format!("/api/v1/search?category={many}")).await;
+    assert_eq!(status, 200, "the same value many times is one value");
+    // On the page, each chosen value is a filter of its own, removed by its own link.
+    let page = server.client.get(format!("{}/search?category=sig,courrier", server.base)).send().await.unwrap();
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("href=\"/search?category=courrier\"") && page.contains("href=\"/search?category=sig\""),
+        "{page}"
+    );
+
     let (_, _, ch) = server.get("/api/v1/search?country=CH&kind=commune&limit=100").await;
     assert!(ch["total"].as_i64().unwrap() >= 1);
     assert!(ch["hits"].as_array().unwrap().iter().any(|h| h["slug"] == "geocity"), "{ch}");

@@ -135,20 +135,25 @@ pub enum Reading {
     Partial,
 }
 
-/// Filters, each on one facet's value; combined with AND.
+/// Filters on the facets' values: a document passes a facet's filter when it has one of
+/// its values (OR within a facet), and every facet's filter (AND across facets). An empty
+/// list filters nothing.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filters {
-    pub category: Option<String>,
-    pub licence: Option<String>,
-    /// Kind of an active adopter.
-    pub kind: Option<String>,
-    /// A département, canton or province of an active adopter, by slug.
-    pub territory: Option<String>,
-    pub country: Option<String>,
+    pub category: Vec<String>,
+    pub licence: Vec<String>,
+    /// Kinds of an active adopter.
+    pub kind: Vec<String>,
+    /// Départements, cantons or provinces of an active adopter, by slug.
+    pub territory: Vec<String>,
+    pub country: Vec<String>,
     /// `good`, `fair`, `poor` or `unknown`.
-    pub health: Option<String>,
+    pub health: Vec<String>,
     pub publiccode: Option<bool>,
 }
+
+/// How many values one facet's filter may hold.
+pub const MAX_FILTER_VALUES: usize = 20;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
@@ -369,9 +374,12 @@ fn could_relax(parsed: &Parsed) -> bool {
 
 const FACETS: [&str; 7] = ["category", "licence", "kind", "territory", "country", "health", "publiccode"];
 
-/// The filters of a request, each as its facet and the number of its value (`None`: no
-/// document has it, so none passes).
-fn chosen(table: &Table, filters: &Filters) -> Vec<(&'static str, Option<u32>)> {
+/// A facet's filter: the numbers of its values that some document has (a value no
+/// document has adds nothing; none at all lets no document through).
+type Chosen = (&'static str, Vec<u32>);
+
+/// The filters of a request, each as its facet and the numbers of its values.
+fn chosen(table: &Table, filters: &Filters) -> Vec<Chosen> {
     let f = filters;
     [
         ("category", f.category.clone()),
@@ -380,27 +388,24 @@ fn chosen(table: &Table, filters: &Filters) -> Vec<(&'static str, Option<u32>)> 
         ("territory", f.territory.clone()),
         ("country", f.country.clone()),
         ("health", f.health.clone()),
-        ("publiccode", f.publiccode.map(|b| b.to_string())),
+        ("publiccode", f.publiccode.map(|b| b.to_string()).into_iter().collect()),
     ]
     .into_iter()
-    .filter_map(|(facet, v)| v.map(|v| (facet, table.value_number(facet, &v))))
+    .filter(|(_, values)| !values.is_empty())
+    .map(|(facet, values)| (facet, values.iter().filter_map(|v| table.value_number(facet, v)).collect()))
     .collect()
 }
 
 /// Whether a document passes every filter but the one of facet `except`.
-fn passes(e: &Entry, chosen: &[(&'static str, Option<u32>)], except: Option<&str>) -> bool {
-    chosen.iter().filter(|(f, _)| Some(*f) != except).all(|(_, n)| n.is_some_and(|n| e.values.contains(&n)))
+fn passes(e: &Entry, chosen: &[Chosen], except: Option<&str>) -> bool {
+    chosen.iter().filter(|(f, _)| Some(*f) != except).all(|(_, ns)| ns.iter().any(|n| e.values.contains(n)))
 }
 
 /// Each facet's values with their counts, most frequent first: for a facet without a
 /// filter, among the documents that pass every filter; for a filtered one, among those that
 /// pass the others, so that choosing another value shows how many it would give. Counted by
 /// number, in one pass over the matches when nothing is filtered.
-fn count(
-    table: &Table,
-    matched: &[(&Entry, f32)],
-    chosen: &[(&'static str, Option<u32>)],
-) -> BTreeMap<&'static str, Vec<FacetCount>> {
+fn count(table: &Table, matched: &[(&Entry, f32)], chosen: &[Chosen]) -> BTreeMap<&'static str, Vec<FacetCount>> {
     let mut counts = vec![0usize; table.values.len()];
     let filtered = |n: u32| chosen.iter().any(|(f, _)| *f == table.values[n as usize].facet);
     for (e, _) in matched.iter().filter(|(e, _)| passes(e, chosen, None)) {

@@ -71,17 +71,31 @@ async fn search_page(s: &AppState, lang: Lang, path: &str, seen: Seen, p: &Param
     let mut facets = Vec::new();
     let mut active = Vec::new();
     for key in FACETS {
-        let chosen = p.text(key);
+        // A facet takes several values (any of them), except the yes-or-no one.
+        let several = key != "publiccode";
+        let chosen: Vec<&str> =
+            p.text(key).map(|t| t.split(',').map(str::trim).filter(|v| !v.is_empty()).collect()).unwrap_or_default();
+        // The facet's filter with `value` added or taken away.
+        let toggled = |value: &str| -> Option<String> {
+            let mut next: Vec<&str> = chosen.iter().copied().filter(|v| *v != value).collect();
+            if next.len() == chosen.len() {
+                if !several {
+                    next.clear();
+                }
+                next.push(value);
+            }
+            (!next.is_empty()).then(|| next.join(","))
+        };
         let values = results.facets.get(key).cloned().unwrap_or_default();
-        if let Some(v) = chosen {
-            let label = values.iter().find(|f| f.value == v).and_then(|f| f.label.clone());
+        for v in &chosen {
+            let label = values.iter().find(|f| f.value == *v).and_then(|f| f.label.clone());
             active.push(Link {
                 label: format!(
                     "{} : {}",
                     t.s(&format!("facet.{key}")),
                     facet_label(&t, key, v, label.as_deref(), lang)
                 ),
-                href: href(&with(&state, key, None)),
+                href: href(&with(&state, key, toggled(v).as_deref())),
                 current: true,
             });
         }
@@ -89,12 +103,12 @@ async fn search_page(s: &AppState, lang: Lang, path: &str, seen: Seen, p: &Param
             .iter()
             .take(if key == "territory" || key == "licence" { 12 } else { 30 })
             .map(|f| {
-                let selected = chosen == Some(f.value.as_str());
+                let selected = chosen.contains(&f.value.as_str());
                 FacetValue {
                     value: f.value.clone(),
                     label: facet_label(&t, key, &f.value, f.label.as_deref(), lang),
                     count: f.count as u64,
-                    href: href(&with(&state, key, if selected { None } else { Some(&f.value) })),
+                    href: href(&with(&state, key, toggled(&f.value).as_deref())),
                     selected,
                 }
             })
