@@ -125,7 +125,7 @@ async fn index() -> Json<serde_json::Value> {
         "name": "Communs",
         "description": "Registry of the free software that public bodies share",
         "api": {
-            "search": "/api/v1/search{?q,category,licence,kind,territory,country,health,publiccode,sort,lang,limit,offset}",
+            "search": "/api/v1/search{?q,category,licence,kind,territory,country,health,publiccode,sort,lang,limit,offset,include}",
             "organisation_search": "/api/v1/search/organisations{?q,kind,country,parent,sort,limit,offset}",
             "suggest": "/api/v1/suggest{?q,limit}",
             "software": "/api/v1/software{?category,licence,limit,offset}",

@@ -4,7 +4,8 @@
 use axum::extract::State;
 use axum::{Extension, Json};
 use catalog::{Category, Country, Licence, OrganisationKind};
-use indexer::search::organisations::{OrganisationRequest, OrganisationResults, OrganisationSort};
+use indexer::search::guidance::CategoryHit;
+use indexer::search::organisations::{OrganisationHit, OrganisationRequest, OrganisationResults, OrganisationSort};
 use indexer::search::query::{Filters, Request, Results, Sort, MAX_FILTER_VALUES, MAX_LIMIT, MAX_OFFSET};
 use indexer::search::Suggestion;
 
@@ -33,7 +34,7 @@ async fn caught_up(s: &AppState, seen: Option<Extension<CatalogVersion>>) -> Res
 }
 
 /// The parameters of a software search, as the API and the search page take them.
-pub const SEARCH_PARAMETERS: [&str; 12] = [
+pub const SEARCH_PARAMETERS: [&str; 13] = [
     "q",
     "category",
     "licence",
@@ -46,6 +47,7 @@ pub const SEARCH_PARAMETERS: [&str; 12] = [
     "lang",
     "limit",
     "offset",
+    "include",
 ];
 
 /// Reads a software search from its parameters; a bad value is a 400 that names it.
@@ -120,14 +122,107 @@ pub async fn run_search(
     })
 }
 
+/// A software search's answer, with the organisations and categories the query names when
+/// `include` asks for them.
+#[derive(serde::Serialize)]
+pub struct SearchAnswer {
+    #[serde(flatten)]
+    pub results: Results,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisations: Option<Vec<OrganisationHit>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub categories: Option<Vec<CategoryHit>>,
+}
+
+/// What `include=organisations,categories` asks for beside the software.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Include {
+    pub organisations: bool,
+    pub categories: bool,
+}
+
+impl Include {
+    pub const ALL: Include = Include { organisations: true, categories: true };
+
+    fn parse(p: &Params) -> Result<Include, Problem> {
+        let mut include = Include::default();
+        for v in p.text("include").unwrap_or_default().split(',').map(str::trim).filter(|v| !v.is_empty()) {
+            match v {
+                "organisations" => include.organisations = true,
+                "categories" => include.categories = true,
+                other => {
+                    return Err(Problem::bad_parameter(
+                        "include",
+                        format!("{other:?} is not organisations or categories"),
+                    ))
+                }
+            }
+        }
+        Ok(include)
+    }
+}
+
+/// How many organisations a software search names beside the software.
+const ORGANISATIONS_BESIDE: usize = 5;
+
+/// The organisations and categories a query names, as `include` asks.
+pub fn beside(s: &AppState, q: &str, include: Include) -> Result<SearchAnswerBeside, Problem> {
+    let organisations = if include.organisations && !q.trim().is_empty() {
+        let find = |q: &str, limit: usize| {
+            let request = OrganisationRequest {
+                q: q.to_string(),
+                kind: None,
+                country: None,
+                parent: None,
+                sort: OrganisationSort::Relevance,
+                limit,
+                offset: 0,
+            };
+            s.search.organisations.search(&request).map(|r| r.hits).map_err(|e| internal(e.into()))
+        };
+        let mut hits = find(q, ORGANISATIONS_BESIDE)?;
+        if hits.is_empty() {
+            // "lausanne urbanisme": the need's words are in no organisation's name, the
+            // place's is. Each word that names a subject is looked for alone.
+            let parsed = indexer::search::query::parse(q);
+            let words = parsed.words.iter().filter(|w| w.len >= 4 && !indexer::search::query::is_filler(w));
+            for w in words.take(4) {
+                // Only a place called by that one word ("Lausanne"): a word found inside
+                // longer names ("conseil") names no organisation in particular.
+                let named = |h: &OrganisationHit| {
+                    indexer::search::analysis::words_with_stop_words(&h.name) == [w.folded.clone()]
+                };
+                for hit in find(&w.folded, 2)?.into_iter().filter(named) {
+                    if hits.len() < ORGANISATIONS_BESIDE && hits.iter().all(|h| h.slug != hit.slug) {
+                        hits.push(hit);
+                    }
+                }
+            }
+        }
+        Some(hits)
+    } else {
+        include.organisations.then(Vec::new)
+    };
+    let categories = include
+        .categories
+        .then(|| indexer::search::guidance::categories(&s.search.search, &indexer::search::query::parse(q)));
+    Ok((organisations, categories))
+}
+
+/// The organisations and the categories beside a software search.
+pub type SearchAnswerBeside = (Option<Vec<OrganisationHit>>, Option<Vec<CategoryHit>>);
+
 pub async fn search(
     State(s): State<AppState>,
     seen: Option<Extension<CatalogVersion>>,
     p: Params,
-) -> Result<Json<Results>, Problem> {
+) -> Result<Json<SearchAnswer>, Problem> {
     p.allow(&SEARCH_PARAMETERS)?;
     let request = search_request(&p)?;
-    Ok(Json(run_search(&s, seen, &request).await?))
+    let include = Include::parse(&p)?;
+    let results = run_search(&s, seen, &request).await?;
+    let (organisations, categories) = beside(&s, &request.q, include)?;
+    Ok(Json(SearchAnswer { results, organisations, categories }))
 }
 
 #[derive(serde::Serialize)]

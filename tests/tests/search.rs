@@ -526,3 +526,75 @@ store_test!(the_change_logs_stay_bounded_and_readers_behind_still_catch_up, |sto
     assert_eq!(store.prune_changes().await.unwrap(), 0);
     assert_eq!(store.change_rows().await.unwrap(), (software_after, organisations_after));
 });
+
+store_test!(no_query_is_a_dead_end, |store| {
+    seeded(&store).await;
+    let server = tests::TestServer::start(store.clone()).await;
+    // A word too far from any for the typo tolerance: the nearest known word is offered,
+    // and the closest category's most adopted tools.
+    let (status, _, body) = server.get("/api/v1/search?q=urbnsme").await;
+    assert_eq!((status, body["total"].as_u64()), (200, Some(0)), "{body}");
+    assert_eq!(body["did_you_mean"], "urbanisme", "{body}");
+    let guidance = &body["guidance"];
+    assert_eq!(guidance["closest"]["slug"], "urbanisme", "{body}");
+    let popular: Vec<&str> =
+        guidance["popular"].as_array().unwrap().iter().map(|h| h["slug"].as_str().unwrap()).collect();
+    assert!(!popular.is_empty() && popular.len() <= 3, "{body}");
+    assert!(guidance["categories"].as_array().unwrap().len() > 10, "{body}");
+    // Nothing near at all: the categories still, no closest, no correction.
+    let (_, _, body) = server.get("/api/v1/search?q=licornes").await;
+    assert!(body["guidance"]["closest"].is_null() && body.get("did_you_mean").is_none(), "{body}");
+    assert!(!body["guidance"]["categories"].as_array().unwrap().is_empty());
+    // A word the typo tolerance or the thesaurus already reads is not corrected.
+    for q in ["cimetiere", "cimetirre", "cmetiere"] {
+        let (_, _, body) = server.get(&format!("/api/v1/search?q={q}")).await;
+        assert!(body["total"].as_u64().unwrap() > 0, "{q}: {body}");
+        assert!(body.get("did_you_mean").is_none() && body.get("guidance").is_none(), "{q}: {body}");
+    }
+    // Organisations and categories in the same answer, when asked for.
+    let (_, _, body) = server.get("/api/v1/search?q=urbanisme&include=organisations,categories").await;
+    assert_eq!(body["categories"][0]["slug"], "urbanisme", "{body}");
+    assert!(body["categories"][0]["count"].as_u64().unwrap() >= 3);
+    let (_, _, body) = server.get("/api/v1/search?q=arles&include=organisations").await;
+    assert_eq!(body["organisations"][0]["slug"], "arles", "{body}");
+    assert!(body.get("categories").is_none());
+    let (_, _, body) = server.get("/api/v1/search?q=lausanne%20urbanisme&include=organisations").await;
+    let named: Vec<&str> =
+        body["organisations"].as_array().unwrap().iter().map(|o| o["slug"].as_str().unwrap()).collect();
+    assert_eq!(named, ["lausanne"], "{body}");
+    let (_, _, body) = server.get("/api/v1/search?q=arles").await;
+    assert!(body.get("organisations").is_none() && body.get("categories").is_none());
+    let (status, _, body) = server.get("/api/v1/search?q=arles&include=organisations,people").await;
+    assert_eq!((status, body["field"].as_str()), (400, Some("include")), "{body}");
+    // Only stop words, or punctuation: an answer, never an error.
+    for q in ["de%20la%20des", "%3F%21%2E", "the%20of%20and"] {
+        let (status, _, _) = server.get(&format!("/api/v1/search?q={q}")).await;
+        assert_eq!(status, 200, "{q}");
+    }
+    // The page offers them in the reader's language.
+    let page = |q: &'static str, lang: &'static str| {
+        let client = server.client.clone();
+        let url = format!("{}/search", server.base);
+        async move {
+            client
+                .get(url)
+                .query(&[("q", q)])
+                .header("accept-language", lang)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let fr = page("urbnsme", "fr").await;
+    assert!(fr.contains("Vouliez-vous dire <a href=\"/search?q=urbanisme\">urbanisme</a>"), "{fr}");
+    assert!(fr.contains("Les plus adoptés en « Urbanisme et permis de construire »"), "{fr}");
+    assert!(page("urbnsme", "en").await.contains("Did you mean"));
+    assert!(page("licornes", "fr").await.contains("Parcourir les catégories"));
+    assert!(page("licornes", "en").await.contains("Browse the categories"));
+    let beside = page("lausanne urbanisme", "fr").await;
+    assert!(beside.contains("href=\"/organisations/lausanne\""), "{beside}");
+    assert!(page("urbanisme", "fr").await.contains("href=\"/search?category=urbanisme\""));
+});

@@ -217,6 +217,19 @@ pub struct SearchPage {
     pub total: u64,
     /// Whether no software had every word of the query, and these are the closest.
     pub partial: bool,
+    /// The query with its unknown words replaced by the nearest known ones.
+    pub did_you_mean: Option<Link>,
+    /// The organisations the query names (a commune's name leads to the commune).
+    pub organisations: Vec<Link>,
+    /// The categories the query names, each a link to its software.
+    pub categories: Vec<Link>,
+    /// When nothing matched: every category, and the most adopted software of the one
+    /// closest to the words typed.
+    pub browse: Vec<Link>,
+    /// The closest category's label, with its most adopted software.
+    pub popular: Option<(String, Vec<Hit>)>,
+    /// Whether a filter is set (the empty answer then suggests removing one).
+    pub filtered: bool,
     pub hits: Vec<Hit>,
     pub facets: Vec<Facet>,
     /// Filters in force, each with the link that removes it.

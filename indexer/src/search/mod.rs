@@ -9,6 +9,7 @@
 //! full rebuild.
 
 pub mod analysis;
+pub mod guidance;
 pub mod organisations;
 pub mod query;
 pub mod thesaurus;

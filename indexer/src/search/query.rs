@@ -199,6 +199,13 @@ pub struct Results {
     /// Whether no record matched every word, and these are the closest: the records that
     /// match most of them.
     pub partial: bool,
+    /// The query with its words that match nothing replaced by the nearest known ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub did_you_mean: Option<String>,
+    /// For a query that found nothing at all: the categories, the closest one and its most
+    /// adopted software.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guidance: Option<super::guidance::Guidance>,
 }
 
 /// A query read into phrases and words.
@@ -245,7 +252,7 @@ fn any(clauses: Vec<Box<dyn Query>>) -> Box<dyn Query> {
 }
 
 /// One word in every field, exactly, and in the main fields with its typos.
-fn word_clause(search: &Search, w: &Word) -> Box<dyn Query> {
+pub(crate) fn word_clause(search: &Search, w: &Word) -> Box<dyn Query> {
     let f = search.fields();
     let edits = analysis::edits(w.len);
     let mut clauses: Vec<Box<dyn Query>> = Vec::new();
@@ -529,7 +536,25 @@ pub fn run(search: &Search, request: &Request) -> Result<Results> {
             health: e.health,
         });
     }
-    Ok(Results { hits, total, limit: request.limit, offset: request.offset, sort: request.sort, facets, partial })
+    // A word that matches nothing may be a typo beyond the tolerance: the nearest known
+    // word is offered. Looked for only when the answer is thin, since it reads the terms.
+    let did_you_mean = if total <= request.limit.min(3) || partial {
+        super::guidance::did_you_mean(search, &request.q, &parsed)
+    } else {
+        None
+    };
+    let guidance = (total == 0 && !parsed.words.is_empty()).then(|| super::guidance::guidance(search, &parsed, own));
+    Ok(Results {
+        hits,
+        total,
+        limit: request.limit,
+        offset: request.offset,
+        sort: request.sort,
+        facets,
+        partial,
+        did_you_mean,
+        guidance,
+    })
 }
 
 /// The words as typed, in the same fields, combined as `build` combines them, without the

@@ -110,7 +110,7 @@ impl Thesaurus {
 
 /// Edits between two words (insertions, deletions, substitutions and swaps of two
 /// neighbours), or `limit + 1` once it is known to be over `limit`.
-fn distance(a: &[char], b: &[char], limit: usize) -> usize {
+pub(crate) fn distance(a: &[char], b: &[char], limit: usize) -> usize {
     let mut before: Vec<usize> = Vec::new();
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     for i in 1..=a.len() {

@@ -52,7 +52,8 @@ fn facet_label(t: &web::T, facet: &str, value: &str, label: Option<&str>, lang: 
 }
 
 async fn search_page(s: &AppState, lang: Lang, path: &str, seen: Seen, p: &Params) -> Result<Response, PageError> {
-    let known: Vec<&str> = crate::search_api::SEARCH_PARAMETERS.iter().copied().filter(|k| *k != "lang").collect();
+    let known: Vec<&str> =
+        crate::search_api::SEARCH_PARAMETERS.iter().copied().filter(|k| *k != "lang" && *k != "include").collect();
     p.allow(&known)?;
     let mut request = crate::search_api::search_request(p)?;
     request.lang = lang.code().into();
@@ -142,23 +143,67 @@ async fn search_page(s: &AppState, lang: Lang, path: &str, seen: Seen, p: &Param
         previous: (request.offset > 0).then(|| page_at(request.offset.saturating_sub(request.limit))),
         next: (last < total).then(|| page_at(request.offset + request.limit)),
     };
-    let hits = results
-        .hits
+    let hit = |h: &indexer::search::query::Hit| Hit {
+        slug: h.slug.clone(),
+        name: h.name.clone(),
+        snippet_html: h.snippet.clone().unwrap_or_else(|| h.summary.as_deref().map(escape).unwrap_or_default()),
+        adopters: h.adopters,
+        health: h.health,
+    };
+    let hits = results.hits.iter().map(hit).collect();
+    // What the query names beside the software: the page always shows it.
+    let (organisations, categories) = crate::search_api::beside(s, &request.q, crate::search_api::Include::ALL)?;
+    let category_link = |c: &indexer::search::guidance::CategoryHit| Link {
+        label: format!("{} ({})", category_label(&c.slug, lang), t.num(c.count as i64)),
+        href: href(&[("category".to_owned(), c.slug.clone())]),
+        current: false,
+    };
+    let organisations = organisations
+        .unwrap_or_default()
         .iter()
-        .map(|h| Hit {
-            slug: h.slug.clone(),
-            name: h.name.clone(),
-            snippet_html: h.snippet.clone().unwrap_or_else(|| h.summary.as_deref().map(escape).unwrap_or_default()),
-            adopters: h.adopters,
-            health: h.health,
+        .map(|o| Link {
+            label: format!("{} ({})", o.name, t.word("kind", &o.kind)),
+            href: format!("/organisations/{}", o.slug),
+            current: false,
         })
         .collect();
+    let categories = categories.unwrap_or_default().iter().map(category_link).collect();
+    let did_you_mean = results.did_you_mean.as_ref().map(|better| Link {
+        label: better.clone(),
+        href: href(&with(&state, "q", Some(better))),
+        current: false,
+    });
+    let (browse, popular) = match &results.guidance {
+        None => (Vec::new(), None),
+        Some(g) => (
+            g.categories.iter().map(category_link).collect(),
+            g.closest.as_ref().map(|c| (category_label(&c.slug, lang), g.popular.iter().map(hit).collect())),
+        ),
+    };
     let q = request.q.clone();
     let title = if q.is_empty() { t.s("search.h1_all").to_owned() } else { t.fill("search.h1", &q) };
     let mut chrome = Chrome::new(lang, path, title, "search");
     chrome.query = q.clone();
     let kept = state.iter().filter(|(k, _)| k != "q" && k != "offset").cloned().collect();
-    let page = SearchPage { chrome, q, total, partial: results.partial, hits, facets, active, sorts, pager, kept };
+    let filtered = !active.is_empty();
+    let page = SearchPage {
+        chrome,
+        q,
+        total,
+        partial: results.partial,
+        did_you_mean,
+        organisations,
+        categories,
+        browse,
+        popular,
+        filtered,
+        hits,
+        facets,
+        active,
+        sorts,
+        pager,
+        kept,
+    };
     Ok(html(lang, &page))
 }
 
