@@ -201,6 +201,9 @@ fn unaccented(text: &str) -> String {
         .collect()
 }
 
+/// Words no record of the catalog has, as a person adds them to a need.
+const UNKNOWN_WORDS: &[&str] = &["licornes", "zeppelin", "trampoline", "cornemuse", "origami", "volcan"];
+
 /// `n` queries, one to four words: thesaurus terms, words of the domains in French and in
 /// English, software names, some with a typo, some quoted as phrases, a third without
 /// accents. Returns (kind, query).
@@ -208,7 +211,7 @@ pub fn queries(n: usize, thesaurus: &[String], rng: &mut Rng) -> Vec<(&'static s
     let mut out = Vec::with_capacity(n);
     while out.len() < n {
         let domain = rng.pick(DOMAINS);
-        let (kind, mut q) = match rng.below(20) {
+        let (kind, mut q) = match rng.below(22) {
             0..=6 => ("thesaurus", rng.pick(thesaurus).clone()),
             7..=10 => ("words", distinct_words(domain.fr, rng)),
             11 | 12 => ("english", distinct_words(domain.en, rng)),
@@ -228,6 +231,18 @@ pub fn queries(n: usize, thesaurus: &[String], rng: &mut Rng) -> Vec<(&'static s
                     if rng.chance(0.5) { format!(" {}", rng.pick(&content_words(domain.fr))) } else { String::new() };
                 ("phrase", format!("\"{term}\"{extra}"))
             }
+            // As people type a need: with words that name no subject, and now and then a
+            // word no record has, so that the loose reading runs.
+            18 | 19 => {
+                let need = distinct_words(domain.fr, rng);
+                let framed = match rng.below(4) {
+                    0 => format!("logiciel de gestion {need} pour la commune"),
+                    1 => format!("je cherche un outil pour {need}"),
+                    2 => format!("{need} mairie"),
+                    _ => format!("{need} {}", rng.pick(UNKNOWN_WORDS)),
+                };
+                ("natural", framed)
+            }
             _ => {
                 let name = format!("{}{}", rng.pick(PREFIXES), domain.stem);
                 ("name", if rng.chance(0.5) { name } else { format!("{name} {}", rng.pick(&content_words(domain.fr))) })
@@ -237,7 +252,7 @@ pub fn queries(n: usize, thesaurus: &[String], rng: &mut Rng) -> Vec<(&'static s
             q = unaccented(&q);
         }
         let words = q.split_whitespace().count();
-        if (1..=4).contains(&words) || kind == "phrase" {
+        if (1..=4).contains(&words) || kind == "phrase" || kind == "natural" {
             out.push((kind, q));
         }
     }

@@ -300,7 +300,7 @@ async fn run(a: Args) -> anyhow::Result<()> {
     figures.reindex = Some((took, peak_kb, index_bytes));
     if a.tantivy_only {
         store.close().await;
-        figures.timings.push(time_tantivy(&data_dir.join("search"), &queries)?);
+        figures.timings.extend(time_tantivy(&data_dir.join("search"), &queries)?);
         figures.timings.push(time_tantivy_plain(&data_dir.join("search"), &queries)?);
         for t in &figures.timings {
             println!("  {}", t.line());
@@ -393,10 +393,11 @@ async fn run(a: Args) -> anyhow::Result<()> {
     figures.sizes.push(("PostgreSQL", pg_bytes, pg_time));
     flush();
 
-    figures.timings.push(time_tantivy(&data_dir.join("search"), &queries)?);
+    figures.timings.extend(time_tantivy(&data_dir.join("search"), &queries)?);
     figures.timings.push(time_tantivy_plain(&data_dir.join("search"), &queries)?);
-    println!("  {}", figures.timings[0].line());
-    println!("  {}", figures.timings[1].line());
+    for t in &figures.timings {
+        println!("  {}", t.line());
+    }
     flush();
     let warm = queries.len().min(100);
     for engine in ["SQLite FTS5", "PostgreSQL"] {
@@ -425,20 +426,33 @@ async fn run(a: Args) -> anyhow::Result<()> {
 }
 
 /// Each query once as a warm-up (the first hundred), then each timed: a whole Communs
-/// search, as the API runs it (top 10, total, facets, snippets).
-fn time_tantivy(dir: &Path, queries: &[(&'static str, String)]) -> anyhow::Result<Timing> {
+/// search, as the API runs it (top 10, total, facets, snippets, and the loose reading, the
+/// correction and the guidance when the strict reading finds nothing). Returns the timing of
+/// every query, then of those that needed more than the strict reading (an answer read
+/// loosely, or none at all), when there are some.
+fn time_tantivy(dir: &Path, queries: &[(&'static str, String)]) -> anyhow::Result<Vec<Timing>> {
     let search = Search::open(dir)?;
     let warm = queries.len().min(100);
     let (mut ms, mut totals) = (Vec::new(), Vec::new());
+    let (mut loose_ms, mut loose_totals) = (Vec::new(), Vec::new());
     for (i, (_, q)) in queries[..warm].iter().chain(queries.iter()).enumerate() {
         let t = Instant::now();
         let results = search.search(&request(q, 10))?;
         if i >= warm {
-            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+            let took = t.elapsed().as_secs_f64() * 1000.0;
+            ms.push(took);
             totals.push(results.total as i64);
+            if results.partial || results.total == 0 {
+                loose_ms.push(took);
+                loose_totals.push(results.total as i64);
+            }
         }
     }
-    Ok(Timing::of("tantivy", ms, &totals))
+    let mut timings = vec![Timing::of("tantivy", ms, &totals)];
+    if !loose_ms.is_empty() {
+        timings.push(Timing::of("fallback", loose_ms, &loose_totals));
+    }
+    Ok(timings)
 }
 
 /// The same as `time_tantivy`, asking tantivy only what FTS5 and PostgreSQL are asked.
@@ -552,7 +566,13 @@ fn report(f: &Figures) {
     let find = |name: &str| f.timings.iter().find(|t| t.name == name);
     if let Some(t) = find("tantivy") {
         println!("  tantivy (Communs search) p50 {:.3} ms (target ≤ 1 ms): {}", t.p50, verdict(t.p50 <= 1.0));
-        println!("  tantivy (Communs search) p99 {:.3} ms (target ≤ 10 ms): {}", t.p99, verdict(t.p99 <= 10.0));
+        println!("  tantivy (Communs search) p99 {:.3} ms (target ≤ 5 ms): {}", t.p99, verdict(t.p99 <= 5.0));
+    }
+    if let Some(t) = find("fallback") {
+        println!(
+            "  tantivy, the queries the strict reading left empty: p50 {:.3} ms, p99 {:.3} ms (counted apart; in the line above too)",
+            t.p50, t.p99
+        );
     }
     for (mine, what) in [("tantivy*", "the same work"), ("tantivy", "the whole Communs search")] {
         let Some(t) = find(mine) else { continue };
