@@ -571,6 +571,15 @@ store_test!(no_query_is_a_dead_end, |store| {
         let (status, _, _) = server.get(&format!("/api/v1/search?q={q}")).await;
         assert_eq!(status, 200, "{q}");
     }
+    // The page answers such queries as pages, and a control character as a page naming it.
+    let long = "cimetière ".repeat(1000);
+    for q in ["de la des", "?!.", "\"(*-:", long.as_str()] {
+        let r = server.client.get(format!("{}/search", server.base)).query(&[("q", q)]).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{:?}", &q[..q.len().min(20)]);
+    }
+    let r = server.client.get(format!("{}/search?q=cimeti%00ere", server.base)).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("q: holds a control character"));
     // The page offers them in the reader's language.
     let page = |q: &'static str, lang: &'static str| {
         let client = server.client.clone();
