@@ -426,7 +426,7 @@ async fn slow_and_idle_clients_are_cut_off() {
     // Headers a byte at a time, never finished.
     let (mut reading, mut writing) = TcpStream::connect(("127.0.0.1", port)).await.unwrap().into_split();
     let trickle = tokio::spawn(async move {
-        for byte in b"GET /api/v1/healthz HTTP/1.1\r\nX-Slow: ".iter().chain(std::iter::repeat(&b'a').take(80)) {
+        for byte in b"GET /api/v1/healthz HTTP/1.1\r\nX-Slow: ".iter().chain(std::iter::repeat_n(&b'a', 80)) {
             if writing.write_all(&[*byte]).await.is_err() {
                 return;
             }
