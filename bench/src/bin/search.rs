@@ -93,6 +93,8 @@ struct Timing {
     mean: f64,
     empty: usize,
     mean_total: f64,
+    /// How many queries were timed.
+    n: usize,
 }
 
 impl Timing {
@@ -109,14 +111,15 @@ impl Timing {
             mean: ms.iter().sum::<f64>() / n as f64,
             empty: totals.iter().filter(|t| **t == 0).count(),
             mean_total: totals.iter().sum::<i64>() as f64 / totals.len() as f64,
+            n,
         }
     }
 
     fn line(&self) -> String {
         format!(
             "{:<11} p50 {:>7.3} ms  p90 {:>7.3} ms  p99 {:>7.3} ms  max {:>8.3} ms  mean {:>7.3} ms  \
-             {:>4} queries without a match, {:.0} matches on average",
-            self.name, self.p50, self.p90, self.p99, self.max, self.mean, self.empty, self.mean_total
+             {:>4} queries, {:>4} without a match, {:.0} matches on average",
+            self.name, self.p50, self.p90, self.p99, self.max, self.mean, self.n, self.empty, self.mean_total
         )
     }
 }
