@@ -293,7 +293,11 @@ impl Store {
     /// Starts a write. Every write commits together with its audit event.
     pub(crate) async fn begin(&self, actor: &Actor) -> Result<Tx> {
         let inner = match &self.db {
-            Db::Sqlite(p) => TxInner::Sqlite(p.begin().await?),
+            // SQLite takes one writer at a time: a write asks for the lock when it starts,
+            // and waits its turn (busy_timeout), rather than reading first and finding the
+            // lock taken when it writes, which SQLite answers "database is locked" at once
+            // when another connection wrote since the read began.
+            Db::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => TxInner::Postgres(p.begin().await?),
         };
         Ok(Tx { inner, actor: actor.label(), now: Utc::now(), large: false })
