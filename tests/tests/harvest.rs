@@ -570,3 +570,30 @@ async fn the_api_adds_a_repository() {
     assert!(page["repositories"][0].get("snapshot").is_none() || page["repositories"][0]["snapshot"].is_null());
     db.finish().await;
 }
+
+store_test!(the_software_page_shows_what_the_harvest_read, |store| {
+    let dir = tempfile::tempdir().unwrap();
+    let now = Utc::now();
+    let remote = dir.path().join("remote/cimetiere.git");
+    history::write_bare(&remote, &known_history(now)).unwrap();
+    software_without_repository(&store, "cimetiere").await;
+    // The record names the forge; the harvest reads a local copy, as the demo's do.
+    let upstream = "https://github.com/mairie-exemple/cimetiere";
+    store.add_repository(&ME, "cimetiere", upstream).await.unwrap();
+    store.set_fetch_url(upstream, Some(&file_url(&remote))).await.unwrap();
+    let summary = harvest(&store, &config(&dir.path().join("mirrors")), HarvestSelection::Due).await;
+    assert_eq!(summary.cloned, 1, "{summary:?}");
+    let server = tests::TestServer::start(store.clone()).await;
+    let page = server.client.get(format!("{}/software/cimetiere", server.base)).send().await.unwrap();
+    let page = page.text().await.unwrap();
+    assert!(page.contains(&format!("href=\"{upstream}/issues\"")), "the issue tracker is linked");
+    assert!(page.contains(&format!("href=\"{upstream}/blob/main/CONTRIBUTING.md\"")), "CONTRIBUTING is linked");
+    assert!(page.contains("Contribuer : CONTRIBUTING.md"));
+    // The README, its heading nested under the page's: the page keeps one h1.
+    assert!(page.contains("<details class=\"readme\"><summary>Lire README.md</summary>"), "{page}");
+    assert!(page.contains("<h3>Cimetière</h3>"), "{page}");
+    assert_eq!(page.matches("<h1").count(), 1);
+    // The sparkline says its last month is still running, and draws it dashed.
+    assert!(page.contains("Le dernier mois, en pointillé, est en cours."));
+    assert!(page.contains("stroke-dasharray"));
+});

@@ -65,9 +65,14 @@ store_test!(every_page_in_both_languages_with_its_headers, |store| {
         }
     }
     // The demo's illustrative data is said to be so, in French on French pages.
-    for path in ["/software/opencimetiere", "/dashboards/adoption", "/dashboards/funding", "/"] {
+    for path in
+        ["/software/opencimetiere", "/dashboards/adoption", "/dashboards/funding", "/", "/search?q=cimetiere", "/about"]
+    {
         let p = get(&server, path, "fr").await;
         assert!(p.body.contains("données de démonstration"), "{path} does not label the demo data");
+        // And in English on English pages, without a French aside.
+        let p = get(&server, path, "en").await;
+        assert!(p.body.contains("demonstration data") && !p.body.contains("démonstration"), "{path} in English");
     }
     // Amounts and numbers as each language writes them.
     let fr = get(&server, "/software/opencimetiere", "fr").await.body;

@@ -166,6 +166,8 @@ pub fn columns(id: &str, title: &str, desc: &str, columns: &[Bar], axis_label: &
 }
 
 /// A small line of monthly counts, labelled as a whole.
+/// A small line of `values`, the last one drawn dashed: it is the current month, still
+/// counting, and a dip there says nothing yet.
 pub fn sparkline(id: &str, label: &str, values: &[i64]) -> String {
     const WIDTH: f64 = 120.0;
     const HEIGHT: f64 = 24.0;
@@ -176,10 +178,16 @@ pub fn sparkline(id: &str, label: &str, values: &[i64]) -> String {
         .enumerate()
         .map(|(i, v)| format!("{:.1},{:.1}", i as f64 * step, HEIGHT - 2.0 - (*v as f64 / max) * (HEIGHT - 4.0)))
         .collect();
-    let line = if points.is_empty() {
-        String::new()
-    } else {
-        format!("<polyline points=\"{}\" fill=\"none\" stroke=\"{BAR}\" stroke-width=\"1.5\"/>", points.join(" "))
+    let line = match points.len() {
+        0 => String::new(),
+        1 => format!("<polyline points=\"{}\" fill=\"none\" stroke=\"{BAR}\" stroke-width=\"1.5\"/>", points[0]),
+        n => format!(
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{BAR}\" stroke-width=\"1.5\"/>\
+             <polyline class=\"partial\" points=\"{} {}\" fill=\"none\" stroke=\"{BAR}\" stroke-width=\"1.5\" stroke-dasharray=\"2 2\"/>",
+            points[..n - 1].join(" "),
+            points[n - 2],
+            points[n - 1]
+        ),
     };
     format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"{}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" width=\"120\" height=\"24\" \
@@ -251,6 +259,10 @@ mod tests {
         balanced(&svg);
         assert!(svg.contains("aria-label=\"12 commits\"") && svg.contains("<polyline"));
         assert!(sparkline("s2", "none", &[0, 0, 0]).contains("<polyline"));
+        // The current month is drawn apart, dashed, from the month before it.
+        let months = sparkline("s4", "x", &[1, 2, 3]);
+        assert_eq!(months.matches("<polyline").count(), 2);
+        assert!(months.contains("stroke-dasharray"));
         assert!(!sparkline("s3", "none", &[]).contains("<polyline"));
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod chart;
+pub mod forge;
 pub mod i18n;
 pub mod map;
 pub mod pages;

@@ -57,6 +57,20 @@ impl Chrome {
 }
 
 /// Percent-encodes a value for a query string.
+/// Sanitised HTML (a harvested README) with its headings moved `by` levels down, at most
+/// to `h6`, so that it nests under the page's own headings. The HTML has been through
+/// ammonia: a `<` in text is escaped, so every `<hN` is a tag.
+pub fn nested_headings(html: &str, by: usize) -> String {
+    let mut out = html.to_string();
+    for level in (1..=6usize).rev() {
+        let to = (level + by).min(6);
+        for (from, into) in [(format!("<h{level}"), format!("<h{to}")), (format!("</h{level}>"), format!("</h{to}>"))] {
+            out = out.replace(&from, &into);
+        }
+    }
+    out
+}
+
 pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
@@ -284,6 +298,14 @@ pub struct RepositoryView {
     pub monthly_commits: Vec<i64>,
     pub health: Option<u32>,
     pub has_publiccode: bool,
+    /// The forge's issue tracker, when the forge is known.
+    pub issues_url: Option<String>,
+    /// The contributing guide: its path in the repository and, on a known forge, its link.
+    pub contributing: Option<(String, Option<String>)>,
+    /// The README as harvested, rendered and sanitised (`None` for plain text).
+    pub readme_html: Option<String>,
+    /// The README's path in the repository.
+    pub readme_path: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -392,7 +414,7 @@ impl SoftwareView {
     pub fn sparkline(&self, i: &usize, r: &RepositoryView) -> String {
         let t = &self.chrome.t;
         let total: i64 = r.monthly_commits.iter().sum();
-        let label = t.fill("software.sparkline", &t.num(total));
+        let label = format!("{} {}", t.fill("software.sparkline", &t.num(total)), t.s("software.sparkline_partial"));
         chart::sparkline(&format!("spark-{i}"), &label, &r.monthly_commits)
     }
 

@@ -119,8 +119,9 @@ pub async fn about(State(s): State<AppState>, headers: HeaderMap, uri: Uri, seen
     let run = async {
         dashboards_caught_up(&s, &seen).await?;
         let t = web::T::new(lang);
-        let page =
-            AboutPage { chrome: Chrome::new(lang, &path, t.s("title.about"), "about"), figures: figures(&s).await? };
+        let mut chrome = Chrome::new(lang, &path, t.s("title.about"), "about");
+        chrome.demo = s.dashboards.totals().demo;
+        let page = AboutPage { chrome, figures: figures(&s).await? };
         Ok::<_, PageError>(html(lang, &page))
     };
     run.await.map_err(|e| e.render(lang, &path))

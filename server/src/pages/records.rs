@@ -82,6 +82,9 @@ pub async fn software(
     })
 }
 
+/// The longest README a software's page shows; a longer one is read on its forge.
+const README_SHOWN_BYTES: usize = 30_000;
+
 async fn software_page(s: &AppState, slug: &str, lang: Lang, path: &str, seen: &Seen) -> Result<Response, PageError> {
     dashboards_caught_up(s, seen).await?;
     let page = s.store.software_page(slug, LISTED).await?;
@@ -120,6 +123,20 @@ async fn software_page(s: &AppState, slug: &str, lang: Lang, path: &str, seen: &
                     .map_or_else(Vec::new, |s| s.activity.monthly_commits.iter().map(|n| i64::from(*n)).collect()),
                 health: h.and_then(|h| h.health.as_ref()).map(|h| h.score),
                 has_publiccode: snap.is_some_and(|s| s.publiccode.as_ref().is_some_and(|p| p.valid)),
+                issues_url: web::forge::issues(&r.forge, &r.url),
+                contributing: snap.and_then(|s| {
+                    let path = s.files.contributing.clone()?;
+                    let link = web::forge::file(&r.forge, &r.url, &s.default_branch, &path);
+                    Some((path, link))
+                }),
+                // Rendered by pulldown-cmark and cleaned by ammonia when it was harvested; its
+                // headings go below the page's own, and a very long one is only linked.
+                readme_html: snap
+                    .and_then(|s| s.readme.as_ref())
+                    .and_then(|r| r.html.as_deref())
+                    .filter(|html| html.len() <= README_SHOWN_BYTES)
+                    .map(|html| web::pages::nested_headings(html, 2)),
+                readme_path: snap.and_then(|s| s.readme.as_ref()).map(|r| r.path.clone()),
             }
         })
         .collect();

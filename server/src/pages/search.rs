@@ -60,6 +60,8 @@ async fn search_page(s: &AppState, lang: Lang, path: &str, seen: Seen, p: &Param
     if p.text("limit").is_none() {
         request.limit = PER_PAGE;
     }
+    super::dashboards_caught_up(s, &seen).await?;
+    let demo = s.dashboards.totals().demo;
     let results = crate::search_api::run_search(s, seen, &request).await?;
     let t = web::T::new(lang);
     // The state, in a stable order: the query, the filters, the sort, the page.
@@ -184,6 +186,8 @@ async fn search_page(s: &AppState, lang: Lang, path: &str, seen: Seen, p: &Param
     let title = if q.is_empty() { t.s("search.h1_all").to_owned() } else { t.fill("search.h1", &q) };
     let mut chrome = Chrome::new(lang, path, title, "search");
     chrome.query = q.clone();
+    // The results may count illustrative adoptions: the banner says so here too.
+    chrome.demo = demo;
     let kept = state.iter().filter(|(k, _)| k != "q" && k != "offset").cloned().collect();
     let filtered = !active.is_empty();
     let page = SearchPage {
