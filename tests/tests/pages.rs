@@ -80,6 +80,17 @@ store_test!(every_page_in_both_languages_with_its_headers, |store| {
     assert!(fr.contains("\u{a0}€"), "French amounts end with €");
     assert!(en.contains(">€") || en.contains(" €") || en.contains("€"), "English amounts start with €");
     assert!(en.contains("Who uses it") && fr.contains("Qui l’utilise"));
+    // Countries by their names; a funding towards a roadmap item by the item's title.
+    let lausanne = get(&server, "/organisations/lausanne", "fr").await.body;
+    assert!(lausanne.contains("Commune · Suisse") || lausanne.contains("· Suisse"), "{lausanne}");
+    assert!(get(&server, "/organisations/lausanne", "en").await.body.contains("· Switzerland"));
+    let geocity = get(&server, "/software/geocity", "fr").await.body;
+    assert!(
+        geocity.contains("href=\"#item-signature-electronique\">Signature électronique des demandes</a>"),
+        "{geocity}"
+    );
+    let search = get(&server, "/search?q=geocity", "fr").await.body;
+    assert!(search.contains("Suisse <span class=\"count\">"), "{search}");
 });
 
 store_test!(errors_are_pages_in_the_readers_language, |store| {

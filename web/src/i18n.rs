@@ -124,7 +124,12 @@ impl T {
         let n = n.value();
         let one = format!("{key}.one");
         let many = format!("{key}.many");
-        let text = if n.abs() <= 1 { self.s(&one) } else { self.s(&many) };
+        // French counts 0 and 1 as singular ("0 adoptant"), English 1 only ("0 adopters").
+        let singular = match self.lang {
+            Lang::Fr => n.abs() <= 1,
+            Lang::En => n.abs() == 1,
+        };
+        let text = if singular { self.s(&one) } else { self.s(&many) };
         text.replace("{n}", &self.num(n))
     }
 
@@ -329,5 +334,9 @@ mod tests {
         let fr = T::new(Lang::Fr);
         assert_eq!(fr.count("count.software", 1), "1 logiciel");
         assert_eq!(fr.count("count.software", 1200), "1\u{202f}200 logiciels");
+        assert_eq!(fr.count("count.adopters", 0), "0 adoptant");
+        let en = T::new(Lang::En);
+        assert_eq!(en.count("count.adopters", 0), "0 adopters");
+        assert_eq!(en.count("count.adopters", 1), "1 adopter");
     }
 }

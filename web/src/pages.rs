@@ -337,6 +337,8 @@ pub struct FundingRow {
     pub kind: String,
     pub status: String,
     pub roadmap_item: Option<String>,
+    /// The roadmap item's title, where the page knows it.
+    pub roadmap_title: Option<String>,
     pub evidence_url: Option<String>,
     pub demo: bool,
 }

@@ -29,6 +29,7 @@ pub fn funding_row(f: &Funding) -> FundingRow {
         kind: f.kind.clone(),
         status: f.status.clone(),
         roadmap_item: f.roadmap_item.clone(),
+        roadmap_title: None,
         evidence_url: f.evidence_url.clone(),
         demo: f.demo,
     }
@@ -202,7 +203,20 @@ async fn software_page(s: &AppState, slug: &str, lang: Lang, path: &str, seen: &
         adopters_active: active,
         territories,
         adopters: page.adoptions.items.iter().map(adopter_row).collect(),
-        fundings: page.fundings.items.iter().map(funding_row).collect(),
+        // A funding towards a roadmap item names it by its title, as the roadmap does.
+        fundings: page
+            .fundings
+            .items
+            .iter()
+            .map(|f| FundingRow {
+                roadmap_title: f
+                    .roadmap_item
+                    .as_ref()
+                    .and_then(|slug| page.roadmap.iter().find(|i| &i.slug == slug))
+                    .map(|i| i.title.clone()),
+                ..funding_row(f)
+            })
+            .collect(),
         fundings_total: page.fundings.total,
         funding_years,
         funding_totals: page.funding_totals.iter().map(|t| amount(t.minor, t.currency.code())).collect(),

@@ -44,6 +44,7 @@ fn facet_label(t: &web::T, facet: &str, value: &str, label: Option<&str>, lang: 
         "category" => category_label(value, lang),
         "kind" => t.word("kind", value),
         "health" => t.word("band", value),
+        "country" => t.word("country", value),
         "publiccode" => {
             t.s(if value == "true" { "facet.publiccode_true" } else { "facet.publiccode_false" }).to_owned()
         }
