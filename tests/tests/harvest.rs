@@ -593,6 +593,24 @@ store_test!(the_software_page_shows_what_the_harvest_read, |store| {
     assert!(page.contains("<details class=\"readme\"><summary>Lire README.md</summary>"), "{page}");
     assert!(page.contains("<h3>Cimetière</h3>"), "{page}");
     assert_eq!(page.matches("<h1").count(), 1);
+    // The health card's facts in the reader's language, from the snapshot scored.
+    assert!(page.contains("10 commits en 12 mois, le dernier le "), "{page}");
+    assert!(page.contains("3 contributeurs en 12 mois ; 1 personne a fait la moitié des commits"), "{page}");
+    assert!(page.contains("dernière version v1.1.0 le "), "{page}");
+    assert!(page.contains("AGPL-3.0-or-later dans LICENSE"), "{page}");
+    assert!(page.contains("premier commit le ") && page.contains(" ans)"), "{page}");
+    let english = server
+        .client
+        .get(format!("{}/software/cimetiere", server.base))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(english.contains("10 commits in 12 months, the last on "), "{english}");
+    assert!(english.contains("3 contributors in the last 12 months; 1 author made half of the commits"), "{english}");
     // The sparkline says its last month is still running, and draws it dashed.
     assert!(page.contains("Le dernier mois, en pointillé, est en cours."));
     assert!(page.contains("stroke-dasharray"));

@@ -4,6 +4,7 @@
 
 mod build;
 mod dashboards;
+mod health;
 mod records;
 mod search;
 

@@ -90,14 +90,24 @@ async fn software_page(s: &AppState, slug: &str, lang: Lang, path: &str, seen: &
     dashboards_caught_up(s, seen).await?;
     let page = s.store.software_page(slug, LISTED).await?;
     let sw = &page.software;
+    let t = web::T::new(lang);
     let health = sw.repositories.iter().find_map(|r| {
-        let h = r.harvest.as_ref()?.health.as_ref()?;
+        let harvest = r.harvest.as_ref()?;
+        let h = harvest.health.as_ref()?;
+        // The facts again, from the snapshot scored, in the reader's language.
+        let written =
+            |key: &str| harvest.snapshot.as_ref().and_then(|s| super::health::fact(&t, key, s, chrono::Utc::now()));
         Some(HealthCard {
             score: h.score,
             parts: h
                 .parts
                 .iter()
-                .map(|p| HealthPart { key: p.key.clone(), weight: p.weight, points: p.points, fact: p.fact.clone() })
+                .map(|p| HealthPart {
+                    key: p.key.clone(),
+                    weight: p.weight,
+                    points: p.points,
+                    fact: written(&p.key).unwrap_or_else(|| p.fact.clone()),
+                })
                 .collect(),
             repository: r.url.clone(),
         })
