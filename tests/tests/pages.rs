@@ -31,12 +31,13 @@ fn header(p: &Page, name: &str) -> String {
     p.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
 }
 
-const PAGES: [&str; 9] = [
+const PAGES: [&str; 10] = [
     "/",
     "/search",
     "/search?q=cimetiere&sort=adopted",
     "/software/opencimetiere",
     "/organisations/arles",
+    "/organisations/cc-pays-alesia-seine/members",
     "/dashboards/adoption",
     "/dashboards/funding",
     "/roadmaps",
@@ -89,6 +90,17 @@ store_test!(every_page_in_both_languages_with_its_headers, |store| {
         geocity.contains("href=\"#item-signature-electronique\">Signature électronique des demandes</a>"),
         "{geocity}"
     );
+    // An EPCI's members as a page, linked from its own.
+    let epci = get(&server, "/organisations/cc-pays-alesia-seine", "fr").await.body;
+    assert!(epci.contains("href=\"/organisations/cc-pays-alesia-seine/members\""), "{epci}");
+    let members = get(&server, "/organisations/cc-pays-alesia-seine/members", "fr").await;
+    assert_eq!(members.status, 200);
+    assert!(members.body.contains("24 membres"), "{}", members.body);
+    assert_eq!(members.body.matches("<tr><th scope=\"row\"><a href=\"/organisations/").count(), 24);
+    assert!(get(&server, "/organisations/cc-pays-alesia-seine/members", "en").await.body.contains("Members of"));
+    assert_eq!(get(&server, "/organisations/cc-pays-alesia-seine/members?offset=-1", "fr").await.status, 400);
+    assert_eq!(get(&server, "/organisations/cc-pays-alesia-seine/members?page=2", "fr").await.status, 400);
+    assert_eq!(get(&server, "/organisations/nowhere/members", "fr").await.status, 404);
     let search = get(&server, "/search?q=geocity", "fr").await.body;
     assert!(search.contains("Suisse <span class=\"count\">"), "{search}");
 });

@@ -472,6 +472,27 @@ pub struct PeerGroup {
     pub software: Vec<PeerSoftware>,
 }
 
+/// An organisation's members (an EPCI's communes, a canton's municipalities), a page at a
+/// time.
+#[derive(Template)]
+#[template(path = "members.html")]
+pub struct MembersPage {
+    pub chrome: Chrome,
+    pub slug: String,
+    pub name: String,
+    pub total: u64,
+    pub members: Vec<MemberRow>,
+    pub pager: Pager,
+}
+
+#[derive(Debug, Clone)]
+pub struct MemberRow {
+    pub slug: String,
+    pub name: String,
+    pub kind: String,
+    pub population: Option<i64>,
+}
+
 #[derive(Template)]
 #[template(path = "organisation.html")]
 pub struct OrganisationView {

@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/search", get(search::page))
         .route("/software/{slug}", get(records::software))
         .route("/organisations/{slug}", get(records::organisation))
+        .route("/organisations/{slug}/members", get(records::members))
         .route("/dashboards/adoption", get(dashboards::adoption))
         .route("/dashboards/funding", get(dashboards::funding))
         .route("/roadmaps", get(dashboards::roadmaps))

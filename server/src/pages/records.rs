@@ -348,3 +348,76 @@ async fn organisation_page(
     };
     Ok(html(lang, &view))
 }
+
+/// Members listed on one page of an organisation's members.
+const MEMBERS_PER_PAGE: i64 = 100;
+
+/// `/organisations/{slug}/members?offset=`: an EPCI's communes, a canton's municipalities.
+pub async fn members(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    p: crate::params::Params,
+) -> PageResult {
+    let lang = language(&headers);
+    let path = here(&uri);
+    members_page(&s, &slug, lang, &path, &p).await.map_err(|e| match e {
+        PageError::NotFound(_) => {
+            PageError::NotFound(web::T::new(lang).fill("error.not_found_organisation", &slug)).render(lang, &path)
+        }
+        other => other.render(lang, &path),
+    })
+}
+
+async fn members_page(
+    s: &AppState,
+    slug: &str,
+    lang: Lang,
+    path: &str,
+    p: &crate::params::Params,
+) -> Result<Response, PageError> {
+    p.allow(&["offset"])?;
+    let offset = p.int("offset")?.unwrap_or(0);
+    if offset < 0 {
+        return Err(crate::problem::Problem::bad_parameter("offset", "must be 0 or more").into());
+    }
+    let organisation = s.store.organisation(slug).await?;
+    let filter = catalog::OrganisationFilter { kind: None, country: None, parent: Some(slug.to_string()) };
+    let page = s.store.organisations(&filter, MEMBERS_PER_PAGE, offset).await?;
+    let t = web::T::new(lang);
+    let at = |offset: i64| {
+        if offset > 0 {
+            format!("/organisations/{slug}/members?offset={offset}")
+        } else {
+            format!("/organisations/{slug}/members")
+        }
+    };
+    let shown = page.items.len() as i64;
+    let pager = web::Pager {
+        first: if shown == 0 { 0 } else { offset as u64 + 1 },
+        last: (offset + shown) as u64,
+        previous: (offset > 0).then(|| at((offset - MEMBERS_PER_PAGE).max(0))),
+        next: (offset + shown < page.total).then(|| at(offset + MEMBERS_PER_PAGE)),
+    };
+    let members = page
+        .items
+        .iter()
+        .map(|m| web::MemberRow {
+            slug: m.slug.clone(),
+            name: m.name.clone(),
+            kind: m.kind.clone(),
+            population: m.population,
+        })
+        .collect();
+    let chrome = Chrome::new(lang, path, t.fill("members.h1", &organisation.name), "");
+    let view = web::MembersPage {
+        chrome,
+        slug: slug.to_string(),
+        name: organisation.name.clone(),
+        total: page.total.max(0) as u64,
+        members,
+        pager,
+    };
+    Ok(html(lang, &view))
+}
