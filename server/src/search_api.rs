@@ -181,12 +181,14 @@ pub fn beside(s: &AppState, q: &str, include: Include) -> Result<SearchAnswerBes
             s.search.organisations.search(&request).map(|r| r.hits).map_err(|e| internal(e.into()))
         };
         let mut hits = find(q, ORGANISATIONS_BESIDE)?;
-        if hits.is_empty() {
+        let parsed = indexer::search::query::parse(q);
+        let words: Vec<_> =
+            parsed.words.iter().filter(|w| w.len >= 4 && !indexer::search::query::is_filler(w)).collect();
+        if hits.is_empty() && words.len() > 1 {
             // "lausanne urbanisme": the need's words are in no organisation's name, the
-            // place's is. Each word that names a subject is looked for alone.
-            let parsed = indexer::search::query::parse(q);
-            let words = parsed.words.iter().filter(|w| w.len >= 4 && !indexer::search::query::is_filler(w));
-            for w in words.take(4) {
+            // place's is. Each word that names a subject is looked for alone (a query of
+            // one such word was just looked for whole).
+            for w in words.into_iter().take(4) {
                 // Only a place called by that one word ("Lausanne"): a word found inside
                 // longer names ("conseil") names no organisation in particular.
                 let named = |h: &OrganisationHit| {
