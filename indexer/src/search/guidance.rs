@@ -129,16 +129,32 @@ fn replace_words(q: &str, replacements: &[(String, String)]) -> String {
     out.trim().to_string()
 }
 
-/// How many software each category holds, over the whole catalog.
-fn category_counts(search: &Search) -> Vec<CategoryHit> {
+/// Each category's slug with the words of its French and English names, analysed once.
+fn category_names() -> &'static [(&'static str, Vec<Word>)] {
+    static NAMES: std::sync::OnceLock<Vec<(&'static str, Vec<Word>)>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        Category::all().map(|c| (c.info().slug, analysis::words(&format!("{} {}", c.info().fr, c.info().en)))).collect()
+    })
+}
+
+/// How many software each of `wanted` (every category with `None`) holds, the largest
+/// first, in one pass over the catalog; empty categories left out.
+fn category_counts(search: &Search, wanted: Option<&[&str]>) -> Vec<CategoryHit> {
+    let mut counts: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     let table = search.entries();
+    for e in table.entries.values() {
+        for c in &e.categories {
+            if wanted.is_none_or(|w| w.contains(&c.as_str())) {
+                *counts.entry(c.as_str()).or_default() += 1;
+            }
+        }
+    }
     let mut hits: Vec<CategoryHit> = Category::all()
-        .map(|c| {
+        .filter_map(|c| {
             let info = c.info();
-            let count = table.entries.values().filter(|e| e.categories.iter().any(|s| s == info.slug)).count();
-            CategoryHit { slug: info.slug.into(), fr: info.fr.into(), en: info.en.into(), count }
+            let count = *counts.get(info.slug)?;
+            Some(CategoryHit { slug: info.slug.into(), fr: info.fr.into(), en: info.en.into(), count })
         })
-        .filter(|c| c.count > 0)
         .collect();
     hits.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.slug.cmp(&b.slug)));
     hits
@@ -151,24 +167,29 @@ pub fn categories(search: &Search, parsed: &Parsed) -> Vec<CategoryHit> {
     if subjects.is_empty() {
         return Vec::new();
     }
-    category_counts(search)
-        .into_iter()
-        .filter(|c| {
-            let names: Vec<Word> = analysis::words(&format!("{} {}", c.fr, c.en));
-            let slug = c.slug.replace('-', " ");
+    let typed = subjects.iter().map(|w| w.folded.as_str()).collect::<Vec<_>>().join(" ");
+    let named: Vec<&str> = category_names()
+        .iter()
+        .filter(|(slug, names)| {
             subjects.iter().all(|w| names.iter().any(|n| n.fr == w.fr || n.en == w.en))
-                || subjects.iter().map(|w| w.folded.as_str()).collect::<Vec<_>>().join(" ") == slug
+                || typed == slug.replace('-', " ")
         })
-        .collect()
+        .map(|(slug, _)| *slug)
+        .collect();
+    if named.is_empty() {
+        return Vec::new();
+    }
+    category_counts(search, Some(&named))
 }
 
 /// For a query that found nothing: every category, the one closest to a word typed, and
 /// its most adopted software.
 pub fn guidance(search: &Search, parsed: &Parsed, lang: &str) -> Guidance {
-    let categories = category_counts(search);
+    let categories = category_counts(search, None);
     let mut closest: Option<(usize, &CategoryHit)> = None;
     for c in &categories {
-        for name in analysis::words(&format!("{} {}", c.fr, c.en)) {
+        let names = category_names().iter().find(|(slug, _)| *slug == c.slug).map_or(&[][..], |(_, n)| n.as_slice());
+        for name in names {
             let name_chars: Vec<char> = name.folded.chars().collect();
             for w in parsed.words.iter().filter(|w| w.len >= MIN_CORRECTED) {
                 let allowed = if w.len >= 9 { 3 } else { 2 };
