@@ -12,6 +12,23 @@ use catalog::Store;
 
 pub use catalog;
 
+/// A software record with no repository, of a cemetery tool, as tests that add their own
+/// repositories start from.
+pub async fn software_without_repository(store: &Store, slug: &str) {
+    let draft = catalog::SoftwareDraft {
+        slug: slug.into(),
+        name: format!("Logiciel {slug}"),
+        summary: [("fr".to_string(), "Gestion des cimetières".to_string())].into(),
+        licence: "AGPL-3.0-or-later".into(),
+        maturity: "stable".into(),
+        ..Default::default()
+    };
+    store
+        .put_software(&catalog::Actor::System("test"), &draft.validate().expect("a valid draft"))
+        .await
+        .expect("written");
+}
+
 /// Today's date as the tests see it, fixed so that "in the future" does not drift.
 pub fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
@@ -198,6 +215,13 @@ impl TestServer {
             .await
             .expect("a token is made");
         secret
+    }
+
+    /// A page's HTML as a reader of `lang` (an `Accept-Language` value) gets it; `path` may
+    /// hold its query, and `query` adds encoded parameters.
+    pub async fn page(&self, path: &str, query: &[(&str, &str)], lang: &str) -> String {
+        let r = self.client.get(format!("{}{}", self.base, path)).query(query).header("accept-language", lang);
+        r.send().await.expect("request").text().await.expect("a page")
     }
 
     pub async fn get(&self, path: &str) -> (u16, String, serde_json::Value) {

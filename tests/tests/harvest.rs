@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use catalog::{Actor, Claim, FailureClass, HarvestSelection, RepositoryHarvest, SoftwareDraft, Store};
+use catalog::{Actor, Claim, FailureClass, HarvestSelection, RepositoryHarvest, Store};
 use chrono::{DateTime, Utc};
 use indexer::history::{self, Author, CommitSpec, History, TagSpec};
 use server::harvest::{HarvestConfig, Summary};
@@ -28,17 +28,7 @@ fn config(mirrors: &Path) -> HarvestConfig {
     }
 }
 
-async fn software_without_repository(store: &Store, slug: &str) {
-    let draft = SoftwareDraft {
-        slug: slug.into(),
-        name: format!("Logiciel {slug}"),
-        summary: [("fr".to_string(), "Gestion des cimetières".to_string())].into(),
-        licence: "AGPL-3.0-or-later".into(),
-        maturity: "stable".into(),
-        ..Default::default()
-    };
-    store.put_software(&ME, &draft.validate().unwrap()).await.unwrap();
-}
+use tests::software_without_repository;
 
 /// The store as `--allow-local` makes it: these tests' repositories are on this machine.
 fn allowing_local(store: &Store) -> Store {
@@ -599,16 +589,7 @@ store_test!(the_software_page_shows_what_the_harvest_read, |store| {
     assert!(page.contains("dernière version v1.1.0 le "), "{page}");
     assert!(page.contains("AGPL-3.0-or-later dans LICENSE"), "{page}");
     assert!(page.contains("premier commit le ") && page.contains(" ans)"), "{page}");
-    let english = server
-        .client
-        .get(format!("{}/software/cimetiere", server.base))
-        .header("accept-language", "en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let english = server.page("/software/cimetiere", &[], "en").await;
     assert!(english.contains("10 commits in 12 months, the last on "), "{english}");
     assert!(english.contains("3 contributors in the last 12 months; 1 author made half of the commits"), "{english}");
     // The sparkline says its last month is still running, and draws it dashed.

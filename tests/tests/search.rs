@@ -441,17 +441,7 @@ store_test!(queries_typed_as_people_type_them_lead_somewhere, |store| {
     assert_eq!((body["total"].as_u64(), body["partial"].as_bool()), (Some(0), Some(false)), "{body}");
     // The page says it in the reader's language.
     for (lang, text) in [("fr", "voici les plus proches"), ("en", "here are the closest")] {
-        let page = server
-            .client
-            .get(format!("{}/search", server.base))
-            .query(&[("q", "salle des fetes reservation")])
-            .header("accept-language", lang)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = server.page("/search", &[("q", "salle des fetes reservation")], lang).await;
         assert!(page.contains(text), "{lang}");
     }
     let page = server.client.get(format!("{}/search?q=cimetiere", server.base)).send().await.unwrap().text().await;
@@ -581,22 +571,8 @@ store_test!(no_query_is_a_dead_end, |store| {
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("q: holds a control character"));
     // The page offers them in the reader's language.
-    let page = |q: &'static str, lang: &'static str| {
-        let client = server.client.clone();
-        let url = format!("{}/search", server.base);
-        async move {
-            client
-                .get(url)
-                .query(&[("q", q)])
-                .header("accept-language", lang)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        }
-    };
+    let server = &server;
+    let page = |q: &'static str, lang: &'static str| async move { server.page("/search", &[("q", q)], lang).await };
     let fr = page("urbnsme", "fr").await;
     assert!(fr.contains("Vouliez-vous dire <a href=\"/search?q=urbanisme\">urbanisme</a>"), "{fr}");
     assert!(fr.contains("Les plus adoptés en « Urbanisme et permis de construire »"), "{fr}");

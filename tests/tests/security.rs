@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use catalog::{Actor, HarvestSelection, SoftwareDraft, Store, TokenScope};
+use catalog::{Actor, HarvestSelection, Store, TokenScope};
 use tests::{communs, database_test, TestServer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -73,17 +73,7 @@ impl Drop for Trap {
     }
 }
 
-async fn software(store: &Store, slug: &str) {
-    let draft = SoftwareDraft {
-        slug: slug.into(),
-        name: format!("Logiciel {slug}"),
-        summary: [("fr".to_string(), "Gestion des cimetières".to_string())].into(),
-        licence: "AGPL-3.0-or-later".into(),
-        maturity: "stable".into(),
-        ..Default::default()
-    };
-    store.put_software(&ME, &draft.validate().unwrap()).await.unwrap();
-}
+use tests::software_without_repository as software;
 
 /// What a refusal answered: status, content type, body.
 async fn answer(r: reqwest::Response) -> (u16, String, serde_json::Value) {
