@@ -101,6 +101,9 @@ store_test!(every_page_in_both_languages_with_its_headers, |store| {
     assert_eq!(get(&server, "/organisations/cc-pays-alesia-seine/members?offset=-1", "fr").await.status, 400);
     assert_eq!(get(&server, "/organisations/cc-pays-alesia-seine/members?page=2", "fr").await.status, 400);
     assert_eq!(get(&server, "/organisations/nowhere/members", "fr").await.status, 404);
+    // Facets' labels begin with a capital, whatever the facet (licences as SPDX writes them).
+    let facets = get(&server, "/search?q=cimetiere", "fr").await.body;
+    assert!(facets.contains(">Commune <span class=\"count\">") && !facets.contains(">commune <span"), "{facets}");
     let search = get(&server, "/search?q=geocity", "fr").await.body;
     assert!(search.contains("Suisse <span class=\"count\">"), "{search}");
 });

@@ -39,7 +39,18 @@ fn with(state: &[(String, String)], key: &str, value: Option<&str>) -> Vec<(Stri
     out
 }
 
+/// A facet's value as a label: every facet's labels begin with a capital, as the
+/// categories' and places' names do ("Commune", "Bonne", not "commune", "bonne").
 fn facet_label(t: &web::T, facet: &str, value: &str, label: Option<&str>, lang: Lang) -> String {
+    let label = facet_word(t, facet, value, label, lang);
+    let mut chars = label.chars();
+    match chars.next() {
+        Some(first) if !facet.eq("licence") => first.to_uppercase().chain(chars).collect(),
+        _ => label,
+    }
+}
+
+fn facet_word(t: &web::T, facet: &str, value: &str, label: Option<&str>, lang: Lang) -> String {
     match facet {
         "category" => category_label(value, lang),
         "kind" => t.word("kind", value),
