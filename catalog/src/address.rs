@@ -41,49 +41,89 @@ pub struct RepositoryAddress {
     pub port: u16,
 }
 
+/// Why an address was refused: the harvester tells the operator which of these
+/// `--allow-local` would let through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddressRefusal {
+    /// A `file://` address, and local addresses are not allowed.
+    File,
+    /// A host on this machine or a private network, and local addresses are not allowed.
+    Local(String),
+    /// Not a repository address that may be stored, whatever the policy.
+    Malformed(String),
+}
+
+impl std::fmt::Display for AddressRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AddressRefusal::File => f.write_str("file:// addresses are refused: give the repository's public address"),
+            AddressRefusal::Local(why) | AddressRefusal::Malformed(why) => f.write_str(why),
+        }
+    }
+}
+
+impl From<String> for AddressRefusal {
+    fn from(why: String) -> AddressRefusal {
+        AddressRefusal::Malformed(why)
+    }
+}
+
 /// Checks a repository address; the error names `field` and says why, in words a person
 /// who typed the address can act on.
 pub fn check_repository_address(field: &str, url: &str, policy: AddressPolicy) -> Result<RepositoryAddress> {
-    check(url, policy).map_err(|why| Error::invalid(field, why))
+    read_repository_address(url, policy).map_err(|why| Error::invalid(field, why.to_string()))
 }
 
-fn check(url: &str, policy: AddressPolicy) -> std::result::Result<RepositoryAddress, String> {
+/// The address, read and checked under `policy`, or why it is refused.
+pub fn read_repository_address(
+    url: &str,
+    policy: AddressPolicy,
+) -> std::result::Result<RepositoryAddress, AddressRefusal> {
     let url = url.trim();
     if url.is_empty() {
-        return Err("must not be empty".into());
+        return Err(AddressRefusal::Malformed("must not be empty".into()));
     }
     if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(format!("{url:?} holds spaces or control characters; give the plain address"));
+        return Err(format!("{url:?} holds spaces or control characters; give the plain address").into());
     }
     // libgit2 reads a URL's host itself, differently from the url crate (after the last `@`,
     // up to the first `/`): characters on which the two could disagree are refused, so that
     // the host checked is the host connected to.
     if url.contains(['\\', '?', '#']) {
-        return Err(format!("{url:?} holds \\, ? or #, which could make its host ambiguous; give the plain address"));
+        return Err(
+            format!("{url:?} holds \\, ? or #, which could make its host ambiguous; give the plain address").into()
+        );
     }
     if let Some(scp) = scp_like(url) {
         return public_host(url, "ssh", scp.host, 22, policy);
     }
-    let parsed = url::Url::parse(url).map_err(|e| format!("{url:?} is not an address: {e}"))?;
+    let parsed =
+        url::Url::parse(url).map_err(|e| AddressRefusal::Malformed(format!("{url:?} is not an address: {e}")))?;
     let scheme = parsed.scheme().to_string();
     match scheme.as_str() {
         "https" | "http" | "git" | "ssh" => {}
         "file" if policy == AddressPolicy::AllowLocal && parsed.path().len() > 1 => {
             return Ok(RepositoryAddress { url: url.to_string(), scheme, host: Host::Local, port: 0 });
         }
-        "file" => return Err("file:// addresses are refused: give the repository's public address".into()),
-        other => return Err(format!("the {other}: scheme is not a repository address (https, http, git or ssh)")),
+        "file" => return Err(AddressRefusal::File),
+        other => {
+            return Err(format!("the {other}: scheme is not a repository address (https, http, git or ssh)").into())
+        }
     }
     if !parsed.password().unwrap_or("").is_empty() || (!parsed.username().is_empty() && scheme != "ssh") {
         return Err(format!(
             "{url:?} carries credentials; give the public address (the record is public, and so would they be)"
-        ));
+        )
+        .into());
     }
     let authority = url.split_once("://").map_or("", |(_, rest)| rest.split('/').next().unwrap_or(""));
     if authority.matches('@').count() > usize::from(scheme == "ssh") {
-        return Err(format!("{url:?} holds more than one @ before its path; give the plain address"));
+        return Err(format!("{url:?} holds more than one @ before its path; give the plain address").into());
     }
-    let host = parsed.host_str().filter(|h| !h.is_empty()).ok_or_else(|| format!("{url:?} names no host"))?;
+    let host = parsed
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| AddressRefusal::Malformed(format!("{url:?} names no host")))?;
     let port = parsed.port_or_known_default().unwrap_or(match scheme.as_str() {
         "git" => 9418,
         "ssh" => 22,
@@ -112,13 +152,13 @@ fn public_host(
     host: &str,
     port: u16,
     policy: AddressPolicy,
-) -> std::result::Result<RepositoryAddress, String> {
+) -> std::result::Result<RepositoryAddress, AddressRefusal> {
     let host = host.trim_end_matches('.');
     if host.is_empty() {
-        return Err(format!("{url:?} names no host"));
+        return Err(format!("{url:?} names no host").into());
     }
     if host.contains('%') {
-        return Err(format!("{url:?} has an encoded host; write the host plainly"));
+        return Err(format!("{url:?} has an encoded host; write the host plainly").into());
     }
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     let host = match literal_ip(bare) {
@@ -126,7 +166,7 @@ fn public_host(
         None => {
             let name = bare.to_ascii_lowercase();
             if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
-                return Err(format!("{url:?}: {bare:?} is not a host name"));
+                return Err(format!("{url:?}: {bare:?} is not a host name").into());
             }
             Host::Name(name)
         }
@@ -138,7 +178,9 @@ fn public_host(
             _ => None,
         };
         if let Some(kind) = kind {
-            return Err(format!("{url:?} points to a {kind} address; only public hosts are harvested"));
+            return Err(AddressRefusal::Local(format!(
+                "{url:?} points to a {kind} address; only public hosts are harvested"
+            )));
         }
     }
     Ok(RepositoryAddress { url: url.to_string(), scheme: scheme.to_string(), host, port })
@@ -283,7 +325,7 @@ mod tests {
     use super::*;
 
     fn verdict(url: &str) -> std::result::Result<Host, String> {
-        check(url, AddressPolicy::PublicOnly).map(|a| a.host)
+        read_repository_address(url, AddressPolicy::PublicOnly).map(|a| a.host).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -293,7 +335,7 @@ mod tests {
         assert_eq!(verdict("git://[2a00:1450::1]/repo"), Ok(Host::Ip("2a00:1450::1".parse().unwrap())));
         assert_eq!(verdict("git@8.8.8.8:org/repo.git"), Ok(Host::Ip("8.8.8.8".parse().unwrap())));
         assert_eq!(verdict("ssh://git@codeberg.org/org/x.git"), Ok(Host::Name("codeberg.org".into())));
-        let a = check("git@framagit.org:org/x.git", AddressPolicy::PublicOnly).unwrap();
+        let a = read_repository_address("git@framagit.org:org/x.git", AddressPolicy::PublicOnly).unwrap();
         assert_eq!((a.scheme.as_str(), a.port), ("ssh", 22));
     }
 
@@ -356,9 +398,9 @@ mod tests {
         assert!(verdict("javascript:alert(1)").is_err());
         assert!(verdict("not an address").is_err());
         assert!(verdict("").is_err());
-        let local = check("file:///srv/git/x.git", AddressPolicy::AllowLocal).unwrap();
+        let local = read_repository_address("file:///srv/git/x.git", AddressPolicy::AllowLocal).unwrap();
         assert_eq!(local.host, Host::Local);
-        assert!(check("http://127.0.0.1:9/x", AddressPolicy::AllowLocal).is_ok());
+        assert!(read_repository_address("http://127.0.0.1:9/x", AddressPolicy::AllowLocal).is_ok());
     }
 
     #[test]
@@ -475,13 +517,13 @@ mod tests {
                 ip in refused_v4(), form: u8, styles: [u8; 4], upper: bool, shape: u8, dot: bool,
             ) {
                 let url = in_address(&spell_v4(ip, form, styles, upper), shape, dot);
-                prop_assert!(check(&url, AddressPolicy::PublicOnly).is_err(), "{} accepted ({})", url, ip);
+                prop_assert!(read_repository_address(&url, AddressPolicy::PublicOnly).is_err(), "{} accepted ({})", url, ip);
             }
 
             #[test]
             fn no_ipv6_form_of_a_refused_ipv4_is_accepted(ip in refused_v4(), form: u8, shape: u8) {
                 let url = in_address(&spell_v6(ip, form), shape, false);
-                prop_assert!(check(&url, AddressPolicy::PublicOnly).is_err(), "{} accepted ({})", url, ip);
+                prop_assert!(read_repository_address(&url, AddressPolicy::PublicOnly).is_err(), "{} accepted ({})", url, ip);
             }
 
             #[test]
@@ -496,7 +538,7 @@ mod tests {
                 let mask = if len == 128 { 0 } else { u128::MAX >> len };
                 let ip = Ipv6Addr::from(base | (bits & mask));
                 let url = in_address(&format!("[{ip}]"), shape, false);
-                prop_assert!(check(&url, AddressPolicy::PublicOnly).is_err(), "{} accepted", url);
+                prop_assert!(read_repository_address(&url, AddressPolicy::PublicOnly).is_err(), "{} accepted", url);
             }
 
             #[test]

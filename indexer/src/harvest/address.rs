@@ -6,7 +6,7 @@
 use std::net::{IpAddr, ToSocketAddrs};
 use std::path::Path;
 
-use catalog::address::{check_repository_address, refused_kind, AddressPolicy, Host};
+use catalog::address::{read_repository_address, refused_kind, AddressPolicy, AddressRefusal, Host};
 use catalog::FailureClass;
 
 /// A repository address that passed the checks, as libgit2 should be given it.
@@ -43,14 +43,10 @@ pub fn check(url: &str, allow_local: bool, trusted_root: Option<&Path>) -> Resul
         }
     }
     let policy = if allow_local { AddressPolicy::AllowLocal } else { AddressPolicy::PublicOnly };
-    let address = check_repository_address("url", url, policy).map_err(|e| match e {
-        catalog::Error::Invalid { message, .. } if message.starts_with("file://") => {
-            refused("file:// addresses are harvested only with --allow-local".into())
-        }
-        catalog::Error::Invalid { message, .. } if message.contains(" address; ") => {
-            refused(format!("{message} (or with --allow-local)"))
-        }
-        other => refused(other.to_string()),
+    let address = read_repository_address(url, policy).map_err(|why| match why {
+        AddressRefusal::File => refused("file:// addresses are harvested only with --allow-local".into()),
+        AddressRefusal::Local(why) => refused(format!("{why} (or with --allow-local)")),
+        AddressRefusal::Malformed(why) => refused(why),
     })?;
     let name = match &address.host {
         Host::Local => {
