@@ -167,47 +167,14 @@ const ORGANISATIONS_BESIDE: usize = 5;
 
 /// The organisations and categories a query names, as `include` asks.
 pub fn beside(s: &AppState, q: &str, include: Include) -> Result<SearchAnswerBeside, Problem> {
-    let organisations = if include.organisations && !q.trim().is_empty() {
-        let find = |q: &str, limit: usize| {
-            let request = OrganisationRequest {
-                q: q.to_string(),
-                kind: None,
-                country: None,
-                parent: None,
-                sort: OrganisationSort::Relevance,
-                limit,
-                offset: 0,
-            };
-            s.search.organisations.search(&request).map(|r| r.hits).map_err(|e| internal(e.into()))
-        };
-        let mut hits = find(q, ORGANISATIONS_BESIDE)?;
-        let parsed = indexer::search::query::parse(q);
-        let words: Vec<_> =
-            parsed.words.iter().filter(|w| w.len >= 4 && !indexer::search::query::is_filler(w)).collect();
-        if hits.is_empty() && words.len() > 1 {
-            // "lausanne urbanisme": the need's words are in no organisation's name, the
-            // place's is. Each word that names a subject is looked for alone (a query of
-            // one such word was just looked for whole).
-            for w in words.into_iter().take(4) {
-                // Only a place called by that one word ("Lausanne"): a word found inside
-                // longer names ("conseil") names no organisation in particular.
-                let named = |h: &OrganisationHit| {
-                    indexer::search::analysis::words_with_stop_words(&h.name) == [w.folded.clone()]
-                };
-                for hit in find(&w.folded, 2)?.into_iter().filter(named) {
-                    if hits.len() < ORGANISATIONS_BESIDE && hits.iter().all(|h| h.slug != hit.slug) {
-                        hits.push(hit);
-                    }
-                }
-            }
-        }
-        Some(hits)
+    let parsed = indexer::search::query::parse(q);
+    let organisations = if include.organisations {
+        let found = indexer::search::guidance::organisations(&s.search.organisations, q, &parsed, ORGANISATIONS_BESIDE);
+        Some(found.map_err(|e| internal(e.into()))?)
     } else {
-        include.organisations.then(Vec::new)
+        None
     };
-    let categories = include
-        .categories
-        .then(|| indexer::search::guidance::categories(&s.search.search, &indexer::search::query::parse(q)));
+    let categories = include.categories.then(|| indexer::search::guidance::categories(&s.search.search, &parsed));
     Ok((organisations, categories))
 }
 

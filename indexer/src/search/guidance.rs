@@ -7,6 +7,7 @@ use serde::Serialize;
 use tantivy::collector::Count;
 
 use super::analysis::{self, Word};
+use super::organisations::{OrganisationHit, OrganisationRequest, OrganisationSearch, OrganisationSort};
 use super::query::{self, is_filler, Hit, Parsed};
 use super::thesaurus::distance;
 use super::Search;
@@ -30,6 +31,49 @@ pub struct Guidance {
     pub closest: Option<CategoryHit>,
     /// The most adopted software of that category.
     pub popular: Vec<Hit>,
+}
+
+/// The organisations a query names, `limit` at most: those the whole query finds and,
+/// when it finds none, the places called by one of its subject words alone ("lausanne
+/// urbanisme": the need's words are in no organisation's name, the place's is).
+pub fn organisations(
+    index: &OrganisationSearch,
+    q: &str,
+    parsed: &Parsed,
+    limit: usize,
+) -> super::Result<Vec<OrganisationHit>> {
+    if q.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let find = |q: &str, limit: usize| {
+        let request = OrganisationRequest {
+            q: q.to_string(),
+            kind: None,
+            country: None,
+            parent: None,
+            sort: OrganisationSort::Relevance,
+            limit,
+            offset: 0,
+        };
+        index.search(&request).map(|r| r.hits)
+    };
+    let mut hits = find(q, limit)?;
+    let words: Vec<&Word> = parsed.words.iter().filter(|w| w.len >= 4 && !is_filler(w)).collect();
+    // A query of one such word was just looked for whole.
+    if !hits.is_empty() || words.len() < 2 {
+        return Ok(hits);
+    }
+    for w in words.into_iter().take(4) {
+        // Only a place called by that one word: a word found inside longer names
+        // ("conseil") names no organisation in particular.
+        let named = |h: &OrganisationHit| analysis::words_with_stop_words(&h.name) == [w.folded.clone()];
+        for hit in find(&w.folded, 2)?.into_iter().filter(named) {
+            if hits.len() < limit && hits.iter().all(|h| h.slug != hit.slug) {
+                hits.push(hit);
+            }
+        }
+    }
+    Ok(hits)
 }
 
 /// The shortest word a correction is looked for: below, too many words are one edit away.
