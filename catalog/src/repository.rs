@@ -183,9 +183,7 @@ impl FailureClass {
         .into_iter()
         .find(|c| c.as_str() == s)
     }
-}
 
-impl FailureClass {
     /// What the public is told of a failure of this class. What the remote answered stays
     /// in the log and the operator's view (`communs repo status`): an answer from a host
     /// the harvester should not have reached must not be echoed to whoever planted it.

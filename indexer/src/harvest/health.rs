@@ -125,15 +125,8 @@ fn publiccode(s: &RepositorySnapshot) -> HealthPart {
 /// 4 for a README that says something, 2 each for how to contribute and what changed, 1
 /// each for a security policy and a code of conduct.
 fn documentation(s: &RepositorySnapshot) -> HealthPart {
-    let f = &s.files;
-    let readme_says_something = s.readme.as_ref().is_some_and(|r| r.truncated || r.text.chars().count() >= 200);
-    let found: Vec<(&str, u32, bool)> = vec![
-        ("README", 4, readme_says_something),
-        ("CONTRIBUTING", 2, f.contributing.is_some()),
-        ("CHANGELOG", 2, f.changelog.is_some()),
-        ("SECURITY", 1, f.security.is_some()),
-        ("CODE_OF_CONDUCT", 1, f.code_of_conduct.is_some()),
-    ];
+    let readme_says_something = readme_says_something(s);
+    let found = documentation_found(s);
     let points = found.iter().filter(|(_, _, ok)| *ok).map(|(_, p, _)| p).sum();
     let present: Vec<&str> = found.iter().filter(|(_, _, ok)| *ok).map(|(n, _, _)| *n).collect();
     let missing: Vec<&str> = found.iter().filter(|(_, _, ok)| !*ok).map(|(n, _, _)| *n).collect();
@@ -145,6 +138,24 @@ fn documentation(s: &RepositorySnapshot) -> HealthPart {
         fact.push_str(&format!("; missing: {}", missing.join(", ")));
     }
     part("documentation", points, fact)
+}
+
+/// Whether the README is more than a title: 200 characters at least (or too long to read).
+pub fn readme_says_something(s: &RepositorySnapshot) -> bool {
+    s.readme.as_ref().is_some_and(|r| r.truncated || r.text.chars().count() >= 200)
+}
+
+/// The documentation files the score looks for, each with its points and whether the
+/// repository has it (a README only when it says something).
+pub fn documentation_found(s: &RepositorySnapshot) -> [(&'static str, u32, bool); 5] {
+    let f = &s.files;
+    [
+        ("README", 4, readme_says_something(s)),
+        ("CONTRIBUTING", 2, f.contributing.is_some()),
+        ("CHANGELOG", 2, f.changelog.is_some()),
+        ("SECURITY", 1, f.security.is_some()),
+        ("CODE_OF_CONDUCT", 1, f.code_of_conduct.is_some()),
+    ]
 }
 
 /// A tool that has lasted has shown it can.

@@ -55,20 +55,13 @@ pub fn fact(t: &T, key: &str, s: &RepositorySnapshot, now: DateTime<Utc>) -> Opt
             None => t.s("health_fact.no_publiccode").to_owned(),
         },
         "documentation" => {
-            let f = &s.files;
-            let says_something = s.readme.as_ref().is_some_and(|r| r.truncated || r.text.chars().count() >= 200);
-            let files = [
-                ("README", says_something),
-                ("CONTRIBUTING", f.contributing.is_some()),
-                ("CHANGELOG", f.changelog.is_some()),
-                ("SECURITY", f.security.is_some()),
-                ("CODE_OF_CONDUCT", f.code_of_conduct.is_some()),
-            ];
-            let present: Vec<&str> = files.iter().filter(|(_, ok)| *ok).map(|(n, _)| *n).collect();
-            let missing: Vec<&str> = files.iter().filter(|(_, ok)| !*ok).map(|(n, _)| *n).collect();
+            // The files the score counted, as it counted them.
+            let files = indexer::harvest::health::documentation_found(s);
+            let present: Vec<&str> = files.iter().filter(|(_, _, ok)| *ok).map(|(n, _, _)| *n).collect();
+            let missing: Vec<&str> = files.iter().filter(|(_, _, ok)| !*ok).map(|(n, _, _)| *n).collect();
             let mut text =
                 if present.is_empty() { t.s("health_fact.no_documentation").to_owned() } else { present.join(", ") };
-            if s.readme.is_some() && !says_something {
+            if s.readme.is_some() && !indexer::harvest::health::readme_says_something(s) {
                 text.push_str(t.s("health_fact.short_readme"));
             }
             if !missing.is_empty() && !present.is_empty() {
