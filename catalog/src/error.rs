@@ -11,6 +11,9 @@ pub enum Error {
     NotFound { what: &'static str, key: String },
     #[error("{field}: {message}")]
     Conflict { field: String, message: String },
+    /// The caller is known but may not do this.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration error: {0}")]
@@ -22,6 +25,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Invalid { field: field.into(), message: message.into() }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Error::Forbidden(message.into())
     }
 
     pub fn not_found(what: &'static str, key: impl Into<String>) -> Self {

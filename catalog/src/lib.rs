@@ -2,6 +2,7 @@
 //! validated at the edge, and one `Store` over SQLite or PostgreSQL. Knows nothing of
 //! HTTP, HTML, git or search.
 
+pub mod account;
 pub mod address;
 pub mod category;
 pub mod country;
@@ -19,6 +20,10 @@ pub mod text;
 pub mod token;
 pub mod vocab;
 
+pub use account::{
+    Identity, JoinOutcome, LoginAttempt, Member, Membership, MembershipRequest, RequestStatus, Role, Session,
+    SessionLifetimes, User,
+};
 pub use address::AddressPolicy;
 pub use category::Category;
 pub use country::Country;
@@ -31,8 +36,9 @@ pub use repository::*;
 pub use slug::Slug;
 pub use store::{
     page_bounds, AdoptionFact, Backend, Claim, FundingFact, ImportProblem, OrganisationDocument, OrganisationFilter,
-    OrganisationProfile, OrganisationSummary, PeerUse, Placement, PublicCodeImport, PublicCodeImportOptions,
-    RoadmapFilter, SearchDocument, SoftwareFilter, SoftwarePage, Store, TerritoryRef,
+    OrganisationProfile, OrganisationSummary, PeerUse, PersonalToken, Placement, PublicCodeImport,
+    PublicCodeImportOptions, RoadmapFilter, SearchDocument, SoftwareFilter, SoftwarePage, Store, TerritoryRef,
+    TokenHolder,
 };
 pub use token::{ApiToken, TokenScope};
 pub use vocab::*;

@@ -691,7 +691,11 @@ pub struct Membership {
 /// Who made a change: a person, or the system acting for a command (`seed`, `import`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
-    User(i64),
+    /// A person, by handle, and the personal token they wrote with (none: in the browser).
+    User {
+        handle: String,
+        token: Option<String>,
+    },
     System(&'static str),
     /// A caller of the API, by the name of the token it showed.
     Token(String),
@@ -700,7 +704,8 @@ pub enum Actor {
 impl Actor {
     pub fn label(&self) -> String {
         match self {
-            Actor::User(id) => format!("user:{id}"),
+            Actor::User { handle, token: None } => format!("user:{handle}"),
+            Actor::User { handle, token: Some(t) } => format!("user:{handle} token:{t}"),
             Actor::System(what) => format!("system:{what}"),
             Actor::Token(name) => format!("token:{name}"),
         }

@@ -51,12 +51,32 @@ impl fmt::Display for TokenScope {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiToken {
     pub name: String,
+    /// The handle of the person whose token it is (`None`: the operator's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// The organisation a personal token acts for (`None`: it reads only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
     /// The first characters of the token, to tell tokens apart in lists and logs.
     pub prefix: String,
     pub scope: TokenScope,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The longest life a personal token may be given, and the one it gets unless told.
+pub const MAX_DAYS: i64 = 366;
+pub const DEFAULT_DAYS: i64 = 90;
+
+/// A personal token's life in days, from 1 to `MAX_DAYS`.
+pub fn token_days(days: Option<i64>) -> Result<i64> {
+    match days.unwrap_or(DEFAULT_DAYS) {
+        d @ 1..=MAX_DAYS => Ok(d),
+        d => Err(Error::invalid("expires", format!("{d} days: a token lasts from 1 to {MAX_DAYS} days"))),
+    }
 }
 
 /// Every token starts so: a scanner of leaked secrets can recognise it.
@@ -86,6 +106,18 @@ pub(crate) fn generate() -> Result<(String, String, String)> {
     Ok((secret, prefix, hash))
 }
 
+/// 32 random bytes in hex: a session's secret, a form's CSRF token, a login's state.
+pub fn random_hex() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| Error::invalid("token", format!("no randomness available: {e}")))?;
+    Ok(hex(&bytes))
+}
+
+/// Whether `s` can be what `random_hex` makes.
+pub fn is_random_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// The part of a presented token the catalog looks it up by, or `None` for a string that
 /// cannot be a token.
 pub(crate) fn prefix_of(secret: &str) -> Option<&str> {
@@ -94,12 +126,12 @@ pub(crate) fn prefix_of(secret: &str) -> Option<&str> {
         .then(|| &secret[..TOKEN_MARK.len() + PREFIX_CHARS])
 }
 
-pub(crate) fn hash(secret: &str) -> String {
+pub fn hash(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))
 }
 
 /// Equal strings, in a time that does not depend on where they differ.
-pub(crate) fn same_hash(a: &str, b: &str) -> bool {
+pub fn same_hash(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

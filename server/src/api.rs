@@ -31,6 +31,9 @@ pub struct AppState {
     pub dashboards: Arc<crate::dashboards::Dashboards>,
     /// The host names this site answers to.
     pub site: Arc<crate::guard::Site>,
+    /// Sign-in: providers, session lifetimes, demo accounts.
+    pub accounts: Arc<crate::session::Accounts>,
+    pub limits: Arc<crate::ratelimit::Limiter>,
 }
 
 type ApiResult<T> = Result<Json<T>, Problem>;
@@ -55,11 +58,23 @@ pub fn router_with_cache(store: Store, search: Arc<SearchIndex>, cache_bytes: us
     router_for_site(store, search, cache_bytes, crate::guard::Site::default())
 }
 
-/// The whole site: `site` says which host names it answers to.
+/// The whole site: `site` says which host names it answers to; nobody can sign in.
 pub fn router_for_site(store: Store, search: Arc<SearchIndex>, cache_bytes: usize, site: crate::guard::Site) -> Router {
+    router_with_accounts(store, search, cache_bytes, site, crate::session::Accounts::default())
+}
+
+/// The whole site, with the sign-in `accounts` allows.
+pub fn router_with_accounts(
+    store: Store,
+    search: Arc<SearchIndex>,
+    cache_bytes: usize,
+    site: crate::guard::Site,
+    accounts: crate::session::Accounts,
+) -> Router {
     let api = Router::new()
         .route("/", get(index))
         .route("/healthz", get(healthz))
+        .route("/me", get(crate::session::me))
         .route("/search", get(crate::search_api::search))
         .route("/search/organisations", get(crate::search_api::organisations))
         .route("/suggest", get(crate::search_api::suggest))
@@ -88,6 +103,8 @@ pub fn router_for_site(store: Store, search: Arc<SearchIndex>, cache_bytes: usiz
         search,
         dashboards: Arc::new(crate::dashboards::Dashboards::new()),
         site: Arc::new(site),
+        limits: Arc::new(crate::ratelimit::Limiter::new(accounts.rate_limits)),
+        accounts: Arc::new(accounts),
     };
     let pages = crate::pages::router().layer(axum::middleware::from_fn_with_state(state.clone(), crate::cache::layer));
     Router::new()
@@ -137,6 +154,7 @@ async fn index() -> Json<serde_json::Value> {
             "organisation_adoptions": "/api/v1/organisations/{slug}/adoptions{?limit,offset}",
             "organisation_fundings": "/api/v1/organisations/{slug}/fundings{?limit,offset}",
             "import_publiccode": "POST /api/v1/import/publiccode{?country} (Authorization: Bearer TOKEN; application/yaml)",
+            "me": "/api/v1/me (Authorization: Bearer TOKEN, or a signed-in session)",
             "add_repository": "POST /api/v1/software/{slug}/repositories {\"url\": ...} (Authorization: Bearer TOKEN; application/json)",
             "software_publiccode": "/software/{slug}/publiccode.yml",
             "health": "/api/v1/healthz"
@@ -210,13 +228,22 @@ async fn add_repository(
         Ok(url) => url,
         Err(problem) => return problem.into_response(),
     };
+    let software = match s.store.software(&slug).await {
+        Ok(software) => software,
+        Err(e) => return Problem::from(e).into_response(),
+    };
+    let answers: Vec<&catalog::OrgRef> = software.maintainers.iter().chain(software.publisher.as_ref()).collect();
+    if let Err(problem) = writer.may_act_for(crate::auth::ADD_REPOSITORY, &answers) {
+        tracing::warn!(token = %writer.label(), software = %slug, "repository refused: not a maintainer");
+        return problem.into_response();
+    }
     match s.store.add_repository(&writer.actor(), &slug, &url).await {
         Ok(repository) => {
-            tracing::info!(token = %writer.token.name, software = %slug, url = %repository.url, "repository added");
+            tracing::info!(token = %writer.label(), software = %slug, url = %repository.url, "repository added");
             (StatusCode::CREATED, Json(repository)).into_response()
         }
         Err(e) => {
-            tracing::warn!(token = %writer.token.name, software = %slug, error = %e, "repository refused");
+            tracing::warn!(token = %writer.label(), software = %slug, error = %e, "repository refused");
             Problem::from(e).into_response()
         }
     }

@@ -1,26 +1,123 @@
-//! Who may write: every write route takes a `Writer`, which only a live API token with the
-//! write scope makes (`Authorization: Bearer TOKEN`). No address, local or not, is trusted
-//! instead: behind a reverse proxy every visitor comes from loopback. The command line
-//! writes through the Store directly and needs no token.
+//! Who may write, and what each write route needs.
+//!
+//! Every write of the API takes a `Writer`, which only a live token with the write scope
+//! makes (`Authorization: Bearer TOKEN`): the operator's (made with `communs token create`),
+//! which answers for the whole site, or a person's, which acts with that person's role in
+//! one organisation, read again at every use. No address, local or not, is trusted
+//! instead: behind a reverse proxy every visitor comes from loopback. The pages' writes take
+//! a signed-in session instead (`crate::session`). `WRITE_ROUTES` is the one list of the
+//! routes that write and of what each needs; a test walks it.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use catalog::{Actor, ApiToken};
+use catalog::{Actor, OrgRef, Role, TokenHolder, User};
 
 use crate::api::AppState;
 use crate::problem::Problem;
 
+/// What a write route asks of its caller, beyond being known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Acting for one of the software's maintainers or its publisher.
+    SoftwareMaintainer,
+    /// Acting for an organisation: new records; changing another's needs `SoftwareMaintainer`.
+    AnyOrganisation,
+    /// Signed in: a page of one's own (account, tokens, requests to join).
+    SignedIn,
+    /// An admin of the organisation the route names.
+    OrganisationAdmin,
+}
+
+/// A route that writes, with what it needs.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteRoute {
+    pub method: &'static str,
+    /// The route as the router declares it.
+    pub path: &'static str,
+    pub needs: Need,
+}
+
+pub const ADD_REPOSITORY: WriteRoute =
+    WriteRoute { method: "POST", path: "/api/v1/software/{slug}/repositories", needs: Need::SoftwareMaintainer };
+pub const IMPORT_PUBLICCODE: WriteRoute =
+    WriteRoute { method: "POST", path: "/api/v1/import/publiccode", needs: Need::AnyOrganisation };
+pub const CREATE_TOKEN: WriteRoute = WriteRoute { method: "POST", path: "/account/tokens", needs: Need::SignedIn };
+pub const REVOKE_TOKEN: WriteRoute =
+    WriteRoute { method: "POST", path: "/account/tokens/{name}/revoke", needs: Need::SignedIn };
+pub const REQUEST_MEMBERSHIP: WriteRoute =
+    WriteRoute { method: "POST", path: "/account/requests", needs: Need::SignedIn };
+pub const LEAVE_ORGANISATION: WriteRoute =
+    WriteRoute { method: "POST", path: "/account/organisations/{slug}/leave", needs: Need::SignedIn };
+pub const DECIDE_REQUEST: WriteRoute =
+    WriteRoute { method: "POST", path: "/requests/{id}", needs: Need::OrganisationAdmin };
+pub const SET_ROLE: WriteRoute =
+    WriteRoute { method: "POST", path: "/organisations/{slug}/people/{handle}", needs: Need::OrganisationAdmin };
+
+/// Every route that writes. Signing in and out (`/login/...`, `/logout`) is not listed:
+/// it writes a session, not the catalog, and is open to all (with its own CSRF check).
+pub const WRITE_ROUTES: &[WriteRoute] = &[
+    ADD_REPOSITORY,
+    IMPORT_PUBLICCODE,
+    CREATE_TOKEN,
+    REVOKE_TOKEN,
+    REQUEST_MEMBERSHIP,
+    LEAVE_ORGANISATION,
+    DECIDE_REQUEST,
+    SET_ROLE,
+];
+
 /// A caller that showed a live token allowed to write.
 #[derive(Debug, Clone)]
 pub struct Writer {
-    pub token: ApiToken,
+    pub holder: TokenHolder,
 }
 
 impl Writer {
     /// Who the audit log says made the change.
     pub fn actor(&self) -> Actor {
-        Actor::Token(self.token.name.clone())
+        match &self.holder.user {
+            None => Actor::Token(self.holder.token.name.clone()),
+            Some(user) => Actor::User { handle: user.handle.clone(), token: Some(self.holder.token.name.clone()) },
+        }
+    }
+
+    /// The token, as the logs name it.
+    pub fn label(&self) -> String {
+        self.actor().label()
+    }
+
+    /// The organisation a person's token acts for; `None` for the operator's tokens and a
+    /// site administrator's, which answer for the whole site.
+    pub fn acting_for(&self) -> Option<&str> {
+        match &self.holder.user {
+            Some(user) if !user.site_admin => self.holder.token.organisation.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Refuses unless the writer answers for the site or acts for one of `organisations`.
+    pub fn may_act_for(&self, route: WriteRoute, organisations: &[&OrgRef]) -> Result<(), Problem> {
+        let Some(mine) = self.acting_for() else { return Ok(()) };
+        if route.needs == Need::AnyOrganisation || organisations.iter().any(|o| o.slug == mine) {
+            return Ok(());
+        }
+        let names: Vec<&str> = organisations.iter().map(|o| o.slug.as_str()).collect();
+        Err(forbidden(if names.is_empty() {
+            format!("the token acts for {mine}; only the operator or a site administrator may change this record")
+        } else {
+            format!("the token acts for {mine}; this route needs a member of {}", names.join(" or "))
+        }))
+    }
+}
+
+/// Whether `user`, with `role` in the organisation a route names, may use it.
+pub fn allows(route: WriteRoute, user: &User, role: Option<Role>) -> bool {
+    match route.needs {
+        Need::SignedIn => true,
+        _ if user.site_admin => true,
+        Need::OrganisationAdmin => role == Some(Role::Admin),
+        Need::SoftwareMaintainer | Need::AnyOrganisation => role.is_some(),
     }
 }
 
@@ -28,46 +125,70 @@ fn unauthorized(detail: &str) -> Problem {
     Problem { field: Some("Authorization".into()), ..Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", detail) }
 }
 
+fn forbidden(detail: String) -> Problem {
+    Problem { field: Some("Authorization".into()), ..Problem::new(StatusCode::FORBIDDEN, "Forbidden", detail) }
+}
+
+/// The secret of an `Authorization: Bearer` header: `None` without the header, an error
+/// when it is not of that form.
+pub fn bearer(parts: &Parts) -> Result<Option<&str>, Problem> {
+    let Some(value) = parts.headers.get(header::AUTHORIZATION) else { return Ok(None) };
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(|v| Some(v.trim()))
+        .ok_or_else(|| unauthorized("the Authorization header must read: Bearer TOKEN"))
+}
+
+/// The path the client asked for: under `nest` the request's own is the API's.
+pub fn asked_path(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or_else(|| parts.uri.path().to_string(), |o| o.0.path().to_string())
+}
+
 impl FromRequestParts<AppState> for Writer {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Writer, Problem> {
-        // Under `nest` the path is the API's own; the log names the one the client asked for.
-        let path = parts
-            .extensions
-            .get::<axum::extract::OriginalUri>()
-            .map_or_else(|| parts.uri.path().to_string(), |o| o.0.path().to_string());
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            tracing::warn!(%path, "write without a token refused");
-            return Err(unauthorized(
-                "this route writes: send Authorization: Bearer TOKEN, with a token the operator made with `communs token create`",
-            ));
-        };
-        let secret = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-            .map(str::trim)
-            .ok_or_else(|| {
-                tracing::warn!(%path, "write with a malformed Authorization header refused");
-                unauthorized("the Authorization header must read: Bearer TOKEN")
-            })?;
-        let token = state.store.authenticate_token(secret, chrono::Utc::now()).await?.ok_or_else(|| {
-            tracing::warn!(%path, "write with an unknown or revoked token refused");
-            unauthorized("the token is unknown or revoked")
-        })?;
-        if !token.scope.allows_writes() {
-            tracing::warn!(%path, token = %token.name, "write with a read-only token refused");
-            return Err(Problem {
-                field: Some("Authorization".into()),
-                ..Problem::new(
-                    StatusCode::FORBIDDEN,
-                    "Forbidden",
-                    format!("the token {} may read only; this route needs a token with the write scope", token.name),
-                )
-            });
+        let path = asked_path(parts);
+        if let Err(retry) = state.limits.write(&crate::ratelimit::client_key(parts)) {
+            return Err(crate::ratelimit::too_many(retry));
         }
-        tracing::info!(%path, token = %token.name, "write by token");
-        Ok(Writer { token })
+        let secret = match bearer(parts) {
+            Ok(Some(secret)) => secret,
+            Ok(None) => {
+                tracing::warn!(%path, "write without a token refused");
+                return Err(unauthorized(
+                    "this route writes: send Authorization: Bearer TOKEN, with a personal token made on your account \
+                     page or one the operator made with `communs token create`",
+                ));
+            }
+            Err(problem) => {
+                tracing::warn!(%path, "write with a malformed Authorization header refused");
+                return Err(problem);
+            }
+        };
+        let holder = state.store.authenticate_token(secret, chrono::Utc::now()).await?.ok_or_else(|| {
+            tracing::warn!(%path, "write with an unknown, revoked or expired token refused");
+            unauthorized("the token is unknown, revoked or expired, or its person no longer acts for its organisation")
+        })?;
+        let writer = Writer { holder };
+        if !writer.holder.token.scope.allows_writes() {
+            tracing::warn!(%path, token = %writer.label(), "write with a read-only token refused");
+            return Err(forbidden(format!(
+                "the token {} may read only; this route needs a token with the write scope",
+                writer.holder.token.name
+            )));
+        }
+        if let Some(user) = &writer.holder.user {
+            if let Err(retry) = state.limits.account(user.id) {
+                return Err(crate::ratelimit::too_many(retry));
+            }
+        }
+        tracing::info!(%path, token = %writer.label(), "write by token");
+        Ok(writer)
     }
 }

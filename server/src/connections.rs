@@ -49,7 +49,14 @@ pub async fn serve(listener: TcpListener, app: Router, limits: ConnectionLimits,
         let _ = stream.set_nodelay(true);
         let activity = Activity::new();
         let io = TokioIo::new(Watched { inner: stream, activity: activity.clone() });
-        let service = TowerToHyperService::new(app.clone());
+        // The peer's address, for the rate limits (`crate::ratelimit`).
+        let service = TowerToHyperService::new(tower::ServiceExt::map_request(
+            app.clone(),
+            move |mut r: axum::http::Request<hyper::body::Incoming>| {
+                r.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                r
+            },
+        ));
         let connection = graceful.watch(builder.serve_connection_with_upgrades(io, service).into_owned());
         let idle_timeout = limits.idle_timeout;
         tokio::spawn(async move {

@@ -13,12 +13,15 @@ pub mod export;
 pub mod guard;
 pub mod harvest;
 pub mod memory;
+pub mod oidc;
 pub mod pages;
 pub mod params;
 pub mod problem;
 pub mod publiccode;
+pub mod ratelimit;
 pub mod search;
 pub mod search_api;
+pub mod session;
 
 use std::io::Write;
 use std::net::SocketAddr;

@@ -14,11 +14,21 @@ pub struct Problem {
     /// The parameter or field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Seconds to wait, sent as `Retry-After` (429).
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
     pub fn new(status: StatusCode, title: &'static str, detail: impl Into<String>) -> Problem {
-        Problem { kind: "about:blank", title, status: status.as_u16(), detail: detail.into(), field: None }
+        Problem {
+            kind: "about:blank",
+            title,
+            status: status.as_u16(),
+            detail: detail.into(),
+            field: None,
+            retry_after: None,
+        }
     }
 
     pub fn bad_parameter(name: &str, detail: impl Into<String>) -> Problem {
@@ -44,6 +54,7 @@ impl From<catalog::Error> for Problem {
             catalog::Error::Conflict { ref field, .. } => {
                 Problem { field: Some(field.clone()), ..Problem::new(StatusCode::CONFLICT, "Conflict", e.to_string()) }
             }
+            catalog::Error::Forbidden(message) => Problem::new(StatusCode::FORBIDDEN, "Forbidden", message),
             other => {
                 tracing::error!(error = %other, "request failed");
                 Problem::new(
@@ -61,6 +72,9 @@ impl IntoResponse for Problem {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).expect("problems serialise");
         let mut response = (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
         }

@@ -214,7 +214,7 @@ pub async fn import_path(
                 continue;
             }
         };
-        let options = PublicCodeImportOptions { country, today, source: name.clone() };
+        let options = PublicCodeImportOptions { country, today, source: name.clone(), acting_for: None };
         match import_bytes(store, &Actor::System("import"), &bytes, &options).await? {
             Ok(a) => {
                 let verb = if a.created { "created" } else { "updated" };
@@ -343,7 +343,12 @@ pub mod http {
                 .into_response()
             }
         };
-        let options = PublicCodeImportOptions { country, today: chrono::Utc::now().date_naive(), source: "api".into() };
+        let options = PublicCodeImportOptions {
+            country,
+            today: chrono::Utc::now().date_naive(),
+            source: "api".into(),
+            acting_for: writer.acting_for().map(str::to_string),
+        };
         match import_bytes(&s.store, &writer.actor(), &body, &options).await {
             Ok(Ok(answer)) => {
                 let status = if answer.created { StatusCode::CREATED } else { StatusCode::OK };

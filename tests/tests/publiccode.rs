@@ -16,7 +16,7 @@ fn write(dir: &Path, name: &str, content: &[u8]) -> String {
 }
 
 fn options() -> PublicCodeImportOptions {
-    PublicCodeImportOptions { country: Country::FR, today: today(), source: "test".into() }
+    PublicCodeImportOptions { country: Country::FR, today: today(), source: "test".into(), acting_for: None }
 }
 
 /// A publiccode.yml of a software the fixtures do not hold, naming a known commune by name

@@ -2,6 +2,7 @@
 //! placeholders, and runs unchanged on both; `Q` carries the SQL text and its arguments
 //! and is bound to whichever pool the Store has.
 
+mod accounts;
 mod adoptions;
 mod audit;
 mod dashboards;
@@ -13,6 +14,7 @@ mod packed;
 mod publiccode;
 mod roadmap;
 mod search;
+mod sessions;
 mod software;
 mod stats;
 mod tokens;
@@ -35,6 +37,7 @@ pub use organisations::{OrganisationFilter, OrganisationProfile, OrganisationSum
 pub use publiccode::{PublicCodeImport, PublicCodeImportOptions};
 pub use search::{OrganisationDocument, SearchDocument};
 pub use software::{SoftwareFilter, SoftwarePage};
+pub use tokens::{PersonalToken, TokenHolder};
 
 use crate::error::{Error, Result};
 use crate::model::Actor;

@@ -20,6 +20,10 @@ pub struct PublicCodeImportOptions {
     pub today: NaiveDate,
     /// What the document came from (a file name, `api`), kept with it.
     pub source: String,
+    /// The organisation a person imports for: they may add new software, and update only
+    /// software it maintains or publishes. `None`: the operator or a site administrator,
+    /// who may update any.
+    pub acting_for: Option<String>,
 }
 
 /// What an import did.
@@ -211,6 +215,15 @@ impl Tx {
             None => Slug::from_name(&read.name).map_err(|e| e.within("name"))?,
         };
         let existing = self.load_software(slug.as_str()).await?;
+        if let (Some(old), Some(org)) = (&existing, &options.acting_for) {
+            let answers_for = old.maintainers.iter().chain(old.publisher.as_ref()).any(|o| &o.slug == org);
+            if !answers_for {
+                return Err(Error::forbidden(format!(
+                    "{slug} is already in the catalog and {org} neither maintains nor publishes it; \
+                     ask one of its maintainers to import the file"
+                )));
+            }
+        }
 
         let mut created = Vec::new();
         let country = options.country;
