@@ -145,7 +145,16 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
     request.extensions_mut().insert(CatalogVersion(version));
     let response = next.run(request).await;
     let expected = if page_lang.is_some() { "text/html; charset=utf-8" } else { "application/json" };
-    if response.status() != StatusCode::OK || response.headers().get(header::CONTENT_TYPE).is_none_or(|c| c != expected)
+    // A personal answer (an account page, /api/v1/me) is never kept: the next reader is
+    // someone else.
+    let personal = response
+        .headers()
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("no-store") || v.contains("private"));
+    if personal
+        || response.status() != StatusCode::OK
+        || response.headers().get(header::CONTENT_TYPE).is_none_or(|c| c != expected)
     {
         return response;
     }

@@ -252,7 +252,16 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
                     .max(1),
                 ..crate::ConnectionLimits::default()
             };
-            crate::serve(store, search, config.bind, cache, site, limits, out).await?;
+            let public_url = public_url.as_deref().or(config.public_url.as_deref()).map(url::Url::parse).transpose()?;
+            let accounts = crate::session::Accounts {
+                providers: crate::oidc::Providers::new(config.login.providers.clone())?,
+                lifetimes: config.login.lifetimes()?,
+                site_admins: config.login.site_admins.clone(),
+                demo,
+                public_url,
+                rate_limits: crate::ratelimit::RateLimits::default(),
+            };
+            crate::serve(store, search, config.bind, cache, site, accounts, limits, out).await?;
             Ok(0)
         }
         Command::Reindex => {

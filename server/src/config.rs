@@ -25,6 +25,39 @@ pub struct FileConfig {
     pub max_connections: Option<usize>,
     #[serde(default)]
     pub harvest: HarvestFile,
+    #[serde(default)]
+    pub login: LoginFile,
+}
+
+/// `[login]`: who may sign in, and for how long.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginFile {
+    /// A session unused for this long ends (default 8).
+    pub session_idle_hours: Option<u32>,
+    /// Any session ends after this long (default 7).
+    pub session_days: Option<u32>,
+    /// Verified e-mail addresses that are site administrators.
+    #[serde(default)]
+    pub site_admins: Vec<String>,
+    /// `[[login.providers]]`: the OpenID Connect providers.
+    #[serde(default)]
+    pub providers: Vec<crate::oidc::ProviderConfig>,
+}
+
+impl LoginFile {
+    pub fn lifetimes(&self) -> anyhow::Result<catalog::SessionLifetimes> {
+        let d = catalog::SessionLifetimes::default();
+        let idle = self.session_idle_hours.map_or(Ok(d.idle), |h| match h {
+            1..=720 => Ok(chrono::Duration::hours(i64::from(h))),
+            _ => Err(anyhow::anyhow!("login.session_idle_hours: {h} is not between 1 and 720")),
+        })?;
+        let absolute = self.session_days.map_or(Ok(d.absolute), |n| match n {
+            1..=365 => Ok(chrono::Duration::days(i64::from(n))),
+            _ => Err(anyhow::anyhow!("login.session_days: {n} is not between 1 and 365")),
+        })?;
+        Ok(catalog::SessionLifetimes { idle: idle.min(absolute), absolute })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -35,6 +68,7 @@ pub struct Config {
     pub public_url: Option<String>,
     pub max_connections: Option<usize>,
     pub harvest_file: HarvestFile,
+    pub login: LoginFile,
 }
 
 impl FileConfig {
@@ -75,6 +109,7 @@ impl Config {
             public_url: file.public_url,
             max_connections: file.max_connections,
             harvest_file: file.harvest,
+            login: file.login,
         })
     }
 
@@ -119,6 +154,7 @@ mod tests {
             public_url: None,
             max_connections: None,
             harvest: HarvestFile::default(),
+            login: LoginFile::default(),
         };
         let c = Config::resolve(None, None, Some("127.0.0.1:1234".into()), file).unwrap();
         assert_eq!(c.data_dir, PathBuf::from("/srv/communs"));

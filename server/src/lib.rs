@@ -54,12 +54,14 @@ impl Default for ConnectionLimits {
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+#[allow(clippy::too_many_arguments)]
 pub async fn serve(
     store: Store,
     search: std::sync::Arc<search::SearchIndex>,
     bind: SocketAddr,
     cache_bytes: usize,
     site: guard::Site,
+    accounts: session::Accounts,
     limits: ConnectionLimits,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
@@ -67,7 +69,7 @@ pub async fn serve(
         tokio::net::TcpListener::bind(bind).await.map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
     writeln!(out, "Communs is listening on http://{}", listener.local_addr()?)?;
     out.flush()?;
-    let app = api::router_for_site(store.clone(), search, cache_bytes, site);
+    let app = api::router_with_accounts(store.clone(), search, cache_bytes, site, accounts);
     connections::serve(listener, app, limits, shutdown()).await;
     store.close().await;
     Ok(())

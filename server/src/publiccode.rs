@@ -180,7 +180,7 @@ pub async fn import_bytes(
     };
     match store.import_publiccode(actor, &doc, options).await {
         Ok(done) => Ok(Ok(ImportAnswer::new(done, report.warnings))),
-        Err(e @ (catalog::Error::Invalid { .. } | catalog::Error::Conflict { .. })) => {
+        Err(e @ (catalog::Error::Invalid { .. } | catalog::Error::Conflict { .. } | catalog::Error::Forbidden(_))) => {
             Ok(Err(ImportRefusal::Catalog(e)))
         }
         Err(e) => Err(e.into()),

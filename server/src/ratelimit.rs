@@ -115,6 +115,17 @@ pub fn client_key(parts: &Parts) -> String {
         .map_or_else(|| "unknown".to_string(), |c| format!("ip:{}", c.0.ip()))
 }
 
+/// The client's address, as a handler's argument.
+pub struct Peer(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Peer, Self::Rejection> {
+        Ok(Peer(client_key(parts)))
+    }
+}
+
 /// 429 with `Retry-After`, as problem+json.
 pub fn too_many(retry: Duration) -> Problem {
     Problem {

@@ -118,6 +118,13 @@ pub fn csrf_ok(viewer: &Viewer, headers: &HeaderMap, posted: &str) -> bool {
 
 /// `GET /api/v1/me`: who the token or the session is, with their organisations and roles.
 pub async fn me(State(s): State<AppState>, request: axum::extract::Request) -> Response {
+    let mut response = me_answer(&s, request).await;
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(header::VARY, HeaderValue::from_static("Authorization, Cookie"));
+    response
+}
+
+async fn me_answer(s: &AppState, request: axum::extract::Request) -> Response {
     let (mut parts, _) = request.into_parts();
     let token = match crate::auth::bearer(&parts) {
         Ok(t) => t.map(str::to_string),
@@ -135,7 +142,7 @@ pub async fn me(State(s): State<AppState>, request: axum::extract::Request) -> R
             }
             Err(e) => return Problem::from(e).into_response(),
         },
-        None => match Viewer::from_request_parts(&mut parts, &s).await {
+        None => match Viewer::from_request_parts(&mut parts, s).await {
             Ok(Viewer(Some(session))) => (Some(session.user), None),
             Ok(Viewer(None)) => {
                 return Problem::new(

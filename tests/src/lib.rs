@@ -198,9 +198,30 @@ pub struct TestServer {
 impl TestServer {
     pub async fn start(store: Store) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        TestServer::serve(listener, server::api::router(store))
+    }
+
+    /// The site with sign-in as `accounts` allows, on a port already bound (a provider's
+    /// client is registered with the port before the site starts).
+    pub fn start_with_accounts(
+        listener: tokio::net::TcpListener,
+        store: Store,
+        accounts: server::session::Accounts,
+    ) -> TestServer {
+        let search = std::sync::Arc::new(server::search::SearchIndex::in_memory().expect("an index"));
+        let app = server::api::router_with_accounts(
+            store,
+            search,
+            server::cache::DEFAULT_BUDGET,
+            server::guard::Site::default(),
+            accounts,
+        );
+        TestServer::serve(listener, app)
+    }
+
+    fn serve(listener: tokio::net::TcpListener, app: axum::Router) -> TestServer {
         let addr = listener.local_addr().expect("bound");
         let task = tokio::spawn(async move {
-            let app = server::api::router(store);
             server::connections::serve(listener, app, server::ConnectionLimits::default(), std::future::pending())
                 .await;
         });
@@ -254,4 +275,103 @@ pub async fn communs(args: &[&str]) -> (i32, String, String) {
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let code = server::cli::run(cli, &mut out, &mut err).await;
     (code, String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned())
+}
+
+/// The cookies a browser would keep, by name (the tests' sites are all on 127.0.0.1).
+#[derive(Debug, Default, Clone)]
+pub struct CookieJar(pub std::collections::BTreeMap<String, String>);
+
+impl CookieJar {
+    /// Keeps what a response sets (`Max-Age=0` removes).
+    pub fn keep(&mut self, response: &reqwest::Response) {
+        for v in response.headers().get_all("set-cookie") {
+            let v = v.to_str().unwrap_or_default();
+            let first = v.split(';').next().unwrap_or_default();
+            if let Some((name, value)) = first.split_once('=') {
+                if v.contains("Max-Age=0") || value.is_empty() {
+                    self.0.remove(name.trim());
+                } else {
+                    self.0.insert(name.trim().to_string(), value.to_string());
+                }
+            }
+        }
+    }
+
+    pub fn header(&self) -> String {
+        self.0.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+}
+
+/// The real OpenID Connect provider of `tests/browser/oidc-provider.mjs`, on a loopback
+/// port, stopped when dropped.
+pub struct OidcProvider {
+    pub issuer: String,
+    child: std::process::Child,
+}
+
+impl OidcProvider {
+    /// Starts it with its client sending people back to `site` (`http://127.0.0.1:PORT`);
+    /// `rogue`: it signs with a key it does not publish.
+    pub fn start(site: &str, rogue: bool) -> OidcProvider {
+        use std::io::BufRead;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("browser");
+        assert!(
+            dir.join("node_modules/oidc-provider").is_dir(),
+            "the login tests need oidc-provider: run tests/browser/install.sh"
+        );
+        let mut child = std::process::Command::new("node")
+            .arg("oidc-provider.mjs")
+            .current_dir(&dir)
+            .env("REDIRECT_URI", format!("{site}/login/test/callback"))
+            .env("POST_LOGOUT_URI", format!("{site}/"))
+            .env("ROGUE_KEYS", if rogue { "1" } else { "0" })
+            .stdout(std::process::Stdio::piped())
+            .stderr(
+                std::fs::File::create(std::env::temp_dir().join("communs-oidc-provider.log"))
+                    .map_or_else(|_| std::process::Stdio::null(), std::process::Stdio::from),
+            )
+            .spawn()
+            .expect("node runs");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = std::io::BufReader::new(stdout).lines();
+        let issuer = loop {
+            match lines.next() {
+                Some(Ok(line)) if line.starts_with("ready ") => break line["ready ".len()..].trim().to_string(),
+                Some(Ok(_)) => continue,
+                _ => panic!("the OpenID Connect provider did not start"),
+            }
+        };
+        // The provider writes notes later on: read them, or it dies of a closed pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        OidcProvider { issuer, child }
+    }
+
+    /// The provider as `communs.toml` would declare it.
+    pub fn config(&self) -> server::oidc::ProviderConfig {
+        server::oidc::ProviderConfig {
+            id: "test".into(),
+            name: "Test provider".into(),
+            issuer: self.issuer.clone(),
+            client_id: "communs-test".into(),
+            client_secret: Some("communs-test-secret".into()),
+            client_secret_env: None,
+            scopes: None,
+            allowed_domains: vec![],
+        }
+    }
+}
+
+impl Drop for OidcProvider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One number a query of a test's SQLite database answers (`SELECT COUNT(*) ...`).
+pub async fn count(url: &str, sql: &str) -> i64 {
+    let pool = sqlx::SqlitePool::connect(url).await.expect("the test database opens");
+    let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&pool).await.expect("the query runs");
+    pool.close().await;
+    n
 }

@@ -3,6 +3,7 @@
 //! charts and the map of départements drawn as SVG on the server. This crate never touches
 //! the database.
 
+pub mod account;
 pub mod assets;
 pub mod chart;
 pub mod forge;
@@ -10,5 +11,6 @@ pub mod i18n;
 pub mod map;
 pub mod pages;
 
+pub use account::*;
 pub use i18n::{Lang, T};
 pub use pages::*;

@@ -2,6 +2,7 @@
 //! static assets. Each handler reads the catalog or the search index, builds the `web`
 //! crate's view struct and renders it.
 
+mod account;
 mod build;
 mod dashboards;
 mod health;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/about", get(build::about))
         .route("/language", get(switch_language))
         .route("/assets/{name}", get(asset))
+        .merge(account::router())
 }
 
 /// The reader's language: the one they chose with the switch (a cookie), else the first of
@@ -50,6 +52,8 @@ pub fn language(headers: &HeaderMap) -> Lang {
 /// What went wrong with a page, shown as a page in the reader's language.
 pub enum PageError {
     NotFound(String),
+    /// Known, but not allowed.
+    Forbidden(String),
     BadRequest(String),
     Internal(anyhow::Error),
 }
@@ -59,6 +63,7 @@ impl From<catalog::Error> for PageError {
         match e {
             catalog::Error::NotFound { .. } => PageError::NotFound(e.to_string()),
             catalog::Error::Invalid { .. } => PageError::BadRequest(e.to_string()),
+            catalog::Error::Forbidden(m) => PageError::Forbidden(m),
             other => PageError::Internal(other.into()),
         }
     }
@@ -74,6 +79,7 @@ impl From<crate::problem::Problem> for PageError {
     fn from(p: crate::problem::Problem) -> Self {
         match p.status {
             404 => PageError::NotFound(p.detail),
+            403 => PageError::Forbidden(p.detail),
             400 | 422 => PageError::BadRequest(p.detail),
             _ => PageError::Internal(anyhow::anyhow!(p.detail)),
         }
@@ -85,6 +91,7 @@ impl PageError {
         let t = web::T::new(lang);
         let (status, title, message) = match self {
             PageError::NotFound(m) => (StatusCode::NOT_FOUND, t.s("error.not_found"), m),
+            PageError::Forbidden(m) => (StatusCode::FORBIDDEN, t.s("error.forbidden"), m),
             PageError::BadRequest(m) => (StatusCode::BAD_REQUEST, t.s("error.bad_request"), m),
             PageError::Internal(e) => {
                 tracing::error!(error = %e, path, "a page failed");

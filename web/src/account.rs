@@ -1,0 +1,150 @@
+//! The pages of people: signing in, one's account (organisations, requests, tokens), the
+//! requests waiting for an admin, and an organisation's people. `server` fills them; a form
+//! that was refused comes back with what the person typed and each bad field marked.
+
+use askama::Template;
+use chrono::NaiveDate;
+
+use crate::pages::Chrome;
+
+/// A form's refused fields: `(field, message in the page's language)`.
+#[derive(Debug, Clone, Default)]
+pub struct FieldErrors(pub Vec<(String, String)>);
+
+impl FieldErrors {
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// A way to sign in.
+#[derive(Debug, Clone)]
+pub struct ProviderChoice {
+    pub id: String,
+    pub name: String,
+}
+
+/// A demo account (`--demo` only).
+#[derive(Debug, Clone)]
+pub struct DemoChoice {
+    pub handle: String,
+    pub name: String,
+    /// Who they are, in the page's language.
+    pub description: String,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub chrome: Chrome,
+    pub providers: Vec<ProviderChoice>,
+    pub demo_accounts: Vec<DemoChoice>,
+    /// Where to go once signed in.
+    pub next: String,
+    pub csrf: String,
+    /// Why the last try failed, in the page's language.
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MembershipRow {
+    pub slug: String,
+    pub name: String,
+    pub role: String,
+    pub admin: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequestRow {
+    pub id: i64,
+    pub person: String,
+    pub handle: String,
+    pub email: String,
+    pub email_verified: bool,
+    pub organisation_slug: String,
+    pub organisation: String,
+    pub message: String,
+    pub status: String,
+    pub created: NaiveDate,
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    pub name: String,
+    pub scope: String,
+    pub organisation: String,
+    pub created: NaiveDate,
+    pub expires: Option<NaiveDate>,
+    pub last_used: Option<NaiveDate>,
+    pub live: bool,
+}
+
+/// What the token form holds (as typed, when it comes back refused).
+#[derive(Debug, Clone, Default)]
+pub struct TokenForm {
+    pub name: String,
+    pub organisation: String,
+    pub scope: String,
+    pub days: String,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    pub chrome: Chrome,
+    pub name: String,
+    pub handle: String,
+    pub email: String,
+    pub email_verified: bool,
+    pub site_admin: bool,
+    pub memberships: Vec<MembershipRow>,
+    pub requests: Vec<RequestRow>,
+    /// Requests waiting for this person's decision.
+    pub waiting: usize,
+    pub tokens: Vec<TokenRow>,
+    /// A token just made: shown this once.
+    pub new_token: Option<String>,
+    pub token_form: TokenForm,
+    pub token_errors: FieldErrors,
+    pub join_organisation: String,
+    pub join_message: String,
+    pub join_errors: FieldErrors,
+    /// What just happened, in the page's language.
+    pub notice: Option<String>,
+    pub csrf: String,
+}
+
+#[derive(Template)]
+#[template(path = "requests.html")]
+pub struct RequestsPage {
+    pub chrome: Chrome,
+    pub requests: Vec<RequestRow>,
+    pub notice: Option<String>,
+    pub csrf: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PersonRow {
+    pub handle: String,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub admin: bool,
+    pub since: NaiveDate,
+}
+
+#[derive(Template)]
+#[template(path = "people.html")]
+pub struct PeoplePage {
+    pub chrome: Chrome,
+    pub slug: String,
+    pub name: String,
+    pub people: Vec<PersonRow>,
+    pub notice: Option<String>,
+    pub problem: Option<String>,
+    pub csrf: String,
+}
