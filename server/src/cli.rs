@@ -134,18 +134,36 @@ pub enum Repo {
 
 #[derive(Debug, Subcommand)]
 pub enum Token {
-    /// Make a token and print it once; only its hash is kept.
+    /// Make a token and print it once; only its hash is kept. Without --user, an operator's
+    /// token, which answers for the whole site; with it, a person's, acting with their role
+    /// in --organisation (needed to write) until it expires.
     Create {
         #[arg(long)]
         name: String,
         /// `write` (the default) or `read`.
         #[arg(long, default_value = "write")]
         scope: String,
+        /// The person (handle or e-mail address) whose token it is.
+        #[arg(long)]
+        user: Option<String>,
+        /// The organisation a person's token acts for.
+        #[arg(long, requires = "user")]
+        organisation: Option<String>,
+        /// Days a person's token lasts (1 to 366; default 90).
+        #[arg(long, requires = "user")]
+        expires: Option<i64>,
     },
-    /// List the tokens: name, prefix, scope, made, last used, revoked.
-    List,
-    /// Revoke a live token: it is refused from the next request on.
-    Revoke { name: String },
+    /// List the tokens (the operator's, or --user's): name, prefix, scope, made, last used, revoked.
+    List {
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke a live token (the operator's, or --user's): it is refused from the next request on.
+    Revoke {
+        name: String,
+        #[arg(long)]
+        user: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -438,12 +456,27 @@ async fn token(config: &Config, what: Token, out: &mut dyn Write, err: &mut dyn 
         }
     };
     match what {
-        Token::Create { name, scope } => {
+        Token::Create { name, scope, user, organisation, expires } => {
             let scope = match catalog::TokenScope::parse(&scope) {
                 Ok(s) => s,
                 Err(e) => return refused(e, err),
             };
-            match store.create_token(&Actor::System("cli"), &name, scope).await {
+            let made = match user {
+                None => store.create_token(&Actor::System("cli"), &name, scope).await,
+                Some(who) => match store.user(&who).await {
+                    Ok(person) => {
+                        let ask = catalog::PersonalToken {
+                            name: &name,
+                            organisation: organisation.as_deref(),
+                            scope,
+                            days: expires,
+                        };
+                        store.create_personal_token(&Actor::System("cli"), &person, &ask).await
+                    }
+                    Err(e) => Err(e),
+                },
+            };
+            match made {
                 Ok((token, secret)) => {
                     writeln!(out, "{secret}")?;
                     writeln!(
@@ -456,8 +489,14 @@ async fn token(config: &Config, what: Token, out: &mut dyn Write, err: &mut dyn 
                 Err(e) => refused(e, err),
             }
         }
-        Token::List => {
-            let tokens = store.tokens().await?;
+        Token::List { user } => {
+            let tokens = match user {
+                None => store.tokens().await?,
+                Some(who) => match store.user(&who).await {
+                    Ok(person) => store.tokens_of(person.id).await?,
+                    Err(e) => return refused(e, err),
+                },
+            };
             if tokens.is_empty() {
                 writeln!(err, "no token yet: communs token create --name NAME")?;
             }
@@ -467,18 +506,26 @@ async fn token(config: &Config, what: Token, out: &mut dyn Write, err: &mut dyn 
             for t in tokens {
                 writeln!(
                     out,
-                    "{}\t{}…\t{}\tmade {}\tused {}\t{}",
+                    "{}\t{}…\t{}{}\tmade {}\tused {}\t{}{}",
                     t.name,
                     t.prefix,
                     t.scope,
+                    t.organisation.as_ref().map_or_else(String::new, |o| format!(" for {o}")),
                     when(Some(t.created_at)),
                     when(t.last_used_at),
-                    t.revoked_at.map_or_else(|| "live".to_string(), |r| format!("revoked {}", when(Some(r))))
+                    t.revoked_at.map_or_else(|| "live".to_string(), |r| format!("revoked {}", when(Some(r)))),
+                    t.expires_at.map_or_else(String::new, |e| format!("\texpires {}", when(Some(e))))
                 )?;
             }
             Ok(0)
         }
-        Token::Revoke { name } => match store.revoke_token(&Actor::System("cli"), &name).await {
+        Token::Revoke { name, user } => match match user {
+            None => store.revoke_token(&Actor::System("cli"), &name).await,
+            Some(who) => match store.user(&who).await {
+                Ok(person) => store.revoke_personal_token(&person, &name).await,
+                Err(e) => Err(e),
+            },
+        } {
             Ok(t) => {
                 writeln!(out, "token {} revoked", t.name)?;
                 Ok(0)

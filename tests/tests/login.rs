@@ -524,3 +524,70 @@ async fn every_write_route_needs_its_role() {
 fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
     v.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
+
+#[tokio::test]
+async fn the_command_line_makes_a_persons_token() {
+    let db = seeded().await;
+    let person = db
+        .store
+        .sign_in(
+            &catalog::Identity {
+                issuer: "https://id.example".into(),
+                subject: "g".into(),
+                name: Some("Greffe".into()),
+                email: Some("greffe@yverdon-les-bains.ch".into()),
+                email_verified: true,
+            },
+            &[],
+        )
+        .await
+        .unwrap();
+    let args = |extra: &[&str]| {
+        let mut a = vec!["--database-url", db.url.as_str(), "token"];
+        a.extend_from_slice(extra);
+        a.into_iter().map(str::to_string).collect::<Vec<_>>()
+    };
+    let run = |a: Vec<String>| async move {
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        tests::communs(&a).await
+    };
+    // Not a member of Yverdon yet: refused, nothing made.
+    let (code, _, err) = run(args(&[
+        "create",
+        "--name",
+        "ci",
+        "--user",
+        "greffe@yverdon-les-bains.ch",
+        "--organisation",
+        "yverdon-les-bains",
+    ]))
+    .await;
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("organisation"), "{err}");
+    db.store.set_role(None, "yverdon-les-bains", &person.handle, Role::Member).await.unwrap();
+    let (code, out, err) = run(args(&[
+        "create",
+        "--name",
+        "ci",
+        "--user",
+        &person.handle,
+        "--organisation",
+        "yverdon-les-bains",
+        "--expires",
+        "10",
+    ]))
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let secret = out.trim().to_string();
+    let holder = db.store.authenticate_token(&secret, chrono::Utc::now()).await.unwrap().expect("live");
+    assert_eq!(holder.token.organisation.as_deref(), Some("yverdon-les-bains"));
+    let (_, out, _) = run(args(&["list", "--user", &person.handle])).await;
+    assert!(out.contains("ci\t") && out.contains("for yverdon-les-bains") && out.contains("expires"), "{out}");
+    // The operator's list does not hold it.
+    let (_, out, _) = run(args(&["list"])).await;
+    assert!(!out.contains("yverdon"), "{out}");
+    let (code, _, err) = run(args(&["revoke", "ci", "--user", &person.handle])).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(db.store.authenticate_token(&secret, chrono::Utc::now()).await.unwrap().is_none());
+    db.finish().await;
+}
