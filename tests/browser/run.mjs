@@ -13,6 +13,7 @@ import { chromium } from "playwright-core";
 
 const require = createRequire(import.meta.url);
 const base = (process.env.COMMUNS_URL || "").replace(/\/$/, "");
+const issuer = (process.env.OIDC_ISSUER || "").replace(/\/$/, "");
 const shots = process.env.SCREENSHOTS || "screenshots";
 const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 const STEP_MS = 15000;
@@ -164,11 +165,59 @@ async function scenario(context) {
     await axe(page, name);
     await screenshots(context, name, path);
   }
+  await signIn(context, page);
   await page.goto(base + softwarePath, { waitUntil: "load", timeout: STEP_MS });
   await page.emulateMedia({ media: "print" });
   await page.screenshot({ path: join(shots, "software-print.png"), fullPage: true, timeout: STEP_MS });
   ok("software page in print");
   expect("no Content-Security-Policy violation", cspErrors.length === 0, "none", cspErrors.join(" | "));
+}
+
+/** g. An official signs in with the OpenID Connect provider, asks to join her commune and
+ * signs out; the demo maintainer signs in with a click and manages his association's people. */
+async function signIn(context, page) {
+  await open(page, "/login", "login");
+  await axe(page, "login");
+  await screenshots(context, "login", "/login");
+  await Promise.all([
+    page.waitForURL((u) => u.href.startsWith(issuer), { timeout: STEP_MS }),
+    page.click('a[href^="/login/test"]'),
+  ]);
+  ok("the login goes to the provider");
+  await page.fill('input[name="login"]', "agent@yverdon-les-bains.ch");
+  await page.fill('input[name="password"]', "any");
+  // The provider's login form, then its consent form, then back to the site.
+  for (let i = 0; i < 4 && !page.url().startsWith(base); i++) {
+    const before = page.url();
+    await Promise.all([
+      page.waitForURL((u) => u.href !== before, { timeout: STEP_MS, waitUntil: "load" }),
+      page.click('button[type="submit"]'),
+    ]);
+  }
+  await page.waitForURL(base + "/account", { timeout: STEP_MS });
+  await checkCommon(page, "account");
+  const who = await page.locator("main").innerText();
+  expect("the account shows the provider's address", who.includes("agent@yverdon-les-bains.ch"), "agent@yverdon-les-bains.ch", who.slice(0, 120));
+  await axe(page, "account");
+  await screenshots(context, "account", "/account");
+
+  await page.fill("#join-organisation", "yverdon-les-bains");
+  await Promise.all([page.waitForLoadState("load"), page.click('form[action="/account/requests"] button[type="submit"]')]);
+  const notice = await page.locator("p.notice").innerText();
+  expect("the request to join waits for an admin", /attend/.test(notice), "a waiting request", notice);
+
+  await Promise.all([page.waitForLoadState("load"), page.click('form[action="/logout"] button')]);
+  const out = await page.locator("p.notice").innerText();
+  expect("signed out", /déconnecté/.test(out), "signed out", out);
+  const providerLogout = await page.locator("a#provider-logout").getAttribute("href");
+  expect("the provider's logout is offered", (providerLogout || "").startsWith(issuer), issuer, providerLogout);
+
+  const demo = page.locator('form[action="/login/demo"]').filter({ has: page.locator('input[value="demo-maintainer"]') });
+  await Promise.all([page.waitForURL(base + "/account", { timeout: STEP_MS }), demo.locator("button").click()]);
+  await open(page, "/organisations/association-geocity/people", "people");
+  const people = await page.locator("main table tbody tr").count();
+  expect("the association's admin sees its people", people >= 1, ">= 1 person", people);
+  await axe(page, "people");
 }
 
 async function main() {

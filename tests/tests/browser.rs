@@ -1,6 +1,7 @@
 //! The pages in a real browser: `communs serve --demo` on a loopback port, Debian's
 //! Chromium driven by playwright-core through `tests/browser/run.mjs` (search, a software's
-//! page, a facet, the language switch, both dashboards, axe-core on every kind of page,
+//! page, a facet, the language switch, both dashboards, a login with the real OpenID Connect
+//! provider of `oidc-provider` and a demo account, axe-core on every kind of page,
 //! screenshots at 1280 and 375 px under `target/screenshots/`). What the test needs is
 //! installed by `tests/browser/install.sh` when it is missing.
 
@@ -51,18 +52,39 @@ async fn the_pages_work_in_chromium_and_pass_axe() {
     let data = dir.path().join("data").display().to_string();
     let port = free_port();
     let bind = format!("127.0.0.1:{port}");
+    // The real OpenID Connect provider, with the site as its client, declared in communs.toml.
+    let provider = tests::OidcProvider::start(&format!("http://127.0.0.1:{port}"), false);
+    let config = dir.path().join("communs.toml");
+    let p = provider.config();
+    std::fs::write(
+        &config,
+        format!(
+            "[[login.providers]]\nid = \"{}\"\nname = \"{}\"\nissuer = \"{}\"\nclient_id = \"{}\"\nclient_secret = \"{}\"\n",
+            p.id,
+            p.name,
+            p.issuer,
+            p.client_id,
+            p.client_secret.clone().unwrap_or_default()
+        ),
+    )
+    .unwrap();
+    let config = config.display().to_string();
     let screenshots = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
     let browse = async {
         wait_for(port).await;
         run(
             "node",
             &["run.mjs"],
-            &[("COMMUNS_URL", format!("http://127.0.0.1:{port}")), ("SCREENSHOTS", screenshots.display().to_string())],
+            &[
+                ("COMMUNS_URL", format!("http://127.0.0.1:{port}")),
+                ("SCREENSHOTS", screenshots.display().to_string()),
+                ("OIDC_ISSUER", provider.issuer.clone()),
+            ],
             Duration::from_secs(300),
         )
         .await
     };
-    let args = ["--data-dir", data.as_str(), "serve", "--demo", "--bind", bind.as_str()];
+    let args = ["--config", config.as_str(), "--data-dir", data.as_str(), "serve", "--demo", "--bind", bind.as_str()];
     let (passed, log) = tokio::select! {
         ended = communs(&args) => panic!("communs serve stopped by itself: {ended:?}"),
         result = browse => result,
@@ -70,9 +92,18 @@ async fn the_pages_work_in_chromium_and_pass_axe() {
     println!("{log}");
     assert!(passed, "the browser test failed:\n{log}");
     assert!(log.contains("checks passed"), "{log}");
-    for name in
-        ["home", "search", "software", "organisation", "dashboard-adoption", "dashboard-funding", "roadmaps", "about"]
-    {
+    for name in [
+        "home",
+        "search",
+        "software",
+        "organisation",
+        "dashboard-adoption",
+        "dashboard-funding",
+        "roadmaps",
+        "about",
+        "login",
+        "account",
+    ] {
         for width in [1280, 375] {
             let shot = screenshots.join(format!("{name}-{width}.png"));
             assert!(shot.metadata().is_ok_and(|m| m.len() > 1000), "no screenshot {}", shot.display());

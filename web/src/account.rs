@@ -48,6 +48,10 @@ pub struct LoginPage {
     pub csrf: String,
     /// Why the last try failed, in the page's language.
     pub problem: Option<String>,
+    /// What just happened (signed out).
+    pub notice: Option<String>,
+    /// After logout: the provider's own logout, as (its name, the address), when it has one.
+    pub provider_logout: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone)]

@@ -55,6 +55,14 @@ const DEMO_ACCOUNTS: [DemoAccount; 3] = [
 ];
 const DEMO_ISSUER: &str = "urn:communs:demo";
 
+/// Where a login goes back to: the page that asked for it, else one's account.
+fn after_login(next: Option<&str>) -> String {
+    match next {
+        Some(n) if !n.is_empty() => crate::guard::safe_next(Some(n)),
+        _ => "/account".to_string(),
+    }
+}
+
 /// A personal page: never kept by a cache, ours or another.
 fn personal(mut response: Response) -> Response {
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -100,7 +108,7 @@ async fn login_page(
     headers: HeaderMap,
     Query(q): Query<LoginQuery>,
 ) -> Response {
-    let next = crate::guard::safe_next(q.next.as_deref());
+    let next = after_login(q.next.as_deref());
     if viewer.0.is_some() {
         return personal(see_other(&next));
     }
@@ -113,6 +121,25 @@ fn login_form(
     headers: &HeaderMap,
     next: &str,
     problem: Option<String>,
+    status: StatusCode,
+) -> Response {
+    login_view(s, viewer, headers, next, LoginExtras { problem, ..Default::default() }, status)
+}
+
+/// What a login page says besides its choices.
+#[derive(Default)]
+struct LoginExtras {
+    problem: Option<String>,
+    notice: Option<String>,
+    provider_logout: Option<(String, String)>,
+}
+
+fn login_view(
+    s: &AppState,
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    next: &str,
+    extras: LoginExtras,
     status: StatusCode,
 ) -> Response {
     let lang = language(headers);
@@ -141,7 +168,9 @@ fn login_form(
         },
         next: next.to_string(),
         csrf,
-        problem,
+        problem: extras.problem,
+        notice: extras.notice,
+        provider_logout: extras.provider_logout,
     };
     let response = page(lang, status, &view);
     match set {
@@ -187,7 +216,7 @@ async fn demo_login(
     if !s.accounts.demo {
         return refused(lang, "/login/demo", PageError::NotFound(T::new(lang).s("error.not_found_page").into()));
     }
-    let next = crate::guard::safe_next(f.next.as_deref());
+    let next = after_login(f.next.as_deref());
     if let Err(retry) = s.limits.login(&peer.0) {
         return crate::ratelimit::with_retry_after(
             login_form(&s, &viewer, &headers, &next, Some(T::new(lang).s("login.too_many").into()), StatusCode::OK),
@@ -241,7 +270,7 @@ async fn begin_login(
 ) -> Response {
     let lang = language(&headers);
     let t = T::new(lang);
-    let next = crate::guard::safe_next(q.next.as_deref());
+    let next = after_login(q.next.as_deref());
     let Some(p) = s.accounts.providers.get(&provider) else {
         return login_form(
             &s,
@@ -356,7 +385,9 @@ struct CsrfOnly {
     csrf: String,
 }
 
-/// `POST /logout`: ends the session here, then at the provider when it offers that.
+/// `POST /logout`: ends the session here, and offers the provider's own logout when it
+/// has one. A link rather than a redirect: the pages' CSP lets forms lead to this site only,
+/// and the person may want to stay signed in at their provider.
 async fn logout(State(s): State<AppState>, viewer: Viewer, headers: HeaderMap, Form(f): Form<CsrfOnly>) -> Response {
     let lang = language(&headers);
     let Some(session) = &viewer.0 else { return personal(see_other("/")) };
@@ -371,11 +402,18 @@ async fn logout(State(s): State<AppState>, viewer: Viewer, headers: HeaderMap, F
     tracing::info!(user = %session.user.handle, "signed out");
     let back = format!("{}/", s.accounts.base_url(&headers));
     let provider_logout = match session.provider.as_deref().and_then(|p| s.accounts.providers.get(p)) {
-        Some(p) => s.accounts.providers.logout_url(p, session.id_token.as_deref(), &back).await,
+        Some(p) => s
+            .accounts
+            .providers
+            .logout_url(p, session.id_token.as_deref(), &back)
+            .await
+            .map(|u| (p.name.clone(), u.to_string())),
         None => None,
     };
-    let to = provider_logout.map_or_else(|| "/".to_string(), |u| u.to_string());
-    personal(with_cookie(see_other(&to), s.accounts.cookie(SESSION_COOKIE, "", 0)))
+    let extras =
+        LoginExtras { notice: Some(T::new(lang).s("login.signed_out").into()), provider_logout, problem: None };
+    let page = login_view(&s, &Viewer(None), &headers, "/account", extras, StatusCode::OK);
+    with_cookie(page, s.accounts.cookie(SESSION_COOKIE, "", 0))
 }
 
 // ---------------------------------------------------------------------------------------
