@@ -277,7 +277,7 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
                 site_admins: config.login.site_admins.clone(),
                 demo,
                 public_url,
-                rate_limits: crate::ratelimit::RateLimits::default(),
+                rate_limits: config.rate_limits.limits()?,
             };
             crate::serve(store, search, config.bind, cache, site, accounts, limits, out).await?;
             Ok(0)

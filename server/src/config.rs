@@ -27,6 +27,40 @@ pub struct FileConfig {
     pub harvest: HarvestFile,
     #[serde(default)]
     pub login: LoginFile,
+    #[serde(default)]
+    pub rate_limits: RateLimitsFile,
+}
+
+/// `[rate_limits]`: tries per client address (and per account for writes), as a burst then
+/// so many a minute.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitsFile {
+    pub login_burst: Option<u32>,
+    pub login_per_minute: Option<u32>,
+    pub write_burst: Option<u32>,
+    pub write_per_minute: Option<u32>,
+}
+
+impl RateLimitsFile {
+    pub fn limits(&self) -> anyhow::Result<crate::ratelimit::RateLimits> {
+        let d = crate::ratelimit::RateLimits::default();
+        let pick = |v: Option<u32>, default: u32, name: &str| match v {
+            None => Ok(default),
+            Some(n @ 1..=100_000) => Ok(n),
+            Some(n) => Err(anyhow::anyhow!("rate_limits.{name}: {n} is not between 1 and 100000")),
+        };
+        Ok(crate::ratelimit::RateLimits {
+            login: crate::ratelimit::Rate {
+                burst: pick(self.login_burst, d.login.burst, "login_burst")?,
+                per_minute: pick(self.login_per_minute, d.login.per_minute, "login_per_minute")?,
+            },
+            write: crate::ratelimit::Rate {
+                burst: pick(self.write_burst, d.write.burst, "write_burst")?,
+                per_minute: pick(self.write_per_minute, d.write.per_minute, "write_per_minute")?,
+            },
+        })
+    }
 }
 
 /// `[login]`: who may sign in, and for how long.
@@ -69,6 +103,7 @@ pub struct Config {
     pub max_connections: Option<usize>,
     pub harvest_file: HarvestFile,
     pub login: LoginFile,
+    pub rate_limits: RateLimitsFile,
 }
 
 impl FileConfig {
@@ -110,6 +145,7 @@ impl Config {
             max_connections: file.max_connections,
             harvest_file: file.harvest,
             login: file.login,
+            rate_limits: file.rate_limits,
         })
     }
 
@@ -155,6 +191,7 @@ mod tests {
             max_connections: None,
             harvest: HarvestFile::default(),
             login: LoginFile::default(),
+            rate_limits: RateLimitsFile::default(),
         };
         let c = Config::resolve(None, None, Some("127.0.0.1:1234".into()), file).unwrap();
         assert_eq!(c.data_dir, PathBuf::from("/srv/communs"));

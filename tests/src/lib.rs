@@ -375,3 +375,10 @@ pub async fn count(url: &str, sql: &str) -> i64 {
     pool.close().await;
     n
 }
+
+/// Runs one statement on a test's SQLite database (to age a record, say).
+pub async fn execute(url: &str, sql: &str) {
+    let pool = sqlx::SqlitePool::connect(url).await.expect("the test database opens");
+    sqlx::query(sql).execute(&pool).await.expect("the statement runs");
+    pool.close().await;
+}

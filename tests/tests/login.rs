@@ -594,3 +594,64 @@ async fn the_command_line_makes_a_persons_token() {
     assert!(db.store.authenticate_token(&secret, chrono::Utc::now()).await.unwrap().is_none());
     db.finish().await;
 }
+
+#[tokio::test]
+async fn logins_and_writes_are_rate_limited() {
+    use server::ratelimit::{Rate, RateLimits};
+    let db = seeded().await;
+    let (l, base) = listener().await;
+    let accounts = Accounts {
+        demo: true,
+        rate_limits: RateLimits { login: Rate { burst: 3, per_minute: 1 }, write: Rate { burst: 2, per_minute: 1 } },
+        ..Accounts::default()
+    };
+    let _server = TestServer::start_with_accounts(l, db.store.clone(), accounts);
+    let c = client();
+    // Three demo logins pass; the fourth from the same address waits.
+    for _ in 0..3 {
+        demo(&c, &base, "demo-official").await;
+    }
+    let mut jar = CookieJar::default();
+    get(&c, &mut jar, &format!("{base}/login")).await;
+    let csrf = jar.0["communs_csrf"].clone();
+    let r = post(&c, &mut jar, &format!("{base}/login/demo"), &[("csrf", &csrf), ("handle", "demo-official")]).await;
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().get("retry-after").is_some());
+    assert!(!jar.0.contains_key("communs_session"));
+    // Token guesses count as writes: the third in a row is refused before it is looked up.
+    let send = || {
+        c.post(format!("{base}/api/v1/software/geocity/repositories"))
+            .bearer_auth(format!("communs_{}", "0".repeat(64)))
+            .header("content-type", "application/json")
+            .body(r#"{"url": "https://github.com/example/x"}"#)
+            .send()
+    };
+    assert_eq!(send().await.unwrap().status(), 401);
+    assert_eq!(send().await.unwrap().status(), 401);
+    let r = send().await.unwrap();
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn an_expired_session_opens_nothing() {
+    let db = seeded().await;
+    let (l, base) = listener().await;
+    let _server = TestServer::start_with_accounts(l, db.store.clone(), Accounts { demo: true, ..Accounts::default() });
+    let c = client();
+    let (mut jar, csrf) = demo(&c, &base, "demo-maintainer").await;
+    assert_eq!(get(&c, &mut jar, &format!("{base}/account")).await.status(), 200);
+    // The session's end passes (as a week would).
+    tests::execute(&db.url, "UPDATE sessions SET expires_at = '2000-01-01T00:00:00+00:00'").await;
+    let r = get(&c, &mut jar, &format!("{base}/account")).await;
+    assert_eq!(r.status(), 303);
+    let r =
+        post(&c, &mut jar, &format!("{base}/account/tokens"), &[("csrf", &csrf), ("name", "late"), ("scope", "read")])
+            .await;
+    assert_eq!(r.status(), 303, "a form of an expired session leads to the login page");
+    assert_eq!(tests::count(&db.url, "SELECT COUNT(*) FROM api_tokens").await, 0);
+    db.finish().await;
+}
