@@ -27,6 +27,8 @@ pub enum Need {
     SignedIn,
     /// An admin of the organisation the route names.
     OrganisationAdmin,
+    /// A site administrator.
+    SiteAdmin,
 }
 
 /// A route that writes, with what it needs.
@@ -53,6 +55,8 @@ pub const DECIDE_REQUEST: WriteRoute =
     WriteRoute { method: "POST", path: "/requests/{id}", needs: Need::OrganisationAdmin };
 pub const SET_ROLE: WriteRoute =
     WriteRoute { method: "POST", path: "/organisations/{slug}/people/{handle}", needs: Need::OrganisationAdmin };
+pub const SET_SITE_ADMIN: WriteRoute =
+    WriteRoute { method: "POST", path: "/admin/site-admins", needs: Need::SiteAdmin };
 
 /// Every route that writes. Signing in and out (`/login/...`, `/logout`) is not listed:
 /// it writes a session, not the catalog, and is open to all (with its own CSRF check).
@@ -65,6 +69,7 @@ pub const WRITE_ROUTES: &[WriteRoute] = &[
     LEAVE_ORGANISATION,
     DECIDE_REQUEST,
     SET_ROLE,
+    SET_SITE_ADMIN,
 ];
 
 /// A caller that showed a live token allowed to write.
@@ -116,6 +121,7 @@ pub fn allows(route: WriteRoute, user: &User, role: Option<Role>) -> bool {
     match route.needs {
         Need::SignedIn => true,
         _ if user.site_admin => true,
+        Need::SiteAdmin => false,
         Need::OrganisationAdmin => role == Some(Role::Admin),
         Need::SoftwareMaintainer | Need::AnyOrganisation => role.is_some(),
     }

@@ -315,6 +315,11 @@ async fn demo_accounts_exist_with_demo_only() {
     let me: serde_json::Value = get(&c, &mut jar, &format!("{base}/api/v1/me")).await.json().await.unwrap();
     assert_eq!(me["handle"], "demo-official");
     assert_eq!(me["organisations"][0]["slug"], "yverdon-les-bains");
+    // An organisation's page links to the account's form to join it, filled in.
+    let page = get(&c, &mut jar, &format!("{base}/organisations/paris")).await.text().await.unwrap();
+    assert!(page.contains("href=\"/account?join=paris#join\""), "{page}");
+    let html = get(&c, &mut jar, &format!("{base}/account?join=paris")).await.text().await.unwrap();
+    assert!(html.contains("name=\"organisation\" value=\"paris\""), "{html}");
     let (mut jar, _) = demo(&c, &base, "demo-admin").await;
     let me: serde_json::Value = get(&c, &mut jar, &format!("{base}/api/v1/me")).await.json().await.unwrap();
     assert_eq!(me["site_admin"], true);
@@ -392,6 +397,7 @@ async fn every_write_route_needs_its_role() {
     // The maintainer of Geocity (admin of association-geocity) and an official of Yverdon.
     let (mut right, right_csrf) = demo(&c, &base, "demo-maintainer").await;
     let (mut other, other_csrf) = demo(&c, &base, "demo-official").await;
+    let (mut site_admin, site_admin_csrf) = demo(&c, &base, "demo-admin").await;
     let maintainer = store.user("demo-maintainer").await.unwrap();
     let official = store.user("demo-official").await.unwrap();
     let token = |user: catalog::User, org: &'static str| {
@@ -487,6 +493,7 @@ async fn every_write_route_needs_its_role() {
                 "/account/requests" => vec![("organisation", "lausanne")],
                 "/requests/{id}" => vec![("decision", "accept")],
                 "/organisations/{slug}/people/{handle}" => vec![("role", "admin")],
+                "/admin/site-admins" => vec![("user", "demo-maintainer"), ("action", "add")],
                 _ => vec![],
             };
             let mut none = CookieJar::default();
@@ -498,6 +505,17 @@ async fn every_write_route_needs_its_role() {
                 f.push(("csrf", csrf));
                 f.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>()
             };
+            if route.needs == server::auth::Need::SiteAdmin {
+                // An organisation's admin is not the site's.
+                let f = with(&right_csrf);
+                let r = post(&c, &mut right, &url, &pairs(&f)).await;
+                assert_eq!(r.status(), 403, "{path} by an organisation's admin");
+                let f = with(&site_admin_csrf);
+                let r = post(&c, &mut site_admin, &url, &pairs(&f)).await;
+                assert!(r.status().is_success(), "{path} by a site administrator: {}", r.status());
+                assert!(store.user("demo-maintainer").await.unwrap().site_admin);
+                continue;
+            }
             if route.needs == server::auth::Need::OrganisationAdmin {
                 let f = with(&other_csrf);
                 let r = post(&c, &mut other, &url, &pairs(&f)).await;

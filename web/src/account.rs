@@ -152,3 +152,18 @@ pub struct PeoplePage {
     pub problem: Option<String>,
     pub csrf: String,
 }
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+pub struct AdminPage {
+    pub chrome: Chrome,
+    /// The site administrators: (handle, name, address).
+    pub admins: Vec<(String, String, String)>,
+    /// The handle of the reader, who cannot remove themselves here.
+    pub me: String,
+    /// What the form to name one holds, as typed.
+    pub user: String,
+    pub errors: FieldErrors,
+    pub notice: Option<String>,
+    pub csrf: String,
+}

@@ -189,6 +189,13 @@ impl Store {
         Ok(after)
     }
 
+    /// The site administrators, by name.
+    pub async fn site_admins(&self) -> Result<Vec<User>> {
+        let rows: Vec<UserRow> =
+            self.all(q(format!("SELECT {USER_COLUMNS} FROM users u WHERE u.site_admin ORDER BY u.name, u.id"))).await?;
+        Ok(rows.into_iter().map(UserRow::user).collect())
+    }
+
     /// The organisations `user_id` acts for, by name.
     pub async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>> {
         let rows: Vec<(String, String, String, String, String, DateTime<Utc>)> = self

@@ -15,7 +15,7 @@ use axum::{Form, Router};
 use catalog::{Identity, JoinOutcome, PersonalToken, Role, Session, TokenScope, User};
 use serde::Deserialize;
 use web::{
-    AccountPage, Chrome, DemoChoice, FieldErrors, Lang, LoginPage, MembershipRow, PeoplePage, PersonRow,
+    AccountPage, AdminPage, Chrome, DemoChoice, FieldErrors, Lang, LoginPage, MembershipRow, PeoplePage, PersonRow,
     ProviderChoice, RequestRow, RequestsPage, TokenForm, TokenRow, T,
 };
 
@@ -42,6 +42,8 @@ pub fn router() -> Router<AppState> {
         .route(auth::DECIDE_REQUEST.path, post(decide))
         .route("/organisations/{slug}/people", get(people))
         .route(auth::SET_ROLE.path, post(set_role))
+        .route("/admin", get(admin))
+        .route(auth::SET_SITE_ADMIN.path, post(set_site_admin))
 }
 
 /// A demo account: handle, name, the i18n key of who they are, and their organisation with
@@ -431,9 +433,25 @@ struct AccountState {
     notice: Option<String>,
 }
 
-async fn account(State(s): State<AppState>, viewer: Viewer, headers: HeaderMap) -> Response {
-    let Some(session) = &viewer.0 else { return to_login("/account") };
-    account_page(&s, session, &headers, AccountState::default(), StatusCode::OK).await
+#[derive(Deserialize)]
+struct AccountQuery {
+    /// An organisation to ask to join, from its page's link: fills the form.
+    join: Option<String>,
+}
+
+async fn account(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Query(q): Query<AccountQuery>,
+) -> Response {
+    let here = match &q.join {
+        Some(slug) => format!("/account?join={}", web::pages::encode(slug)),
+        None => "/account".to_string(),
+    };
+    let Some(session) = &viewer.0 else { return to_login(&here) };
+    let st = AccountState { join_organisation: q.join.unwrap_or_default(), ..Default::default() };
+    account_page(&s, session, &headers, st, StatusCode::OK).await
 }
 
 fn date(t: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
@@ -940,5 +958,113 @@ async fn set_role(
             people_page(&s, session, &headers, &slug, None, problem, StatusCode::CONFLICT).await
         }
         Err(e) => refused(lang, &path, e.into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The site's administrators
+
+async fn admin(State(s): State<AppState>, viewer: Viewer, headers: HeaderMap) -> Response {
+    let Some(session) = &viewer.0 else { return to_login("/admin") };
+    let lang = language(&headers);
+    if let Err(r) = may(auth::SET_SITE_ADMIN, &session.user, None, lang, "/admin") {
+        return r;
+    }
+    admin_page(&s, session, &headers, String::new(), FieldErrors::default(), None, StatusCode::OK).await
+}
+
+async fn admin_page(
+    s: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    user: String,
+    errors: FieldErrors,
+    notice: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let lang = language(headers);
+    let t = T::new(lang);
+    match s.store.site_admins().await {
+        Ok(admins) => {
+            let view = AdminPage {
+                chrome: Chrome::new(lang, "/admin", t.s("title.admin"), ""),
+                admins: admins.into_iter().map(|u| (u.handle, u.name, u.email.unwrap_or_default())).collect(),
+                me: session.user.handle.clone(),
+                user,
+                errors,
+                notice,
+                csrf: session.csrf.clone(),
+            };
+            page(lang, status, &view)
+        }
+        Err(e) => refused(lang, "/admin", e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct SiteAdmin {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    action: String,
+}
+
+/// `POST /admin/site-admins`: a site administrator names another (`action=add`) or takes
+/// the role from one (`remove`; not from themselves, so that the site keeps one).
+async fn set_site_admin(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    peer: Peer,
+    headers: HeaderMap,
+    Form(f): Form<SiteAdmin>,
+) -> Response {
+    let session = match poster(&viewer, &headers, &f.csrf, "/admin") {
+        Ok(session) => session,
+        Err(r) => return r,
+    };
+    if let Err(r) = limited(&s, &peer, &headers, session) {
+        return r;
+    }
+    let lang = language(&headers);
+    let t = T::new(lang);
+    if let Err(r) = may(auth::SET_SITE_ADMIN, &session.user, None, lang, "/admin") {
+        return r;
+    }
+    let add = match f.action.as_str() {
+        "add" => true,
+        "remove" => false,
+        other => {
+            return refused(
+                lang,
+                "/admin",
+                PageError::BadRequest(format!("action: {other:?} is neither add nor remove")),
+            )
+        }
+    };
+    let person = match s.store.user(&f.user).await {
+        Ok(p) => p,
+        Err(catalog::Error::NotFound { .. } | catalog::Error::Invalid { .. }) => {
+            let errors = FieldErrors(vec![("user".into(), t.s("admin.unknown").into())]);
+            return admin_page(&s, session, &headers, f.user, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+        Err(e) => return refused(lang, "/admin", e.into()),
+    };
+    if !add && person.id == session.user.id {
+        return refused(
+            lang,
+            "/admin",
+            PageError::BadRequest("user: a site administrator cannot remove themselves".into()),
+        );
+    }
+    let actor = catalog::Actor::User { handle: session.user.handle.clone(), token: None };
+    match s.store.set_site_admin(&actor, &person.handle, add).await {
+        Ok(_) => {
+            tracing::info!(by = %session.user.handle, user = %person.handle, add, "site administrators changed");
+            let notice = t.fill(if add { "admin.added" } else { "admin.removed" }, &person.name);
+            admin_page(&s, session, &headers, String::new(), FieldErrors::default(), Some(notice), StatusCode::OK).await
+        }
+        Err(e) => refused(lang, "/admin", e.into()),
     }
 }
