@@ -151,6 +151,7 @@ impl OrganisationDraft {
 
 /// A short reference to an organisation, as lists show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgRef {
     pub slug: String,
     pub name: String,
@@ -159,11 +160,15 @@ pub struct OrgRef {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Organisation {
     pub slug: String,
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub kind: OrganisationKind,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub country: Country,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub identifiers: Vec<OfficialId>,
     pub population: Option<i64>,
     pub parents: Vec<OrgRef>,
@@ -340,6 +345,7 @@ impl SoftwareDraft {
 
 /// A software as lists show it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SoftwareSummary {
     pub slug: String,
     pub name: String,
@@ -352,21 +358,25 @@ pub struct SoftwareSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Repository {
     pub url: String,
     pub forge: String,
     /// What harvests learnt, on the pages that show it (a software's page).
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub harvest: Option<Box<crate::repository::RepositoryHarvest>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SoftwareRef {
     pub slug: String,
     pub name: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Software {
     pub slug: String,
     pub name: String,
@@ -475,6 +485,7 @@ impl AdoptionDraft {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Adoption {
     pub software: String,
     pub software_name: String,
@@ -557,6 +568,7 @@ impl FundingDraft {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Funding {
     pub funder: String,
     pub funder_name: String,
@@ -576,7 +588,9 @@ pub struct Funding {
 
 /// The sum of fundings in one currency (amounts in different currencies are never added).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Total {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub currency: Currency,
     pub minor: i64,
     pub decimal: String,
@@ -654,6 +668,7 @@ impl RoadmapItemDraft {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoadmapItem {
     pub software: String,
     pub slug: String,
@@ -726,6 +741,7 @@ pub struct AuditEvent {
 
 /// One page of a list, with the total so that a client can page on.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub total: i64,

@@ -84,8 +84,10 @@ impl From<Currency> for String {
 
 /// An amount of money in integer minor units (cents, centimes), never a float.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Money {
     pub minor: i64,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub currency: Currency,
 }
 

@@ -74,6 +74,7 @@ pub fn router_with_accounts(
     let api = Router::new()
         .route("/", get(index))
         .route("/healthz", get(healthz))
+        .route("/openapi.json", get(crate::openapi::openapi_json))
         .route("/me", get(crate::session::me))
         .route("/search", get(crate::search_api::search))
         .route("/search/organisations", get(crate::search_api::organisations))
@@ -137,33 +138,32 @@ async fn api_not_found() -> Problem {
 }
 
 /// The API's entry point: where each resource is.
-async fn index() -> Json<serde_json::Value> {
+#[utoipa::path(get, path = "/api/v1/", tag = "index", operation_id = "index",
+    responses((status = 200, description = "Each operation's URI template, and the categories")))]
+pub(crate) async fn index() -> Json<serde_json::Value> {
+    // Each operation as a URI template, from the OpenAPI document: the one list of routes and
+    // of their parameters.
+    let mut api = serde_json::Map::new();
+    for (method, path, id, _, query) in crate::openapi::operations() {
+        let template = if query.is_empty() { path } else { format!("{path}{{?{}}}", query.join(",")) };
+        let value =
+            if method == "GET" { template } else { format!("{method} {template} (Authorization: Bearer TOKEN)") };
+        api.insert(id, serde_json::Value::String(value));
+    }
     Json(json!({
         "name": "Communs",
         "description": "Registry of the free software that public bodies share",
-        "api": {
-            "search": "/api/v1/search{?q,category,licence,kind,territory,country,health,publiccode,sort,lang,limit,offset,include}",
-            "organisation_search": "/api/v1/search/organisations{?q,kind,country,parent,sort,limit,offset}",
-            "suggest": "/api/v1/suggest{?q,limit}",
-            "software": "/api/v1/software{?category,licence,limit,offset}",
-            "software_detail": "/api/v1/software/{slug}",
-            "software_adoptions": "/api/v1/software/{slug}/adoptions{?limit,offset}",
-            "software_fundings": "/api/v1/software/{slug}/fundings{?limit,offset}",
-            "organisations": "/api/v1/organisations{?kind,country,parent,limit,offset}",
-            "organisation_detail": "/api/v1/organisations/{slug}",
-            "organisation_adoptions": "/api/v1/organisations/{slug}/adoptions{?limit,offset}",
-            "organisation_fundings": "/api/v1/organisations/{slug}/fundings{?limit,offset}",
-            "import_publiccode": "POST /api/v1/import/publiccode{?country} (Authorization: Bearer TOKEN; application/yaml)",
-            "me": "/api/v1/me (Authorization: Bearer TOKEN, or a signed-in session)",
-            "add_repository": "POST /api/v1/software/{slug}/repositories {\"url\": ...} (Authorization: Bearer TOKEN; application/json)",
-            "software_publiccode": "/software/{slug}/publiccode.yml",
-            "health": "/api/v1/healthz"
-        },
+        "openapi": "/api/v1/openapi.json",
+        "api": api,
         "categories": Category::all().map(|c| json!({"slug": c.slug(), "fr": c.info().fr, "en": c.info().en})).collect::<Vec<_>>(),
     }))
 }
 
-async fn healthz(State(s): State<AppState>) -> Response {
+/// Whether the server and its database answer.
+#[utoipa::path(get, path = "/api/v1/healthz", tag = "index", operation_id = "health",
+    responses((status = 200, description = "The server and its database answer"),
+        (status = 503, description = "The database does not answer", body = crate::problem::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn healthz(State(s): State<AppState>) -> Response {
     let backend = match s.store.backend() {
         catalog::Backend::Sqlite => "sqlite",
         catalog::Backend::Postgres => "postgres",
@@ -179,8 +179,12 @@ async fn healthz(State(s): State<AppState>) -> Response {
 
 // ---- software -------------------------------------------------------------------------
 
-async fn software_list(State(s): State<AppState>, p: Params) -> ApiResult<Page<SoftwareSummary>> {
-    p.allow(&["category", "licence", "limit", "offset"])?;
+/// The software of the catalog, by name.
+#[utoipa::path(get, path = "/api/v1/software", tag = "software", operation_id = "software",
+    params(crate::openapi::SoftwareListQuery),
+    responses((status = 200, description = "A page of software", body = Page<SoftwareSummary>), (status = 400, description = "A bad or unknown query parameter, named", body = crate::problem::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn software_list(State(s): State<AppState>, p: Params) -> ApiResult<Page<SoftwareSummary>> {
+    p.allow_of::<crate::openapi::SoftwareListQuery>()?;
     let (limit, offset) = p.page()?;
     let filter = SoftwareFilter {
         category: p.parsed("category", Category::parse)?,
@@ -190,9 +194,25 @@ async fn software_list(State(s): State<AppState>, p: Params) -> ApiResult<Page<S
     Ok(Json(s.store.software_list(&filter, limit, offset).await?))
 }
 
-async fn software_detail(State(s): State<AppState>, Path(slug): Path<String>, p: Params) -> ApiResult<SoftwarePage> {
-    p.allow(&[])?;
+/// One software: its record, first adoptions and fundings, roadmap and health.
+#[utoipa::path(get, path = "/api/v1/software/{slug}", tag = "software", operation_id = "software_detail",
+    params(("slug" = String, Path, description = "The record's slug")),
+    responses((status = 200, description = "The software", body = SoftwarePage), (status = 404, description = "No such record", body = crate::problem::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn software_detail(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    p: Params,
+) -> ApiResult<SoftwarePage> {
+    p.allow_of::<crate::openapi::NoQuery>()?;
     Ok(Json(s.store.software_page(&slug, EMBEDDED).await?))
+}
+
+/// The body of a new repository.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct NewRepository {
+    /// https, http, git or ssh, of a public host.
+    url: String,
 }
 
 /// The most a new repository's JSON may weigh: an address and its braces.
@@ -201,7 +221,18 @@ const REPOSITORY_BODY_BYTES: usize = 16 * 1024;
 /// `POST /api/v1/software/{slug}/repositories` with `{"url": "..."}` and a token allowed to
 /// write: the next harvest clones it. The address is checked here (public hosts only,
 /// unless the operator allows local ones) and again by the harvest on what it resolves to.
-async fn add_repository(
+/// Adds a repository to a software; the next harvest reads it.
+#[utoipa::path(post, path = "/api/v1/software/{slug}/repositories", tag = "software", operation_id = "add_repository",
+    params(("slug" = String, Path, description = "The record's slug")),
+    request_body(content = NewRepository, content_type = "application/json"),
+    security(("token" = [])),
+    responses((status = 201, description = "The repository, added", body = catalog::Repository),
+        (status = 401, description = "No live token", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token's person does not act for a maintainer or the publisher", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such record", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not application/json", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A refused address, named", body = crate::problem::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn add_repository(
     State(s): State<AppState>,
     Path(slug): Path<String>,
     writer: crate::auth::Writer,
@@ -272,26 +303,45 @@ fn repository_url(body: &[u8]) -> Result<String, Problem> {
     }
 }
 
-async fn software_adoptions(
+/// Who uses a software.
+#[utoipa::path(get, path = "/api/v1/software/{slug}/adoptions", tag = "software", operation_id = "software_adoptions",
+    params(("slug" = String, Path, description = "The record's slug"), crate::openapi::PageQuery),
+    responses((status = 200, description = "A page of adoptions", body = Page<Adoption>), (status = 404, description = "No such record", body = crate::problem::Problem, content_type = "application/problem+json"), (status = 400, description = "A bad or unknown query parameter, named", body = crate::problem::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn software_adoptions(
     State(s): State<AppState>,
     Path(slug): Path<String>,
     p: Params,
 ) -> ApiResult<Page<Adoption>> {
-    p.allow(&["limit", "offset"])?;
+    p.allow_of::<crate::openapi::PageQuery>()?;
     let (limit, offset) = p.page()?;
     Ok(Json(s.store.software_adoptions(&slug, limit, offset).await?))
 }
 
-async fn software_fundings(State(s): State<AppState>, Path(slug): Path<String>, p: Params) -> ApiResult<Page<Funding>> {
-    p.allow(&["limit", "offset"])?;
+/// Who funded a software, and how much.
+#[utoipa::path(get, path = "/api/v1/software/{slug}/fundings", tag = "software", operation_id = "software_fundings",
+    params(("slug" = String, Path, description = "The record's slug"), crate::openapi::PageQuery),
+    responses((status = 200, description = "A page of fundings", body = Page<Funding>), (status = 404, description = "No such record", body = crate::problem::Problem, content_type = "application/problem+json"), (status = 400, description = "A bad or unknown query parameter, named", body = crate::problem::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn software_fundings(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    p: Params,
+) -> ApiResult<Page<Funding>> {
+    p.allow_of::<crate::openapi::PageQuery>()?;
     let (limit, offset) = p.page()?;
     Ok(Json(s.store.software_fundings(&slug, limit, offset).await?))
 }
 
 // ---- organisations --------------------------------------------------------------------
 
-async fn organisation_list(State(s): State<AppState>, p: Params) -> ApiResult<Page<catalog::OrganisationSummary>> {
-    p.allow(&["kind", "country", "parent", "limit", "offset"])?;
+/// The organisations of the catalog.
+#[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", operation_id = "organisations",
+    params(crate::openapi::OrganisationListQuery),
+    responses((status = 200, description = "A page of organisations", body = Page<catalog::OrganisationSummary>), (status = 400, description = "A bad or unknown query parameter, named", body = crate::problem::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn organisation_list(
+    State(s): State<AppState>,
+    p: Params,
+) -> ApiResult<Page<catalog::OrganisationSummary>> {
+    p.allow_of::<crate::openapi::OrganisationListQuery>()?;
     let (limit, offset) = p.page()?;
     let filter = OrganisationFilter {
         kind: p.parsed("kind", OrganisationKind::parse)?,
@@ -310,31 +360,43 @@ async fn organisation_list(State(s): State<AppState>, p: Params) -> ApiResult<Pa
     Ok(Json(s.store.organisations(&filter, limit, offset).await?))
 }
 
-async fn organisation_detail(
+/// One organisation: what it uses, funds, publishes, maintains and provides.
+#[utoipa::path(get, path = "/api/v1/organisations/{slug}", tag = "organisations", operation_id = "organisation_detail",
+    params(("slug" = String, Path, description = "The record's slug")),
+    responses((status = 200, description = "The organisation", body = OrganisationProfile), (status = 404, description = "No such record", body = crate::problem::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn organisation_detail(
     State(s): State<AppState>,
     Path(slug): Path<String>,
     p: Params,
 ) -> ApiResult<OrganisationProfile> {
-    p.allow(&[])?;
+    p.allow_of::<crate::openapi::NoQuery>()?;
     Ok(Json(s.store.organisation_profile(&slug, EMBEDDED).await?))
 }
 
-async fn organisation_adoptions(
+/// What an organisation uses.
+#[utoipa::path(get, path = "/api/v1/organisations/{slug}/adoptions", tag = "organisations", operation_id = "organisation_adoptions",
+    params(("slug" = String, Path, description = "The record's slug"), crate::openapi::PageQuery),
+    responses((status = 200, description = "A page of adoptions", body = Page<Adoption>), (status = 404, description = "No such record", body = crate::problem::Problem, content_type = "application/problem+json"), (status = 400, description = "A bad or unknown query parameter, named", body = crate::problem::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn organisation_adoptions(
     State(s): State<AppState>,
     Path(slug): Path<String>,
     p: Params,
 ) -> ApiResult<Page<Adoption>> {
-    p.allow(&["limit", "offset"])?;
+    p.allow_of::<crate::openapi::PageQuery>()?;
     let (limit, offset) = p.page()?;
     Ok(Json(s.store.organisation_adoptions(&slug, limit, offset).await?))
 }
 
-async fn organisation_fundings(
+/// What an organisation funded.
+#[utoipa::path(get, path = "/api/v1/organisations/{slug}/fundings", tag = "organisations", operation_id = "organisation_fundings",
+    params(("slug" = String, Path, description = "The record's slug"), crate::openapi::PageQuery),
+    responses((status = 200, description = "A page of fundings", body = Page<Funding>), (status = 404, description = "No such record", body = crate::problem::Problem, content_type = "application/problem+json"), (status = 400, description = "A bad or unknown query parameter, named", body = crate::problem::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn organisation_fundings(
     State(s): State<AppState>,
     Path(slug): Path<String>,
     p: Params,
 ) -> ApiResult<Page<Funding>> {
-    p.allow(&["limit", "offset"])?;
+    p.allow_of::<crate::openapi::PageQuery>()?;
     let (limit, offset) = p.page()?;
     Ok(Json(s.store.organisation_fundings(&slug, limit, offset).await?))
 }

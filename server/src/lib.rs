@@ -14,6 +14,7 @@ pub mod guard;
 pub mod harvest;
 pub mod memory;
 pub mod oidc;
+pub mod openapi;
 pub mod pages;
 pub mod params;
 pub mod problem;

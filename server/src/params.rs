@@ -45,6 +45,13 @@ impl Params {
         }
     }
 
+    /// Refuses parameters that the route's query struct does not declare.
+    pub fn allow_of<T: utoipa::IntoParams>(&self) -> Result<(), Problem> {
+        let names = crate::openapi::names::<T>();
+        let known: Vec<&str> = names.iter().map(String::as_str).collect();
+        self.allow(&known)
+    }
+
     pub fn text(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str).filter(|s| !s.is_empty())
     }

@@ -293,9 +293,13 @@ pub mod http {
     use crate::params::Params;
     use crate::problem::Problem;
 
-    /// `GET /software/{slug}/publiccode.yml`.
+    /// A software's record as a publiccode.yml.
+    #[utoipa::path(get, path = "/software/{slug}/publiccode.yml", tag = "software", operation_id = "software_publiccode",
+        params(("slug" = String, Path, description = "The record's slug")),
+        responses((status = 200, description = "The publiccode.yml", content_type = "application/yaml"),
+            (status = 404, description = "No such record", body = crate::problem::Problem, content_type = "application/problem+json")))]
     pub async fn software_publiccode(State(s): State<AppState>, Path(slug): Path<String>, p: Params) -> Response {
-        if let Err(problem) = p.allow(&[]) {
+        if let Err(problem) = p.allow_of::<crate::openapi::NoQuery>() {
             return problem.into_response();
         }
         match s.store.software_publiccode(&slug).await {
@@ -314,7 +318,16 @@ pub mod http {
     /// The body types a publiccode.yml is taken in.
     const YAML: [&str; 3] = ["application/yaml", "text/yaml", "application/x-yaml"];
 
-    /// `POST /api/v1/import/publiccode`, the YAML as body, with a token allowed to write.
+    /// Creates or updates a software from its publiccode.yml (the YAML as body).
+    #[utoipa::path(post, path = "/api/v1/import/publiccode", tag = "software", operation_id = "import_publiccode",
+        params(crate::openapi::ImportQuery),
+        request_body(content = String, content_type = "application/yaml", description = "A publiccode.yml"),
+        security(("token" = [])),
+        responses((status = 201, description = "A new software"), (status = 200, description = "The software, updated"),
+            (status = 401, description = "No live token", body = crate::problem::Problem, content_type = "application/problem+json"),
+            (status = 403, description = "The software is another organisation's", body = crate::problem::Problem, content_type = "application/problem+json"),
+            (status = 415, description = "Not YAML", body = crate::problem::Problem, content_type = "application/problem+json"),
+            (status = 422, description = "An invalid file, with each error and warning", content_type = "application/problem+json")))]
     pub async fn import(
         State(s): State<AppState>,
         writer: crate::auth::Writer,
@@ -325,7 +338,7 @@ pub mod http {
         if let Err(problem) = crate::guard::require_body_type(&headers, &YAML) {
             return problem.into_response();
         }
-        if let Err(problem) = p.allow(&["country"]) {
+        if let Err(problem) = p.allow_of::<crate::openapi::ImportQuery>() {
             return problem.into_response();
         }
         let country = match p.parsed("country", Country::parse) {

@@ -33,23 +33,6 @@ async fn caught_up(s: &AppState, seen: Option<Extension<CatalogVersion>>) -> Res
     done.map(|_| ()).map_err(internal)
 }
 
-/// The parameters of a software search, as the API and the search page take them.
-pub const SEARCH_PARAMETERS: [&str; 13] = [
-    "q",
-    "category",
-    "licence",
-    "kind",
-    "territory",
-    "country",
-    "health",
-    "publiccode",
-    "sort",
-    "lang",
-    "limit",
-    "offset",
-    "include",
-];
-
 /// Reads a software search from its parameters; a bad value is a 400 that names it.
 pub fn search_request(p: &Params) -> Result<Request, Problem> {
     let limit = bounded(p, "limit", DEFAULT_LIMIT, MAX_LIMIT, 1)?;
@@ -181,12 +164,17 @@ pub fn beside(s: &AppState, q: &str, include: Include) -> Result<SearchAnswerBes
 /// The organisations and the categories beside a software search.
 pub type SearchAnswerBeside = (Option<Vec<OrganisationHit>>, Option<Vec<CategoryHit>>);
 
+/// Searches software (French first), with facets, and optionally the organisations and
+/// categories the words name.
+#[utoipa::path(get, path = "/api/v1/search", tag = "search", operation_id = "search",
+    params(crate::openapi::SearchQuery),
+    responses((status = 200, description = "The hits, their facets, and guidance when there are none"), (status = 400, description = "A bad or unknown query parameter, named", body = crate::problem::Problem, content_type = "application/problem+json")))]
 pub async fn search(
     State(s): State<AppState>,
     seen: Option<Extension<CatalogVersion>>,
     p: Params,
 ) -> Result<Json<SearchAnswer>, Problem> {
-    p.allow(&SEARCH_PARAMETERS)?;
+    p.allow_of::<crate::openapi::SearchQuery>()?;
     let request = search_request(&p)?;
     let include = Include::parse(&p)?;
     let results = run_search(&s, seen, &request).await?;
@@ -199,12 +187,16 @@ pub struct Suggestions {
     suggestions: Vec<Suggestion>,
 }
 
+/// Suggestions as one types: software names and words of the catalog.
+#[utoipa::path(get, path = "/api/v1/suggest", tag = "search", operation_id = "suggest",
+    params(crate::openapi::SuggestQuery),
+    responses((status = 200, description = "The suggestions"), (status = 400, description = "A bad or unknown query parameter, named", body = crate::problem::Problem, content_type = "application/problem+json")))]
 pub async fn suggest(
     State(s): State<AppState>,
     seen: Option<Extension<CatalogVersion>>,
     p: Params,
 ) -> Result<Json<Suggestions>, Problem> {
-    p.allow(&["q", "limit"])?;
+    p.allow_of::<crate::openapi::SuggestQuery>()?;
     let limit = bounded(&p, "limit", 8, 20, 1)?;
     let q: String = p.text("q").unwrap_or_default().chars().take(100).collect();
     caught_up(&s, seen).await?;
@@ -216,13 +208,16 @@ fn internal(e: anyhow::Error) -> Problem {
     Problem::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "the search failed; it is logged")
 }
 
-/// `GET /api/v1/search/organisations?q=&kind=&country=&parent=&sort=&limit=&offset=`
+/// Searches organisations by name, kind, country and parent.
+#[utoipa::path(get, path = "/api/v1/search/organisations", tag = "search", operation_id = "organisation_search",
+    params(crate::openapi::OrganisationSearchQuery),
+    responses((status = 200, description = "The organisations found"), (status = 400, description = "A bad or unknown query parameter, named", body = crate::problem::Problem, content_type = "application/problem+json")))]
 pub async fn organisations(
     State(s): State<AppState>,
     seen: Option<Extension<CatalogVersion>>,
     p: Params,
 ) -> Result<Json<OrganisationResults>, Problem> {
-    p.allow(&["q", "kind", "country", "parent", "sort", "limit", "offset"])?;
+    p.allow_of::<crate::openapi::OrganisationSearchQuery>()?;
     let limit = bounded(&p, "limit", DEFAULT_LIMIT, MAX_LIMIT, 1)?;
     let offset = bounded(&p, "offset", 0, MAX_OFFSET, 0)?;
     let sort = match p.text("sort") {

@@ -116,7 +116,11 @@ pub fn csrf_ok(viewer: &Viewer, headers: &HeaderMap, posted: &str) -> bool {
     !posted.is_empty() && catalog::token::same_hash(expected, posted)
 }
 
-/// `GET /api/v1/me`: who the token or the session is, with their organisations and roles.
+/// Who the token or the session is: name, organisations with roles, the token's scope.
+#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", operation_id = "me",
+    security(("token" = []), ()),
+    responses((status = 200, description = "The person (or the operator's token)"),
+        (status = 401, description = "No live token or session", body = crate::problem::Problem, content_type = "application/problem+json")))]
 pub async fn me(State(s): State<AppState>, request: axum::extract::Request) -> Response {
     let mut response = me_answer(&s, request).await;
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

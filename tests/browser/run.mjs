@@ -159,6 +159,7 @@ async function scenario(context) {
     "dashboard-funding": "/dashboards/funding",
     roadmaps: "/roadmaps",
     about: "/about",
+    api: "/api",
   };
   for (const [name, path] of Object.entries(pages)) {
     await open(page, path, name);

@@ -4,6 +4,7 @@
 //! the database.
 
 pub mod account;
+pub mod api_doc;
 pub mod assets;
 pub mod chart;
 pub mod forge;
@@ -12,5 +13,6 @@ pub mod map;
 pub mod pages;
 
 pub use account::*;
+pub use api_doc::*;
 pub use i18n::{Lang, T};
 pub use pages::*;

@@ -36,6 +36,7 @@ pub struct OrganisationFilter {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrganisationSummary {
     pub slug: String,
     pub name: String,
@@ -47,6 +48,7 @@ pub struct OrganisationSummary {
 
 /// An organisation with what it uses, funds and publishes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrganisationProfile {
     #[serde(flatten)]
     pub organisation: Organisation,

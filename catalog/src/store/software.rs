@@ -173,6 +173,7 @@ struct SoftwarePageRow {
 
 /// A software and what its page shows besides.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SoftwarePage {
     #[serde(flatten)]
     pub software: Software,
@@ -181,6 +182,7 @@ pub struct SoftwarePage {
     pub funding_totals: Vec<Total>,
     pub roadmap: Vec<RoadmapItem>,
     /// The health of the first repository that has been harvested, in the record's order.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub health: Option<crate::repository::Health>,
 }
 

@@ -3,6 +3,7 @@
 //! crate's view struct and renders it.
 
 mod account;
+mod api_doc;
 mod build;
 mod dashboards;
 mod health;
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboards/funding", get(dashboards::funding))
         .route("/roadmaps", get(dashboards::roadmaps))
         .route("/about", get(build::about))
+        .route("/api", get(api_doc::page))
         .route("/language", get(switch_language))
         .route("/assets/{name}", get(asset))
         .merge(account::router())

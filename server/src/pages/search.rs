@@ -64,8 +64,9 @@ fn facet_word(t: &web::T, facet: &str, value: &str, label: Option<&str>, lang: L
 }
 
 async fn search_page(s: &AppState, lang: Lang, path: &str, seen: Seen, p: &Params) -> Result<Response, PageError> {
-    let known: Vec<&str> =
-        crate::search_api::SEARCH_PARAMETERS.iter().copied().filter(|k| *k != "lang" && *k != "include").collect();
+    // The API's parameters, but the page's language is the reader's and it shows no extras.
+    let names = crate::openapi::names::<crate::openapi::SearchQuery>();
+    let known: Vec<&str> = names.iter().map(String::as_str).filter(|k| *k != "lang" && *k != "include").collect();
     p.allow(&known)?;
     let mut request = crate::search_api::search_request(p)?;
     request.lang = lang.code().into();

@@ -1,0 +1,249 @@
+//! The API described from the code: each route's query parameters are a typed struct here
+//! (the one list of them: `Params::allow_of` refuses any other, the API's index and the
+//! search page read their names from it), each handler carries its `#[utoipa::path]`, and
+//! `ApiDoc` gathers them into the OpenAPI 3.1 document served at `/api/v1/openapi.json`.
+
+use std::sync::OnceLock;
+
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use utoipa::openapi::path::ParameterIn;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi};
+
+/// Paging of a list: `limit` (1 to 500, default 50) from `offset` (default 0).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct PageQuery {
+    /// How many items (1 to 500; 50 unless told).
+    pub limit: Option<i64>,
+    /// How many to skip (0 unless told).
+    pub offset: Option<i64>,
+}
+
+/// `GET /api/v1/software`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct SoftwareListQuery {
+    /// A category's slug (`/api/v1/` lists them).
+    pub category: Option<String>,
+    /// An SPDX licence identifier, such as `AGPL-3.0-or-later`.
+    pub licence: Option<String>,
+    /// How many items (1 to 500; 50 unless told).
+    pub limit: Option<i64>,
+    /// How many to skip (0 unless told).
+    pub offset: Option<i64>,
+}
+
+/// `GET /api/v1/organisations`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct OrganisationListQuery {
+    /// commune, epci, departement, region, canton, …
+    pub kind: Option<String>,
+    /// ISO 3166 code: FR, BE, CH, …
+    pub country: Option<String>,
+    /// The slug or official identifier of the organisation they are part of.
+    pub parent: Option<String>,
+    /// How many items (1 to 500; 50 unless told).
+    pub limit: Option<i64>,
+    /// How many to skip (0 unless told).
+    pub offset: Option<i64>,
+}
+
+/// `GET /api/v1/search`: a software search, as the search page takes it too.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct SearchQuery {
+    /// The words sought, in French or English; accents and plurals do not matter.
+    pub q: Option<String>,
+    /// Category slugs, comma-separated (any of them).
+    pub category: Option<String>,
+    /// SPDX identifiers, comma-separated.
+    pub licence: Option<String>,
+    /// Kinds of adopting organisations, comma-separated.
+    pub kind: Option<String>,
+    /// Territories of adopters (slug or official identifier), comma-separated.
+    pub territory: Option<String>,
+    /// Countries of adopters, comma-separated.
+    pub country: Option<String>,
+    /// Health bands, comma-separated: good, fair, poor, unknown.
+    pub health: Option<String>,
+    /// `yes` or `no`: whether the software has a publiccode.yml.
+    pub publiccode: Option<String>,
+    /// relevance (default), adopted, active or name.
+    pub sort: Option<String>,
+    /// The language of the query: fr (default) or en.
+    pub lang: Option<String>,
+    /// How many hits (1 to 100; 20 unless told).
+    pub limit: Option<i64>,
+    /// How many to skip (0 unless told).
+    pub offset: Option<i64>,
+    /// Beside the hits, comma-separated: organisations, categories.
+    pub include: Option<String>,
+}
+
+/// `GET /api/v1/suggest`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct SuggestQuery {
+    /// What was typed so far.
+    pub q: Option<String>,
+    /// How many suggestions (1 to 20; 8 unless told).
+    pub limit: Option<i64>,
+}
+
+/// `GET /api/v1/search/organisations`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct OrganisationSearchQuery {
+    /// A name, in any spelling of its accents.
+    pub q: Option<String>,
+    pub kind: Option<String>,
+    pub country: Option<String>,
+    pub parent: Option<String>,
+    /// relevance (default), name or population.
+    pub sort: Option<String>,
+    /// How many organisations (1 to 100; 20 unless told).
+    pub limit: Option<i64>,
+    /// How many to skip (0 unless told).
+    pub offset: Option<i64>,
+}
+
+/// `POST /api/v1/import/publiccode`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ImportQuery {
+    /// The country of the organisations the file names, when new (FR unless told).
+    pub country: Option<String>,
+}
+
+/// A route without query parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct NoQuery {}
+
+/// The query parameters a struct declares, by name.
+pub fn names<T: IntoParams>() -> Vec<String> {
+    T::into_params(|| Some(ParameterIn::Query)).into_iter().map(|p| p.name).collect()
+}
+
+/// The API's whole description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Communs",
+        description = "Registry of the free software that public bodies share: software, the organisations that use \
+                       and fund it, roadmaps, and search. Reading needs nothing; writing needs a token \
+                       (Authorization: Bearer).",
+        license(name = "AGPL-3.0-or-later", identifier = "AGPL-3.0-or-later")
+    ),
+    paths(
+        crate::api::index,
+        crate::api::healthz,
+        openapi_json,
+        crate::session::me,
+        crate::search_api::search,
+        crate::search_api::organisations,
+        crate::search_api::suggest,
+        crate::api::software_list,
+        crate::api::software_detail,
+        crate::api::software_adoptions,
+        crate::api::software_fundings,
+        crate::api::add_repository,
+        crate::api::organisation_list,
+        crate::api::organisation_detail,
+        crate::api::organisation_adoptions,
+        crate::api::organisation_fundings,
+        crate::publiccode::http::import,
+        crate::publiccode::http::software_publiccode,
+    ),
+    components(schemas(crate::problem::Problem, crate::api::NewRepository)),
+    modifiers(&BearerToken),
+    tags(
+        (name = "index", description = "Where everything is"),
+        (name = "search", description = "Searching software and organisations"),
+        (name = "software", description = "Software records, their adoptions and fundings"),
+        (name = "organisations", description = "Organisations and what they use and fund"),
+        (name = "accounts", description = "Who a token or session is"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A personal token made on one's account page, or an operator's made with \
+                         `communs token create`",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document, made once.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOC.get_or_init(ApiDoc::openapi)
+}
+
+/// `GET /api/v1/openapi.json`: this API's OpenAPI 3.1 description.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "index",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")))]
+pub async fn openapi_json() -> Response {
+    static BODY: OnceLock<Vec<u8>> = OnceLock::new();
+    let body = BODY.get_or_init(|| serde_json::to_vec_pretty(document()).expect("the document serialises"));
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body.clone()).into_response()
+}
+
+/// The API's operations, in the document's order: (method, path, operation id, summary,
+/// query parameter names).
+pub fn operations() -> Vec<(String, String, String, String, Vec<String>)> {
+    let mut out = Vec::new();
+    for (path, item) in &document().paths.paths {
+        let ops = [("GET", &item.get), ("POST", &item.post), ("PATCH", &item.patch), ("DELETE", &item.delete)];
+        for (method, op) in ops {
+            let Some(op) = op else { continue };
+            let query = op
+                .parameters
+                .iter()
+                .flatten()
+                .filter(|p| matches!(p.parameter_in, ParameterIn::Query))
+                .map(|p| p.name.clone())
+                .collect();
+            out.push((
+                method.to_string(),
+                path.clone(),
+                op.operation_id.clone().unwrap_or_default(),
+                op.summary.clone().unwrap_or_default(),
+                query,
+            ));
+        }
+    }
+    out
+}
