@@ -175,7 +175,7 @@ pub fn names<T: IntoParams>() -> Vec<String> {
         crate::publiccode::http::software_publiccode,
     ),
     components(schemas(crate::problem::Problem, crate::api::NewRepository)),
-    modifiers(&BearerToken),
+    modifiers(&BearerToken, &Examples),
     tags(
         (name = "index", description = "Where everything is"),
         (name = "search", description = "Searching software and organisations"),
@@ -203,6 +203,27 @@ impl Modify for BearerToken {
                     .build(),
             ),
         );
+    }
+}
+
+/// Real answers of the demo, shown as examples: `openapi-examples.json` maps an operation
+/// id to the query it was asked with and its answer. `tests/tests/openapi.rs` asks the
+/// demo again and fails when an answer changed (`COMMUNS_UPDATE_EXAMPLES=1` writes them anew).
+pub const EXAMPLES: &str = include_str!("../openapi-examples.json");
+
+struct Examples;
+
+impl Modify for Examples {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let examples: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(EXAMPLES).expect("openapi-examples.json is JSON");
+        for item in openapi.paths.paths.values_mut() {
+            let Some(op) = item.get.as_mut() else { continue };
+            let Some(example) = op.operation_id.as_ref().and_then(|id| examples.get(id)) else { continue };
+            let Some(utoipa::openapi::RefOr::T(ok)) = op.responses.responses.get_mut("200") else { continue };
+            let content = ok.content.entry("application/json".to_string()).or_insert_with(Default::default);
+            content.example = Some(example["answer"].clone());
+        }
     }
 }
 

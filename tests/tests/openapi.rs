@@ -125,3 +125,45 @@ async fn the_reference_page_lists_every_operation_in_both_languages() {
     drop(server);
     db.finish().await;
 }
+
+/// The operations whose answers on the demo are the document's examples, with their query.
+const EXAMPLE_QUERIES: [(&str, &str); 5] = [
+    ("software", "limit=2"),
+    ("organisations", "kind=canton&limit=2"),
+    ("organisation_search", "q=alise%20sainte%20reine&limit=1"),
+    ("suggest", "q=cimet&limit=3"),
+    ("health", ""),
+];
+
+#[tokio::test]
+async fn the_examples_are_answers_of_the_demo() {
+    let db = tests::TestDb::sqlite().await;
+    db.store.seed(&Actor::System("test"), &tests::demo_fixtures(), today()).await.unwrap();
+    let server = TestServer::start(db.store.clone()).await;
+    let paths: std::collections::HashMap<String, String> =
+        server::openapi::operations().into_iter().map(|(_, path, id, _, _)| (id, path)).collect();
+    let mut answers = serde_json::Map::new();
+    for (id, query) in EXAMPLE_QUERIES {
+        let path = &paths[id];
+        let url = if query.is_empty() { path.clone() } else { format!("{path}?{query}") };
+        let (status, _, answer) = server.get(&url).await;
+        assert_eq!(status, 200, "{url}");
+        answers.insert(id.to_string(), serde_json::json!({ "query": query, "answer": answer }));
+    }
+    let file = root().join("server/openapi-examples.json");
+    if std::env::var("COMMUNS_UPDATE_EXAMPLES").is_ok_and(|v| v == "1") {
+        std::fs::write(&file, serde_json::to_string_pretty(&answers).unwrap() + "\n").unwrap();
+    }
+    let kept: serde_json::Value = serde_json::from_str(server::openapi::EXAMPLES).unwrap();
+    assert_eq!(
+        kept,
+        serde_json::Value::Object(answers),
+        "the demo answers otherwise than server/openapi-examples.json: run COMMUNS_UPDATE_EXAMPLES=1 cargo test -p tests --test openapi, then build again"
+    );
+    // And the document shows them.
+    let (_, _, doc) = server.get("/api/v1/openapi.json").await;
+    let shown = &doc["paths"]["/api/v1/software"]["get"]["responses"]["200"]["content"]["application/json"]["example"];
+    assert_eq!(shown, &kept["software"]["answer"]);
+    drop(server);
+    db.finish().await;
+}
