@@ -35,10 +35,10 @@ pub use money::{Currency, Money};
 pub use repository::*;
 pub use slug::Slug;
 pub use store::{
-    page_bounds, AdoptionFact, Backend, Claim, FundingFact, ImportProblem, OrganisationDocument, OrganisationFilter,
-    OrganisationProfile, OrganisationSummary, PeerUse, PersonalToken, Placement, PublicCodeImport,
-    PublicCodeImportOptions, RoadmapFilter, SearchDocument, SoftwareFilter, SoftwarePage, Store, TerritoryRef,
-    TokenHolder,
+    page_bounds, AdopterFilter, AdopterSort, AdoptionFact, Backend, Claim, FundingFact, ImportProblem, NearAdoption,
+    OrganisationDocument, OrganisationFilter, OrganisationProfile, OrganisationSummary, PeerUse, PersonalToken,
+    Placement, PublicCodeImport, PublicCodeImportOptions, RoadmapFilter, SearchDocument, SoftwareFilter, SoftwarePage,
+    Store, TerritoryRef, TokenHolder,
 };
 pub use token::{ApiToken, TokenScope};
 pub use vocab::*;

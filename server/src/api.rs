@@ -87,6 +87,7 @@ pub fn router_with_accounts(
         )
         .route("/software/{slug}/adoptions", get(software_adoptions))
         .route("/software/{slug}/fundings", get(software_fundings))
+        .route("/software/{slug}/adopters", get(software_adopters))
         .route("/organisations", get(organisation_list))
         .route("/organisations/{slug}", get(organisation_detail))
         .route("/organisations/{slug}/adoptions", get(organisation_adoptions))
@@ -315,6 +316,23 @@ pub(crate) async fn software_adoptions(
     p.allow_of::<crate::openapi::PageQuery>()?;
     let (limit, offset) = p.page()?;
     Ok(Json(s.store.software_adoptions(&slug, limit, offset).await?))
+}
+
+/// Who uses a software, filtered by territory, kind and status, nearest to an organisation first.
+#[utoipa::path(get, path = "/api/v1/software/{slug}/adopters", tag = "software", operation_id = "software_adopters",
+    params(("slug" = String, Path, description = "The record's slug"), crate::openapi::AdoptersQuery),
+    responses((status = 200, description = "A page of adoptions, each with its organisation's population and nearness"),
+        (status = 404, description = "No such record", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A bad or unknown query parameter, named", body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown territory or organisation, named", body = crate::problem::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn software_adopters(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    p: Params,
+) -> ApiResult<Page<catalog::NearAdoption>> {
+    let filter = crate::pages::adopter_filter(&p)?;
+    let (limit, offset) = p.page()?;
+    Ok(Json(s.store.software_adopters(&slug, &filter, limit, offset).await?))
 }
 
 /// Who funded a software, and how much.

@@ -92,6 +92,30 @@ pub struct SearchQuery {
     pub include: Option<String>,
 }
 
+/// `GET /api/v1/software/{slug}/adopters`, and the page of the same name.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct AdoptersQuery {
+    /// An organisation's slug: adopters that are it or lie within it (a département, an
+    /// EPCI, a canton, a region, a country's organisations).
+    pub territory: Option<String>,
+    /// A kind of organisation: commune, epci, departement, …
+    pub kind: Option<String>,
+    /// An adoption status: evaluating, pilot, active, ended.
+    pub status: Option<String>,
+    /// An organisation's slug: each adopter says how near it is (itself, same EPCI or
+    /// district, same département or canton, same region, same country, elsewhere).
+    pub near: Option<String>,
+    /// near (default; by name without near), name or recent.
+    pub sort: Option<String>,
+    /// How many items (1 to 500; 50 unless told).
+    pub limit: Option<i64>,
+    /// How many to skip (0 unless told).
+    pub offset: Option<i64>,
+}
+
 /// `GET /api/v1/suggest`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -166,6 +190,7 @@ pub fn names<T: IntoParams>() -> Vec<String> {
         crate::api::software_detail,
         crate::api::software_adoptions,
         crate::api::software_fundings,
+        crate::api::software_adopters,
         crate::api::add_repository,
         crate::api::organisation_list,
         crate::api::organisation_detail,

@@ -160,6 +160,7 @@ async function scenario(context) {
     roadmaps: "/roadmaps",
     about: "/about",
     api: "/api",
+    adopters: "/software/opencimetiere/adopters?near=alise-sainte-reine",
   };
   for (const [name, path] of Object.entries(pages)) {
     await open(page, path, name);

@@ -247,3 +247,38 @@ store_test!(a_kept_page_is_not_good_for_the_other_language, |store| {
     assert_eq!(english.status().as_u16(), 200, "the French page's tag does not answer for English");
     assert!(english.text().await.unwrap().contains("<html lang=\"en\">"));
 });
+
+store_test!(who_near_me_uses_it, |store| {
+    let server = demo_server(&store).await;
+    // The software page's territory table leads to the adopters of each territory.
+    let page = get(&server, "/software/opencimetiere", "fr").await;
+    assert!(page.body.contains("href=\"/software/opencimetiere/adopters?territory=cote-d-or\""), "{}", page.body);
+    assert!(page.body.contains("href=\"/software/opencimetiere/adopters\""));
+    // Within the Côte-d'Or, nearest to Alise-Sainte-Reine first, in both languages.
+    let fr = get(&server, "/software/opencimetiere/adopters?territory=cote-d-or&near=alise-sainte-reine", "fr").await;
+    assert_eq!(fr.status, 200);
+    assert!(fr.body.contains("les plus proches de Alise-Sainte-Reine d’abord"), "{}", fr.body);
+    let first = fr.body.find("<tbody>").unwrap();
+    assert!(fr.body[first..].find("Alise-Sainte-Reine").unwrap() < fr.body[first..].find("Venarey").unwrap());
+    assert!(fr.body.contains("elle-même") && fr.body.contains("même intercommunalité ou district"));
+    assert!(!fr.body.contains(">Arles<"), "Arles is not in the Côte-d'Or");
+    let en = get(&server, "/software/opencimetiere/adopters?near=alise-sainte-reine&kind=commune", "en").await;
+    assert!(en.body.contains("nearest to Alise-Sainte-Reine first") && en.body.contains("same country"), "{}", en.body);
+    // The software page lists the nearest when asked, and keeps the choice in its links.
+    let near = get(&server, "/software/opencimetiere?near=alise-sainte-reine", "fr").await;
+    assert!(near.body.contains("Les adoptants les plus proches de Alise-Sainte-Reine"), "{}", near.body);
+    assert!(near.body.contains("href=\"/software/opencimetiere/adopters?near=alise-sainte-reine\""));
+    // Bad filters are named.
+    let bad = get(&server, "/software/opencimetiere/adopters?territory=atlantide", "fr").await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("territory"), "{}", bad.body);
+    let bad = get(&server, "/software/opencimetiere/adopters?statut=active", "fr").await;
+    assert_eq!(bad.status, 400);
+    // The API gives the same, with each adopter's nearness.
+    let (status, _, json) = server.get("/api/v1/software/opencimetiere/adopters?near=alise-sainte-reine&limit=3").await;
+    assert_eq!(status, 200);
+    assert_eq!(json["items"][0]["organisation"], "alise-sainte-reine");
+    assert_eq!(json["items"][0]["proximity"], 0);
+    let (status, _, problem) = server.get("/api/v1/software/opencimetiere/adopters?near=atlantide").await;
+    assert_eq!((status, problem["field"].as_str()), (422, Some("near")));
+});

@@ -354,3 +354,56 @@ store_test!(a_bad_fixture_loads_nothing, |store| {
     let err = store.seed(&ME, &fixtures, today()).await.unwrap_err();
     assert!(err.to_string().starts_with("fundings.json[3].currency:"), "{err}");
 });
+
+store_test!(a_softwares_adopters_by_territory_kind_status_and_nearness, |store| {
+    use catalog::{AdopterFilter, AdopterSort, OrganisationKind};
+    store.seed(&ME, &tests::demo_fixtures(), today()).await.unwrap();
+    let all = store.software_adopters("opencimetiere", &AdopterFilter::default(), 500, 0).await.unwrap();
+    assert!(all.total >= 30, "{}", all.total);
+    assert_eq!(all.items.len() as i64, all.total);
+    let names: Vec<&str> = all.items.iter().map(|a| a.adoption.organisation_name.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "by name without near");
+    assert!(all.items.iter().all(|a| a.proximity.is_none()));
+
+    // Within the Côte-d'Or: the communauté de communes and its communes, two levels down.
+    let filter = AdopterFilter { territory: Some("cote-d-or".into()), ..Default::default() };
+    let cote_d_or = store.software_adopters("opencimetiere", &filter, 500, 0).await.unwrap();
+    assert!(cote_d_or.items.iter().any(|a| a.adoption.organisation == "cc-pays-alesia-seine"));
+    assert!(cote_d_or.items.iter().any(|a| a.adoption.organisation == "alise-sainte-reine"));
+    assert!(!cote_d_or.items.iter().any(|a| a.adoption.organisation == "arles"));
+    let filter =
+        AdopterFilter { kind: Some(OrganisationKind::Epci), status: Some("active".into()), ..Default::default() };
+    let epcis = store.software_adopters("opencimetiere", &filter, 500, 0).await.unwrap();
+    assert!(epcis.total >= 1);
+    assert!(epcis.items.iter().all(|a| a.adoption.organisation_kind == "epci" && a.adoption.status == "active"));
+
+    // Near Alise-Sainte-Reine: itself, then its communauté de communes and its neighbours in
+    // it, and Arles (same country only) after them.
+    let filter =
+        AdopterFilter { near: Some("alise-sainte-reine".into()), sort: AdopterSort::Near, ..Default::default() };
+    let near = store.software_adopters("opencimetiere", &filter, 500, 0).await.unwrap();
+    assert_eq!(near.items[0].adoption.organisation, "alise-sainte-reine");
+    assert_eq!(near.items[0].proximity, Some(0));
+    let rank = |slug: &str| near.items.iter().find(|a| a.adoption.organisation == slug).unwrap().proximity.unwrap();
+    assert_eq!(rank("cc-pays-alesia-seine"), 1);
+    assert_eq!(rank("venarey-les-laumes"), 1);
+    assert_eq!(rank("arles"), 4);
+    let proximities: Vec<i64> = near.items.iter().map(|a| a.proximity.unwrap()).collect();
+    assert!(proximities.windows(2).all(|w| w[0] <= w[1]), "{proximities:?}");
+    // Paged, the same order.
+    let page = store.software_adopters("opencimetiere", &filter, 5, 5).await.unwrap();
+    assert_eq!(
+        page.items.iter().map(|a| &a.adoption.organisation).collect::<Vec<_>>(),
+        near.items[5..10].iter().map(|a| &a.adoption.organisation).collect::<Vec<_>>()
+    );
+
+    // An unknown territory or organisation is named.
+    let filter = AdopterFilter { territory: Some("atlantide".into()), ..Default::default() };
+    let err = store.software_adopters("opencimetiere", &filter, 10, 0).await.unwrap_err();
+    assert!(matches!(err, Error::Invalid { ref field, .. } if field == "territory"), "{err:?}");
+    let filter = AdopterFilter { near: Some("atlantide".into()), ..Default::default() };
+    let err = store.software_adopters("opencimetiere", &filter, 10, 0).await.unwrap_err();
+    assert!(matches!(err, Error::Invalid { ref field, .. } if field == "near"), "{err:?}");
+});

@@ -402,6 +402,8 @@ pub struct SoftwareView {
     pub adopters_active: i64,
     pub territories: Vec<Territory>,
     pub adopters: Vec<AdopterRow>,
+    /// The organisation the reader chose (`near=`): the adopters listed are the nearest to it.
+    pub near: Option<OrgLink>,
     pub fundings: Vec<FundingRow>,
     pub fundings_total: i64,
     pub funding_years: Vec<YearTotals>,
@@ -709,4 +711,36 @@ pub struct ErrorPage {
     pub chrome: Chrome,
     pub status: u16,
     pub message: String,
+}
+
+/// A software's adopters, filtered: `/software/{slug}/adopters`.
+#[derive(Template)]
+#[template(path = "adopters.html")]
+pub struct AdoptersPage {
+    pub chrome: Chrome,
+    pub slug: String,
+    pub name: String,
+    pub total: u64,
+    pub rows: Vec<NearAdopterRow>,
+    pub pager: Pager,
+    /// The filters as given, to fill the form again.
+    pub territory: String,
+    pub kind: String,
+    pub status: String,
+    pub near: String,
+    pub sort: String,
+    /// The organisation `near` names, when it is known.
+    pub near_name: Option<String>,
+    /// The kinds of organisations and the statuses to choose from: (value, label).
+    pub kinds: Vec<(String, String)>,
+    pub statuses: Vec<(String, String)>,
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct NearAdopterRow {
+    pub adopter: AdopterRow,
+    pub population: Option<i64>,
+    /// How near, in words (same EPCI, same département…), when `near` is set.
+    pub nearness: Option<String>,
 }

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use super::stats::AdoptionDelta;
 use super::{packed, q, values_list, Store, Tx};
 use crate::error::{Error, Result};
+use chrono::NaiveDate;
+
 use crate::model::{Actor, Adoption, NewAdoption, OrgKey, Page};
 use crate::vocab::AdoptionStatus;
 
@@ -20,6 +22,93 @@ const ADOPTION_VIEW: &str = "SELECT s.slug AS software, s.name AS software_name,
     o.name AS organisation_name, o.kind AS organisation_kind, a.since, a.status, a.scope, a.evidence_url, \
     a.state, a.last_confirmed, a.demo \
     FROM adoptions a JOIN software s ON s.id = a.software_id JOIN organisations o ON o.id = a.organisation_id";
+
+/// How a software's adopters are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AdopterSort {
+    /// Nearest to `near` first (by name without it).
+    #[default]
+    Near,
+    Name,
+    Recent,
+}
+
+impl AdopterSort {
+    pub fn parse(s: &str) -> Result<AdopterSort> {
+        match s {
+            "near" => Ok(AdopterSort::Near),
+            "name" => Ok(AdopterSort::Name),
+            "recent" => Ok(AdopterSort::Recent),
+            other => Err(Error::invalid("sort", format!("{other:?} is not near, name or recent"))),
+        }
+    }
+}
+
+/// Which of a software's adopters to list.
+#[derive(Debug, Clone, Default)]
+pub struct AdopterFilter {
+    /// An organisation's slug: adopters that are it or lie within it (two levels down).
+    pub territory: Option<String>,
+    pub kind: Option<crate::vocab::OrganisationKind>,
+    /// An adoption status: evaluating, pilot, active, ended.
+    pub status: Option<String>,
+    /// An organisation's slug: adopters are ranked by what they share with it.
+    pub near: Option<String>,
+    pub sort: AdopterSort,
+}
+
+/// An adoption with its organisation's population and how near it is to the chosen one.
+#[derive(Debug, Clone, Serialize)]
+pub struct NearAdoption {
+    #[serde(flatten)]
+    pub adoption: Adoption,
+    pub population: Option<i64>,
+    /// 0 the organisation itself, 1 same EPCI or district, 2 same département, canton or
+    /// province, 3 same région, 4 same country, 5 none of these; `None` without `near`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proximity: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct NearRow {
+    software: String,
+    software_name: String,
+    organisation: String,
+    organisation_name: String,
+    organisation_kind: String,
+    since: NaiveDate,
+    status: String,
+    scope: Option<String>,
+    evidence_url: Option<String>,
+    state: String,
+    last_confirmed: Option<NaiveDate>,
+    demo: bool,
+    population: Option<i64>,
+    proximity: Option<i64>,
+}
+
+impl NearRow {
+    fn adoption(self) -> NearAdoption {
+        NearAdoption {
+            adoption: Adoption {
+                software: self.software,
+                software_name: self.software_name,
+                organisation: self.organisation,
+                organisation_name: self.organisation_name,
+                organisation_kind: self.organisation_kind,
+                since: self.since,
+                status: self.status,
+                scope: self.scope,
+                evidence_url: self.evidence_url,
+                state: self.state,
+                last_confirmed: self.last_confirmed,
+                demo: self.demo,
+            },
+            population: self.population,
+            proximity: self.proximity,
+        }
+    }
+}
 
 /// The first `limit` adoptions whose `column` (`software_id` or `organisation_id`) is
 /// `owner` (an SQL expression), most recent first, packed into one column (see `packed`).
@@ -370,6 +459,89 @@ impl Store {
             .await?
             .ok_or_else(|| Error::not_found("organisation", slug))?;
         r.adoptions_page(Owner::Organisation(id), limit, offset, None).await
+    }
+
+    /// A software's adopters, filtered and ordered as `filter` says, with how near each is to
+    /// `filter.near` when one is given.
+    pub async fn software_adopters(
+        &self,
+        slug: &str,
+        filter: &AdopterFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Page<NearAdoption>> {
+        let mut r = self.read().await?;
+        let software = r.software_id(slug).await?.ok_or_else(|| Error::not_found("software", slug))?;
+        let id_of = |what: &'static str, field: &'static str, key: &str| {
+            let key = key.to_string();
+            async move {
+                let row: Option<(i64,)> =
+                    self.optional(q("SELECT id FROM organisations WHERE slug = $1").bind(&key)).await?;
+                row.map(|(id,)| id).ok_or_else(|| Error::invalid(field, format!("no {what} {key} is known")))
+            }
+        };
+        let territory = match &filter.territory {
+            Some(t) => Some(id_of("territory", "territory", t).await?),
+            None => None,
+        };
+        let near = match &filter.near {
+            Some(n) => Some(id_of("organisation", "near", n).await?),
+            None => None,
+        };
+        // The filters, each bound once: $1 software, $2 territory, $3 kind, $4 status, $5 near.
+        let conditions = "a.software_id = $1 \
+            AND ($2 IS NULL OR o.id = $2 \
+                 OR o.id IN (SELECT organisation_id FROM organisation_parents WHERE parent_id = $2) \
+                 OR o.id IN (SELECT p1.organisation_id FROM organisation_parents p1 \
+                             JOIN organisation_parents p2 ON p2.organisation_id = p1.parent_id WHERE p2.parent_id = $2)) \
+            AND ($3 IS NULL OR o.kind = $3) AND ($4 IS NULL OR a.status = $4)";
+        // How near an adopter is to `near`: itself (0); what `near` lies in, or an adopter
+        // of its EPCI or district (1); of another direct parent such as its département or
+        // canton (2); of a parent's parent such as its région (3); of its country (4);
+        // nothing of these (5).
+        let proximity = "CAST(CASE WHEN $5 IS NULL THEN NULL WHEN o.id = $5 THEN 0 \
+            WHEN o.id IN (SELECT parent_id FROM organisation_parents WHERE organisation_id = $5) THEN 1 \
+            WHEN EXISTS (SELECT 1 FROM organisation_parents x JOIN organisation_parents y ON y.parent_id = x.parent_id \
+                         JOIN organisations k ON k.id = x.parent_id \
+                         WHERE x.organisation_id = o.id AND y.organisation_id = $5 AND k.kind IN ('epci', 'district')) THEN 1 \
+            WHEN EXISTS (SELECT 1 FROM organisation_parents x JOIN organisation_parents y ON y.parent_id = x.parent_id \
+                         WHERE x.organisation_id = o.id AND y.organisation_id = $5) THEN 2 \
+            WHEN EXISTS (SELECT 1 FROM organisation_parents x JOIN organisation_parents x2 ON x2.organisation_id = x.parent_id \
+                         JOIN organisation_parents y ON y.organisation_id = $5 \
+                         LEFT JOIN organisation_parents y2 ON y2.organisation_id = y.parent_id \
+                         WHERE x.organisation_id = o.id AND (x2.parent_id = y.parent_id OR x2.parent_id = y2.parent_id \
+                               OR x.parent_id = y2.parent_id)) THEN 3 \
+            WHEN o.country = (SELECT country FROM organisations WHERE id = $5) THEN 4 ELSE 5 END AS BIGINT)";
+        let order = match (filter.sort, near) {
+            (AdopterSort::Near, Some(_)) => "proximity, o.name, o.id",
+            (AdopterSort::Name, _) | (AdopterSort::Near, None) => "o.name, o.id",
+            (AdopterSort::Recent, _) => "a.since DESC, a.id DESC",
+        };
+        let kind = filter.kind.map(|k| k.as_str().to_string());
+        let filters =
+            |query: super::Q| query.bind(software).bind(territory).bind(kind.clone()).bind(filter.status.clone());
+        let (total,): (i64,) = r
+            .one(filters(q(format!(
+                "SELECT COUNT(*) FROM adoptions a JOIN organisations o ON o.id = a.organisation_id WHERE {conditions}"
+            ))))
+            .await?;
+        let rows: Vec<NearRow> = r
+            .all(
+                filters(q(format!(
+                    "SELECT s.slug AS software, s.name AS software_name, o.slug AS organisation, \
+                     o.name AS organisation_name, o.kind AS organisation_kind, a.since, a.status, a.scope, \
+                     a.evidence_url, a.state, a.last_confirmed, a.demo, o.population, {proximity} AS proximity \
+                     FROM adoptions a JOIN software s ON s.id = a.software_id \
+                     JOIN organisations o ON o.id = a.organisation_id WHERE {conditions} \
+                     ORDER BY {order} LIMIT $6 OFFSET $7"
+                )))
+                .bind(near)
+                .bind(limit)
+                .bind(offset),
+            )
+            .await?;
+        let items = rows.into_iter().map(NearRow::adoption).collect();
+        Ok(Page { items, total, limit, offset })
     }
 
     pub async fn count_adoptions(&self) -> Result<i64> {

@@ -29,8 +29,8 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
-pub use adoptions::ImportProblem;
 pub(crate) use adoptions::BATCH;
+pub use adoptions::{AdopterFilter, AdopterSort, ImportProblem, NearAdoption};
 pub use dashboards::{AdoptionFact, FundingFact, PeerUse, Placement, RoadmapFilter, TerritoryRef};
 pub use harvest::Claim;
 pub use organisations::{OrganisationFilter, OrganisationProfile, OrganisationSummary};

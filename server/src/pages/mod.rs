@@ -8,6 +8,7 @@ mod build;
 mod dashboards;
 mod health;
 mod records;
+pub use records::adopter_filter;
 mod search;
 
 use askama::Template;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(build::home))
         .route("/search", get(search::page))
         .route("/software/{slug}", get(records::software))
+        .route("/software/{slug}/adopters", get(records::adopters))
         .route("/organisations/{slug}", get(records::organisation))
         .route("/organisations/{slug}/members", get(records::members))
         .route("/dashboards/adoption", get(dashboards::adoption))

@@ -66,16 +66,23 @@ fn adopter_row(a: &Adoption) -> AdopterRow {
     }
 }
 
+#[derive(serde::Deserialize)]
+pub struct NearQuery {
+    near: Option<String>,
+}
+
 pub async fn software(
     State(s): State<AppState>,
     Path(slug): Path<String>,
     headers: HeaderMap,
     uri: Uri,
     seen: Seen,
+    axum::extract::Query(q): axum::extract::Query<NearQuery>,
 ) -> PageResult {
     let lang = language(&headers);
     let path = here(&uri);
-    software_page(&s, &slug, lang, &path, &seen).await.map_err(|e| match e {
+    let near = q.near.filter(|n| !n.trim().is_empty());
+    software_page(&s, &slug, lang, &path, &seen, near.as_deref()).await.map_err(|e| match e {
         PageError::NotFound(_) => {
             PageError::NotFound(web::T::new(lang).fill("error.not_found_software", &slug)).render(lang, &path)
         }
@@ -86,9 +93,37 @@ pub async fn software(
 /// The longest README a software's page shows; a longer one is read on its forge.
 const README_SHOWN_BYTES: usize = 30_000;
 
-async fn software_page(s: &AppState, slug: &str, lang: Lang, path: &str, seen: &Seen) -> Result<Response, PageError> {
+async fn software_page(
+    s: &AppState,
+    slug: &str,
+    lang: Lang,
+    path: &str,
+    seen: &Seen,
+    near: Option<&str>,
+) -> Result<Response, PageError> {
     dashboards_caught_up(s, seen).await?;
     let page = s.store.software_page(slug, LISTED).await?;
+    // The adopters nearest to the reader's organisation, when they chose one.
+    let nearest = match near {
+        Some(n) => {
+            let filter = catalog::AdopterFilter {
+                near: Some(n.to_string()),
+                sort: catalog::AdopterSort::Near,
+                ..Default::default()
+            };
+            let organisation = s
+                .store
+                .organisation(n)
+                .await
+                .map_err(|_| PageError::BadRequest(web::T::new(lang).fill("error.not_found_organisation", n)))?;
+            let list = s.store.software_adopters(slug, &filter, LISTED, 0).await?;
+            Some((
+                OrgLink { slug: organisation.slug, name: organisation.name, kind: organisation.kind.as_str().into() },
+                list,
+            ))
+        }
+        None => None,
+    };
     let sw = &page.software;
     let t = web::T::new(lang);
     let health = sw.repositories.iter().find_map(|r| {
@@ -212,7 +247,11 @@ async fn software_page(s: &AppState, slug: &str, lang: Lang, path: &str, seen: &
         adopters_total: page.adoptions.total,
         adopters_active: active,
         territories,
-        adopters: page.adoptions.items.iter().map(adopter_row).collect(),
+        adopters: match &nearest {
+            Some((_, list)) => list.items.iter().map(|a| adopter_row(&a.adoption)).collect(),
+            None => page.adoptions.items.iter().map(adopter_row).collect(),
+        },
+        near: nearest.as_ref().map(|(o, _)| o.clone()),
         // A funding towards a roadmap item names it by its title, as the roadmap does.
         fundings: page
             .fundings
@@ -418,6 +457,117 @@ async fn members_page(
         total: page.total.max(0) as u64,
         members,
         pager,
+    };
+    Ok(html(lang, &view))
+}
+
+/// Adopters a page of `/software/{slug}/adopters` lists.
+const ADOPTERS_PER_PAGE: i64 = 50;
+
+/// `/software/{slug}/adopters?territory=&kind=&status=&near=&sort=&offset=`: who uses a
+/// software, filtered, nearest to an organisation first when one is given.
+pub async fn adopters(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    uri: Uri,
+    p: crate::params::Params,
+) -> PageResult {
+    let lang = language(&headers);
+    let path = here(&uri);
+    adopters_page(&s, &slug, lang, &path, &p).await.map_err(|e| match e {
+        PageError::NotFound(_) => {
+            PageError::NotFound(web::T::new(lang).fill("error.not_found_software", &slug)).render(lang, &path)
+        }
+        other => other.render(lang, &path),
+    })
+}
+
+/// The filters of the adopters' page and API, read from their parameters.
+pub fn adopter_filter(p: &crate::params::Params) -> Result<catalog::AdopterFilter, crate::problem::Problem> {
+    p.allow_of::<crate::openapi::AdoptersQuery>()?;
+    Ok(catalog::AdopterFilter {
+        territory: p.text("territory").map(str::to_string),
+        kind: p.parsed("kind", catalog::OrganisationKind::parse)?,
+        status: p.parsed("status", |v| catalog::AdoptionStatus::parse(v).map(|s| s.as_str().to_string()))?,
+        near: p.text("near").map(str::to_string),
+        sort: p.parsed("sort", catalog::AdopterSort::parse)?.unwrap_or_default(),
+    })
+}
+
+async fn adopters_page(
+    s: &AppState,
+    slug: &str,
+    lang: Lang,
+    path: &str,
+    p: &crate::params::Params,
+) -> Result<Response, PageError> {
+    let filter = adopter_filter(p)?;
+    let offset = p.int("offset")?.unwrap_or(0);
+    if offset < 0 {
+        return Err(crate::problem::Problem::bad_parameter("offset", "must be 0 or more").into());
+    }
+    let software = s.store.software(slug).await?;
+    let page = s.store.software_adopters(slug, &filter, ADOPTERS_PER_PAGE, offset).await?;
+    let near_name = match &filter.near {
+        Some(n) => Some(s.store.organisation(n).await?.name),
+        None => None,
+    };
+    let t = web::T::new(lang);
+    // The same filters, at another offset.
+    let at = |offset: i64| {
+        let mut pairs: Vec<(&str, String)> = ["territory", "kind", "status", "near", "sort"]
+            .into_iter()
+            .filter_map(|k| p.text(k).map(|v| (k, v.to_string())))
+            .collect();
+        if offset > 0 {
+            pairs.push(("offset", offset.to_string()));
+        }
+        let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", web::pages::encode(v))).collect();
+        if query.is_empty() {
+            format!("/software/{slug}/adopters")
+        } else {
+            format!("/software/{slug}/adopters?{}", query.join("&"))
+        }
+    };
+    let shown = page.items.len() as i64;
+    let pager = web::Pager {
+        first: if shown == 0 { 0 } else { offset as u64 + 1 },
+        last: (offset + shown) as u64,
+        previous: (offset > 0).then(|| at((offset - ADOPTERS_PER_PAGE).max(0))),
+        next: (offset + shown < page.total).then(|| at(offset + ADOPTERS_PER_PAGE)),
+    };
+    let rows = page
+        .items
+        .iter()
+        .map(|a| web::NearAdopterRow {
+            adopter: adopter_row(&a.adoption),
+            population: a.population,
+            nearness: a.proximity.map(|n| t.s(&format!("adopters.near{}", n.clamp(0, 5))).to_string()),
+        })
+        .collect();
+    let view = web::AdoptersPage {
+        chrome: Chrome::new(lang, path, t.fill("title.adopters", &software.name), ""),
+        slug: slug.to_string(),
+        name: software.name.clone(),
+        total: page.total.max(0) as u64,
+        demo: page.items.iter().any(|a| a.adoption.demo),
+        rows,
+        pager,
+        territory: p.text("territory").unwrap_or_default().to_string(),
+        kind: p.text("kind").unwrap_or_default().to_string(),
+        status: p.text("status").unwrap_or_default().to_string(),
+        near: p.text("near").unwrap_or_default().to_string(),
+        sort: p.text("sort").unwrap_or("near").to_string(),
+        near_name,
+        kinds: catalog::OrganisationKind::ALL
+            .iter()
+            .map(|k| (k.as_str().to_string(), t.word("kind", k.as_str())))
+            .collect(),
+        statuses: catalog::AdoptionStatus::ALL
+            .iter()
+            .map(|k| (k.as_str().to_string(), t.word("adoption", k.as_str())))
+            .collect(),
     };
     Ok(html(lang, &view))
 }
