@@ -103,7 +103,8 @@ pub struct AdoptersQuery {
     pub territory: Option<String>,
     /// A kind of organisation: commune, epci, departement, …
     pub kind: Option<String>,
-    /// An adoption status: evaluating, pilot, active, ended.
+    /// An adoption status: evaluating, pilot, active, ended (the current ones, all but
+    /// ended, unless told).
     pub status: Option<String>,
     /// An organisation's slug: each adopter says how near it is (itself, same EPCI or
     /// district, same département or canton, same region, same country, elsewhere).

@@ -50,7 +50,8 @@ pub struct AdopterFilter {
     /// An organisation's slug: adopters that are it or lie within it (two levels down).
     pub territory: Option<String>,
     pub kind: Option<crate::vocab::OrganisationKind>,
-    /// An adoption status: evaluating, pilot, active, ended.
+    /// An adoption status: evaluating, pilot, active, ended. Without it, the current
+    /// adoptions (all but ended): an adopter is an organisation that uses the software now.
     pub status: Option<String>,
     /// An organisation's slug: adopters are ranked by what they share with it.
     pub near: Option<String>,
@@ -494,7 +495,8 @@ impl Store {
                  OR o.id IN (SELECT organisation_id FROM organisation_parents WHERE parent_id = $2) \
                  OR o.id IN (SELECT p1.organisation_id FROM organisation_parents p1 \
                              JOIN organisation_parents p2 ON p2.organisation_id = p1.parent_id WHERE p2.parent_id = $2)) \
-            AND ($3 IS NULL OR o.kind = $3) AND ($4 IS NULL OR a.status = $4)";
+            AND ($3 IS NULL OR o.kind = $3) \
+            AND (($4 IS NULL AND a.status <> 'ended') OR a.status = $4)";
         // How near an adopter is to `near`: itself (0); what `near` lies in, or an adopter
         // of its EPCI or district (1); of another direct parent such as its département or
         // canton (2); of a parent's parent such as its région (3); of its country (4);

@@ -1,0 +1,74 @@
+//! Figures that agree: for every software and every territory of the demo, the software's
+//! page, its search hit, the API's list, its adopters (page and API) and the dashboards give
+//! the same number of adopters. An adopter is an organisation with a current adoption (any
+//! status but ended); an adoption is any declared adoption, current or ended.
+
+use catalog::Actor;
+use tests::{store_test, today, TestServer};
+
+fn number_before(html: &str, word: &str) -> i64 {
+    let at = html.find(word).unwrap_or_else(|| panic!("no {word:?}"));
+    let digits: String = html[..at]
+        .chars()
+        .rev()
+        .skip_while(|c| c.is_whitespace())
+        .take_while(|c| c.is_ascii_digit() || *c == '\u{202f}' || *c == '\u{a0}' || *c == ' ')
+        .filter(char::is_ascii_digit)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    digits.parse().unwrap_or_else(|_| panic!("no number before {word:?}"))
+}
+
+store_test!(every_count_of_adopters_agrees, |store| {
+    store.seed(&Actor::System("test"), &tests::demo_fixtures(), today()).await.unwrap();
+    let server = TestServer::start(store.clone()).await;
+    let (_, _, list) = server.get("/api/v1/software?limit=500").await;
+    let (_, _, search) = server.get("/api/v1/search?limit=100").await;
+    let hits = search["hits"].as_array().unwrap();
+    let mut checked_territories = 0;
+    for item in list["items"].as_array().unwrap() {
+        let slug = item["slug"].as_str().unwrap();
+        let adopters = item["adopters"].as_i64().unwrap();
+        let hit = hits.iter().find(|h| h["slug"] == slug).unwrap_or_else(|| panic!("{slug} not in search"));
+        assert_eq!(hit["adopters"].as_i64().unwrap(), adopters, "{slug}: search hit");
+        let (_, _, listed) = server.get(&format!("/api/v1/software/{slug}/adopters?limit=1")).await;
+        assert_eq!(listed["total"].as_i64().unwrap(), adopters, "{slug}: adopters API");
+        let page = server.page(&format!("/software/{slug}"), &[], "fr").await;
+        let on_page = if adopters == 0 {
+            0
+        } else {
+            number_before(&page, if adopters == 1 { "adoptant<" } else { "adoptants<" })
+        };
+        assert_eq!(on_page, adopters, "{slug}: software page");
+        let their = server.page(&format!("/software/{slug}/adopters"), &[], "fr").await;
+        if adopters > 0 {
+            assert_eq!(
+                number_before(&their, if adopters == 1 { "adoptant<" } else { "adoptants<" }),
+                adopters,
+                "{slug}: adopters page"
+            );
+        }
+        // Each territory of the software's table: the same count as its adopters there.
+        let start = page.find("<tbody>").unwrap_or(0);
+        for row in page[start..].split(&format!("href=\"/software/{slug}/adopters?territory=")).skip(1) {
+            let territory = row.split('"').next().unwrap();
+            let cell = row.split("<td class=\"num\">").nth(1).unwrap();
+            let shown: i64 = cell
+                .split('<')
+                .next()
+                .unwrap()
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect::<String>()
+                .parse()
+                .unwrap();
+            let (_, _, there) =
+                server.get(&format!("/api/v1/software/{slug}/adopters?territory={territory}&limit=1")).await;
+            assert_eq!(there["total"].as_i64().unwrap(), shown, "{slug} in {territory}");
+            checked_territories += 1;
+        }
+    }
+    assert!(checked_territories >= 10, "only {checked_territories} territories checked");
+});
