@@ -72,3 +72,43 @@ store_test!(every_count_of_adopters_agrees, |store| {
     }
     assert!(checked_territories >= 10, "only {checked_territories} territories checked");
 });
+
+store_test!(money_is_never_added_across_currencies, |store| {
+    store.seed(&Actor::System("test"), &tests::demo_fixtures(), today()).await.unwrap();
+    let server = TestServer::start(store.clone()).await;
+    // Lizmap's "module cimetières" costs euros and was funded in euros and francs: the
+    // progress counts the euros, and the francs are shown beside.
+    let page = server.page("/software/lizmap", &[], "fr").await;
+    let item = &page[page.find("id=\"item-module-cimetieres\"").expect("the item")..];
+    let item = &item[..item.find("</li>").unwrap()];
+    assert!(item.contains("dans une autre monnaie, non compté dans la progression"), "{item}");
+    let before_cost = &item[item.find("<progress").unwrap()..item.find(" / ").unwrap()];
+    assert!(!before_cost.contains("CHF"), "francs counted with euros: {before_cost}");
+    assert!(item.contains("+ ") && item[item.find("<br>").unwrap()..].contains("CHF"), "{item}");
+    let roadmaps = server.page("/roadmaps", &[], "en").await;
+    assert!(roadmaps.contains("<span class=\"meta\">+ CHF"), "the roadmaps table lists other currencies beside");
+});
+
+store_test!(a_dashboard_table_holds_one_currency_and_each_software_once, |store| {
+    store.seed(&Actor::System("test"), &tests::demo_fixtures(), today()).await.unwrap();
+    let server = TestServer::start(store.clone()).await;
+    let page = server.page("/dashboards/funding", &[], "fr").await;
+    let mut tables = 0;
+    for table in page.split("<table").skip(1) {
+        let table = &table[..table.find("</table>").unwrap()];
+        let Some(start) = table.find("<tbody>") else { continue };
+        let body = &table[start..];
+        let currencies: std::collections::BTreeSet<&str> =
+            ["€", "CHF", "$", "£"].into_iter().filter(|c| body.contains(c)).collect();
+        if body.contains("href=\"/software/") && !body.contains("<progress") {
+            assert!(currencies.len() <= 1, "a table mixes currencies: {currencies:?}\n{table}");
+            let mut seen = std::collections::BTreeSet::new();
+            for link in body.split("href=\"/software/").skip(1) {
+                let slug = link.split('"').next().unwrap();
+                assert!(seen.insert(slug), "{slug} twice in one table\n{table}");
+            }
+            tables += 1;
+        }
+    }
+    assert!(tables >= 2, "the main currency's table and another currency's: {tables}");
+});

@@ -377,6 +377,22 @@ impl RoadmapView {
     pub fn progress_value(&self) -> i64 {
         self.progress().map_or(0, |p| (p * 100.0).round() as i64)
     }
+
+    /// What was funded in the cost's currency (all that was funded, without a cost).
+    pub fn in_cost_currency(&self) -> Vec<&Amount> {
+        match &self.cost {
+            Some(cost) => self.funded.iter().filter(|a| a.currency == cost.currency).collect(),
+            None => self.funded.iter().collect(),
+        }
+    }
+
+    /// What was funded in other currencies than the cost's: shown beside, never added.
+    pub fn in_other_currencies(&self) -> Vec<&Amount> {
+        match &self.cost {
+            Some(cost) => self.funded.iter().filter(|a| a.currency != cost.currency).collect(),
+            None => Vec::new(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -632,6 +648,25 @@ pub struct FundingDashboard {
 impl FundingDashboard {
     fn in_currency<'a>(&self, amounts: &'a [Amount]) -> Option<&'a Amount> {
         amounts.iter().find(|a| a.currency == self.currency)
+    }
+
+    /// The currencies funded besides the main one, each with its own tables.
+    pub fn other_currencies(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .software
+            .iter()
+            .chain(&self.funder_kinds)
+            .map(|r| r.amount.currency.clone())
+            .filter(|c| *c != self.currency)
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The rows of `rows` in `currency`: a table holds one currency, each line once.
+    pub fn rows_in<'a>(&self, rows: &'a [RankedAmount], currency: &str) -> Vec<&'a RankedAmount> {
+        rows.iter().filter(|r| r.amount.currency == currency).collect()
     }
 
     pub fn years_chart(&self) -> String {
