@@ -75,6 +75,39 @@ async function screenshots(context, name, path) {
     if (width === 375) {
       const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
       expect(`${name} at 375 px: no horizontal scrolling`, scroll <= 376, "scrollWidth <= 376", scroll);
+      // No element, and so no table cell, reaches past the screen's edges.
+      const cut = await page.evaluate(() => {
+        const w = document.documentElement.clientWidth;
+        const out = [];
+        for (const el of document.querySelectorAll("body *")) {
+          const r = el.getBoundingClientRect();
+          if (r.width > 0 && r.height > 0 && (r.right > w + 1 || r.left < -1)) {
+            out.push(`${el.tagName.toLowerCase()}${el.className && typeof el.className === "string" ? "." + el.className : ""} (${Math.round(r.left)}-${Math.round(r.right)})`);
+            if (out.length >= 5) break;
+          }
+        }
+        return out;
+      });
+      expect(`${name} at 375 px: nothing cut at the edges`, cut.length === 0, "none", cut.join(", "));
+      // Text inside charts shrinks with them: what shows is 12 px or more.
+      const small = await page.evaluate(() => {
+        const out = [];
+        for (const svg of document.querySelectorAll("svg[viewBox]")) {
+          const box = svg.getBoundingClientRect();
+          if (box.width === 0 || !svg.viewBox.baseVal || svg.viewBox.baseVal.width === 0) continue;
+          const scale = box.width / svg.viewBox.baseVal.width;
+          for (const t of svg.querySelectorAll("text")) {
+            const size = parseFloat(getComputedStyle(t).fontSize) * scale;
+            if (size < 11.95) {
+              out.push(`${svg.getAttribute("aria-labelledby") || "svg"}: ${size.toFixed(1)} px`);
+              break;
+            }
+          }
+        }
+        return out;
+      });
+      expect(`${name} at 375 px: chart text 12 px or more`, small.length === 0, "none", small.join(", "));
+      await axe(page, `${name} at 375 px`);
     }
     await page.close();
   }

@@ -66,38 +66,69 @@ fn shorten(label: &str, max: usize) -> String {
     }
 }
 
+/// The sizes a chart is drawn at: wide for a screen, narrow for a phone, where a drawing
+/// about 340 px wide keeps its 12 and 13-unit text at 12 px or more.
+#[derive(Clone, Copy)]
+struct Frame {
+    width: u32,
+    /// Room for the labels (bars) or the axis (columns).
+    label: f64,
+    /// Room for the values after the bars.
+    value: f64,
+    /// The longest label written in full.
+    label_chars: usize,
+    /// At most this many column labels along the axis.
+    axis_labels: usize,
+}
+
+const WIDE: Frame = Frame { width: 640, label: 220.0, value: 120.0, label_chars: 28, axis_labels: 12 };
+const NARROW: Frame = Frame { width: 340, label: 118.0, value: 78.0, label_chars: 15, axis_labels: 6 };
+
+/// Both drawings; the stylesheet shows the one that fits.
+fn both(id: &str, draw: impl Fn(&str, Frame) -> String) -> String {
+    format!(
+        "<div class=\"chart-wide\">{}</div><div class=\"chart-narrow\">{}</div>",
+        draw(id, WIDE),
+        draw(&format!("{id}-narrow"), NARROW)
+    )
+}
+
 /// Horizontal bars, one row per item, the label on the left and the value after the bar.
 pub fn bars(id: &str, title: &str, desc: &str, bars: &[Bar]) -> String {
-    const WIDTH: u32 = 640;
+    both(id, |id, frame| bars_in(id, title, desc, bars, frame))
+}
+
+fn bars_in(id: &str, title: &str, desc: &str, bars: &[Bar], frame: Frame) -> String {
+    let width = frame.width;
     const ROW: u32 = 28;
-    const LABEL: f64 = 220.0;
-    const VALUE: f64 = 120.0;
+    let label_w = frame.label;
+    let value_w = frame.value;
     let height = (bars.len() as u32).max(1) * ROW + 8;
     let mut out = String::new();
-    open(&mut out, id, title, desc, WIDTH, height);
+    open(&mut out, id, title, desc, width, height);
     let max = bars.iter().map(|b| b.value).fold(0.0, f64::max);
-    let span = f64::from(WIDTH) - LABEL - VALUE;
+    let span = f64::from(width) - label_w - value_w;
     for (i, b) in bars.iter().enumerate() {
         let y = i as f64 * f64::from(ROW) + 4.0;
         let length =
             if max > 0.0 { (b.value.max(0.0) / max * span).max(if b.value > 0.0 { 2.0 } else { 0.0 }) } else { 0.0 };
         let label = format!(
             "<text class=\"label\" x=\"{:.0}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"13\" fill=\"{INK}\"><title>{}</title>{}</text>",
-            LABEL - 8.0,
+            label_w - 8.0,
             y + 17.0,
             escape(&b.label),
-            escape(&shorten(&b.label, 28))
+            escape(&shorten(&b.label, frame.label_chars))
         );
         // No link inside: an image must not hold controls; the table beside has them.
         out.push_str("<g>");
         out.push_str(&label);
         let _ = write!(
             out,
-            "<rect class=\"bar\" x=\"{LABEL:.0}\" y=\"{:.1}\" width=\"{length:.1}\" height=\"{}\" fill=\"{BAR}\"/>\
+            "<rect class=\"bar\" x=\"{label_w:.0}\" y=\"{:.1}\" width=\"{length:.1}\" height=\"{}\" fill=\"{BAR}\"/>\
              <text class=\"value\" x=\"{:.1}\" y=\"{:.1}\" font-size=\"13\" fill=\"{INK}\">{}</text></g>",
             y + 3.0,
             ROW - 10,
-            LABEL + length + 6.0,
+            label_w + length + 6.0,
             y + 17.0,
             escape(&b.value_label)
         );
@@ -108,35 +139,46 @@ pub fn bars(id: &str, title: &str, desc: &str, bars: &[Bar]) -> String {
 
 /// Vertical columns over time, with a labelled axis.
 pub fn columns(id: &str, title: &str, desc: &str, columns: &[Bar], axis_label: &dyn Fn(f64) -> String) -> String {
-    const WIDTH: u32 = 640;
+    both(id, |id, frame| columns_in(id, title, desc, columns, axis_label, frame))
+}
+
+fn columns_in(
+    id: &str,
+    title: &str,
+    desc: &str,
+    columns: &[Bar],
+    axis_label: &dyn Fn(f64) -> String,
+    frame: Frame,
+) -> String {
+    let width = frame.width;
     const HEIGHT: u32 = 300;
-    const LEFT: f64 = 70.0;
+    let left: f64 = if frame.width < WIDE.width { 62.0 } else { 70.0 };
     const BOTTOM: f64 = 30.0;
     const TOP: f64 = 12.0;
     let mut out = String::new();
-    open(&mut out, id, title, desc, WIDTH, HEIGHT);
+    open(&mut out, id, title, desc, width, HEIGHT);
     let max = nice_ceiling(columns.iter().map(|c| c.value).fold(0.0, f64::max));
     let plot_h = f64::from(HEIGHT) - BOTTOM - TOP;
-    let plot_w = f64::from(WIDTH) - LEFT - 10.0;
+    let plot_w = f64::from(width) - left - 10.0;
     for step in 0..=4 {
         let v = max * f64::from(step) / 4.0;
         let y = TOP + plot_h - plot_h * f64::from(step) / 4.0;
         let _ = write!(
             out,
-            "<line class=\"gridline\" x1=\"{LEFT}\" x2=\"{:.0}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"{GRID}\"/>\
+            "<line class=\"gridline\" x1=\"{left}\" x2=\"{:.0}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"{GRID}\"/>\
              <text class=\"label\" x=\"{:.0}\" y=\"{:.1}\" text-anchor=\"end\" font-size=\"12\" fill=\"{INK}\">{}</text>",
-            LEFT + plot_w,
-            LEFT - 6.0,
+            left + plot_w,
+            left - 6.0,
             y + 4.0,
             escape(&axis_label(v))
         );
     }
     let n = columns.len().max(1) as f64;
     let slot = plot_w / n;
-    let every = if columns.len() > 12 { columns.len().div_ceil(12) } else { 1 };
+    let every = if columns.len() > frame.axis_labels { columns.len().div_ceil(frame.axis_labels) } else { 1 };
     for (i, c) in columns.iter().enumerate() {
         let h = if max > 0.0 { c.value.max(0.0) / max * plot_h } else { 0.0 };
-        let x = LEFT + slot * i as f64 + slot * 0.15;
+        let x = left + slot * i as f64 + slot * 0.15;
         let _ = write!(
             out,
             "<rect class=\"bar\" x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{BAR}\"><title>{} : {}</title></rect>",
@@ -157,8 +199,8 @@ pub fn columns(id: &str, title: &str, desc: &str, columns: &[Bar], axis_label: &
     }
     let _ = write!(
         out,
-        "<line class=\"axis\" x1=\"{LEFT}\" x2=\"{:.0}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"{INK}\"/></svg>",
-        LEFT + plot_w,
+        "<line class=\"axis\" x1=\"{left}\" x2=\"{:.0}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"{INK}\"/></svg>",
+        left + plot_w,
         TOP + plot_h,
         TOP + plot_h
     );
@@ -230,6 +272,7 @@ mod tests {
         assert!(!svg.contains("href="), "an image holds no link");
         assert!(svg.contains("width=\"300.0\""), "the largest bar spans the plot: {svg}");
         assert!(svg.contains("width=\"150.0\""), "half the value, half the length");
+        assert!(svg.contains("viewBox=\"0 0 340 ") && svg.contains("c1-narrow-title"), "and narrow, for a phone");
         let empty = bars("c2", "t", "d", &[]);
         balanced(&empty);
         let zeros = bars("c3", "t", "d", &[bar("a", 0.0)]);
@@ -244,8 +287,13 @@ mod tests {
         let svg = columns("c5", "t", "d", &years, &|v| format!("{v:.0}"));
         balanced(&svg);
         assert!(svg.contains(">100<") && svg.contains(">25<"), "the axis tops at 100 for 78: {svg}");
-        assert_eq!(svg.matches("<rect").count(), 26);
-        assert!(svg.matches("text-anchor=\"middle\"").count() <= 13);
+        // Drawn twice, wide and narrow, each with all the columns; the narrow one names
+        // fewer of them along its axis.
+        assert_eq!(svg.matches("<rect").count(), 52);
+        let (wide, narrow) = svg.split_once("<div class=\"chart-narrow\">").unwrap();
+        assert!(wide.matches("text-anchor=\"middle\"").count() <= 13);
+        assert!(narrow.matches("text-anchor=\"middle\"").count() <= 7);
+        assert!(narrow.contains("aria-labelledby=\"c5-narrow-title c5-narrow-desc\""));
         balanced(&columns("c6", "t", "d", &[], &|v| v.to_string()));
         assert_eq!(nice_ceiling(0.0), 1.0);
         assert_eq!(nice_ceiling(7.0), 10.0);

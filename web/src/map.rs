@@ -117,27 +117,21 @@ pub fn departements(
         );
     }
     out.push_str("</g>");
-    // The legend, in the sea to the left of Brittany.
-    let _ = write!(out, "<g font-size=\"12\" fill=\"#1a1a1a\"><text x=\"4\" y=\"420\">{}</text>", escape(legend_title));
+    out.push_str("</svg>");
+    // The legend is HTML beside the drawing, so that its text keeps the page's size on a
+    // phone (text inside the drawing shrinks with it); the swatches' colours are classes.
+    let _ = write!(out, "<div class=\"map-legend\"><p>{}</p><ul>", escape(legend_title));
     let mut low = 1;
     for (i, b) in bounds.iter().enumerate() {
-        let y = 432 + i * 20;
         let _ = write!(
             out,
-            "<rect x=\"4\" y=\"{y}\" width=\"16\" height=\"14\" fill=\"{}\" stroke=\"#4d4d4d\" stroke-width=\"0.5\"/>\
-             <text x=\"26\" y=\"{}\">{} – {}</text>",
-            CLASSES[i],
-            y + 12,
+            "<li><span class=\"swatch swatch-{i}\" aria-hidden=\"true\"></span>{} – {}</li>",
             escape(&legend(low)),
             escape(&legend(*b))
         );
         low = b + 1;
     }
-    let _ = write!(
-        out,
-        "<rect x=\"4\" y=\"532\" width=\"16\" height=\"14\" fill=\"{NONE}\" stroke=\"#4d4d4d\" stroke-width=\"0.5\"/>\
-         <text x=\"26\" y=\"544\">0</text></g></svg>"
-    );
+    out.push_str("<li><span class=\"swatch swatch-none\" aria-hidden=\"true\"></span>0</li></ul></div>");
     out
 }
 
