@@ -66,6 +66,9 @@ fn org_keys(field: &str, raw: &[String]) -> Result<Vec<OrgKey>> {
 pub struct OrganisationDraft {
     pub slug: String,
     pub name: String,
+    /// INSEE's type de liaison of a French name (0 to 8): how it joins "de" and "à".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liaison: Option<u8>,
     pub kind: String,
     pub country: String,
     #[serde(default)]
@@ -86,6 +89,7 @@ pub struct OrganisationDraft {
 pub struct NewOrganisation {
     pub slug: Slug,
     pub name: String,
+    pub liaison: Option<u8>,
     pub kind: OrganisationKind,
     pub country: Country,
     pub identifiers: Vec<OfficialId>,
@@ -129,12 +133,16 @@ impl OrganisationDraft {
             }
             email_domains.push(d);
         }
+        if self.liaison.is_some_and(|l| l > 8) {
+            return Err(Error::invalid("liaison", "must be INSEE's type de liaison, 0 to 8"));
+        }
         Ok(NewOrganisation {
             slug,
             name: text::line("name", &self.name, 200)?,
             kind: OrganisationKind::parse(&self.kind)?,
             country: Country::parse(&self.country)?,
             identifiers,
+            liaison: self.liaison,
             population: self.population,
             parents,
             website: self
@@ -170,6 +178,9 @@ pub struct Organisation {
     pub country: Country,
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub identifiers: Vec<OfficialId>,
+    /// INSEE's type de liaison of the name (see `OrganisationDraft::liaison`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liaison: Option<u8>,
     pub population: Option<i64>,
     pub parents: Vec<OrgRef>,
     pub website: Option<String>,

@@ -14,6 +14,7 @@ async fn organisation(store: &Store, slug: &str, domains: &[&str]) {
     let draft = OrganisationDraft {
         slug: slug.into(),
         name: format!("Commune {slug}"),
+        liaison: None,
         kind: "commune".into(),
         country: "CH".into(),
         identifiers: vec![],

@@ -282,3 +282,20 @@ store_test!(who_near_me_uses_it, |store| {
     let (status, _, problem) = server.get("/api/v1/software/opencimetiere/adopters?near=atlantide").await;
     assert_eq!((status, problem["field"].as_str()), (422, Some("near")));
 });
+
+store_test!(french_names_take_their_articles, |store| {
+    let server = demo_server(&store).await;
+    let members = get(&server, "/organisations/cote-d-or/members", "fr").await;
+    assert!(members.body.contains("<h1>Les membres de la Côte-d&#39;Or</h1>"), "{}", members.body);
+    assert!(members.body.contains(">Retour à la Côte-d&#39;Or<"), "{}", members.body);
+    let vaud = get(&server, "/organisations/canton-de-vaud/members", "fr").await;
+    assert!(vaud.body.contains("<h1>Les membres du canton de Vaud</h1>"), "{}", vaud.body);
+    assert!(vaud.body.contains(">Retour au canton de Vaud<"));
+    let cc = get(&server, "/organisations/cc-pays-alesia-seine", "fr").await;
+    assert!(cc.body.contains("Vous travaillez pour la CC du Pays d&#39;Alésia et de la Seine ?"), "{}", cc.body);
+    let english = get(&server, "/organisations/cote-d-or/members", "en").await;
+    assert!(english.body.contains("<h1>Members of Côte-d&#39;Or</h1>"), "{}", english.body);
+    // The reference data's liaison is kept with the record and given by the API.
+    let (_, _, org) = server.get("/api/v1/organisations/cote-d-or").await;
+    assert_eq!(org["liaison"], 3);
+});

@@ -147,6 +147,7 @@ pub struct PeoplePage {
     pub chrome: Chrome,
     pub slug: String,
     pub name: String,
+    pub liaison: Option<u8>,
     pub people: Vec<PersonRow>,
     pub notice: Option<String>,
     pub problem: Option<String>,

@@ -138,6 +138,20 @@ impl T {
         self.s(key).replace("{x}", x)
     }
 
+    /// Fills a text that names a place or an organisation, whose French name takes an
+    /// article: `{x}` is the name, `{le}` the name with its article ("la Côte-d'Or"), `{de}`
+    /// and `{a}` with "de" and "à" joined to it ("de la Côte-d'Or", "du canton de Vaud",
+    /// "d'Arles", "au canton de Vaud"). `liaison` is INSEE's type of liaison when the
+    /// reference data gives it.
+    pub fn fill_place(&self, key: &str, name: &str, liaison: Option<u8>) -> String {
+        let place = Place::of(name, liaison);
+        self.s(key)
+            .replace("{le}", &place.with_article())
+            .replace("{de}", &place.after("de"))
+            .replace("{a}", &place.after("à"))
+            .replace("{x}", name)
+    }
+
     pub fn num(&self, n: impl Number) -> String {
         let n = n.value();
         group(n.unsigned_abs(), self.thousands(), n < 0)
@@ -289,8 +303,125 @@ fn group(n: u64, sep: &str, negative: bool) -> String {
     out
 }
 
+/// A French place name and the article it takes.
+struct Place<'a> {
+    /// The name without its article ("Côte-d'Or", "Mans" for "Le Mans").
+    bare: &'a str,
+    article: Article,
+    /// Whether a leading "Canton", "Province"... is lower-cased after an article
+    /// ("du canton de Vaud").
+    common_noun: bool,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Article {
+    /// No article, before a consonant: "de Paris", "à Paris".
+    None,
+    /// No article, before a vowel: "d'Arles", "à Arles".
+    NoneElided,
+    Le,
+    La,
+    Les,
+    /// "l'" before a vowel: "de l'Ain".
+    LElided,
+}
+
+/// Words that open a name and are a common noun: the article is theirs.
+const FEMININE_HEADS: [&str; 8] =
+    ["CC ", "CA ", "CU ", "Communauté ", "Métropole ", "Province ", "Région ", "Collectivité "];
+const MASCULINE_HEADS: [&str; 3] = ["Canton ", "District ", "Syndicat "];
+
+fn starts_with_vowel(s: &str) -> bool {
+    s.chars().next().is_some_and(|c| "AEIOUYÂÉÈÊÎÔÛHaeiouyâéèêîôûh".contains(c))
+}
+
+impl<'a> Place<'a> {
+    fn of(name: &'a str, liaison: Option<u8>) -> Place<'a> {
+        let strip = |prefix: &str| name.strip_prefix(prefix).unwrap_or(name);
+        let plain = |article, bare| Place { bare, article, common_noun: false };
+        match liaison {
+            Some(0) => plain(Article::None, name),
+            Some(1) => plain(Article::NoneElided, name),
+            Some(2) => plain(Article::Le, strip("Le ")),
+            Some(3) => plain(Article::La, strip("La ")),
+            Some(4) | Some(6) => plain(Article::Les, strip("Les ")),
+            Some(5) => plain(Article::LElided, strip("L'")),
+            _ => {
+                if MASCULINE_HEADS.iter().any(|h| name.starts_with(h)) {
+                    Place { bare: name, article: Article::Le, common_noun: true }
+                } else if name.starts_with("Eurométropole") {
+                    plain(Article::LElided, name)
+                } else if FEMININE_HEADS.iter().any(|h| name.starts_with(h)) {
+                    let acronym = name.split(' ').next().is_some_and(|w| w.chars().all(|c| c.is_ascii_uppercase()));
+                    Place { bare: name, article: Article::La, common_noun: !acronym }
+                } else if starts_with_vowel(name) {
+                    plain(Article::NoneElided, name)
+                } else {
+                    plain(Article::None, name)
+                }
+            }
+        }
+    }
+
+    fn bare(&self) -> String {
+        if self.common_noun {
+            let mut c = self.bare.chars();
+            c.next().map_or_else(String::new, |f| f.to_lowercase().chain(c).collect())
+        } else {
+            self.bare.to_string()
+        }
+    }
+
+    fn with_article(&self) -> String {
+        let bare = self.bare();
+        match self.article {
+            Article::None | Article::NoneElided => bare,
+            Article::Le => format!("le {bare}"),
+            Article::La => format!("la {bare}"),
+            Article::Les => format!("les {bare}"),
+            Article::LElided => format!("l'{bare}"),
+        }
+    }
+
+    /// `de` or `à` joined to the name with its article.
+    fn after(&self, word: &str) -> String {
+        let bare = self.bare();
+        match (word, self.article) {
+            ("de", Article::NoneElided) => format!("d'{bare}"),
+            ("de", Article::Le) => format!("du {bare}"),
+            ("de", Article::Les) => format!("des {bare}"),
+            ("à", Article::Le) => format!("au {bare}"),
+            ("à", Article::Les) => format!("aux {bare}"),
+            (w, _) => format!("{w} {}", self.with_article()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn french_place_names_take_their_articles() {
+        let t = T::new(Lang::Fr);
+        let de = |name, liaison| Place::of(name, liaison).after("de");
+        assert_eq!(de("Côte-d'Or", Some(3)), "de la Côte-d'Or");
+        assert_eq!(de("Calvados", Some(2)), "du Calvados");
+        assert_eq!(de("Le Mans", Some(2)), "du Mans");
+        assert_eq!(de("Ain", Some(5)), "de l'Ain");
+        assert_eq!(de("Alpes-Maritimes", Some(4)), "des Alpes-Maritimes");
+        assert_eq!(de("Arles", Some(1)), "d'Arles");
+        assert_eq!(de("Paris", Some(0)), "de Paris");
+        assert_eq!(de("Canton de Vaud", None), "du canton de Vaud");
+        assert_eq!(de("CC du Pays d'Alésia et de la Seine", None), "de la CC du Pays d'Alésia et de la Seine");
+        assert_eq!(de("Province de Liège", None), "de la province de Liège");
+        assert_eq!(de("Eurométropole de Strasbourg", None), "de l'Eurométropole de Strasbourg");
+        assert_eq!(de("Yverdon-les-Bains", None), "d'Yverdon-les-Bains");
+        assert_eq!(de("Lausanne", None), "de Lausanne");
+        assert_eq!(Place::of("Canton de Vaud", None).after("à"), "au canton de Vaud");
+        assert_eq!(Place::of("Côte-d'Or", Some(3)).with_article(), "la Côte-d'Or");
+        assert_eq!(t.fill_place("members.h1", "Canton de Vaud", None), "Les membres du canton de Vaud");
+        assert_eq!(T::new(Lang::En).fill_place("members.h1", "Canton de Vaud", None), "Members of Canton de Vaud");
+    }
+
     use super::*;
 
     #[test]

@@ -498,6 +498,8 @@ pub struct MembersPage {
     pub chrome: Chrome,
     pub slug: String,
     pub name: String,
+    /// INSEE's type de liaison of the name, for its French articles.
+    pub liaison: Option<u8>,
     pub total: u64,
     pub members: Vec<MemberRow>,
     pub pager: Pager,
@@ -517,6 +519,8 @@ pub struct OrganisationView {
     pub chrome: Chrome,
     pub slug: String,
     pub name: String,
+    /// INSEE's type de liaison of the name, for its French articles.
+    pub liaison: Option<u8>,
     pub kind: String,
     pub country: String,
     pub population: Option<i64>,

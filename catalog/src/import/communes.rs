@@ -21,6 +21,9 @@ use crate::vocab::OrganisationKind;
 pub struct Region {
     pub code: String,
     pub nom: String,
+    /// INSEE's type de liaison: how the name joins "de" and "à".
+    #[serde(default, rename = "typeLiaison")]
+    pub liaison: Option<u8>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -28,6 +31,8 @@ pub struct Departement {
     pub code: String,
     pub nom: String,
     pub region: String,
+    #[serde(default, rename = "typeLiaison")]
+    pub liaison: Option<u8>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -54,6 +59,8 @@ pub struct Commune {
     pub departement: Option<String>,
     pub siren: Option<String>,
     pub population: Option<i64>,
+    #[serde(default, rename = "typeLiaison")]
+    pub liaison: Option<u8>,
 }
 
 #[derive(Debug, Default)]
@@ -104,21 +111,18 @@ impl CommuneData {
             let field = format!("regions.json[{i}]");
             let s = slug(&format!("region {}", r.nom)).map_err(|e| e.within(&field))?;
             slugs.insert(format!("fr-reg:{}", r.code), s.to_string());
-            out.push(new_org(s, &r.nom, OrganisationKind::Region, vec![id(&field, "fr-reg", &r.code)?], None, vec![]));
+            let region =
+                new_org(s, &r.nom, OrganisationKind::Region, vec![id(&field, "fr-reg", &r.code)?], None, vec![]);
+            out.push(NewOrganisation { liaison: r.liaison, ..region });
         }
         for (i, d) in self.departements.iter().enumerate() {
             let field = format!("departements.json[{i}]");
             let s = slug(&format!("departement {}", d.nom)).map_err(|e| e.within(&field))?;
             slugs.insert(format!("fr-dep:{}", d.code), s.to_string());
             let parent = parent_key(&slugs, &format!("fr-reg:{}", d.region));
-            out.push(new_org(
-                s,
-                &d.nom,
-                OrganisationKind::Departement,
-                vec![id(&field, "fr-dep", &d.code)?],
-                None,
-                parent,
-            ));
+            let departement =
+                new_org(s, &d.nom, OrganisationKind::Departement, vec![id(&field, "fr-dep", &d.code)?], None, parent);
+            out.push(NewOrganisation { liaison: d.liaison, ..departement });
         }
         let current: Vec<&Commune> = self.communes.iter().filter(|c| c.kind == "commune-actuelle").collect();
         let departement_of: HashMap<&str, &str> =
@@ -175,7 +179,8 @@ impl CommuneData {
             if let Some(d) = &c.departement {
                 parents.extend(parent_key(&slugs, &format!("fr-dep:{d}")));
             }
-            out.push(new_org(s, &c.nom, OrganisationKind::Commune, identifiers, c.population, parents));
+            let commune = new_org(s, &c.nom, OrganisationKind::Commune, identifiers, c.population, parents);
+            out.push(NewOrganisation { liaison: c.liaison, ..commune });
         }
         Ok(out)
     }
@@ -199,6 +204,7 @@ fn new_org(
 ) -> NewOrganisation {
     NewOrganisation {
         slug,
+        liaison: None,
         name: name.to_string(),
         kind,
         country: Country::FR,
@@ -320,6 +326,7 @@ impl Store {
             let current = tx.load_organisation_for_merge(&slug).await?;
             let merged = NewOrganisation {
                 slug: Slug::parse(&slug)?,
+                liaison: org.liaison,
                 name: org.name.clone(),
                 kind: current.kind,
                 country: current.country,
@@ -349,9 +356,9 @@ impl Store {
 async fn insert_batch(tx: &mut Tx, known: &mut Known, chunk: &[NewOrganisation], actor: &str) -> Result<()> {
     let now = tx.now();
     let sql = format!(
-        "INSERT INTO organisations (slug, name, kind, country, population, website, demo, created_at, updated_at) \
-         VALUES {} RETURNING id, slug",
-        values_list(chunk.len(), 7, &format!("${0}, ${0}", chunk.len() * 7 + 1))
+        "INSERT INTO organisations (slug, name, kind, country, population, website, demo, liaison, created_at, \
+         updated_at) VALUES {} RETURNING id, slug",
+        values_list(chunk.len(), 8, &format!("${0}, ${0}", chunk.len() * 8 + 1))
     );
 
     let mut query = q(sql);
@@ -363,7 +370,8 @@ async fn insert_batch(tx: &mut Tx, known: &mut Known, chunk: &[NewOrganisation],
             .bind(o.country.code())
             .bind(o.population)
             .bind(o.website.clone())
-            .bind(o.demo);
+            .bind(o.demo)
+            .bind(o.liaison.map(i64::from));
     }
     let query = query.bind(now);
     let ids: HashMap<String, i64> = tx.all::<(i64, String)>(query).await?.into_iter().map(|(id, s)| (s, id)).collect();
@@ -455,6 +463,7 @@ mod tests {
             departement: Some(dep.into()),
             siren: None,
             population: Some(100),
+            liaison: Some(0),
         }
     }
 
@@ -462,12 +471,17 @@ mod tests {
     fn short_names_homonyms_and_overseas_codes_get_slugs() {
         let data = CommuneData {
             regions: vec![
-                Region { code: "32".into(), nom: "Hauts-de-France".into() },
-                Region { code: "975".into(), nom: "Saint-Pierre-et-Miquelon".into() },
+                Region { code: "32".into(), nom: "Hauts-de-France".into(), liaison: Some(4) },
+                Region { code: "975".into(), nom: "Saint-Pierre-et-Miquelon".into(), liaison: None },
             ],
             departements: vec![
-                Departement { code: "80".into(), nom: "Somme".into(), region: "32".into() },
-                Departement { code: "975".into(), nom: "Saint-Pierre-et-Miquelon".into(), region: "975".into() },
+                Departement { code: "80".into(), nom: "Somme".into(), region: "32".into(), liaison: Some(3) },
+                Departement {
+                    code: "975".into(),
+                    nom: "Saint-Pierre-et-Miquelon".into(),
+                    region: "975".into(),
+                    liaison: None,
+                },
             ],
             epcis: vec![],
             communes: vec![
@@ -478,6 +492,8 @@ mod tests {
             ],
         };
         let orgs = data.organisations().unwrap();
+        // The reference data's type de liaison comes along: "de la Somme".
+        assert_eq!(orgs.iter().find(|o| o.name == "Somme").unwrap().liaison, Some(3));
         let slugs: Vec<_> = orgs.iter().map(|o| o.slug.to_string()).collect();
         assert!(slugs.contains(&"y-80829".to_string()), "{slugs:?}");
         assert!(slugs.contains(&"abbeville".to_string()));

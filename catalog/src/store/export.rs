@@ -27,12 +27,17 @@ fn decimal(minor: i64, currency: &str) -> Result<String> {
     Ok(Money { minor, currency: Currency::parse(currency)? }.decimal())
 }
 
+/// id, slug, name, kind, country, population, website, demo, liaison
+type OrganisationExportRow = (i64, String, String, String, String, Option<i64>, Option<String>, bool, Option<i64>);
+
 impl Store {
     /// Every organisation, parents before children where the hierarchy allows, then by
     /// slug.
     pub async fn export_organisations(&self) -> Result<Vec<OrganisationDraft>> {
-        let rows: Vec<(i64, String, String, String, String, Option<i64>, Option<String>, bool)> = self
-            .all(q("SELECT id, slug, name, kind, country, population, website, demo FROM organisations ORDER BY slug"))
+        let rows: Vec<OrganisationExportRow> = self
+            .all(q(
+                "SELECT id, slug, name, kind, country, population, website, demo, liaison FROM organisations ORDER BY slug",
+            ))
             .await?;
         let mut identifiers = group(
             self.all::<(i64, String)>(q(
@@ -55,7 +60,7 @@ impl Store {
         );
         Ok(rows
             .into_iter()
-            .map(|(id, slug, name, kind, country, population, website, demo)| OrganisationDraft {
+            .map(|(id, slug, name, kind, country, population, website, demo, liaison)| OrganisationDraft {
                 slug,
                 name,
                 kind,
@@ -66,6 +71,7 @@ impl Store {
                 website,
                 email_domains: domains.remove(&id).unwrap_or_default(),
                 demo,
+                liaison: liaison.and_then(|l| u8::try_from(l).ok()),
             })
             .collect())
     }

@@ -18,13 +18,14 @@ struct OrgRow {
     kind: String,
     country: String,
     population: Option<i64>,
+    liaison: Option<i64>,
     website: Option<String>,
     demo: bool,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
-const ORG_COLUMNS: &str = "id, slug, name, kind, country, population, website, demo, created_at, updated_at";
+const ORG_COLUMNS: &str = "id, slug, name, kind, country, population, liaison, website, demo, created_at, updated_at";
 
 /// Filters of the organisation list; all optional, combined with AND.
 #[derive(Debug, Clone, Default)]
@@ -168,6 +169,7 @@ fn assemble(row: OrgRow, identifiers: Vec<String>, parents: Vec<OrgRef>, domains
         country: Country::parse(&row.country).unwrap_or(Country::FR),
         identifiers: identifiers.iter().filter_map(|i| OfficialId::parse(i).ok()).collect(),
         population: row.population,
+        liaison: row.liaison.and_then(|l| u8::try_from(l).ok()),
         parents,
         website: row.website,
         email_domains: domains,
@@ -332,7 +334,7 @@ impl Tx {
                 let (id,): (i64,) = self.one(q("SELECT id FROM organisations WHERE slug = $1").bind(slug)).await?;
                 self.execute(
                     q("UPDATE organisations SET name = $1, kind = $2, country = $3, population = $4, website = $5, \
-                       demo = $6, updated_at = $7 WHERE id = $8")
+                       demo = $6, updated_at = $7, liaison = $9 WHERE id = $8")
                     .bind(&org.name)
                     .bind(org.kind.as_str())
                     .bind(org.country.code())
@@ -340,7 +342,8 @@ impl Tx {
                     .bind(org.website.clone())
                     .bind(org.demo)
                     .bind(now)
-                    .bind(id),
+                    .bind(id)
+                    .bind(org.liaison.map(i64::from)),
                 )
                 .await?;
                 for table in ["organisation_identifiers", "organisation_parents", "organisation_email_domains"] {
@@ -351,8 +354,8 @@ impl Tx {
             None => {
                 let (id,): (i64,) = self
                     .one(
-                        q("INSERT INTO organisations (slug, name, kind, country, population, website, demo, created_at, updated_at) \
-                           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id")
+                        q("INSERT INTO organisations (slug, name, kind, country, population, website, demo, created_at, \
+                           updated_at, liaison) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING id")
                         .bind(slug)
                         .bind(&org.name)
                         .bind(org.kind.as_str())
@@ -360,7 +363,8 @@ impl Tx {
                         .bind(org.population)
                         .bind(org.website.clone())
                         .bind(org.demo)
-                        .bind(now),
+                        .bind(now)
+                        .bind(org.liaison.map(i64::from)),
                     )
                     .await
                     .map_err(conflict_on("slug", format!("{slug} is taken")))?;

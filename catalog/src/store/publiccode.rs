@@ -119,6 +119,7 @@ impl Tx {
         }
         let org = NewOrganisation {
             slug: slug.clone(),
+            liaison: None,
             name,
             kind,
             country,

@@ -884,9 +884,15 @@ async fn people_page(
         Err(e) => return refused(lang, &path, e.into()),
     };
     let view = PeoplePage {
-        chrome: Chrome::new(lang, path.clone(), t.fill("title.people", &organisation.name), ""),
+        chrome: Chrome::new(
+            lang,
+            path.clone(),
+            t.fill_place("title.people", &organisation.name, organisation.liaison),
+            "",
+        ),
         slug: slug.to_string(),
         name: organisation.name.clone(),
+        liaison: organisation.liaison,
         people: people
             .iter()
             .map(|p| PersonRow {

@@ -356,6 +356,7 @@ async fn organisation_page(
         chrome,
         slug: o.slug.clone(),
         name: o.name.clone(),
+        liaison: o.liaison,
         kind: o.kind.as_str().to_owned(),
         country: o.country.to_string(),
         population: o.population,
@@ -449,11 +450,12 @@ async fn members_page(
             population: m.population,
         })
         .collect();
-    let chrome = Chrome::new(lang, path, t.fill("members.h1", &organisation.name), "");
+    let chrome = Chrome::new(lang, path, t.fill_place("members.h1", &organisation.name, organisation.liaison), "");
     let view = web::MembersPage {
         chrome,
         slug: slug.to_string(),
         name: organisation.name.clone(),
+        liaison: organisation.liaison,
         total: page.total.max(0) as u64,
         members,
         pager,
