@@ -299,3 +299,14 @@ store_test!(french_names_take_their_articles, |store| {
     let (_, _, org) = server.get("/api/v1/organisations/cote-d-or").await;
     assert_eq!(org["liaison"], 3);
 });
+
+store_test!(untranslated_texts_say_their_language, |store| {
+    let server = demo_server(&store).await;
+    let en = get(&server, "/software/geocity", "en").await;
+    assert!(en.body.contains("<h3 lang=\"fr\">Signature électronique des demandes</h3>"), "{}", en.body);
+    assert!(en.body.contains("<span class=\"meta\" lang=\"fr\">Guichet virtuel"), "{}", en.body);
+    let fr = get(&server, "/software/geocity", "fr").await;
+    assert!(fr.body.contains("<h3>Signature électronique des demandes</h3>"));
+    let roadmaps = get(&server, "/roadmaps", "en").await;
+    assert!(roadmaps.body.contains("lang=\"fr\">Signature électronique des demandes</a>"), "{}", roadmaps.body);
+});
