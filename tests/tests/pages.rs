@@ -310,3 +310,23 @@ store_test!(untranslated_texts_say_their_language, |store| {
     let roadmaps = get(&server, "/roadmaps", "en").await;
     assert!(roadmaps.body.contains("lang=\"fr\">Signature électronique des demandes</a>"), "{}", roadmaps.body);
 });
+
+store_test!(switzerland_has_its_map_of_cantons, |store| {
+    let server = demo_server(&store).await;
+    // Geocity is used in Vaud and Neuchâtel: its page draws the cantons.
+    let geocity = get(&server, "/software/geocity", "fr").await;
+    assert!(geocity.body.contains(".svg#cVD\" fill=\"#"), "{}", geocity.body);
+    assert!(geocity.body.contains("<title>Vaud : "), "{}", geocity.body);
+    assert!(geocity.body.contains("swiss-maps (BSD-3-Clause)"));
+    assert!(!geocity.body.contains("/assets/departements."), "no French map without a French adopter");
+    // The adoption dashboard: one map per country, the one with most adoptions first.
+    let dashboard = get(&server, "/dashboards/adoption", "en").await;
+    let france = dashboard.body.find("/assets/departements.").expect("the French map");
+    let switzerland = dashboard.body.find("/assets/cantons.").expect("the Swiss map");
+    assert!(france < switzerland);
+    // The outlines are an asset of their own, kept a year.
+    let href = geocity.body.split("href=\"/assets/cantons").nth(1).unwrap().split('#').next().unwrap();
+    let asset = get(&server, &format!("/assets/cantons{href}"), "fr").await;
+    assert_eq!(asset.status, 200);
+    assert_eq!(asset.body.matches("<path id=\"c").count(), 26);
+});

@@ -14,8 +14,13 @@ pub struct Asset {
 
 /// The files made from data at start: the map's outlines.
 fn made() -> Vec<(&'static str, &'static str, &'static [u8])> {
-    let outlines: &'static str = Box::leak(crate::map::outlines_svg().into_boxed_str());
-    vec![("departements.svg", "image/svg+xml", outlines.as_bytes())]
+    crate::map::Country::ALL
+        .iter()
+        .map(|c| {
+            let outlines: &'static str = Box::leak(crate::map::outlines_svg(*c).into_boxed_str());
+            (c.asset().0, "image/svg+xml", outlines.as_bytes())
+        })
+        .collect()
 }
 
 const FILES: &[(&str, &str, &[u8])] = &[

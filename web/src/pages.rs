@@ -310,7 +310,8 @@ pub struct RepositoryView {
 
 #[derive(Debug, Clone)]
 pub struct Territory {
-    /// INSEE code for a French département, else empty.
+    /// Where the maps draw it: a French département's INSEE code, `CH-` and a Swiss canton's
+    /// abbreviation, else empty.
     pub code: String,
     pub slug: String,
     pub name: String,
@@ -446,19 +447,29 @@ impl SoftwareView {
             .filter(|d| !d.code.is_empty())
             .map(|d| (d.code.clone(), d.count, t.count("count.adopters", d.count)))
             .collect();
-        crate::map::departements(
-            "adopters-map",
-            t.s("software.map_title"),
-            &t.fill("software.map_desc", &self.name),
-            &values,
-            t.s("map.legend"),
-            &|n| t.num(n),
-        )
+        maps(t, "adopters-map", t.s("software.map_title"), &t.fill("software.map_desc", &self.name), &values)
     }
 
     pub fn has_map(&self) -> bool {
         self.territories.iter().any(|d| !d.code.is_empty())
     }
+}
+
+/// One map per country that has values, the country with most first, each with its credit.
+fn maps(t: &T, id: &str, title: &str, desc: &str, values: &[(String, i64, String)]) -> String {
+    let mut countries: Vec<(crate::map::Country, i64)> = crate::map::Country::ALL
+        .iter()
+        .map(|c| (*c, values.iter().filter(|v| crate::map::Country::of(&v.0) == *c).map(|v| v.1).sum()))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    countries.sort_by_key(|c| std::cmp::Reverse(c.1));
+    let mut out = String::new();
+    for (i, (country, _)) in countries.iter().enumerate() {
+        let id = if i == 0 { id.to_string() } else { format!("{id}-{i}") };
+        out.push_str(&crate::map::choropleth(*country, &id, title, desc, values, t.s("map.legend"), &|n| t.num(n)));
+        out.push_str(&format!("<p class=\"credit\">{}</p>", t.s(country.credit_key())));
+    }
+    out
 }
 
 // ---- organisation ---------------------------------------------------------------------
@@ -594,14 +605,7 @@ impl AdoptionDashboard {
             .filter(|d| !d.code.is_empty())
             .map(|d| (d.code.clone(), d.count, t.count("count.adoptions", d.count)))
             .collect();
-        crate::map::departements(
-            "chart-map",
-            t.s("adoption.map_title"),
-            t.s("adoption.map_desc"),
-            &values,
-            t.s("map.legend"),
-            &|n| t.num(n),
-        )
+        maps(t, "chart-map", t.s("adoption.map_title"), t.s("adoption.map_desc"), &values)
     }
 
     pub fn kinds_chart(&self) -> String {

@@ -16,7 +16,8 @@ pub struct TerritoryRef {
     pub slug: String,
     pub name: String,
     pub kind: String,
-    /// The INSEE code of a French département (`38`, `2A`, `971`), which the map uses.
+    /// Where the maps draw it: the INSEE code of a French département (`38`, `2A`, `971`),
+    /// or `CH-` and a Swiss canton's abbreviation (`CH-VD`).
     pub departement_code: Option<String>,
 }
 
@@ -77,8 +78,10 @@ impl Store {
     pub async fn territories(&self) -> Result<Vec<TerritoryRef>> {
         let rows: Vec<(i64, String, String, String, Option<String>)> = self
             .all(q(format!(
-                "SELECT o.id, o.slug, o.name, o.kind, \
-                 (SELECT i.value FROM organisation_identifiers i WHERE i.organisation_id = o.id AND i.scheme = 'fr-dep') \
+                "SELECT o.id, o.slug, o.name, o.kind, COALESCE( \
+                 (SELECT i.value FROM organisation_identifiers i WHERE i.organisation_id = o.id AND i.scheme = 'fr-dep'), \
+                 (SELECT 'CH-' || i.value FROM organisation_identifiers i \
+                  WHERE i.organisation_id = o.id AND i.scheme = 'ch-canton')) \
                  FROM organisations o WHERE o.kind IN {TERRITORY_KINDS} ORDER BY o.id"
             )))
             .await?;
