@@ -275,13 +275,7 @@ impl Store {
             }
             None => None,
         };
-        let member: Option<(String,)> = tx
-            .optional(
-                q("SELECT role FROM memberships WHERE user_id = $1 AND organisation_id = $2")
-                    .bind(user.id)
-                    .bind(org_id),
-            )
-            .await?;
+        let member: Option<(String,)> = role_tx(&mut tx, user.id, org_id).await?;
         if member.is_some() {
             return Err(Error::Conflict {
                 field: "organisation".into(),
@@ -391,13 +385,7 @@ impl Store {
             may_administer(&mut tx, by, org_id, slug).await?;
         }
         let user = user_by_handle(&mut tx, handle).await?;
-        let before: Option<(String,)> = tx
-            .optional(
-                q("SELECT role FROM memberships WHERE user_id = $1 AND organisation_id = $2")
-                    .bind(user.id)
-                    .bind(org_id),
-            )
-            .await?;
+        let before: Option<(String,)> = role_tx(&mut tx, user.id, org_id).await?;
         if before.as_ref().is_some_and(|(r,)| r == "admin") && role != Role::Admin {
             last_admin_stays(&mut tx, org_id, slug).await?;
         }
@@ -432,13 +420,7 @@ impl Store {
             may_administer(&mut tx, by, org_id, slug).await?;
         }
         let user = user_by_handle(&mut tx, handle).await?;
-        let before: Option<(String,)> = tx
-            .optional(
-                q("SELECT role FROM memberships WHERE user_id = $1 AND organisation_id = $2")
-                    .bind(user.id)
-                    .bind(org_id),
-            )
-            .await?;
+        let before: Option<(String,)> = role_tx(&mut tx, user.id, org_id).await?;
         let (role,) = before.ok_or_else(|| Error::not_found("member", format!("{slug}/{handle}")))?;
         if role == "admin" {
             last_admin_stays(&mut tx, org_id, slug).await?;
@@ -494,6 +476,14 @@ async fn organisation_id_tx(tx: &mut Tx, slug: &str) -> Result<i64> {
     Ok(row.ok_or_else(|| Error::not_found("organisation", slug))?.0)
 }
 
+/// The role of `user_id` in the organisation `org_id`, as stored.
+async fn role_tx(tx: &mut Tx, user_id: i64, org_id: i64) -> Result<Option<(String,)>> {
+    tx.optional(
+        q("SELECT role FROM memberships WHERE user_id = $1 AND organisation_id = $2").bind(user_id).bind(org_id),
+    )
+    .await
+}
+
 async fn insert_membership(tx: &mut Tx, user_id: i64, org_id: i64, role: Role, now: DateTime<Utc>) -> Result<()> {
     tx.execute(
         q("INSERT INTO memberships (user_id, organisation_id, role, created_at) VALUES ($1, $2, $3, $4) \
@@ -512,11 +502,7 @@ async fn may_administer(tx: &mut Tx, user: &User, org_id: i64, slug: &str) -> Re
     if user.site_admin {
         return Ok(());
     }
-    let role: Option<(String,)> = tx
-        .optional(
-            q("SELECT role FROM memberships WHERE user_id = $1 AND organisation_id = $2").bind(user.id).bind(org_id),
-        )
-        .await?;
+    let role: Option<(String,)> = role_tx(tx, user.id, org_id).await?;
     match role {
         Some((r,)) if r == "admin" => Ok(()),
         _ => Err(Error::forbidden(format!("only an admin of {slug} or a site administrator may do this"))),

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::accounts::USER_COLUMNS;
+use super::accounts::{UserRow, USER_COLUMNS};
 use super::{q, Store};
 use crate::account::{LoginAttempt, Session, SessionLifetimes, User};
 use crate::error::Result;
@@ -18,14 +18,8 @@ const SEEN_RECORDED_EVERY: chrono::Duration = chrono::Duration::minutes(1);
 
 #[derive(sqlx::FromRow)]
 struct SessionRow {
-    id: i64,
-    handle: Option<String>,
-    name: String,
-    email: Option<String>,
-    email_verified: bool,
-    site_admin: bool,
-    created_at: DateTime<Utc>,
-    last_login_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    user: UserRow,
     csrf: String,
     provider: Option<String>,
     id_token: Option<String>,
@@ -105,16 +99,7 @@ impl Store {
             tx.commit_quietly().await?;
         }
         Ok(Some(Session {
-            user: User {
-                id: row.id,
-                handle: row.handle.unwrap_or_else(|| format!("user-{}", row.id)),
-                name: row.name,
-                email: row.email,
-                email_verified: row.email_verified,
-                site_admin: row.site_admin,
-                created_at: row.created_at,
-                last_login_at: row.last_login_at,
-            },
+            user: row.user.user(),
             csrf: row.csrf,
             provider: row.provider,
             id_token: row.id_token,

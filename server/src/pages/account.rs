@@ -576,6 +576,21 @@ fn poster<'a>(viewer: &'a Viewer, headers: &HeaderMap, csrf: &str, path: &str) -
     Ok(session)
 }
 
+/// The signed-in person of a page's POST, with its CSRF token checked and within the limits
+/// on writes; otherwise the answer.
+fn admitted<'a>(
+    s: &AppState,
+    viewer: &'a Viewer,
+    peer: &Peer,
+    headers: &HeaderMap,
+    csrf: &str,
+    path: &str,
+) -> Result<&'a Session, Response> {
+    let session = poster(viewer, headers, csrf, path)?;
+    limited(s, peer, headers, session)?;
+    Ok(session)
+}
+
 /// The limit on writes, per address and per account, for a page's POST.
 fn limited(s: &AppState, peer: &Peer, headers: &HeaderMap, session: &Session) -> Result<(), Response> {
     let check = s.limits.write(&peer.0).and_then(|()| s.limits.account(session.user.id));
@@ -619,13 +634,10 @@ async fn create_token(
     headers: HeaderMap,
     Form(f): Form<NewToken>,
 ) -> Response {
-    let session = match poster(&viewer, &headers, &f.csrf, "/account") {
+    let session = match admitted(&s, &viewer, &peer, &headers, &f.csrf, "/account") {
         Ok(session) => session,
         Err(r) => return r,
     };
-    if let Err(r) = limited(&s, &peer, &headers, session) {
-        return r;
-    }
     let t = T::new(language(&headers));
     let form = TokenForm {
         name: f.name.clone(),
@@ -671,13 +683,10 @@ async fn revoke_token(
     Path(name): Path<String>,
     Form(f): Form<CsrfOnly>,
 ) -> Response {
-    let session = match poster(&viewer, &headers, &f.csrf, "/account") {
+    let session = match admitted(&s, &viewer, &peer, &headers, &f.csrf, "/account") {
         Ok(session) => session,
         Err(r) => return r,
     };
-    if let Err(r) = limited(&s, &peer, &headers, session) {
-        return r;
-    }
     let t = T::new(language(&headers));
     match s.store.revoke_personal_token(&session.user, &name).await {
         Ok(_) => {
@@ -705,13 +714,10 @@ async fn request_membership(
     headers: HeaderMap,
     Form(f): Form<Join>,
 ) -> Response {
-    let session = match poster(&viewer, &headers, &f.csrf, "/account") {
+    let session = match admitted(&s, &viewer, &peer, &headers, &f.csrf, "/account") {
         Ok(session) => session,
         Err(r) => return r,
     };
-    if let Err(r) = limited(&s, &peer, &headers, session) {
-        return r;
-    }
     let t = T::new(language(&headers));
     let slug = f.organisation.trim().trim_start_matches("/organisations/").trim_matches('/').to_string();
     match s.store.request_membership(&session.user, &slug, &f.message).await {
@@ -752,13 +758,10 @@ async fn leave(
     Path(slug): Path<String>,
     Form(f): Form<CsrfOnly>,
 ) -> Response {
-    let session = match poster(&viewer, &headers, &f.csrf, "/account") {
+    let session = match admitted(&s, &viewer, &peer, &headers, &f.csrf, "/account") {
         Ok(session) => session,
         Err(r) => return r,
     };
-    if let Err(r) = limited(&s, &peer, &headers, session) {
-        return r;
-    }
     let t = T::new(language(&headers));
     match s.store.remove_member(&session.user, &slug, &session.user.handle).await {
         Ok(()) => {
@@ -815,13 +818,10 @@ async fn decide(
     Form(f): Form<Decision>,
 ) -> Response {
     let path = format!("/requests/{id}");
-    let session = match poster(&viewer, &headers, &f.csrf, &path) {
+    let session = match admitted(&s, &viewer, &peer, &headers, &f.csrf, &path) {
         Ok(session) => session,
         Err(r) => return r,
     };
-    if let Err(r) = limited(&s, &peer, &headers, session) {
-        return r;
-    }
     let lang = language(&headers);
     let t = T::new(lang);
     let accept = match f.decision.as_str() {
@@ -928,13 +928,10 @@ async fn set_role(
     Form(f): Form<RoleChange>,
 ) -> Response {
     let path = format!("/organisations/{slug}/people");
-    let session = match poster(&viewer, &headers, &f.csrf, &path) {
+    let session = match admitted(&s, &viewer, &peer, &headers, &f.csrf, &path) {
         Ok(session) => session,
         Err(r) => return r,
     };
-    if let Err(r) = limited(&s, &peer, &headers, session) {
-        return r;
-    }
     let lang = language(&headers);
     let t = T::new(lang);
     let role = match s.store.role_in(session.user.id, &slug).await {
@@ -1026,13 +1023,10 @@ async fn set_site_admin(
     headers: HeaderMap,
     Form(f): Form<SiteAdmin>,
 ) -> Response {
-    let session = match poster(&viewer, &headers, &f.csrf, "/admin") {
+    let session = match admitted(&s, &viewer, &peer, &headers, &f.csrf, "/admin") {
         Ok(session) => session,
         Err(r) => return r,
     };
-    if let Err(r) = limited(&s, &peer, &headers, session) {
-        return r;
-    }
     let lang = language(&headers);
     let t = T::new(lang);
     if let Err(r) = may(auth::SET_SITE_ADMIN, &session.user, None, lang, "/admin") {

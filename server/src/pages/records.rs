@@ -433,13 +433,7 @@ async fn members_page(
             format!("/organisations/{slug}/members")
         }
     };
-    let shown = page.items.len() as i64;
-    let pager = web::Pager {
-        first: if shown == 0 { 0 } else { offset as u64 + 1 },
-        last: (offset + shown) as u64,
-        previous: (offset > 0).then(|| at((offset - MEMBERS_PER_PAGE).max(0))),
-        next: (offset + shown < page.total).then(|| at(offset + MEMBERS_PER_PAGE)),
-    };
+    let pager = pager(offset, page.items.len() as i64, page.total, MEMBERS_PER_PAGE, at);
     let members = page
         .items
         .iter()
@@ -532,13 +526,7 @@ async fn adopters_page(
             format!("/software/{slug}/adopters?{}", query.join("&"))
         }
     };
-    let shown = page.items.len() as i64;
-    let pager = web::Pager {
-        first: if shown == 0 { 0 } else { offset as u64 + 1 },
-        last: (offset + shown) as u64,
-        previous: (offset > 0).then(|| at((offset - ADOPTERS_PER_PAGE).max(0))),
-        next: (offset + shown < page.total).then(|| at(offset + ADOPTERS_PER_PAGE)),
-    };
+    let pager = pager(offset, page.items.len() as i64, page.total, ADOPTERS_PER_PAGE, at);
     let rows = page
         .items
         .iter()
@@ -572,4 +560,15 @@ async fn adopters_page(
             .collect(),
     };
     Ok(html(lang, &view))
+}
+
+/// The links to the pages before and after a list's page of `shown` items from `offset`;
+/// `at` writes a page's address.
+fn pager(offset: i64, shown: i64, total: i64, per_page: i64, at: impl Fn(i64) -> String) -> web::Pager {
+    web::Pager {
+        first: if shown == 0 { 0 } else { offset as u64 + 1 },
+        last: (offset + shown) as u64,
+        previous: (offset > 0).then(|| at((offset - per_page).max(0))),
+        next: (offset + shown < total).then(|| at(offset + per_page)),
+    }
 }
