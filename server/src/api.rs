@@ -330,7 +330,7 @@ pub(crate) async fn software_adopters(
     Path(slug): Path<String>,
     p: Params,
 ) -> ApiResult<Page<catalog::NearAdoption>> {
-    let filter = crate::pages::adopter_filter(&p)?;
+    let filter = crate::openapi::AdoptersQuery::filter(&p)?;
     let (limit, offset) = p.page()?;
     Ok(Json(s.store.software_adopters(&slug, &filter, limit, offset).await?))
 }

@@ -201,4 +201,33 @@ mod tests {
         assert_eq!(d.bind.to_string(), DEFAULT_BIND);
         assert!(Config::resolve(None, None, Some("localhost".into()), FileConfig::default()).is_err());
     }
+
+    #[test]
+    fn bad_login_and_limit_settings_are_named() {
+        let login = |text: &str| toml::from_str::<FileConfig>(text).map(|f| f.login);
+        let err = login("[login]\nsession_idle_hours = 0").unwrap().lifetimes().unwrap_err();
+        assert!(err.to_string().contains("login.session_idle_hours"), "{err}");
+        let err = login("[login]\nsession_days = 400").unwrap().lifetimes().unwrap_err();
+        assert!(err.to_string().contains("login.session_days"), "{err}");
+        // The idle lifetime never outlasts the absolute one.
+        let l = login("[login]\nsession_idle_hours = 720\nsession_days = 1").unwrap().lifetimes().unwrap();
+        assert_eq!(l.idle, chrono::Duration::days(1));
+        assert!(login("[login]\nsession_weeks = 1").is_err(), "an unknown key is refused");
+        let provider = |id: &str, issuer: &str| {
+            format!("[[login.providers]]\nid = \"{id}\"\nname = \"P\"\nissuer = \"{issuer}\"\nclient_id = \"c\"\n")
+        };
+        let providers = |text: &str| crate::oidc::Providers::new(login(text).unwrap().providers);
+        assert!(providers(&provider("proconnect", "https://id.example")).is_ok());
+        let err = providers(&provider("Pro Connect", "https://id.example")).err().unwrap();
+        assert!(err.to_string().contains("id \"Pro Connect\""), "{err}");
+        let err = providers(&provider("demo", "https://id.example")).err().unwrap();
+        assert!(err.to_string().contains("demo"), "{err}");
+        let err = providers(&provider("p", "not a url")).err().unwrap();
+        assert!(err.to_string().contains("issuer"), "{err}");
+        let twice = format!("{}{}", provider("p", "https://a.example"), provider("p", "https://b.example"));
+        assert!(providers(&twice).err().unwrap().to_string().contains("given twice"));
+        let limits = |text: &str| toml::from_str::<FileConfig>(text).unwrap().rate_limits.limits();
+        assert!(limits("[rate_limits]\nwrite_burst = 0").unwrap_err().to_string().contains("rate_limits.write_burst"));
+        assert_eq!(limits("[rate_limits]\nlogin_per_minute = 3").unwrap().login.per_minute, 3);
+    }
 }

@@ -117,6 +117,20 @@ pub struct AdoptersQuery {
     pub offset: Option<i64>,
 }
 
+impl AdoptersQuery {
+    /// The filters of the adopters' page and API, read from their parameters.
+    pub fn filter(p: &crate::params::Params) -> Result<catalog::AdopterFilter, crate::problem::Problem> {
+        p.allow_of::<AdoptersQuery>()?;
+        Ok(catalog::AdopterFilter {
+            territory: p.text("territory").map(str::to_string),
+            kind: p.parsed("kind", catalog::OrganisationKind::parse)?,
+            status: p.parsed("status", |v| catalog::AdoptionStatus::parse(v).map(|s| s.as_str().to_string()))?,
+            near: p.text("near").map(str::to_string),
+            sort: p.parsed("sort", catalog::AdopterSort::parse)?.unwrap_or_default(),
+        })
+    }
+}
+
 /// `GET /api/v1/suggest`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -268,14 +282,21 @@ pub async fn openapi_json() -> Response {
     ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body.clone()).into_response()
 }
 
+/// Every operation of the document, in its order: (method, path, operation).
+pub fn each_operation() -> impl Iterator<Item = (&'static str, &'static str, &'static utoipa::openapi::path::Operation)>
+{
+    document().paths.paths.iter().flat_map(|(path, item)| {
+        [("GET", &item.get), ("POST", &item.post), ("PATCH", &item.patch), ("DELETE", &item.delete)]
+            .into_iter()
+            .filter_map(move |(method, op)| op.as_ref().map(|op| (method, path.as_str(), op)))
+    })
+}
+
 /// The API's operations, in the document's order: (method, path, operation id, summary,
 /// query parameter names).
 pub fn operations() -> Vec<(String, String, String, String, Vec<String>)> {
-    let mut out = Vec::new();
-    for (path, item) in &document().paths.paths {
-        let ops = [("GET", &item.get), ("POST", &item.post), ("PATCH", &item.patch), ("DELETE", &item.delete)];
-        for (method, op) in ops {
-            let Some(op) = op else { continue };
+    each_operation()
+        .map(|(method, path, op)| {
             let query = op
                 .parameters
                 .iter()
@@ -283,14 +304,13 @@ pub fn operations() -> Vec<(String, String, String, String, Vec<String>)> {
                 .filter(|p| matches!(p.parameter_in, ParameterIn::Query))
                 .map(|p| p.name.clone())
                 .collect();
-            out.push((
+            (
                 method.to_string(),
-                path.clone(),
+                path.to_string(),
                 op.operation_id.clone().unwrap_or_default(),
                 op.summary.clone().unwrap_or_default(),
                 query,
-            ));
-        }
-    }
-    out
+            )
+        })
+        .collect()
 }

@@ -399,7 +399,6 @@ async fn every_write_route_needs_its_role() {
     let (mut other, other_csrf) = demo(&c, &base, "demo-official").await;
     let (mut site_admin, site_admin_csrf) = demo(&c, &base, "demo-admin").await;
     let maintainer = store.user("demo-maintainer").await.unwrap();
-    let official = store.user("demo-official").await.unwrap();
     let token = |user: catalog::User, org: &'static str| {
         let store = store.clone();
         async move {
@@ -429,7 +428,6 @@ async fn every_write_route_needs_its_role() {
         .unwrap();
     store.set_role(None, "paris", &parisian.handle, Role::Member).await.unwrap();
     let other_token = token(parisian, "paris").await;
-    let _ = &official;
     // A request to join the association, for the admin to decide.
     let outsider = store
         .sign_in(

@@ -133,19 +133,6 @@ fn class_of(value: i64, bounds: &[i64; 5]) -> Option<usize> {
     Some(bounds.iter().position(|b| value <= *b).unwrap_or(4))
 }
 
-/// The map with each département filled by its value (INSEE code, value, its text), and a
-/// legend. Codes the map does not have (other countries, overseas) are left out.
-pub fn departements(
-    id: &str,
-    title: &str,
-    desc: &str,
-    values: &[(String, i64, String)],
-    legend_title: &str,
-    legend: &dyn Fn(i64) -> String,
-) -> String {
-    choropleth(Country::France, id, title, desc, values, legend_title, legend)
-}
-
 /// The map of `country`, each territory filled by its value (code as `Country` says, value,
 /// its text), with a legend. Codes of other countries are left out.
 pub fn choropleth(
@@ -231,7 +218,7 @@ mod tests {
         assert!(svg.contains("#cVD\" fill=") && svg.contains("<title>Vaud : 12</title>"), "{svg}");
         assert!(svg.contains("<title>Neuchâtel : 3</title>"));
         assert!(!svg.contains("Isère"), "a French value stays off the Swiss map");
-        let fr = departements("fr", "t", "d", &values, "l", &|n| n.to_string());
+        let fr = choropleth(Country::France, "fr", "t", "d", &values, "l", &|n| n.to_string());
         assert!(fr.contains("<title>Isère : 5</title>") && !fr.contains("Vaud"));
         assert_eq!(Country::of("CH-GE"), Country::Switzerland);
         assert_eq!(Country::of("2A"), Country::France);
@@ -243,7 +230,7 @@ mod tests {
         assert_eq!(departement_name("2A"), Some("Corse-du-Sud"));
         assert_eq!(departement_name("38"), Some("Isère"));
         let values = vec![("38".to_string(), 100, "100".to_string()), ("01".to_string(), 3, "3".to_string())];
-        let svg = departements("m", "Titre <carte>", "Desc", &values, "Adoptants", &|n| n.to_string());
+        let svg = choropleth(Country::France, "m", "Titre <carte>", "Desc", &values, "Adoptants", &|n| n.to_string());
         assert_eq!(svg.matches("<use ").count(), 96);
         assert_eq!(outlines_svg(Country::France).matches("<path id=\"d").count(), 96);
         assert!(svg.contains("<title id=\"m-title\">Titre &lt;carte&gt;</title>"));
@@ -253,10 +240,10 @@ mod tests {
         assert!(!svg.contains("style="));
         let all: Vec<_> =
             map().outlines.iter().map(|o| (o.code.to_string(), 1_000_000, "1 000 000".to_string())).collect();
-        let full = departements("m", "t", "d", &all, "l", &|n| n.to_string());
+        let full = choropleth(Country::France, "m", "t", "d", &all, "l", &|n| n.to_string());
         assert!(full.len() < 16_000, "the whole map is {} bytes", full.len());
         // Nothing known: every département grey, and a legend still drawn.
-        let empty = departements("m", "t", "d", &[], "l", &|n| n.to_string());
+        let empty = choropleth(Country::France, "m", "t", "d", &[], "l", &|n| n.to_string());
         assert_eq!(empty.matches(&format!("fill=\"{NONE}\"><title>")).count(), 96);
     }
 

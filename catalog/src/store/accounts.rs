@@ -4,10 +4,11 @@
 
 use chrono::{DateTime, Utc};
 
+use super::adoptions::slug_of;
 use super::{q, Store, Tx};
 use crate::account::{self, Identity, JoinOutcome, Member, Membership, MembershipRequest, RequestStatus, Role, User};
 use crate::error::{Error, Result};
-use crate::model::{Actor, OrgRef};
+use crate::model::{Actor, OrgKey, OrgRef};
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -230,7 +231,7 @@ impl Store {
 
     /// The people who act for the organisation `slug`: admins first.
     pub async fn people(&self, slug: &str) -> Result<Vec<Member>> {
-        let org = organisation_id(self, slug).await?;
+        let org = organisation_id_tx(&mut self.read().await?, slug).await?;
         let rows: Vec<PersonRow> = self
             .all(
                 q("SELECT u.handle, u.name, u.email, m.role, m.created_at FROM memberships m \
@@ -466,14 +467,9 @@ async fn request_by_id(tx: &mut Tx, id: i64) -> Result<MembershipRequest> {
     Ok(row.ok_or_else(|| Error::not_found("request", id.to_string()))?.request())
 }
 
-async fn organisation_id(store: &Store, slug: &str) -> Result<i64> {
-    let row: Option<(i64,)> = store.optional(q("SELECT id FROM organisations WHERE slug = $1").bind(slug)).await?;
-    Ok(row.ok_or_else(|| Error::not_found("organisation", slug))?.0)
-}
-
+/// The id of the organisation `slug`, which must exist.
 async fn organisation_id_tx(tx: &mut Tx, slug: &str) -> Result<i64> {
-    let row: Option<(i64,)> = tx.optional(q("SELECT id FROM organisations WHERE slug = $1").bind(slug)).await?;
-    Ok(row.ok_or_else(|| Error::not_found("organisation", slug))?.0)
+    tx.organisation_id(&OrgKey::Slug(slug_of(slug)?)).await?.ok_or_else(|| Error::not_found("organisation", slug))
 }
 
 /// The role of `user_id` in the organisation `org_id`, as stored.

@@ -473,13 +473,13 @@ impl Store {
     ) -> Result<Page<NearAdoption>> {
         let mut r = self.read().await?;
         let software = r.software_id(slug).await?.ok_or_else(|| Error::not_found("software", slug))?;
-        let id_of = |what: &'static str, field: &'static str, key: &str| {
-            let key = key.to_string();
-            async move {
-                let row: Option<(i64,)> =
-                    self.optional(q("SELECT id FROM organisations WHERE slug = $1").bind(&key)).await?;
-                row.map(|(id,)| id).ok_or_else(|| Error::invalid(field, format!("no {what} {key} is known")))
-            }
+        // A filter naming no known organisation is a mistake in the query, named as such.
+        let mut id_of = async |what: &str, field: &str, key: &str| -> Result<i64> {
+            let id = match crate::slug::Slug::parse(key) {
+                Ok(slug) => r.organisation_id(&OrgKey::Slug(slug)).await?,
+                Err(_) => None,
+            };
+            id.ok_or_else(|| Error::invalid(field, format!("no {what} {key} is known")))
         };
         let territory = match &filter.territory {
             Some(t) => Some(id_of("territory", "territory", t).await?),

@@ -548,9 +548,6 @@ async fn account_page(
 /// The refusal of a form field, in the page's language.
 fn field_error(t: &T, e: &catalog::Error) -> Option<(String, String)> {
     let (field, key) = match e {
-        catalog::Error::Invalid { field, message } if field == "organisation" && message.contains("does not act") => {
-            ("organisation", "form_error.organisation")
-        }
         catalog::Error::Invalid { field, .. } if field == "organisation" => ("organisation", "form_error.organisation"),
         catalog::Error::Invalid { field, .. } if field == "name" => ("name", "form_error.name"),
         catalog::Error::Invalid { field, .. } if field == "expires" => ("expires", "form_error.expires"),

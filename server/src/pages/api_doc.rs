@@ -23,16 +23,12 @@ pub async fn page(headers: HeaderMap) -> Response {
             operations: Vec::new(),
         })
         .collect();
-    for (path, item) in &doc.paths.paths {
-        let ops = [("GET", &item.get), ("POST", &item.post), ("PATCH", &item.patch), ("DELETE", &item.delete)];
-        for (method, op) in ops {
-            let Some(op) = op else { continue };
-            let tag = op.tags.iter().flatten().next().cloned().unwrap_or_default();
-            let operation = operation(method, path, op);
-            match groups.iter_mut().find(|g| g.tag == tag) {
-                Some(g) => g.operations.push(operation),
-                None => groups.push(ApiGroup { tag, description: String::new(), operations: vec![operation] }),
-            }
+    for (method, path, op) in crate::openapi::each_operation() {
+        let tag = op.tags.iter().flatten().next().cloned().unwrap_or_default();
+        let operation = operation(method, path, op);
+        match groups.iter_mut().find(|g| g.tag == tag) {
+            Some(g) => g.operations.push(operation),
+            None => groups.push(ApiGroup { tag, description: String::new(), operations: vec![operation] }),
         }
     }
     groups.retain(|g| !g.operations.is_empty());

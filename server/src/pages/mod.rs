@@ -8,7 +8,6 @@ mod build;
 mod dashboards;
 mod health;
 mod records;
-pub use records::adopter_filter;
 mod search;
 
 use askama::Template;

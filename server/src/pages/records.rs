@@ -82,12 +82,12 @@ pub async fn software(
     let lang = language(&headers);
     let path = here(&uri);
     let near = q.near.filter(|n| !n.trim().is_empty());
-    software_page(&s, &slug, lang, &path, &seen, near.as_deref()).await.map_err(|e| match e {
-        PageError::NotFound(_) => {
-            PageError::NotFound(web::T::new(lang).fill("error.not_found_software", &slug)).render(lang, &path)
-        }
-        other => other.render(lang, &path),
-    })
+    software_page(&s, &slug, lang, &path, &seen, near.as_deref()).await.map_err(answer_for(
+        lang,
+        &path,
+        "error.not_found_software",
+        &slug,
+    ))
 }
 
 /// The longest README a software's page shows; a longer one is read on its forge.
@@ -286,12 +286,12 @@ pub async fn organisation(
 ) -> PageResult {
     let lang = language(&headers);
     let path = here(&uri);
-    organisation_page(&s, &slug, lang, &path, &seen).await.map_err(|e| match e {
-        PageError::NotFound(_) => {
-            PageError::NotFound(web::T::new(lang).fill("error.not_found_organisation", &slug)).render(lang, &path)
-        }
-        other => other.render(lang, &path),
-    })
+    organisation_page(&s, &slug, lang, &path, &seen).await.map_err(answer_for(
+        lang,
+        &path,
+        "error.not_found_organisation",
+        &slug,
+    ))
 }
 
 async fn organisation_page(
@@ -402,12 +402,12 @@ pub async fn members(
 ) -> PageResult {
     let lang = language(&headers);
     let path = here(&uri);
-    members_page(&s, &slug, lang, &path, &p).await.map_err(|e| match e {
-        PageError::NotFound(_) => {
-            PageError::NotFound(web::T::new(lang).fill("error.not_found_organisation", &slug)).render(lang, &path)
-        }
-        other => other.render(lang, &path),
-    })
+    members_page(&s, &slug, lang, &path, &p).await.map_err(answer_for(
+        lang,
+        &path,
+        "error.not_found_organisation",
+        &slug,
+    ))
 }
 
 async fn members_page(
@@ -418,10 +418,7 @@ async fn members_page(
     p: &crate::params::Params,
 ) -> Result<Response, PageError> {
     p.allow(&["offset"])?;
-    let offset = p.int("offset")?.unwrap_or(0);
-    if offset < 0 {
-        return Err(crate::problem::Problem::bad_parameter("offset", "must be 0 or more").into());
-    }
+    let offset = offset(p)?;
     let organisation = s.store.organisation(slug).await?;
     let filter = catalog::OrganisationFilter { kind: None, country: None, parent: Some(slug.to_string()) };
     let page = s.store.organisations(&filter, MEMBERS_PER_PAGE, offset).await?;
@@ -471,24 +468,7 @@ pub async fn adopters(
 ) -> PageResult {
     let lang = language(&headers);
     let path = here(&uri);
-    adopters_page(&s, &slug, lang, &path, &p).await.map_err(|e| match e {
-        PageError::NotFound(_) => {
-            PageError::NotFound(web::T::new(lang).fill("error.not_found_software", &slug)).render(lang, &path)
-        }
-        other => other.render(lang, &path),
-    })
-}
-
-/// The filters of the adopters' page and API, read from their parameters.
-pub fn adopter_filter(p: &crate::params::Params) -> Result<catalog::AdopterFilter, crate::problem::Problem> {
-    p.allow_of::<crate::openapi::AdoptersQuery>()?;
-    Ok(catalog::AdopterFilter {
-        territory: p.text("territory").map(str::to_string),
-        kind: p.parsed("kind", catalog::OrganisationKind::parse)?,
-        status: p.parsed("status", |v| catalog::AdoptionStatus::parse(v).map(|s| s.as_str().to_string()))?,
-        near: p.text("near").map(str::to_string),
-        sort: p.parsed("sort", catalog::AdopterSort::parse)?.unwrap_or_default(),
-    })
+    adopters_page(&s, &slug, lang, &path, &p).await.map_err(answer_for(lang, &path, "error.not_found_software", &slug))
 }
 
 async fn adopters_page(
@@ -498,11 +478,8 @@ async fn adopters_page(
     path: &str,
     p: &crate::params::Params,
 ) -> Result<Response, PageError> {
-    let filter = adopter_filter(p)?;
-    let offset = p.int("offset")?.unwrap_or(0);
-    if offset < 0 {
-        return Err(crate::problem::Problem::bad_parameter("offset", "must be 0 or more").into());
-    }
+    let filter = crate::openapi::AdoptersQuery::filter(p)?;
+    let offset = offset(p)?;
     let software = s.store.software(slug).await?;
     let page = s.store.software_adopters(slug, &filter, ADOPTERS_PER_PAGE, offset).await?;
     let near_name = match &filter.near {
@@ -570,5 +547,26 @@ fn pager(offset: i64, shown: i64, total: i64, per_page: i64, at: impl Fn(i64) ->
         last: (offset + shown) as u64,
         previous: (offset > 0).then(|| at((offset - per_page).max(0))),
         next: (offset + shown < total).then(|| at(offset + per_page)),
+    }
+}
+
+/// The page of a refusal; a missing record is named by `missing` (an i18n key) and `slug`.
+fn answer_for<'a>(
+    lang: Lang,
+    path: &'a str,
+    missing: &'a str,
+    slug: &'a str,
+) -> impl FnOnce(PageError) -> Response + 'a {
+    move |e| match e {
+        PageError::NotFound(_) => PageError::NotFound(web::T::new(lang).fill(missing, slug)).render(lang, path),
+        other => other.render(lang, path),
+    }
+}
+
+/// A list page's `offset`, 0 or more (0 unless given).
+fn offset(p: &crate::params::Params) -> Result<i64, PageError> {
+    match p.int("offset")?.unwrap_or(0) {
+        o if o < 0 => Err(crate::problem::Problem::bad_parameter("offset", "must be 0 or more").into()),
+        o => Ok(o),
     }
 }
