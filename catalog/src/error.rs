@@ -11,6 +11,9 @@ pub enum Error {
     NotFound { what: &'static str, key: String },
     #[error("{field}: {message}")]
     Conflict { field: String, message: String },
+    /// Several fields of one form are invalid: each with its message, in the form's order.
+    #[error("{}", .0.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("; "))]
+    Fields(Vec<(String, String)>),
     /// The caller is known but may not do this.
     #[error("{0}")]
     Forbidden(String),
@@ -41,6 +44,7 @@ impl Error {
         match self {
             Error::Invalid { field, message } => Error::Invalid { field: join_field(prefix, &field), message },
             Error::Conflict { field, message } => Error::Conflict { field: join_field(prefix, &field), message },
+            Error::Fields(all) => Error::Fields(all.into_iter().map(|(f, m)| (join_field(prefix, &f), m)).collect()),
             other => other,
         }
     }
@@ -53,5 +57,48 @@ fn join_field(prefix: &str, field: &str) -> String {
         format!("{prefix}{field}")
     } else {
         format!("{prefix}.{field}")
+    }
+}
+
+/// Gathers the errors of a form's fields, so that one answer names every bad field.
+#[derive(Debug, Default)]
+pub struct Checks {
+    errors: Vec<(String, String)>,
+}
+
+impl Checks {
+    /// The value, or `None` with its error kept.
+    pub fn take<T>(&mut self, r: Result<T>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.push(e);
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, e: Error) {
+        match e {
+            Error::Invalid { field, message } => self.errors.push((field, message)),
+            Error::Fields(all) => self.errors.extend(all),
+            other => self.errors.push((String::new(), other.to_string())),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// `Ok` when every field passed; one error naming its field, or all of them.
+    pub fn finish(mut self) -> Result<()> {
+        match self.errors.len() {
+            0 => Ok(()),
+            1 => {
+                let (field, message) = self.errors.remove(0);
+                Err(Error::Invalid { field, message })
+            }
+            _ => Err(Error::Fields(self.errors)),
+        }
     }
 }

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod address;
 pub mod category;
+pub mod contribution;
 pub mod country;
 pub mod error;
 pub mod identifier;
@@ -40,5 +41,6 @@ pub use store::{
     Placement, PublicCodeImport, PublicCodeImportOptions, RoadmapFilter, SearchDocument, SoftwareFilter, SoftwarePage,
     Store, TerritoryRef, TokenHolder,
 };
+pub use store::{HistoryOf, Written};
 pub use token::{ApiToken, TokenScope};
 pub use vocab::*;

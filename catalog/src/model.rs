@@ -498,6 +498,7 @@ impl AdoptionDraft {
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Adoption {
+    pub id: i64,
     pub software: String,
     pub software_name: String,
     pub organisation: String,
@@ -507,9 +508,33 @@ pub struct Adoption {
     pub status: String,
     pub scope: Option<String>,
     pub evidence_url: Option<String>,
+    /// The instance the organisation uses (its address), when it says.
+    pub instance_url: Option<String>,
+    /// The organisation that runs or supports it for them, when they say.
+    pub provider: Option<String>,
+    pub provider_name: Option<String>,
     pub state: String,
     pub last_confirmed: Option<NaiveDate>,
+    pub ended_on: Option<NaiveDate>,
+    /// From this day on the adoption is "to be checked": 24 months after it was declared or
+    /// last confirmed, by the maintainers or by its organisation saying it is still in use.
+    pub check_due: Option<NaiveDate>,
     pub demo: bool,
+}
+
+/// How long an adoption stays good without being confirmed again.
+pub const CHECK_EVERY_MONTHS: u32 = 24;
+
+/// The day an adoption confirmed or declared on `on` is next to be checked.
+pub fn check_due_after(on: NaiveDate) -> NaiveDate {
+    on.checked_add_months(chrono::Months::new(CHECK_EVERY_MONTHS)).unwrap_or(NaiveDate::MAX)
+}
+
+impl Adoption {
+    /// Whether the adoption, still current, has gone unconfirmed too long.
+    pub fn to_be_checked(&self, today: NaiveDate) -> bool {
+        self.status != "ended" && self.check_due.is_some_and(|d| d <= today)
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -581,6 +606,7 @@ impl FundingDraft {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Funding {
+    pub id: i64,
     pub funder: String,
     pub funder_name: String,
     pub funder_kind: String,
@@ -593,6 +619,8 @@ pub struct Funding {
     pub date: NaiveDate,
     pub kind: String,
     pub status: String,
+    /// The council's deliberation that voted it: a reference or an address.
+    pub deliberation: Option<String>,
     pub evidence_url: Option<String>,
     pub demo: bool,
 }
@@ -681,6 +709,7 @@ impl RoadmapItemDraft {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoadmapItem {
+    pub id: i64,
     pub software: String,
     pub slug: String,
     pub title: String,
@@ -739,6 +768,7 @@ impl Actor {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEvent {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -746,8 +776,31 @@ pub struct AuditEvent {
     pub action: String,
     pub entity: String,
     pub entity_key: String,
+    /// The record before the change, as JSON (none for a new record).
+    #[serde(with = "json_text")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub before: Option<String>,
+    /// The record after it (none for a removal).
+    #[serde(with = "json_text")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub after: Option<String>,
+    /// The organisation the person acted for.
+    pub acting_for: Option<String>,
+}
+
+/// The records of an audit event are kept as JSON text and shown as JSON.
+mod json_text {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+        let value: Option<serde_json::Value> =
+            v.as_deref().map(|t| serde_json::from_str(t).unwrap_or_else(|_| t.into()));
+        value.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Ok(Option::<serde_json::Value>::deserialize(d)?.map(|v| v.to_string()))
+    }
 }
 
 /// One page of a list, with the total so that a client can page on.

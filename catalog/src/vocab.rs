@@ -92,6 +92,7 @@ vocabulary!(
 
 vocabulary!(
     AdoptionStatus, "status" {
+        Evaluating => "evaluating",
         Pilot => "pilot",
         Active => "active",
         Ended => "ended",

@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use catalog::{
     Adoption, Category, Country, Funding, OrganisationFilter, OrganisationKind, OrganisationProfile, Page,
@@ -19,6 +19,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::cache::ResponseCache;
+use crate::contribute;
 use crate::params::Params;
 use crate::problem::Problem;
 use crate::search::SearchIndex;
@@ -85,13 +86,27 @@ pub fn router_with_accounts(
             "/software/{slug}/repositories",
             axum::routing::post(add_repository).layer(axum::extract::DefaultBodyLimit::max(REPOSITORY_BODY_BYTES)),
         )
-        .route("/software/{slug}/adoptions", get(software_adoptions))
-        .route("/software/{slug}/fundings", get(software_fundings))
+        .route(
+            "/software/{slug}/adoptions",
+            get(software_adoptions).post(contribute::declare_adoption).layer(body_limit()),
+        )
+        .route("/software/{slug}/fundings", get(software_fundings).post(contribute::record_funding).layer(body_limit()))
+        .route("/software/{slug}/roadmap", post(contribute::add_roadmap_item).layer(body_limit()))
         .route("/software/{slug}/adopters", get(software_adopters))
+        .route("/software/{slug}/history", get(contribute::software_history))
+        .route("/adoptions/{id}", get(contribute::adoption).patch(contribute::edit_adoption).layer(body_limit()))
+        .route("/adoptions/{id}/confirm", post(contribute::confirm_adoption))
+        .route("/adoptions/{id}/end", post(contribute::end_adoption).layer(body_limit()))
+        .route("/fundings/{id}", get(contribute::funding).patch(contribute::edit_funding).layer(body_limit()))
+        .route("/roadmap/{id}", get(contribute::roadmap_item).patch(contribute::edit_roadmap_item).layer(body_limit()))
+        .route("/roadmap/{id}/needs", post(contribute::need_roadmap_item).layer(body_limit()))
+        .route("/roadmap/{id}/pledges", post(contribute::pledge).layer(body_limit()))
+        .route("/roadmap/{id}/history", get(contribute::roadmap_item_history))
         .route("/organisations", get(organisation_list))
         .route("/organisations/{slug}", get(organisation_detail))
         .route("/organisations/{slug}/adoptions", get(organisation_adoptions))
         .route("/organisations/{slug}/fundings", get(organisation_fundings))
+        .route("/organisations/{slug}/history", get(contribute::organisation_history))
         .route(
             "/import/publiccode",
             axum::routing::post(crate::publiccode::http::import)
@@ -122,6 +137,11 @@ pub fn router_with_accounts(
         .layer(axum::middleware::from_fn(crate::pages::security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// A contribution's body: its JSON, at most `contribute::BODY_BYTES`.
+fn body_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(contribute::BODY_BYTES)
 }
 
 /// Outside the API, a page in the reader's language; under it, a problem.

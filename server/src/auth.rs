@@ -23,6 +23,12 @@ pub enum Need {
     SoftwareMaintainer,
     /// Acting for an organisation: new records; changing another's needs `SoftwareMaintainer`.
     AnyOrganisation,
+    /// Acting for the organisation a record belongs to: an adoption's adopter, a funding's
+    /// funder.
+    RecordOwner,
+    /// Acting for one of the software's maintainers (which confirms an adoption) or for the
+    /// adopter (which says it is still in use).
+    MaintainerOrAdopter,
     /// Signed in: a page of one's own (account, tokens, requests to join).
     SignedIn,
     /// An admin of the organisation the route names.
@@ -44,6 +50,26 @@ pub const ADD_REPOSITORY: WriteRoute =
     WriteRoute { method: "POST", path: "/api/v1/software/{slug}/repositories", needs: Need::SoftwareMaintainer };
 pub const IMPORT_PUBLICCODE: WriteRoute =
     WriteRoute { method: "POST", path: "/api/v1/import/publiccode", needs: Need::AnyOrganisation };
+pub const DECLARE_ADOPTION: WriteRoute =
+    WriteRoute { method: "POST", path: "/api/v1/software/{slug}/adoptions", needs: Need::AnyOrganisation };
+pub const EDIT_ADOPTION: WriteRoute =
+    WriteRoute { method: "PATCH", path: "/api/v1/adoptions/{id}", needs: Need::RecordOwner };
+pub const CONFIRM_ADOPTION: WriteRoute =
+    WriteRoute { method: "POST", path: "/api/v1/adoptions/{id}/confirm", needs: Need::MaintainerOrAdopter };
+pub const END_ADOPTION: WriteRoute =
+    WriteRoute { method: "POST", path: "/api/v1/adoptions/{id}/end", needs: Need::RecordOwner };
+pub const RECORD_FUNDING: WriteRoute =
+    WriteRoute { method: "POST", path: "/api/v1/software/{slug}/fundings", needs: Need::AnyOrganisation };
+pub const EDIT_FUNDING: WriteRoute =
+    WriteRoute { method: "PATCH", path: "/api/v1/fundings/{id}", needs: Need::RecordOwner };
+pub const ADD_ROADMAP_ITEM: WriteRoute =
+    WriteRoute { method: "POST", path: "/api/v1/software/{slug}/roadmap", needs: Need::SoftwareMaintainer };
+pub const EDIT_ROADMAP_ITEM: WriteRoute =
+    WriteRoute { method: "PATCH", path: "/api/v1/roadmap/{id}", needs: Need::SoftwareMaintainer };
+pub const NEED_ROADMAP_ITEM: WriteRoute =
+    WriteRoute { method: "POST", path: "/api/v1/roadmap/{id}/needs", needs: Need::AnyOrganisation };
+pub const PLEDGE: WriteRoute =
+    WriteRoute { method: "POST", path: "/api/v1/roadmap/{id}/pledges", needs: Need::AnyOrganisation };
 pub const CREATE_TOKEN: WriteRoute = WriteRoute { method: "POST", path: "/account/tokens", needs: Need::SignedIn };
 pub const REVOKE_TOKEN: WriteRoute =
     WriteRoute { method: "POST", path: "/account/tokens/{name}/revoke", needs: Need::SignedIn };
@@ -63,6 +89,16 @@ pub const SET_SITE_ADMIN: WriteRoute =
 pub const WRITE_ROUTES: &[WriteRoute] = &[
     ADD_REPOSITORY,
     IMPORT_PUBLICCODE,
+    DECLARE_ADOPTION,
+    EDIT_ADOPTION,
+    CONFIRM_ADOPTION,
+    END_ADOPTION,
+    RECORD_FUNDING,
+    EDIT_FUNDING,
+    ADD_ROADMAP_ITEM,
+    EDIT_ROADMAP_ITEM,
+    NEED_ROADMAP_ITEM,
+    PLEDGE,
     CREATE_TOKEN,
     REVOKE_TOKEN,
     REQUEST_MEMBERSHIP,
@@ -123,7 +159,9 @@ pub fn allows(route: WriteRoute, user: &User, role: Option<Role>) -> bool {
         _ if user.site_admin => true,
         Need::SiteAdmin => false,
         Need::OrganisationAdmin => role == Some(Role::Admin),
-        Need::SoftwareMaintainer | Need::AnyOrganisation => role.is_some(),
+        Need::SoftwareMaintainer | Need::AnyOrganisation | Need::RecordOwner | Need::MaintainerOrAdopter => {
+            role.is_some()
+        }
     }
 }
 

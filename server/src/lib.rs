@@ -7,6 +7,7 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod connections;
+pub mod contribute;
 pub mod dashboards;
 pub mod demo;
 pub mod export;

@@ -15,9 +15,20 @@ pub struct Problem {
     /// The parameter or field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every bad field of a form, when there are several.
+    /// (Boxed: a problem travels in every `Result` of the server, and is rarely a form's.)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Box<Vec<FieldProblem>>>,
     /// Seconds to wait, sent as `Retry-After` (429).
     #[serde(skip)]
     pub retry_after: Option<u64>,
+}
+
+/// One bad field of a form.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    pub detail: String,
 }
 
 impl Problem {
@@ -28,6 +39,7 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             field: None,
+            errors: None,
             retry_after: None,
         }
     }
@@ -55,6 +67,13 @@ impl From<catalog::Error> for Problem {
             catalog::Error::Conflict { ref field, .. } => {
                 Problem { field: Some(field.clone()), ..Problem::new(StatusCode::CONFLICT, "Conflict", e.to_string()) }
             }
+            catalog::Error::Fields(ref all) => Problem {
+                field: all.first().map(|(f, _)| f.clone()),
+                errors: Some(Box::new(
+                    all.iter().map(|(f, m)| FieldProblem { field: f.clone(), detail: m.clone() }).collect(),
+                )),
+                ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid input", e.to_string())
+            },
             catalog::Error::Forbidden(message) => Problem::new(StatusCode::FORBIDDEN, "Forbidden", message),
             other => {
                 tracing::error!(error = %other, "request failed");

@@ -55,7 +55,7 @@ database_test!(csv_imports_all_or_nothing, |db| {
     assert_eq!(code, 1, "{out}");
     // Format errors come first; when every row parses, reference errors are reported.
     assert!(err.contains("bad.csv:4:3: since: 2099-01-01 is in the future"), "{err}");
-    assert!(err.contains("bad.csv:6:4: status: \"retired\" is not one of: pilot, active, ended"), "{err}");
+    assert!(err.contains("bad.csv:6:4: status: \"retired\" is not one of: evaluating, pilot, active, ended"), "{err}");
     assert!(err.contains("nothing was imported"), "{err}");
     assert_eq!(db.store.count_adoptions().await.unwrap(), before + 2);
 

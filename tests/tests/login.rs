@@ -457,6 +457,13 @@ async fn every_write_route_needs_its_role() {
         .replace("url: https://github.com/decidim/decidim", "url: https://github.com/example/decidim-yverdon");
 
     for route in server::auth::WRITE_ROUTES {
+        // The contributions' API routes are walked on both databases by contributions.rs.
+        let walked_there = route.path.starts_with("/api/")
+            && !route.path.ends_with("/repositories")
+            && !route.path.starts_with("/api/v1/import/");
+        if walked_there {
+            continue;
+        }
         let path = route
             .path
             .replace("{slug}/repositories", "geocity/repositories")

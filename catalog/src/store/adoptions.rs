@@ -5,9 +5,8 @@ use serde::{Deserialize, Serialize};
 use super::stats::AdoptionDelta;
 use super::{packed, q, values_list, Store, Tx};
 use crate::error::{Error, Result};
-use chrono::NaiveDate;
 
-use crate::model::{Actor, Adoption, NewAdoption, OrgKey, Page};
+use crate::model::{check_due_after, Actor, Adoption, NewAdoption, OrgKey, Page};
 use crate::vocab::AdoptionStatus;
 
 /// A row that an import refused: which row (0-based, in the order given), which field, why.
@@ -18,10 +17,20 @@ pub struct ImportProblem {
     pub message: String,
 }
 
-const ADOPTION_VIEW: &str = "SELECT s.slug AS software, s.name AS software_name, o.slug AS organisation, \
+/// An adoption's columns, as `Adoption` reads them, from `adoptions a`, `software s`,
+/// `organisations o` and the provider `organisations p` (left-joined).
+pub(crate) const ADOPTION_COLUMNS: &str = "a.id, s.slug AS software, s.name AS software_name, o.slug AS organisation, \
     o.name AS organisation_name, o.kind AS organisation_kind, a.since, a.status, a.scope, a.evidence_url, \
-    a.state, a.last_confirmed, a.demo \
-    FROM adoptions a JOIN software s ON s.id = a.software_id JOIN organisations o ON o.id = a.organisation_id";
+    a.instance_url, p.slug AS provider, p.name AS provider_name, a.state, a.last_confirmed, a.ended_on, \
+    a.check_due, a.demo";
+
+/// What `ADOPTION_COLUMNS` reads from.
+pub(crate) const ADOPTION_TABLES: &str = "adoptions a JOIN software s ON s.id = a.software_id \
+    JOIN organisations o ON o.id = a.organisation_id LEFT JOIN organisations p ON p.id = a.provider_id";
+
+pub(crate) fn adoption_view() -> String {
+    format!("SELECT {ADOPTION_COLUMNS} FROM {ADOPTION_TABLES}")
+}
 
 /// How a software's adopters are listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -72,82 +81,59 @@ pub struct NearAdoption {
 
 #[derive(sqlx::FromRow)]
 struct NearRow {
-    software: String,
-    software_name: String,
-    organisation: String,
-    organisation_name: String,
-    organisation_kind: String,
-    since: NaiveDate,
-    status: String,
-    scope: Option<String>,
-    evidence_url: Option<String>,
-    state: String,
-    last_confirmed: Option<NaiveDate>,
-    demo: bool,
+    #[sqlx(flatten)]
+    adoption: Adoption,
     population: Option<i64>,
     proximity: Option<i64>,
 }
 
 impl NearRow {
     fn adoption(self) -> NearAdoption {
-        NearAdoption {
-            adoption: Adoption {
-                software: self.software,
-                software_name: self.software_name,
-                organisation: self.organisation,
-                organisation_name: self.organisation_name,
-                organisation_kind: self.organisation_kind,
-                since: self.since,
-                status: self.status,
-                scope: self.scope,
-                evidence_url: self.evidence_url,
-                state: self.state,
-                last_confirmed: self.last_confirmed,
-                demo: self.demo,
-            },
-            population: self.population,
-            proximity: self.proximity,
-        }
+        NearAdoption { adoption: self.adoption, population: self.population, proximity: self.proximity }
     }
 }
 
 /// The first `limit` adoptions whose `column` (`software_id` or `organisation_id`) is
 /// `owner` (an SQL expression), most recent first, packed into one column (see `packed`).
 pub(crate) fn first_adoptions(column: &str, owner: &str, limit: &str) -> String {
-    let fields = ["s.slug", "s.name", "o.slug", "o.name", "o.kind", "a.since", "a.status", "a.scope"]
+    let fields = ["a.id", "s.slug", "s.name", "o.slug", "o.name", "o.kind", "a.since", "a.status", "a.scope"]
         .into_iter()
-        .chain(["a.evidence_url", "a.state", "a.last_confirmed"])
+        .chain(["a.evidence_url", "a.instance_url", "p.slug", "p.name", "a.state", "a.last_confirmed"])
+        .chain(["a.ended_on", "a.check_due"])
         .map(packed::field)
         .chain([packed::flag("a.demo")])
         .collect::<Vec<_>>();
     packed::list(
         &fields,
         &[("a.since", "DESC"), ("a.id", "DESC")],
-        &format!(
-            "FROM adoptions a JOIN software s ON s.id = a.software_id JOIN organisations o ON o.id = a.organisation_id \
-             WHERE a.{column} = {owner} ORDER BY a.since DESC, a.id DESC LIMIT {limit}"
-        ),
+        &format!("FROM {ADOPTION_TABLES} WHERE a.{column} = {owner} ORDER BY a.since DESC, a.id DESC LIMIT {limit}"),
     )
 }
 
 /// The adoptions that `first_adoptions` packed.
 pub(crate) fn unpack_adoptions(text: Option<&str>) -> Result<Vec<Adoption>> {
-    packed::unpack(text, 12, "adoption")?
+    packed::unpack(text, 18, "adoption")?
         .iter()
         .map(|r| {
             Ok(Adoption {
-                software: r.text(0),
-                software_name: r.text(1),
-                organisation: r.text(2),
-                organisation_name: r.text(3),
-                organisation_kind: r.text(4),
-                since: r.date(5)?,
-                status: r.text(6),
-                scope: r.opt(7),
-                evidence_url: r.opt(8),
-                state: r.text(9),
-                last_confirmed: r.opt_date(10)?,
-                demo: r.flag(11),
+                id: r.int(0)?,
+                software: r.text(1),
+                software_name: r.text(2),
+                organisation: r.text(3),
+                organisation_name: r.text(4),
+                organisation_kind: r.text(5),
+                since: r.date(6)?,
+                status: r.text(7),
+                scope: r.opt(8),
+                evidence_url: r.opt(9),
+                instance_url: r.opt(10),
+                provider: r.opt(11),
+                provider_name: r.opt(12),
+                state: r.text(13),
+                last_confirmed: r.opt_date(14)?,
+                ended_on: r.opt_date(15)?,
+                check_due: r.opt_date(16)?,
+                demo: r.flag(17),
             })
         })
         .collect()
@@ -255,10 +241,13 @@ impl Tx {
         };
         let items = self
             .all(
-                q(format!("{ADOPTION_VIEW} WHERE a.{column} = $1 ORDER BY a.since DESC, a.id DESC LIMIT $2 OFFSET $3"))
-                    .bind(id)
-                    .bind(limit)
-                    .bind(offset),
+                q(format!(
+                    "{} WHERE a.{column} = $1 ORDER BY a.since DESC, a.id DESC LIMIT $2 OFFSET $3",
+                    adoption_view()
+                ))
+                .bind(id)
+                .bind(limit)
+                .bind(offset),
             )
             .await?;
         Ok(Page { items, total, limit, offset })
@@ -290,7 +279,7 @@ impl Tx {
 
     pub(crate) async fn load_adoption(&mut self, software_id: i64, organisation_id: i64) -> Result<Option<Adoption>> {
         self.optional(
-            q(format!("{ADOPTION_VIEW} WHERE a.software_id = $1 AND a.organisation_id = $2"))
+            q(format!("{} WHERE a.software_id = $1 AND a.organisation_id = $2", adoption_view()))
                 .bind(software_id)
                 .bind(organisation_id),
         )
@@ -359,13 +348,14 @@ impl Tx {
             }
             let mut sql = format!(
                 "INSERT INTO adoptions (software_id, organisation_id, since, status, scope, evidence_url, state, \
-                 last_confirmed, demo, created_at, updated_at) VALUES {}",
-                values_list(chunk.len(), 9, &format!("${0}, ${0}", chunk.len() * 9 + 1))
+                 last_confirmed, check_due, demo, created_at, updated_at) VALUES {}",
+                values_list(chunk.len(), 10, &format!("${0}, ${0}", chunk.len() * 10 + 1))
             );
             sql.push_str(
                 " ON CONFLICT (software_id, organisation_id) DO UPDATE SET since = excluded.since, \
                  status = excluded.status, scope = excluded.scope, evidence_url = excluded.evidence_url, \
-                 state = excluded.state, last_confirmed = excluded.last_confirmed, demo = excluded.demo, \
+                 state = excluded.state, last_confirmed = excluded.last_confirmed, check_due = excluded.check_due, \
+                 demo = excluded.demo, \
                  updated_at = excluded.updated_at",
             );
             let mut query = q(sql);
@@ -379,6 +369,7 @@ impl Tx {
                     .bind(a.evidence_url.clone())
                     .bind(a.state.as_str())
                     .bind(a.last_confirmed)
+                    .bind(check_due_after(a.last_confirmed.unwrap_or(now.date_naive())))
                     .bind(a.demo);
             }
             tx.execute(query.bind(now)).await?;
@@ -400,9 +391,10 @@ impl Store {
         let now = tx.now();
         tx.execute(
             q("INSERT INTO adoptions (software_id, organisation_id, since, status, scope, evidence_url, state, \
-               last_confirmed, demo, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
+               last_confirmed, demo, created_at, updated_at, check_due) \
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) \
                ON CONFLICT (software_id, organisation_id) DO UPDATE SET since = $3, status = $4, scope = $5, \
-               evidence_url = $6, state = $7, last_confirmed = $8, demo = $9, updated_at = $10")
+               evidence_url = $6, state = $7, last_confirmed = $8, demo = $9, updated_at = $10, check_due = $11")
             .bind(software_id)
             .bind(organisation_id)
             .bind(a.since)
@@ -412,7 +404,8 @@ impl Store {
             .bind(a.state.as_str())
             .bind(a.last_confirmed)
             .bind(a.demo)
-            .bind(now),
+            .bind(now)
+            .bind(check_due_after(a.last_confirmed.unwrap_or(now.date_naive()))),
         )
         .await?;
         tx.refresh_stats(&[software_id].into()).await?;
@@ -530,12 +523,8 @@ impl Store {
         let rows: Vec<NearRow> = r
             .all(
                 filters(q(format!(
-                    "SELECT s.slug AS software, s.name AS software_name, o.slug AS organisation, \
-                     o.name AS organisation_name, o.kind AS organisation_kind, a.since, a.status, a.scope, \
-                     a.evidence_url, a.state, a.last_confirmed, a.demo, o.population, {proximity} AS proximity \
-                     FROM adoptions a JOIN software s ON s.id = a.software_id \
-                     JOIN organisations o ON o.id = a.organisation_id WHERE {conditions} \
-                     ORDER BY {order} LIMIT $6 OFFSET $7"
+                    "SELECT {ADOPTION_COLUMNS}, o.population, {proximity} AS proximity \
+                     FROM {ADOPTION_TABLES} WHERE {conditions} ORDER BY {order} LIMIT $6 OFFSET $7"
                 )))
                 .bind(near)
                 .bind(limit)

@@ -8,6 +8,33 @@ fn to_json(v: &impl Serialize) -> String {
     serde_json::to_string(v).expect("records serialise to JSON")
 }
 
+/// The records a change concerns, whose histories show it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Subject<'a> {
+    pub software: Option<&'a str>,
+    pub organisation: Option<&'a str>,
+    pub roadmap_item: Option<i64>,
+}
+
+impl<'a> Subject<'a> {
+    /// What an event's entity and key say of themselves: `software` and `publiccode` are
+    /// keyed by the software, `organisation` by the organisation, an `adoption` by both
+    /// (`software/organisation`).
+    fn of(entity: &str, key: &'a str) -> Subject<'a> {
+        match entity {
+            "software" | "publiccode" => Subject { software: Some(key), ..Subject::default() },
+            "organisation" => Subject { organisation: Some(key), ..Subject::default() },
+            "adoption" => match key.split_once('/') {
+                Some((software, organisation)) => {
+                    Subject { software: Some(software), organisation: Some(organisation), roadmap_item: None }
+                }
+                None => Subject::default(),
+            },
+            _ => Subject::default(),
+        }
+    }
+}
+
 impl Tx {
     /// Records a change in the same transaction as the change itself.
     pub(crate) async fn audit(
@@ -18,22 +45,49 @@ impl Tx {
         before: Option<&impl Serialize>,
         after: Option<&impl Serialize>,
     ) -> Result<()> {
-        let (actor, now) = (self.actor.clone(), self.now());
+        self.audit_about(action, entity, key, Subject::of(entity, key), before, after).await
+    }
+
+    /// Records a change that concerns the records `about` names.
+    pub(crate) async fn audit_about(
+        &mut self,
+        action: &str,
+        entity: &str,
+        key: &str,
+        about: Subject<'_>,
+        before: Option<&impl Serialize>,
+        after: Option<&impl Serialize>,
+    ) -> Result<()> {
+        let (actor, acting_for, now) = (self.actor.clone(), self.acting_for.clone(), self.now());
         self.execute(
-            q("INSERT INTO audit_events (at, actor, action, entity, entity_key, before, after) \
-               VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            q("INSERT INTO audit_events (at, actor, action, entity, entity_key, before, after, acting_for, \
+               software, organisation, roadmap_item) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
             .bind(now)
             .bind(actor)
             .bind(action)
             .bind(entity)
             .bind(key)
             .bind(before.map(to_json))
-            .bind(after.map(to_json)),
+            .bind(after.map(to_json))
+            .bind(acting_for)
+            .bind(about.software.map(str::to_string))
+            .bind(about.organisation.map(str::to_string))
+            .bind(about.roadmap_item),
         )
         .await?;
         Ok(())
     }
 }
+
+/// Whose history to read.
+#[derive(Debug, Clone, Copy)]
+pub enum HistoryOf<'a> {
+    Software(&'a str),
+    Organisation(&'a str),
+    RoadmapItem(i64),
+}
+
+const EVENT_COLUMNS: &str = "id, at, actor, action, entity, entity_key, before, after, acting_for";
 
 impl Store {
     /// The history of one record, newest first.
@@ -43,10 +97,51 @@ impl Store {
             .await?;
         let items = self
             .all(
-                q("SELECT id, at, actor, action, entity, entity_key, before, after FROM audit_events \
-                   WHERE entity = $1 AND entity_key = $2 ORDER BY id DESC LIMIT $3 OFFSET $4")
+                q(format!(
+                    "SELECT {EVENT_COLUMNS} FROM audit_events \
+                     WHERE entity = $1 AND entity_key = $2 ORDER BY id DESC LIMIT $3 OFFSET $4"
+                ))
                 .bind(entity)
                 .bind(key)
+                .bind(limit)
+                .bind(offset),
+            )
+            .await?;
+        Ok(Page { items, total, limit, offset })
+    }
+
+    /// Every change that concerns a software, an organisation or a roadmap item, newest
+    /// first: the record itself and what hangs on it (adoptions, fundings, roadmap items,
+    /// needs). The record must exist.
+    pub async fn history_of(&self, of: HistoryOf<'_>, limit: i64, offset: i64) -> Result<Page<AuditEvent>> {
+        let mut r = self.read().await?;
+        let (column, key) = match of {
+            HistoryOf::Software(slug) => {
+                r.software_id(slug).await?.ok_or_else(|| crate::Error::not_found("software", slug))?;
+                ("software", Key::Text(slug.to_string()))
+            }
+            HistoryOf::Organisation(slug) => {
+                let key = crate::model::OrgKey::Slug(super::adoptions::slug_of(slug)?);
+                r.organisation_id(&key).await?.ok_or_else(|| crate::Error::not_found("organisation", slug))?;
+                ("organisation", Key::Text(slug.to_string()))
+            }
+            HistoryOf::RoadmapItem(id) => {
+                let found: Option<(i64,)> =
+                    r.optional(q("SELECT id FROM roadmap_items WHERE id = $1").bind(id)).await?;
+                found.ok_or_else(|| crate::Error::not_found("roadmap item", id.to_string()))?;
+                ("roadmap_item", Key::Id(id))
+            }
+        };
+        let bind = |query: super::Q| match &key {
+            Key::Text(t) => query.bind(t.clone()),
+            Key::Id(id) => query.bind(*id),
+        };
+        let (total,): (i64,) = r.one(bind(q(format!("SELECT COUNT(*) FROM audit_events WHERE {column} = $1")))).await?;
+        let items = r
+            .all(
+                bind(q(format!(
+                    "SELECT {EVENT_COLUMNS} FROM audit_events WHERE {column} = $1 ORDER BY id DESC LIMIT $2 OFFSET $3"
+                )))
                 .bind(limit)
                 .bind(offset),
             )
@@ -59,4 +154,9 @@ impl Store {
         let (n,): (i64,) = self.one(q("SELECT COUNT(*) FROM audit_events")).await?;
         Ok(n)
     }
+}
+
+enum Key {
+    Text(String),
+    Id(i64),
 }

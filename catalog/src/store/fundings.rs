@@ -22,22 +22,23 @@ struct FundingRow {
     funded_on: NaiveDate,
     kind: String,
     status: String,
+    deliberation: Option<String>,
     evidence_url: Option<String>,
     demo: bool,
 }
 
 const FUNDING_VIEW: &str = "SELECT f.id, o.slug AS funder, o.name AS funder_name, o.kind AS funder_kind, \
     s.slug AS software, s.name AS software_name, r.slug AS roadmap_item, f.amount_minor, f.currency, \
-    f.funded_on, f.kind, f.status, f.evidence_url, f.demo \
+    f.funded_on, f.kind, f.status, f.deliberation, f.evidence_url, f.demo \
     FROM fundings f JOIN organisations o ON o.id = f.funder_id JOIN software s ON s.id = f.software_id \
     LEFT JOIN roadmap_items r ON r.id = f.roadmap_item_id";
 
 /// The first `limit` fundings whose `column` (`software_id` or `funder_id`) is `owner`
 /// (an SQL expression), most recent first, packed into one column (see `packed`).
 pub(crate) fn first_fundings(column: &str, owner: &str, limit: &str) -> String {
-    let fields = ["o.slug", "o.name", "o.kind", "s.slug", "s.name", "r.slug", "f.amount_minor", "f.currency"]
+    let fields = ["f.id", "o.slug", "o.name", "o.kind", "s.slug", "s.name", "r.slug", "f.amount_minor", "f.currency"]
         .into_iter()
-        .chain(["f.funded_on", "f.kind", "f.status", "f.evidence_url"])
+        .chain(["f.funded_on", "f.kind", "f.status", "f.deliberation", "f.evidence_url"])
         .map(packed::field)
         .chain([packed::flag("f.demo")])
         .collect::<Vec<_>>();
@@ -54,24 +55,25 @@ pub(crate) fn first_fundings(column: &str, owner: &str, limit: &str) -> String {
 
 /// The fundings that `first_fundings` packed.
 pub(crate) fn unpack_fundings(text: Option<&str>) -> Result<Vec<Funding>> {
-    packed::unpack(text, 13, "funding")?
+    packed::unpack(text, 15, "funding")?
         .iter()
         .map(|r| {
             FundingRow {
-                id: 0,
-                funder: r.text(0),
-                funder_name: r.text(1),
-                funder_kind: r.text(2),
-                software: r.text(3),
-                software_name: r.text(4),
-                roadmap_item: r.opt(5),
-                amount_minor: r.int(6)?,
-                currency: r.text(7),
-                funded_on: r.date(8)?,
-                kind: r.text(9),
-                status: r.text(10),
-                evidence_url: r.opt(11),
-                demo: r.flag(12),
+                id: r.int(0)?,
+                funder: r.text(1),
+                funder_name: r.text(2),
+                funder_kind: r.text(3),
+                software: r.text(4),
+                software_name: r.text(5),
+                roadmap_item: r.opt(6),
+                amount_minor: r.int(7)?,
+                currency: r.text(8),
+                funded_on: r.date(9)?,
+                kind: r.text(10),
+                status: r.text(11),
+                deliberation: r.opt(12),
+                evidence_url: r.opt(13),
+                demo: r.flag(14),
             }
             .into_funding()
         })
@@ -82,8 +84,8 @@ impl FundingRow {
     fn into_funding(self) -> Result<Funding> {
         let currency = Currency::parse(&self.currency)?;
         let amount = Money { minor: self.amount_minor, currency };
-        let _ = self.id;
         Ok(Funding {
+            id: self.id,
             funder: self.funder,
             funder_name: self.funder_name,
             funder_kind: self.funder_kind,
@@ -95,6 +97,7 @@ impl FundingRow {
             date: self.funded_on,
             kind: self.kind,
             status: self.status,
+            deliberation: self.deliberation,
             evidence_url: self.evidence_url,
             demo: self.demo,
         })
@@ -272,7 +275,12 @@ impl Store {
         tx.refresh_stats(&[software_id].into()).await?;
         let after =
             tx.one::<FundingRow>(q(format!("{FUNDING_VIEW} WHERE f.id = $1")).bind(id)).await?.into_funding()?;
-        tx.audit("create", "funding", &id.to_string(), None::<&()>, Some(&after)).await?;
+        let about = super::audit::Subject {
+            software: Some(&after.software),
+            organisation: Some(&after.funder),
+            roadmap_item: item_id,
+        };
+        tx.audit_about("create", "funding", &id.to_string(), about, None::<&()>, Some(&after)).await?;
         tx.commit().await?;
         Ok(after)
     }
@@ -322,5 +330,26 @@ impl Store {
     pub async fn count_fundings(&self) -> Result<i64> {
         let (n,): (i64,) = self.one(q("SELECT COUNT(*) FROM fundings")).await?;
         Ok(n)
+    }
+}
+
+impl Tx {
+    /// One funding, by id.
+    pub(crate) async fn funding_view(&mut self, id: i64) -> Result<Option<Funding>> {
+        self.optional::<FundingRow>(q(format!("{FUNDING_VIEW} WHERE f.id = $1")).bind(id))
+            .await?
+            .map(FundingRow::into_funding)
+            .transpose()
+    }
+
+    /// The fundings towards a roadmap item, most recent first.
+    pub(crate) async fn fundings_of_item(&mut self, item: i64) -> Result<Vec<Funding>> {
+        self.all::<FundingRow>(
+            q(format!("{FUNDING_VIEW} WHERE f.roadmap_item_id = $1 ORDER BY f.funded_on DESC, f.id DESC")).bind(item),
+        )
+        .await?
+        .into_iter()
+        .map(FundingRow::into_funding)
+        .collect()
     }
 }

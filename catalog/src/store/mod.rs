@@ -5,6 +5,7 @@
 mod accounts;
 mod adoptions;
 mod audit;
+mod contributions;
 mod dashboards;
 mod export;
 mod fundings;
@@ -31,6 +32,8 @@ use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 pub(crate) use adoptions::BATCH;
 pub use adoptions::{AdopterFilter, AdopterSort, ImportProblem, NearAdoption};
+pub use audit::HistoryOf;
+pub use contributions::Written;
 pub use dashboards::{AdoptionFact, FundingFact, PeerUse, Placement, RoadmapFilter, TerritoryRef};
 pub use harvest::Claim;
 pub use organisations::{OrganisationFilter, OrganisationProfile, OrganisationSummary};
@@ -290,7 +293,7 @@ impl Store {
             Db::Sqlite(p) => TxInner::SqliteRead(p.acquire().await?),
             Db::Postgres(p) => TxInner::PostgresRead(p.acquire().await?),
         };
-        Ok(Tx { inner, actor: String::new(), now: Utc::now(), large: false })
+        Ok(Tx { inner, actor: String::new(), acting_for: None, now: Utc::now(), large: false })
     }
 
     /// Starts a write. Every write commits together with its audit event.
@@ -303,7 +306,16 @@ impl Store {
             Db::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => TxInner::Postgres(p.begin().await?),
         };
-        Ok(Tx { inner, actor: actor.label(), now: Utc::now(), large: false })
+        Ok(Tx { inner, actor: actor.label(), acting_for: None, now: Utc::now(), large: false })
+    }
+}
+
+impl Store {
+    /// Starts a write by a person acting for an organisation.
+    pub(crate) async fn begin_as(&self, author: &crate::contribution::Author) -> Result<Tx> {
+        let mut tx = self.begin(&author.actor).await?;
+        tx.acting_for = author.acting_for.clone();
+        Ok(tx)
     }
 }
 
@@ -319,6 +331,8 @@ enum TxInner {
 pub(crate) struct Tx {
     inner: TxInner,
     actor: String,
+    /// The organisation the author acts for, as the audit events name it.
+    acting_for: Option<String>,
     /// The write's time: every row it touches and its audit event share it.
     now: DateTime<Utc>,
     /// Whether `large_write` enlarged the connection's cache.

@@ -315,14 +315,15 @@ impl Tx {
             let added = self
                 .execute(
                     q("INSERT INTO adoptions (software_id, organisation_id, since, status, scope, evidence_url, state, \
-                       last_confirmed, demo, created_at, updated_at) \
-                       VALUES ($1, $2, $3, 'active', NULL, NULL, 'declared', NULL, $4, $5, $5) \
+                       last_confirmed, demo, created_at, updated_at, check_due) \
+                       VALUES ($1, $2, $3, 'active', NULL, NULL, 'declared', NULL, $4, $5, $5, $6) \
                        ON CONFLICT (software_id, organisation_id) DO NOTHING")
                     .bind(software_id)
                     .bind(org_id)
                     .bind(options.today)
                     .bind(false)
-                    .bind(now),
+                    .bind(now)
+                    .bind(crate::model::check_due_after(options.today)),
                 )
                 .await?;
             if added > 0 {

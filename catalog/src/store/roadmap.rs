@@ -86,6 +86,7 @@ pub(crate) fn unpack_roadmap(
         let mut funded = sums.remove(&id).unwrap_or_default();
         funded.sort();
         out.push(RoadmapItem {
+            id,
             software: software.to_string(),
             slug: r.text(1),
             title: r.text(2),
@@ -135,6 +136,7 @@ impl Tx {
                 _ => None,
             };
             items.push(RoadmapItem {
+                id: row.id,
                 software: row.software,
                 slug: row.slug,
                 title: row.title,
@@ -195,7 +197,9 @@ impl Tx {
         let after = tx.load_items(one()).await?.pop().expect("just written");
         let key = format!("{}/{}", item.software, item.slug);
         let action = if before.is_some() { "update" } else { "create" };
-        tx.audit(action, "roadmap_item", &key, before.as_ref(), Some(&after)).await?;
+        let about =
+            super::audit::Subject { software: Some(&after.software), organisation: None, roadmap_item: Some(id) };
+        tx.audit_about(action, "roadmap_item", &key, about, before.as_ref(), Some(&after)).await?;
         Ok((after, before.is_none()))
     }
 }

@@ -1,0 +1,315 @@
+//! Contributions through the API, on SQLite and PostgreSQL: every write route of
+//! `auth::WRITE_ROUTES` that records what organisations declare, fund and plan is used by
+//! the right member (and leaves its audit event), refused to another organisation's
+//! (leaving nothing), done once when sent twice with the same `Idempotency-Key`, and
+//! answers bad fields by name.
+
+use catalog::{Actor, Identity, PersonalToken, Role, Store, TokenScope};
+use serde_json::{json, Value};
+use tests::{database_test, today, TestServer};
+
+/// A person, member of `organisation`, with a token that writes for it.
+async fn member(store: &Store, subject: &str, organisation: &str) -> String {
+    let person = store
+        .sign_in(
+            &Identity {
+                issuer: "https://id.example".into(),
+                subject: subject.into(),
+                name: Some(format!("Person {subject}")),
+                email: Some(format!("{subject}@example.org")),
+                email_verified: true,
+            },
+            &[],
+        )
+        .await
+        .unwrap();
+    store.set_role(None, organisation, &person.handle, Role::Member).await.unwrap();
+    let ask = PersonalToken { name: "api", organisation: Some(organisation), scope: TokenScope::Write, days: None };
+    store.create_personal_token(&Actor::System("test"), &person, &ask).await.unwrap().1
+}
+
+struct Api {
+    server: TestServer,
+}
+
+impl Api {
+    /// Sends `body` (JSON, or nothing) with `token` and an optional `Idempotency-Key`.
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+        key: Option<&str>,
+    ) -> (u16, Value) {
+        let url = format!("{}{path}", self.server.base);
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut r = self.server.client.request(method, url).bearer_auth(token);
+        if let Some(body) = body {
+            r = r.header("content-type", "application/json").body(body.to_string());
+        }
+        if let Some(key) = key {
+            r = r.header("idempotency-key", key);
+        }
+        let response = r.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        let (status, _, body) = self.server.get(path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        body
+    }
+
+    /// The newest event of a record's history.
+    async fn last_event(&self, history: &str) -> Value {
+        self.get(history).await["items"][0].clone()
+    }
+}
+
+/// What a write left in the catalog: counts that a refused write must not move.
+async fn counts(store: &Store) -> (i64, i64, i64, i64) {
+    (
+        store.count_adoptions().await.unwrap(),
+        store.count_fundings().await.unwrap(),
+        store.count_roadmap_items().await.unwrap(),
+        store.audit_count().await.unwrap(),
+    )
+}
+
+database_test!(every_contribution_route_needs_its_role_and_leaves_a_trace, |db| {
+    let store = db.store.clone();
+    store.seed(&Actor::System("test"), &tests::demo_fixtures(), today()).await.unwrap();
+    // Yverdon uses Geocity, which the association maintains; Paris does neither.
+    let official = member(&store, "greffe", "yverdon-les-bains").await;
+    let maintainer = member(&store, "dev", "association-geocity").await;
+    let other = member(&store, "paris", "paris").await;
+    let api = Api { server: TestServer::start(store.clone()).await };
+    let mut walked = Vec::new();
+
+    // Declare: Yverdon starts using openCimetière.
+    let before = counts(&store).await;
+    let declaration = json!({"organisation": "yverdon-les-bains", "since": "2025-03-01", "status": "pilot",
+        "scope": "Cimetière de Clendy", "evidence_url": "https://www.yverdon-les-bains.ch/cimetieres"});
+    let path = "/api/v1/software/opencimetiere/adoptions";
+    assert_eq!(api.send("POST", path, &other, Some(declaration.clone()), None).await.0, 403);
+    assert_eq!(counts(&store).await, before, "a refused declaration leaves nothing");
+    let (status, first) = api.send("POST", path, &official, Some(declaration.clone()), Some("k-declare")).await;
+    assert_eq!(status, 201, "{first}");
+    let (status, again) = api.send("POST", path, &official, Some(declaration.clone()), Some("k-declare")).await;
+    assert_eq!((status, &again["id"]), (200, &first["id"]), "the same key declares once");
+    assert_eq!(store.count_adoptions().await.unwrap(), before.0 + 1);
+    let (status, conflict) = api.send("POST", path, &official, Some(declaration), None).await;
+    assert_eq!((status, conflict["field"].as_str()), (409, Some("organisation")), "{conflict}");
+    let event = api.last_event("/api/v1/software/opencimetiere/history").await;
+    assert_eq!(event["action"], "declare");
+    assert_eq!(event["acting_for"], "yverdon-les-bains");
+    assert!(event["actor"].as_str().unwrap().starts_with("user:greffe token:api"), "{event}");
+    assert_eq!(api.last_event("/api/v1/organisations/yverdon-les-bains/history").await["action"], "declare");
+    walked.push(("POST", "/api/v1/software/{slug}/adoptions"));
+    let id = first["id"].as_i64().unwrap();
+    assert_eq!(first["state"], "declared");
+    assert_eq!(api.get(&format!("/api/v1/adoptions/{id}")).await["scope"], "Cimetière de Clendy");
+
+    // Edit: only Yverdon.
+    let path = format!("/api/v1/adoptions/{id}");
+    let before = counts(&store).await;
+    assert_eq!(api.send("PATCH", &path, &other, Some(json!({"status": "active"})), None).await.0, 403);
+    assert_eq!(counts(&store).await, before);
+    let (status, edited) =
+        api.send("PATCH", &path, &official, Some(json!({"status": "active", "scope": null})), None).await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!((edited["status"].as_str(), &edited["scope"]), (Some("active"), &Value::Null));
+    assert_eq!(api.last_event("/api/v1/software/opencimetiere/history").await["action"], "edit");
+    walked.push(("PATCH", "/api/v1/adoptions/{id}"));
+
+    // Confirm: Geocity's maintainers confirm Yverdon's use; Yverdon says it is still in use.
+    let geocity = api.get("/api/v1/organisations/yverdon-les-bains/adoptions?limit=50").await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["software"] == "geocity")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let path = format!("/api/v1/adoptions/{geocity}/confirm");
+    let before = counts(&store).await;
+    assert_eq!(api.send("POST", &path, &other, None, None).await.0, 403);
+    assert_eq!(counts(&store).await, before);
+    let (status, kept) = api.send("POST", &path, &official, None, None).await;
+    assert_eq!((status, kept["state"].as_str()), (200, Some("declared")), "the adopter does not confirm itself");
+    let (status, confirmed) = api.send("POST", &path, &maintainer, None, None).await;
+    assert_eq!((status, confirmed["state"].as_str()), (200, Some("confirmed")), "{confirmed}");
+    assert_eq!(confirmed["last_confirmed"], today().to_string());
+    let event = api.last_event("/api/v1/software/geocity/history").await;
+    assert_eq!(
+        (event["action"].as_str(), event["acting_for"].as_str()),
+        (Some("confirm"), Some("association-geocity"))
+    );
+    walked.push(("POST", "/api/v1/adoptions/{id}/confirm"));
+
+    // End: only Yverdon, once.
+    let path = format!("/api/v1/adoptions/{id}/end");
+    assert_eq!(api.send("POST", &path, &other, None, None).await.0, 403);
+    let (status, ended) = api.send("POST", &path, &official, None, None).await;
+    assert_eq!((status, ended["status"].as_str()), (200, Some("ended")), "{ended}");
+    assert_eq!(ended["ended_on"], today().to_string());
+    assert_eq!(api.send("POST", &path, &official, None, None).await.0, 409);
+    walked.push(("POST", "/api/v1/adoptions/{id}/end"));
+
+    // Record a funding: Yverdon pays for Geocity.
+    let path = "/api/v1/software/geocity/fundings";
+    let funding = json!({"funder": "yverdon-les-bains", "amount": "12000.50", "currency": "CHF", "date": "2025-06-30",
+        "status": "voted", "deliberation": "Préavis PR25.12"});
+    let before = counts(&store).await;
+    assert_eq!(api.send("POST", path, &other, Some(funding.clone()), Some("k-fund")).await.0, 403);
+    assert_eq!(counts(&store).await, before);
+    let (status, recorded) = api.send("POST", path, &official, Some(funding.clone()), Some("k-fund")).await;
+    assert_eq!(status, 201, "{recorded}");
+    assert_eq!(recorded["amount"]["minor"], 1200050);
+    let (status, again) = api.send("POST", path, &official, Some(funding), Some("k-fund")).await;
+    assert_eq!((status, &again["id"]), (200, &recorded["id"]));
+    assert_eq!(store.count_fundings().await.unwrap(), before.1 + 1);
+    assert_eq!(api.last_event("/api/v1/organisations/yverdon-les-bains/history").await["entity"], "funding");
+    walked.push(("POST", "/api/v1/software/{slug}/fundings"));
+
+    // Edit it: paid.
+    let path = format!("/api/v1/fundings/{}", recorded["id"]);
+    assert_eq!(api.send("PATCH", &path, &other, Some(json!({"status": "paid"})), None).await.0, 403);
+    let (status, paid) = api.send("PATCH", &path, &official, Some(json!({"status": "paid"})), None).await;
+    assert_eq!((status, paid["status"].as_str()), (200, Some("paid")), "{paid}");
+    assert_eq!(paid["deliberation"], "Préavis PR25.12");
+    walked.push(("PATCH", "/api/v1/fundings/{id}"));
+
+    // Publish a roadmap item: only Geocity's maintainers (or publisher).
+    let path = "/api/v1/software/geocity/roadmap";
+    let item = json!({"title": "Rappels par SMS", "status": "proposed", "description": "Envoyer un **rappel**.\n\n<script>alert(1)</script>",
+        "estimated_cost": "30000", "currency": "CHF", "target_date": "2027-06-30"});
+    let before = counts(&store).await;
+    assert_eq!(api.send("POST", path, &other, Some(item.clone()), None).await.0, 403);
+    assert_eq!(api.send("POST", path, &official, Some(item.clone()), None).await.0, 201, "the publisher may");
+    let (status, published) = api.send("POST", path, &maintainer, Some(item.clone()), Some("k-item")).await;
+    assert_eq!(status, 201, "{published}");
+    assert_eq!(published["slug"], "rappels-par-sms-2", "a second item of the same title gets a slug of its own");
+    assert!(published["body"].as_str().unwrap().contains("<script>"), "Markdown is kept as written, never as HTML");
+    assert_eq!(api.send("POST", path, &maintainer, Some(item), Some("k-item")).await.0, 200);
+    assert_eq!(store.count_roadmap_items().await.unwrap(), before.2 + 2);
+    let item_id = published["id"].as_i64().unwrap();
+    walked.push(("POST", "/api/v1/software/{slug}/roadmap"));
+
+    let path = format!("/api/v1/roadmap/{item_id}");
+    assert_eq!(api.send("PATCH", &path, &other, Some(json!({"status": "planned"})), None).await.0, 403);
+    let (status, planned) = api.send("PATCH", &path, &maintainer, Some(json!({"status": "in_progress"})), None).await;
+    assert_eq!((status, planned["status"].as_str()), (200, Some("in-progress")), "{planned}");
+    walked.push(("PATCH", "/api/v1/roadmap/{id}"));
+
+    // Paris needs it too, and pledges to it; it cannot speak for Yverdon.
+    let path = format!("/api/v1/roadmap/{item_id}/needs");
+    let before = counts(&store).await;
+    let (status, _) = api.send("POST", &path, &other, Some(json!({"organisation": "yverdon-les-bains"})), None).await;
+    assert_eq!(status, 403);
+    assert_eq!(counts(&store).await, before);
+    let (status, needed) = api.send("POST", &path, &other, None, None).await;
+    assert_eq!(status, 201, "{needed}");
+    assert_eq!(needed["needed_by"][0]["slug"], "paris");
+    assert_eq!(api.send("POST", &path, &other, None, None).await.0, 200, "needing it twice changes nothing");
+    let history = api.get(&format!("/api/v1/roadmap/{item_id}/history")).await;
+    assert_eq!(history["items"][0]["action"], "need");
+    walked.push(("POST", "/api/v1/roadmap/{id}/needs"));
+
+    let path = format!("/api/v1/roadmap/{item_id}/pledges");
+    let pledge = json!({"amount": "5000", "currency": "CHF"});
+    let (status, _) = api
+        .send(
+            "POST",
+            &path,
+            &other,
+            Some(json!({"funder": "yverdon-les-bains", "amount": "5000", "currency": "CHF"})),
+            None,
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, pledged) = api.send("POST", &path, &other, Some(pledge.clone()), Some("k-pledge")).await;
+    assert_eq!(status, 201, "{pledged}");
+    assert_eq!((pledged["status"].as_str(), pledged["funder"].as_str()), (Some("pledged"), Some("paris")));
+    assert_eq!(api.send("POST", &path, &other, Some(pledge), Some("k-pledge")).await.0, 200);
+    let detail = api.get(&format!("/api/v1/roadmap/{item_id}")).await;
+    assert_eq!(detail["funded"][0]["minor"], 500000, "{detail}");
+    assert_eq!(detail["fundings"].as_array().unwrap().len(), 1);
+    walked.push(("POST", "/api/v1/roadmap/{id}/pledges"));
+
+    // Every contribution route of the table was walked.
+    for route in server::auth::WRITE_ROUTES {
+        let elsewhere = route.path.ends_with("/repositories") || route.path.starts_with("/api/v1/import/");
+        if route.path.starts_with("/api/") && !elsewhere {
+            assert!(walked.contains(&(route.method, route.path)), "{} {} is not walked", route.method, route.path);
+        }
+    }
+
+    // A key used for one kind of write cannot serve another.
+    let path = format!("/api/v1/roadmap/{item_id}/pledges");
+    let (status, problem) =
+        api.send("POST", &path, &official, Some(json!({"amount": "1", "currency": "CHF"})), Some("k-declare")).await;
+    assert_eq!((status, problem["field"].as_str()), (409, Some("Idempotency-Key")), "{problem}");
+});
+
+database_test!(bad_fields_are_named_and_nothing_is_written, |db| {
+    let store = db.store.clone();
+    store.seed(&Actor::System("test"), &tests::demo_fixtures(), today()).await.unwrap();
+    let official = member(&store, "greffe", "yverdon-les-bains").await;
+    let api = Api { server: TestServer::start(store.clone()).await };
+    let before = counts(&store).await;
+    let tomorrow = (today() + chrono::Duration::days(1)).to_string();
+    let path = "/api/v1/software/opencimetiere/adoptions";
+
+    let (status, p) = api
+        .send(
+            "POST",
+            path,
+            &official,
+            Some(json!({"since": tomorrow, "status": "active", "evidence_url": "ftp://x.org/a"})),
+            None,
+        )
+        .await;
+    assert_eq!(status, 422, "{p}");
+    let fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["since", "evidence_url"], "{p}");
+    assert!(p["errors"][0]["detail"].as_str().unwrap().contains("in the future"), "{p}");
+
+    let (status, p) = api
+        .send("POST", path, &official, Some(json!({"since": "2024-01-01", "status": "active", "colour": "red"})), None)
+        .await;
+    assert_eq!((status, p["field"].as_str()), (422, Some("colour")), "{p}");
+    let (status, p) = api.send("POST", path, &official, Some(json!({"status": "active"})), None).await;
+    assert_eq!((status, p["field"].as_str()), (422, Some("since")), "{p}");
+
+    let path = "/api/v1/software/geocity/fundings";
+    let (status, p) = api
+        .send("POST", path, &official, Some(json!({"amount": "10.125", "currency": "EUR", "status": "paid"})), None)
+        .await;
+    assert_eq!((status, p["field"].as_str()), (422, Some("amount")), "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("2 decimal digits"), "{p}");
+    let (status, p) = api
+        .send("POST", path, &official, Some(json!({"amount": "10", "currency": "EUX", "status": "paid"})), None)
+        .await;
+    assert_eq!((status, p["field"].as_str()), (422, Some("currency")), "{p}");
+    let (status, p) = api
+        .send("POST", path, &official, Some(json!({"amount": "10", "currency": "EUR", "status": "voted"})), None)
+        .await;
+    assert_eq!((status, p["field"].as_str()), (422, Some("deliberation")), "{p}");
+
+    let (status, p) = api.send("POST", "/api/v1/software/geocity/adoptions", &official, None, None).await;
+    assert_eq!((status, p["field"].as_str()), (415, Some("Content-Type")), "{p}");
+    let (status, p) = api
+        .send(
+            "POST",
+            "/api/v1/software/opencimetiere/adoptions",
+            &official,
+            Some(json!({"since": "2024-01-01", "status": "active"})),
+            Some("bad key"),
+        )
+        .await;
+    assert_eq!((status, p["field"].as_str()), (422, Some("Idempotency-Key")), "{p}");
+    assert_eq!(counts(&store).await, before, "nothing was written");
+});
