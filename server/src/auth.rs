@@ -70,6 +70,24 @@ pub const NEED_ROADMAP_ITEM: WriteRoute =
     WriteRoute { method: "POST", path: "/api/v1/roadmap/{id}/needs", needs: Need::AnyOrganisation };
 pub const PLEDGE: WriteRoute =
     WriteRoute { method: "POST", path: "/api/v1/roadmap/{id}/pledges", needs: Need::AnyOrganisation };
+pub const DECLARE_ADOPTION_PAGE: WriteRoute =
+    WriteRoute { method: "POST", path: "/software/{slug}/adopt", needs: Need::AnyOrganisation };
+pub const EDIT_ADOPTION_PAGE: WriteRoute =
+    WriteRoute { method: "POST", path: "/adoptions/{id}", needs: Need::RecordOwner };
+pub const CONFIRM_ADOPTION_PAGE: WriteRoute =
+    WriteRoute { method: "POST", path: "/adoptions/{id}/confirm", needs: Need::MaintainerOrAdopter };
+pub const END_ADOPTION_PAGE: WriteRoute =
+    WriteRoute { method: "POST", path: "/adoptions/{id}/end", needs: Need::RecordOwner };
+pub const RECORD_FUNDING_PAGE: WriteRoute =
+    WriteRoute { method: "POST", path: "/software/{slug}/fund", needs: Need::AnyOrganisation };
+pub const ADD_ROADMAP_ITEM_PAGE: WriteRoute =
+    WriteRoute { method: "POST", path: "/software/{slug}/roadmap/new", needs: Need::SoftwareMaintainer };
+pub const EDIT_ROADMAP_ITEM_PAGE: WriteRoute =
+    WriteRoute { method: "POST", path: "/roadmap/{id}", needs: Need::SoftwareMaintainer };
+pub const NEED_ROADMAP_ITEM_PAGE: WriteRoute =
+    WriteRoute { method: "POST", path: "/roadmap/{id}/needs", needs: Need::AnyOrganisation };
+pub const PLEDGE_PAGE: WriteRoute =
+    WriteRoute { method: "POST", path: "/roadmap/{id}/pledges", needs: Need::AnyOrganisation };
 pub const CREATE_TOKEN: WriteRoute = WriteRoute { method: "POST", path: "/account/tokens", needs: Need::SignedIn };
 pub const REVOKE_TOKEN: WriteRoute =
     WriteRoute { method: "POST", path: "/account/tokens/{name}/revoke", needs: Need::SignedIn };
@@ -83,6 +101,30 @@ pub const SET_ROLE: WriteRoute =
     WriteRoute { method: "POST", path: "/organisations/{slug}/people/{handle}", needs: Need::OrganisationAdmin };
 pub const SET_SITE_ADMIN: WriteRoute =
     WriteRoute { method: "POST", path: "/admin/site-admins", needs: Need::SiteAdmin };
+
+/// The routes that record what organisations declare, fund and plan, through the API and
+/// the pages.
+pub const CONTRIBUTION_ROUTES: &[WriteRoute] = &[
+    DECLARE_ADOPTION,
+    EDIT_ADOPTION,
+    CONFIRM_ADOPTION,
+    END_ADOPTION,
+    RECORD_FUNDING,
+    EDIT_FUNDING,
+    ADD_ROADMAP_ITEM,
+    EDIT_ROADMAP_ITEM,
+    NEED_ROADMAP_ITEM,
+    PLEDGE,
+    DECLARE_ADOPTION_PAGE,
+    EDIT_ADOPTION_PAGE,
+    CONFIRM_ADOPTION_PAGE,
+    END_ADOPTION_PAGE,
+    RECORD_FUNDING_PAGE,
+    ADD_ROADMAP_ITEM_PAGE,
+    EDIT_ROADMAP_ITEM_PAGE,
+    NEED_ROADMAP_ITEM_PAGE,
+    PLEDGE_PAGE,
+];
 
 /// Every route that writes. Signing in and out (`/login/...`, `/logout`) is not listed:
 /// it writes a session, not the catalog, and is open to all (with its own CSRF check).
@@ -99,6 +141,15 @@ pub const WRITE_ROUTES: &[WriteRoute] = &[
     EDIT_ROADMAP_ITEM,
     NEED_ROADMAP_ITEM,
     PLEDGE,
+    DECLARE_ADOPTION_PAGE,
+    EDIT_ADOPTION_PAGE,
+    CONFIRM_ADOPTION_PAGE,
+    END_ADOPTION_PAGE,
+    RECORD_FUNDING_PAGE,
+    ADD_ROADMAP_ITEM_PAGE,
+    EDIT_ROADMAP_ITEM_PAGE,
+    NEED_ROADMAP_ITEM_PAGE,
+    PLEDGE_PAGE,
     CREATE_TOKEN,
     REVOKE_TOKEN,
     REQUEST_MEMBERSHIP,

@@ -100,7 +100,10 @@ fn etag(version: i64) -> HeaderValue {
 pub struct CatalogVersion(pub i64);
 
 pub async fn layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    if request.method() != Method::GET {
+    // A signed-in reader's pages may hold their own forms and buttons: they are made for
+    // them, neither taken from nor kept in the cache.
+    let signed_in = crate::session::cookie(request.headers(), crate::session::SESSION_COOKIE).is_some();
+    if request.method() != Method::GET || signed_in {
         return next.run(request).await;
     }
     let version = match state.store.version().await {

@@ -382,3 +382,55 @@ pub async fn execute(url: &str, sql: &str) {
     sqlx::query(sql).execute(&pool).await.expect("the statement runs");
     pool.close().await;
 }
+
+/// A browser without JavaScript: forms posted with cookies kept, redirects not followed.
+pub mod forms {
+    use super::CookieJar;
+
+    pub fn client() -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .expect("a client")
+    }
+
+    /// A GET that keeps cookies; returns the response.
+    pub async fn get(c: &reqwest::Client, jar: &mut CookieJar, url: &str) -> reqwest::Response {
+        let r = c.get(url).header("cookie", jar.header()).header("accept-language", "fr").send().await.unwrap();
+        jar.keep(&r);
+        r
+    }
+
+    pub async fn post(c: &reqwest::Client, jar: &mut CookieJar, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let r =
+            c.post(url).header("cookie", jar.header()).header("accept-language", "fr").form(form).send().await.unwrap();
+        jar.keep(&r);
+        r
+    }
+
+    pub fn location(r: &reqwest::Response) -> String {
+        r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
+    }
+
+    /// The `value` of the hidden field `name` of a page's first form that has it.
+    pub fn field(html: &str, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = html.find(&marker).unwrap_or_else(|| panic!("no field {name}")) + marker.len();
+        html[start..].split('"').next().unwrap().to_string()
+    }
+
+    /// Signs in as a demo account (a site started with `Accounts { demo: true, .. }`):
+    /// the cookies and the session's CSRF token.
+    pub async fn demo(c: &reqwest::Client, base: &str, handle: &str) -> (CookieJar, String) {
+        let mut jar = CookieJar::default();
+        let html = get(c, &mut jar, &format!("{base}/login")).await.text().await.unwrap();
+        let csrf = field(&html, "csrf");
+        let form = [("csrf", csrf.as_str()), ("handle", handle), ("next", "/account")];
+        let r = post(c, &mut jar, &format!("{base}/login/demo"), &form).await;
+        assert_eq!(r.status(), 303, "demo login of {handle}");
+        let html = get(c, &mut jar, &format!("{base}/account")).await.text().await.unwrap();
+        let csrf = field(&html, "csrf");
+        (jar, csrf)
+    }
+}

@@ -239,12 +239,9 @@ database_test!(every_contribution_route_needs_its_role_and_leaves_a_trace, |db| 
     assert_eq!(detail["fundings"].as_array().unwrap().len(), 1);
     walked.push(("POST", "/api/v1/roadmap/{id}/pledges"));
 
-    // Every contribution route of the table was walked.
-    for route in server::auth::WRITE_ROUTES {
-        let elsewhere = route.path.ends_with("/repositories") || route.path.starts_with("/api/v1/import/");
-        if route.path.starts_with("/api/") && !elsewhere {
-            assert!(walked.contains(&(route.method, route.path)), "{} {} is not walked", route.method, route.path);
-        }
+    // Every contribution route of the API was walked.
+    for route in server::auth::CONTRIBUTION_ROUTES.iter().filter(|r| r.path.starts_with("/api/")) {
+        assert!(walked.contains(&(route.method, route.path)), "{} {} is not walked", route.method, route.path);
     }
 
     // A key used for one kind of write cannot serve another.
@@ -312,4 +309,261 @@ database_test!(bad_fields_are_named_and_nothing_is_written, |db| {
         .await;
     assert_eq!((status, p["field"].as_str()), (422, Some("Idempotency-Key")), "{p}");
     assert_eq!(counts(&store).await, before, "nothing was written");
+});
+
+// The pages' forms, as the demo's people use them: each route of the pages in
+// `CONTRIBUTION_ROUTES`, by the right person (a trace is left), by another organisation's
+// (403, nothing written), posted twice (one record), and refused fields marked.
+database_test!(the_pages_forms_follow_the_same_rules, |db| {
+    use tests::forms::{client, demo, field, get, location, post};
+    let store = db.store.clone();
+    store.seed(&Actor::System("test"), &tests::demo_fixtures(), today()).await.unwrap();
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", l.local_addr().unwrap());
+    let accounts = server::session::Accounts { demo: true, ..Default::default() };
+    let _server = TestServer::start_with_accounts(l, store.clone(), accounts);
+    let c = client();
+    // Élise acts for Yverdon (which publishes Geocity); Luc for the association that maintains it.
+    let (mut official, official_csrf) = demo(&c, &base, "demo-official").await;
+    let (mut maintainer, maintainer_csrf) = demo(&c, &base, "demo-maintainer").await;
+    let mut walked: Vec<&str> = Vec::new();
+    let form_once = |html: &str| field(html, "once");
+
+    // Declare through the form; posting the same form twice declares once.
+    let url = format!("{base}/software/opencimetiere/adopt");
+    let html = get(&c, &mut official, &url).await.text().await.unwrap();
+    let once = form_once(&html);
+    let tomorrow = (today() + chrono::Duration::days(1)).to_string();
+    let bad = [
+        ("csrf", official_csrf.as_str()),
+        ("once", once.as_str()),
+        ("organisation", "yverdon-les-bains"),
+        ("since", tomorrow.as_str()),
+        ("status", "active"),
+        ("scope", "Cimetière de Clendy"),
+        ("evidence_url", "javascript:alert(1)"),
+    ];
+    let before = counts(&store).await;
+    let r = post(&c, &mut official, &url, &bad).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains(r#"id="adopt-since" name="since" type="date" value=""#), "the typed date is kept");
+    assert!(html.contains("adopt-since-error") && html.contains("adopt-evidence-error"), "each bad field is marked");
+    assert!(html.contains("Cimetière de Clendy"), "what was typed is kept");
+    assert!(html.contains("AAAA-MM-JJ"), "in the page's language");
+    assert_eq!(counts(&store).await, before);
+    let good = [
+        ("csrf", official_csrf.as_str()),
+        ("once", once.as_str()),
+        ("organisation", "yverdon-les-bains"),
+        ("since", "2024-05-01"),
+        ("status", "active"),
+        ("scope", "Cimetière de Clendy"),
+        ("evidence_url", ""),
+        ("instance_url", ""),
+        ("provider", ""),
+    ];
+    let r = post(&c, &mut official, &url, &good).await;
+    assert_eq!(r.status(), 303);
+    let adoption = location(&r);
+    assert!(adoption.starts_with("/adoptions/") && adoption.ends_with("?done=declared"), "{adoption}");
+    let r = post(&c, &mut official, &url, &good).await;
+    assert_eq!((r.status().as_u16(), location(&r)), (303, adoption.clone()), "the same form twice declares once");
+    assert_eq!(store.count_adoptions().await.unwrap(), before.0 + 1);
+    let id: i64 = adoption.trim_start_matches("/adoptions/").split('?').next().unwrap().parse().unwrap();
+    let event = &store.history_of(catalog::HistoryOf::Software("opencimetiere"), 1, 0).await.unwrap().items[0];
+    assert_eq!((event.action.as_str(), event.acting_for.as_deref()), ("declare", Some("yverdon-les-bains")));
+    assert_eq!(event.actor, "user:demo-official");
+    // Another organisation's member cannot declare for Yverdon.
+    let html = get(&c, &mut maintainer, &url).await.text().await.unwrap();
+    let theirs = [
+        ("csrf", maintainer_csrf.as_str()),
+        ("once", &form_once(&html)),
+        ("organisation", "yverdon-les-bains"),
+        ("since", "2024-05-01"),
+        ("status", "active"),
+    ];
+    let before = counts(&store).await;
+    assert_eq!(post(&c, &mut maintainer, &url, &theirs).await.status(), 403);
+    assert_eq!(counts(&store).await, before);
+    walked.push("/software/{slug}/adopt");
+
+    // Change it: Yverdon may, the association may not.
+    let url = format!("{base}/adoptions/{id}");
+    let html = get(&c, &mut official, &url).await.text().await.unwrap();
+    let edit = |csrf: &str, once: &str| {
+        vec![
+            ("csrf", csrf.to_string()),
+            ("once", once.to_string()),
+            ("since", "2024-05-01".to_string()),
+            ("status", "pilot".to_string()),
+            ("scope", "".to_string()),
+            ("evidence_url", "".to_string()),
+            ("instance_url", "".to_string()),
+            ("provider", "".to_string()),
+        ]
+    };
+    let theirs = edit(&maintainer_csrf, "x1");
+    let before = counts(&store).await;
+    let r = post(&c, &mut maintainer, &url, &theirs.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(counts(&store).await, before);
+    let mine = edit(&official_csrf, &form_once(&html));
+    let r = post(&c, &mut official, &url, &mine.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    assert_eq!((r.status().as_u16(), location(&r)), (303, format!("/adoptions/{id}?done=saved")));
+    assert_eq!(store.adoption(id).await.unwrap().status, "pilot");
+    walked.push("/adoptions/{id}");
+
+    // Confirm: the association cannot confirm openCimetière (not theirs), but confirms
+    // Yverdon's use of Geocity.
+    let confirm = format!("{base}/adoptions/{id}/confirm");
+    let r = post(&c, &mut maintainer, &confirm, &[("csrf", &maintainer_csrf), ("once", "c1")]).await;
+    assert_eq!(r.status(), 403);
+    let geocity = store.organisation_adoptions("yverdon-les-bains", 50, 0).await.unwrap().items;
+    let geocity = geocity.iter().find(|a| a.software == "geocity").unwrap().id;
+    let confirm = format!("{base}/adoptions/{geocity}/confirm");
+    let html = get(&c, &mut maintainer, &format!("{base}/adoptions/{geocity}")).await.text().await.unwrap();
+    assert!(html.contains(&format!("action=\"/adoptions/{geocity}/confirm\"")), "the maintainer is offered to confirm");
+    let r = post(&c, &mut maintainer, &confirm, &[("csrf", &maintainer_csrf), ("once", "c2")]).await;
+    assert_eq!(location(&r), format!("/adoptions/{geocity}?done=confirmed"));
+    assert_eq!(store.adoption(geocity).await.unwrap().state, "confirmed");
+    walked.push("/adoptions/{id}/confirm");
+
+    // End: only Yverdon.
+    let end = format!("{base}/adoptions/{id}/end");
+    assert_eq!(
+        post(&c, &mut maintainer, &end, &[("csrf", &maintainer_csrf), ("once", "e1"), ("on", "")]).await.status(),
+        403
+    );
+    let r = post(&c, &mut official, &end, &[("csrf", &official_csrf), ("once", "e2"), ("on", "")]).await;
+    assert_eq!(location(&r), format!("/adoptions/{id}?done=ended"));
+    assert_eq!(store.adoption(id).await.unwrap().status, "ended");
+    walked.push("/adoptions/{id}/end");
+
+    // Record a funding; the association cannot record one for Yverdon.
+    let url = format!("{base}/software/geocity/fund");
+    let html = get(&c, &mut official, &url).await.text().await.unwrap();
+    let funding = |csrf: &str, once: String| {
+        vec![
+            ("csrf", csrf.to_string()),
+            ("once", once),
+            ("funder", "yverdon-les-bains".to_string()),
+            ("amount", "8000".to_string()),
+            ("currency", "CHF".to_string()),
+            ("date", "2025-01-15".to_string()),
+            ("kind", "co-development".to_string()),
+            ("status", "voted".to_string()),
+            ("deliberation", "PR24.31".to_string()),
+            ("evidence_url", "".to_string()),
+            ("roadmap_item", "".to_string()),
+        ]
+    };
+    let before = counts(&store).await;
+    let theirs = funding(&maintainer_csrf, "f1".into());
+    let r = post(&c, &mut maintainer, &url, &theirs.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(counts(&store).await, before);
+    let mine = funding(&official_csrf, form_once(&html));
+    let mine: Vec<(&str, &str)> = mine.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(post(&c, &mut official, &url, &mine).await.status(), 303);
+    assert_eq!(post(&c, &mut official, &url, &mine).await.status(), 303);
+    assert_eq!(store.count_fundings().await.unwrap(), before.1 + 1, "the same form twice records once");
+    walked.push("/software/{slug}/fund");
+
+    // Publish a roadmap item: the association maintains Geocity, not openCimetière.
+    let url = format!("{base}/software/geocity/roadmap/new");
+    let html = get(&c, &mut maintainer, &url).await.text().await.unwrap();
+    let item = |csrf: &str, once: String| {
+        vec![
+            ("csrf", csrf.to_string()),
+            ("once", once),
+            ("title", "Export des permis en CSV".to_string()),
+            ("description", "Un export **simple**.".to_string()),
+            ("status", "planned".to_string()),
+            ("estimated_cost", "20000".to_string()),
+            ("currency", "CHF".to_string()),
+            ("target_date", "".to_string()),
+        ]
+    };
+    let elsewhere = item(&maintainer_csrf, "i1".into());
+    let elsewhere: Vec<(&str, &str)> = elsewhere.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        post(&c, &mut maintainer, &format!("{base}/software/opencimetiere/roadmap/new"), &elsewhere).await.status(),
+        403
+    );
+    let mine = item(&maintainer_csrf, form_once(&html));
+    let mine: Vec<(&str, &str)> = mine.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = post(&c, &mut maintainer, &url, &mine).await;
+    assert_eq!(r.status(), 303);
+    let item_url = location(&r);
+    let item_id: i64 = item_url.trim_start_matches("/roadmap/").split('?').next().unwrap().parse().unwrap();
+    walked.push("/software/{slug}/roadmap/new");
+
+    // Change it: the association may; Yverdon (the publisher) may too; openCimetière's are not theirs.
+    let url = format!("{base}/roadmap/{item_id}");
+    let mut change = item(&maintainer_csrf, "i2".into());
+    change[4].1 = "in-progress".into();
+    let change: Vec<(&str, &str)> = change.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(location(&post(&c, &mut maintainer, &url, &change).await), format!("/roadmap/{item_id}?done=saved"));
+    assert_eq!(store.roadmap_item(item_id).await.unwrap().status, "in-progress");
+    let cimetiere = store.software_roadmap("opencimetiere").await.unwrap()[0].id;
+    let r = post(&c, &mut maintainer, &format!("{base}/roadmap/{cimetiere}"), &change).await;
+    assert_eq!(r.status(), 403);
+    walked.push("/roadmap/{id}");
+
+    // Yverdon needs it and pledges; it cannot speak for the association's neighbours.
+    let needs = format!("{base}/roadmap/{item_id}/needs");
+    let r = post(&c, &mut official, &needs, &[("csrf", &official_csrf), ("once", "n1"), ("organisation", "lausanne")])
+        .await;
+    assert_eq!(r.status(), 403);
+    let r = post(
+        &c,
+        &mut official,
+        &needs,
+        &[("csrf", &official_csrf), ("once", "n2"), ("organisation", "yverdon-les-bains")],
+    )
+    .await;
+    assert_eq!(location(&r), format!("/roadmap/{item_id}?done=needed"));
+    walked.push("/roadmap/{id}/needs");
+    let pledges = format!("{base}/roadmap/{item_id}/pledges");
+    let html = get(&c, &mut official, &url).await.text().await.unwrap();
+    assert!(html.contains("Yverdon-les-Bains"), "the item names who needs it");
+    let once = form_once(&html);
+    let bad = [
+        ("csrf", official_csrf.as_str()),
+        ("once", once.as_str()),
+        ("funder", "yverdon-les-bains"),
+        ("amount", "10.125"),
+        ("currency", "CHF"),
+    ];
+    let r = post(&c, &mut official, &pledges, &bad).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("pledge-amount-error") && html.contains("value=\"10.125\""),
+        "the bad amount is marked and kept"
+    );
+    let good = [
+        ("csrf", official_csrf.as_str()),
+        ("once", once.as_str()),
+        ("funder", "yverdon-les-bains"),
+        ("amount", "5000"),
+        ("currency", "CHF"),
+    ];
+    let r = post(&c, &mut official, &pledges, &good).await;
+    assert_eq!(location(&r), format!("/roadmap/{item_id}?done=pledged"));
+    post(&c, &mut official, &pledges, &good).await;
+    let item = store.roadmap_item(item_id).await.unwrap();
+    assert_eq!(item.funded[0].minor, 500_000, "pledged once: {:?}", item.funded);
+    let html = get(&c, &mut official, &url).await.text().await.unwrap();
+    assert!(html.contains(r#"<progress id="progress" max="100" value="25">"#), "the progress moved");
+    walked.push("/roadmap/{id}/pledges");
+
+    // The history shows it all.
+    let html = get(&c, &mut official, &format!("{base}/software/geocity/history")).await.text().await.unwrap();
+    assert!(html.contains("Promesse de financement") && html.contains("Adoption confirmée"), "{html}");
+
+    for route in server::auth::CONTRIBUTION_ROUTES.iter().filter(|r| !r.path.starts_with("/api/")) {
+        assert!(walked.contains(&route.path), "{} is not walked", route.path);
+    }
 });

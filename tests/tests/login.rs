@@ -6,15 +6,8 @@
 
 use catalog::{Actor, Role};
 use server::session::Accounts;
+use tests::forms::{client, demo, field, get, location, post};
 use tests::{today, CookieJar, OidcProvider, TestServer};
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(std::time::Duration::from_secs(20))
-        .build()
-        .expect("a client")
-}
 
 async fn seeded() -> tests::TestDb {
     let db = tests::TestDb::sqlite().await;
@@ -36,36 +29,12 @@ fn with_provider(p: &OidcProvider) -> Accounts {
     }
 }
 
-/// A GET that keeps cookies; returns the response.
-async fn get(c: &reqwest::Client, jar: &mut CookieJar, url: &str) -> reqwest::Response {
-    let r = c.get(url).header("cookie", jar.header()).header("accept-language", "fr").send().await.unwrap();
-    jar.keep(&r);
-    r
-}
-
-async fn post(c: &reqwest::Client, jar: &mut CookieJar, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
-    let r = c.post(url).header("cookie", jar.header()).header("accept-language", "fr").form(form).send().await.unwrap();
-    jar.keep(&r);
-    r
-}
-
-fn location(r: &reqwest::Response) -> String {
-    r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
-}
-
 fn absolute(base: &str, to: &str) -> String {
     if to.starts_with("http") {
         to.to_string()
     } else {
         format!("{base}{to}")
     }
-}
-
-/// The `value` of the hidden field `name` of a page's first form that has it.
-fn field(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap_or_else(|| panic!("no field {name}")) + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
 }
 
 fn form_action(html: &str) -> String {
@@ -278,19 +247,6 @@ async fn a_provider_that_does_not_answer_is_named() {
 }
 
 /// Signs in a demo account; returns the cookies and the page's CSRF token.
-async fn demo(c: &reqwest::Client, base: &str, handle: &str) -> (CookieJar, String) {
-    let mut jar = CookieJar::default();
-    let html = get(c, &mut jar, &format!("{base}/login")).await.text().await.unwrap();
-    let csrf = field(&html, "csrf");
-    let r =
-        post(c, &mut jar, &format!("{base}/login/demo"), &[("csrf", &csrf), ("handle", handle), ("next", "/account")])
-            .await;
-    assert_eq!(r.status(), 303, "demo login of {handle}");
-    let html = get(c, &mut jar, &format!("{base}/account")).await.text().await.unwrap();
-    let csrf = field(&html, "csrf");
-    (jar, csrf)
-}
-
 #[tokio::test]
 async fn demo_accounts_exist_with_demo_only() {
     let db = seeded().await;
@@ -457,10 +413,9 @@ async fn every_write_route_needs_its_role() {
         .replace("url: https://github.com/decidim/decidim", "url: https://github.com/example/decidim-yverdon");
 
     for route in server::auth::WRITE_ROUTES {
-        // The contributions' API routes are walked on both databases by contributions.rs.
-        let walked_there = route.path.starts_with("/api/")
-            && !route.path.ends_with("/repositories")
-            && !route.path.starts_with("/api/v1/import/");
+        // The contributions' routes, API and pages, are walked on both databases by
+        // contributions.rs.
+        let walked_there = server::auth::CONTRIBUTION_ROUTES.iter().any(|r| r.path == route.path);
         if walked_there {
             continue;
         }

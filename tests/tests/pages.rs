@@ -303,10 +303,14 @@ store_test!(french_names_take_their_articles, |store| {
 store_test!(untranslated_texts_say_their_language, |store| {
     let server = demo_server(&store).await;
     let en = get(&server, "/software/geocity", "en").await;
-    assert!(en.body.contains("<h3 lang=\"fr\">Signature électronique des demandes</h3>"), "{}", en.body);
+    assert!(
+        en.body.contains("<h3 lang=\"fr\"><a href=\"/roadmap/1\">Signature électronique des demandes</a></h3>"),
+        "{}",
+        en.body
+    );
     assert!(en.body.contains("<span class=\"meta\" lang=\"fr\">Guichet virtuel"), "{}", en.body);
     let fr = get(&server, "/software/geocity", "fr").await;
-    assert!(fr.body.contains("<h3>Signature électronique des demandes</h3>"));
+    assert!(fr.body.contains("<h3><a href=\"/roadmap/1\">Signature électronique des demandes</a></h3>"));
     let roadmaps = get(&server, "/roadmaps", "en").await;
     assert!(roadmaps.body.contains("lang=\"fr\">Signature électronique des demandes</a>"), "{}", roadmaps.body);
 });

@@ -7,6 +7,7 @@ pub mod account;
 pub mod api_doc;
 pub mod assets;
 pub mod chart;
+pub mod contribute;
 pub mod forge;
 pub mod i18n;
 pub mod map;
@@ -14,5 +15,6 @@ pub mod pages;
 
 pub use account::*;
 pub use api_doc::*;
+pub use contribute::*;
 pub use i18n::{Lang, T};
 pub use pages::*;

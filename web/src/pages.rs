@@ -352,6 +352,7 @@ pub struct YearTotals {
 
 #[derive(Debug, Clone)]
 pub struct RoadmapView {
+    pub id: i64,
     pub software: Option<(String, String)>,
     pub slug: String,
     pub title: String,

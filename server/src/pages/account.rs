@@ -66,18 +66,18 @@ fn after_login(next: Option<&str>) -> String {
 }
 
 /// A personal page: never kept by a cache, ours or another.
-fn personal(mut response: Response) -> Response {
+pub(super) fn personal(mut response: Response) -> Response {
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
-fn see_other(to: &str) -> Response {
+pub(super) fn see_other(to: &str) -> Response {
     let mut r = Redirect::to(to).into_response();
     *r.status_mut() = StatusCode::SEE_OTHER;
     r
 }
 
-fn to_login(next: &str) -> Response {
+pub(super) fn to_login(next: &str) -> Response {
     personal(see_other(&format!("/login?next={}", web::pages::encode(next))))
 }
 
@@ -86,13 +86,13 @@ fn with_cookie(mut response: Response, cookie: HeaderValue) -> Response {
     response
 }
 
-fn page(lang: Lang, status: StatusCode, view: &impl askama::Template) -> Response {
+pub(super) fn page(lang: Lang, status: StatusCode, view: &impl askama::Template) -> Response {
     let mut r = html(lang, view);
     *r.status_mut() = status;
     personal(r)
 }
 
-fn refused(lang: Lang, path: &str, e: PageError) -> Response {
+pub(super) fn refused(lang: Lang, path: &str, e: PageError) -> Response {
     personal(e.render(lang, path))
 }
 
@@ -563,7 +563,12 @@ fn field_error(t: &T, e: &catalog::Error) -> Option<(String, String)> {
 }
 
 /// The signed-in person of a page's POST, with its CSRF token checked; otherwise the answer.
-fn poster<'a>(viewer: &'a Viewer, headers: &HeaderMap, csrf: &str, path: &str) -> Result<&'a Session, Response> {
+pub(super) fn poster<'a>(
+    viewer: &'a Viewer,
+    headers: &HeaderMap,
+    csrf: &str,
+    path: &str,
+) -> Result<&'a Session, Response> {
     let Some(session) = &viewer.0 else { return Err(to_login(path)) };
     if !session::csrf_ok(viewer, headers, csrf) {
         let lang = language(headers);
@@ -575,7 +580,7 @@ fn poster<'a>(viewer: &'a Viewer, headers: &HeaderMap, csrf: &str, path: &str) -
 
 /// The signed-in person of a page's POST, with its CSRF token checked and within the limits
 /// on writes; otherwise the answer.
-fn admitted<'a>(
+pub(super) fn admitted<'a>(
     s: &AppState,
     viewer: &'a Viewer,
     peer: &Peer,
@@ -589,7 +594,7 @@ fn admitted<'a>(
 }
 
 /// The limit on writes, per address and per account, for a page's POST.
-fn limited(s: &AppState, peer: &Peer, headers: &HeaderMap, session: &Session) -> Result<(), Response> {
+pub(super) fn limited(s: &AppState, peer: &Peer, headers: &HeaderMap, session: &Session) -> Result<(), Response> {
     let check = s.limits.write(&peer.0).and_then(|()| s.limits.account(session.user.id));
     check.map_err(|retry| {
         let lang = language(headers);

@@ -5,6 +5,7 @@
 mod account;
 mod api_doc;
 mod build;
+mod contribute;
 mod dashboards;
 mod health;
 mod records;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/language", get(switch_language))
         .route("/assets/{name}", get(asset))
         .merge(account::router())
+        .merge(contribute::router())
 }
 
 /// The reader's language: the one they chose with the switch (a cookie), else the first of
@@ -65,7 +67,9 @@ impl From<catalog::Error> for PageError {
     fn from(e: catalog::Error) -> Self {
         match e {
             catalog::Error::NotFound { .. } => PageError::NotFound(e.to_string()),
-            catalog::Error::Invalid { .. } => PageError::BadRequest(e.to_string()),
+            catalog::Error::Invalid { .. } | catalog::Error::Fields(_) | catalog::Error::Conflict { .. } => {
+                PageError::BadRequest(e.to_string())
+            }
             catalog::Error::Forbidden(m) => PageError::Forbidden(m),
             other => PageError::Internal(other.into()),
         }

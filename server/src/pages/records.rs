@@ -37,6 +37,7 @@ pub fn funding_row(f: &Funding) -> FundingRow {
 
 pub fn roadmap_view(i: &RoadmapItem, software: Option<(String, String)>) -> RoadmapView {
     RoadmapView {
+        id: i.id,
         software,
         slug: i.slug.clone(),
         title: i.title.clone(),
