@@ -201,6 +201,7 @@ async function scenario(context) {
     await screenshots(context, name, path);
   }
   await signIn(context, page);
+  await contribute(context, page);
   await page.goto(base + softwarePath, { waitUntil: "load", timeout: STEP_MS });
   await page.emulateMedia({ media: "print" });
   await page.screenshot({ path: join(shots, "software-print.png"), fullPage: true, timeout: STEP_MS });
@@ -253,6 +254,102 @@ async function signIn(context, page) {
   const people = await page.locator("main table tbody tr").count();
   expect("the association's admin sees its people", people >= 1, ">= 1 person", people);
   await axe(page, "people");
+}
+
+/** Signs in as a demo account with a click on the login page. */
+async function demoLogin(page, handle) {
+  await page.goto(base + "/login", { waitUntil: "load", timeout: STEP_MS });
+  if (new URL(page.url()).pathname === "/account") {
+    // Someone is signed in: they sign out first.
+    await Promise.all([page.waitForLoadState("load"), page.click('form[action="/logout"] button')]);
+  }
+  const form = page.locator('form[action="/login/demo"]').filter({ has: page.locator(`input[value="${handle}"]`) });
+  await Promise.all([page.waitForURL(base + "/account", { timeout: STEP_MS }), form.locator("button").click()]);
+  ok(`signed in as ${handle}`);
+}
+
+/** Submits the form whose action is `action` and waits for the page it leads to. */
+async function submit(page, action) {
+  await Promise.all([page.waitForLoadState("load"), page.locator(`form[action="${action}"] button[type="submit"]`).first().click()]);
+}
+
+/** The adoptions the dashboard counts in canton de Vaud. */
+async function vaudOnDashboard(page) {
+  await open(page, "/dashboards/adoption", "adoption dashboard");
+  const row = page.locator("tr", { has: page.locator('a[href="/organisations/canton-de-vaud"]') }).first();
+  return digits(await row.locator("td.num").textContent());
+}
+
+/** h. The demo official of Orbe declares that Orbe pilots GéoCity, with a mistake first; the
+ * adoption shows on the software's page, on the adopters of her canton and on the adoption
+ * dashboard; the demo maintainer confirms it; she pledges to a roadmap item and its
+ * progress moves. */
+async function contribute(context, page) {
+  const before = await vaudOnDashboard(page);
+  await demoLogin(page, "demo-official");
+  await open(page, "/software/geocity/adopt", "declare an adoption");
+  await axe(page, "declare");
+  await screenshots(context, "declare", "/software/geocity/adopt");
+  const today = new Date().toISOString().slice(0, 10);
+  await page.fill("#adopt-since", "2999-01-01");
+  await page.selectOption("#adopt-status", "pilot");
+  await page.fill("#adopt-scope", "Demandes de permis de construire");
+  await page.fill("#adopt-evidence", "pas une adresse");
+  await submit(page, "/software/geocity/adopt");
+  const marked = await page.locator('[aria-invalid="true"]').count();
+  expect("a refused declaration marks each bad field", marked === 2, "2 fields marked", marked);
+  const kept = await page.inputValue("#adopt-scope");
+  expect("a refused declaration keeps what was typed", kept === "Demandes de permis de construire", "the scope typed", kept);
+  await axe(page, "declare refused");
+  await page.fill("#adopt-since", today);
+  await page.fill("#adopt-evidence", "https://www.orbe.ch/conseil/preavis-2026-07");
+  await submit(page, "/software/geocity/adopt");
+  expect("the declaration leads to the adoption", /\/adoptions\/\d+\?done=declared$/.test(page.url()), "/adoptions/N", page.url());
+  const adoptionPath = new URL(page.url()).pathname;
+  await checkCommon(page, "adoption");
+  await axe(page, "adoption");
+
+  await open(page, "/software/geocity", "software after the declaration");
+  const listed = await page.locator('section#adopters a[href="/organisations/orbe"]').count();
+  expect("the software page lists Orbe", listed >= 1, "a link to Orbe", listed);
+  await open(page, "/software/geocity/adopters?territory=canton-de-vaud", "adopters of Vaud");
+  const inVaud = await page.locator('main a[href="/organisations/orbe"]').count();
+  expect("the adopters of canton de Vaud include Orbe", inVaud >= 1, "a link to Orbe", inVaud);
+  const after = await vaudOnDashboard(page);
+  expect("the adoption dashboard counts it in Vaud", after === before + 1, before + 1, after);
+
+  await demoLogin(page, "demo-maintainer");
+  const waiting = await page.locator(`section[aria-labelledby="to-confirm"] form[action="${adoptionPath}/confirm"]`).count();
+  expect("the maintainer's page asks to confirm it", waiting === 1, "1 form", waiting);
+  await submit(page, `${adoptionPath}/confirm`);
+  const confirmed = await page.locator("p.notice").innerText();
+  expect("the maintainer confirms it", /confirmée/.test(confirmed), "confirmed", confirmed);
+  await open(page, "/software/geocity", "software after the confirmation");
+
+  await demoLogin(page, "demo-official");
+  await open(page, "/software/geocity", "software for its roadmap");
+  // An item with a cost and room left to fund.
+  const items = page.locator("section#roadmap li.item");
+  let itemPath = null;
+  for (let i = 0; i < (await items.count()) && itemPath === null; i++) {
+    const bar = items.nth(i).locator("progress");
+    if ((await bar.count()) === 1 && Number(await bar.getAttribute("value")) < 80) {
+      itemPath = await items.nth(i).locator("h3 a").getAttribute("href");
+    }
+  }
+  expect("GéoCity's roadmap has an item to fund", itemPath !== null, "an item under 80 %", itemPath);
+  await open(page, itemPath, "roadmap item");
+  const progressBefore = Number(await page.getAttribute("progress#progress", "value"));
+  await page.fill("#pledge-amount", "15000");
+  await submit(page, `${itemPath}/pledges`);
+  const pledged = await page.locator("p.notice").innerText();
+  expect("the pledge is recorded", /Promesse enregistrée/.test(pledged), "recorded", pledged);
+  const progressAfter = Number(await page.getAttribute("progress#progress", "value"));
+  expect("the item's progress moves", progressAfter > progressBefore, `more than ${progressBefore}`, progressAfter);
+  await axe(page, "roadmap item");
+  await screenshots(context, "roadmap-item", itemPath);
+  await open(page, "/software/geocity/history", "history");
+  await axe(page, "history");
 }
 
 async function main() {

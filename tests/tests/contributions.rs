@@ -323,13 +323,13 @@ database_test!(the_pages_forms_follow_the_same_rules, |db| {
     let accounts = server::session::Accounts { demo: true, ..Default::default() };
     let _server = TestServer::start_with_accounts(l, store.clone(), accounts);
     let c = client();
-    // Élise acts for Yverdon (which publishes Geocity); Luc for the association that maintains it.
+    // Élise acts for Orbe; Luc for the association that maintains Geocity.
     let (mut official, official_csrf) = demo(&c, &base, "demo-official").await;
     let (mut maintainer, maintainer_csrf) = demo(&c, &base, "demo-maintainer").await;
     let mut walked: Vec<&str> = Vec::new();
     let form_once = |html: &str| field(html, "once");
 
-    // Declare through the form; posting the same form twice declares once.
+    // Orbe declares openCimetière through the form; posting the same form twice declares once.
     let url = format!("{base}/software/opencimetiere/adopt");
     let html = get(&c, &mut official, &url).await.text().await.unwrap();
     let once = form_once(&html);
@@ -337,7 +337,7 @@ database_test!(the_pages_forms_follow_the_same_rules, |db| {
     let bad = [
         ("csrf", official_csrf.as_str()),
         ("once", once.as_str()),
-        ("organisation", "yverdon-les-bains"),
+        ("organisation", "orbe"),
         ("since", tomorrow.as_str()),
         ("status", "active"),
         ("scope", "Cimetière de Clendy"),
@@ -355,7 +355,7 @@ database_test!(the_pages_forms_follow_the_same_rules, |db| {
     let good = [
         ("csrf", official_csrf.as_str()),
         ("once", once.as_str()),
-        ("organisation", "yverdon-les-bains"),
+        ("organisation", "orbe"),
         ("since", "2024-05-01"),
         ("status", "active"),
         ("scope", "Cimetière de Clendy"),
@@ -372,14 +372,14 @@ database_test!(the_pages_forms_follow_the_same_rules, |db| {
     assert_eq!(store.count_adoptions().await.unwrap(), before.0 + 1);
     let id: i64 = adoption.trim_start_matches("/adoptions/").split('?').next().unwrap().parse().unwrap();
     let event = &store.history_of(catalog::HistoryOf::Software("opencimetiere"), 1, 0).await.unwrap().items[0];
-    assert_eq!((event.action.as_str(), event.acting_for.as_deref()), ("declare", Some("yverdon-les-bains")));
+    assert_eq!((event.action.as_str(), event.acting_for.as_deref()), ("declare", Some("orbe")));
     assert_eq!(event.actor, "user:demo-official");
-    // Another organisation's member cannot declare for Yverdon.
+    // Another organisation's member cannot declare for Orbe.
     let html = get(&c, &mut maintainer, &url).await.text().await.unwrap();
     let theirs = [
         ("csrf", maintainer_csrf.as_str()),
         ("once", &form_once(&html)),
-        ("organisation", "yverdon-les-bains"),
+        ("organisation", "orbe"),
         ("since", "2024-05-01"),
         ("status", "active"),
     ];
@@ -388,7 +388,7 @@ database_test!(the_pages_forms_follow_the_same_rules, |db| {
     assert_eq!(counts(&store).await, before);
     walked.push("/software/{slug}/adopt");
 
-    // Change it: Yverdon may, the association may not.
+    // Change it: Orbe may, the association may not.
     let url = format!("{base}/adoptions/{id}");
     let html = get(&c, &mut official, &url).await.text().await.unwrap();
     let edit = |csrf: &str, once: &str| {
@@ -429,7 +429,7 @@ database_test!(the_pages_forms_follow_the_same_rules, |db| {
     assert_eq!(store.adoption(geocity).await.unwrap().state, "confirmed");
     walked.push("/adoptions/{id}/confirm");
 
-    // End: only Yverdon.
+    // End: only Orbe.
     let end = format!("{base}/adoptions/{id}/end");
     assert_eq!(
         post(&c, &mut maintainer, &end, &[("csrf", &maintainer_csrf), ("once", "e1"), ("on", "")]).await.status(),
@@ -440,14 +440,14 @@ database_test!(the_pages_forms_follow_the_same_rules, |db| {
     assert_eq!(store.adoption(id).await.unwrap().status, "ended");
     walked.push("/adoptions/{id}/end");
 
-    // Record a funding; the association cannot record one for Yverdon.
+    // Record a funding; the association cannot record one for Orbe.
     let url = format!("{base}/software/geocity/fund");
     let html = get(&c, &mut official, &url).await.text().await.unwrap();
     let funding = |csrf: &str, once: String| {
         vec![
             ("csrf", csrf.to_string()),
             ("once", once),
-            ("funder", "yverdon-les-bains".to_string()),
+            ("funder", "orbe".to_string()),
             ("amount", "8000".to_string()),
             ("currency", "CHF".to_string()),
             ("date", "2025-01-15".to_string()),
@@ -499,7 +499,7 @@ database_test!(the_pages_forms_follow_the_same_rules, |db| {
     let item_id: i64 = item_url.trim_start_matches("/roadmap/").split('?').next().unwrap().parse().unwrap();
     walked.push("/software/{slug}/roadmap/new");
 
-    // Change it: the association may; Yverdon (the publisher) may too; openCimetière's are not theirs.
+    // Change it: the association may; openCimetière's items are not theirs.
     let url = format!("{base}/roadmap/{item_id}");
     let mut change = item(&maintainer_csrf, "i2".into());
     change[4].1 = "in-progress".into();
@@ -511,28 +511,23 @@ database_test!(the_pages_forms_follow_the_same_rules, |db| {
     assert_eq!(r.status(), 403);
     walked.push("/roadmap/{id}");
 
-    // Yverdon needs it and pledges; it cannot speak for the association's neighbours.
+    // Orbe needs it and pledges; it cannot speak for Lausanne.
     let needs = format!("{base}/roadmap/{item_id}/needs");
     let r = post(&c, &mut official, &needs, &[("csrf", &official_csrf), ("once", "n1"), ("organisation", "lausanne")])
         .await;
     assert_eq!(r.status(), 403);
-    let r = post(
-        &c,
-        &mut official,
-        &needs,
-        &[("csrf", &official_csrf), ("once", "n2"), ("organisation", "yverdon-les-bains")],
-    )
-    .await;
+    let r =
+        post(&c, &mut official, &needs, &[("csrf", &official_csrf), ("once", "n2"), ("organisation", "orbe")]).await;
     assert_eq!(location(&r), format!("/roadmap/{item_id}?done=needed"));
     walked.push("/roadmap/{id}/needs");
     let pledges = format!("{base}/roadmap/{item_id}/pledges");
     let html = get(&c, &mut official, &url).await.text().await.unwrap();
-    assert!(html.contains("Yverdon-les-Bains"), "the item names who needs it");
+    assert!(html.contains(">Orbe</a>"), "the item names who needs it");
     let once = form_once(&html);
     let bad = [
         ("csrf", official_csrf.as_str()),
         ("once", once.as_str()),
-        ("funder", "yverdon-les-bains"),
+        ("funder", "orbe"),
         ("amount", "10.125"),
         ("currency", "CHF"),
     ];
@@ -546,7 +541,7 @@ database_test!(the_pages_forms_follow_the_same_rules, |db| {
     let good = [
         ("csrf", official_csrf.as_str()),
         ("once", once.as_str()),
-        ("funder", "yverdon-les-bains"),
+        ("funder", "orbe"),
         ("amount", "5000"),
         ("currency", "CHF"),
     ];

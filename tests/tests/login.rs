@@ -270,7 +270,7 @@ async fn demo_accounts_exist_with_demo_only() {
     let (mut jar, _) = demo(&c, &base, "demo-official").await;
     let me: serde_json::Value = get(&c, &mut jar, &format!("{base}/api/v1/me")).await.json().await.unwrap();
     assert_eq!(me["handle"], "demo-official");
-    assert_eq!(me["organisations"][0]["slug"], "yverdon-les-bains");
+    assert_eq!(me["organisations"][0]["slug"], "orbe");
     // An organisation's page links to the account's form to join it, filled in.
     let page = get(&c, &mut jar, &format!("{base}/organisations/paris")).await.text().await.unwrap();
     assert!(page.contains("href=\"/account?join=paris#join\""), "{page}");

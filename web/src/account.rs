@@ -120,6 +120,11 @@ pub struct AccountPage {
     /// What just happened, in the page's language.
     pub notice: Option<String>,
     pub csrf: String,
+    /// What the person's organisations are asked: adoptions to confirm or check, news of
+    /// their roadmaps.
+    pub asked: crate::contribute::AskedOfMe,
+    /// The one-time token of the page's confirmation buttons.
+    pub once: String,
 }
 
 #[derive(Template)]

@@ -386,6 +386,26 @@ impl Store {
         .await
     }
 
+    /// The needs and pledges recorded since `since` on the roadmaps of the software that
+    /// `organisation` maintains or publishes, newest first.
+    pub async fn roadmap_news(
+        &self,
+        organisation: &str,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<crate::model::AuditEvent>> {
+        self.all(
+            q("SELECT id, at, actor, action, entity, entity_key, before, after, acting_for FROM audit_events \
+               WHERE action IN ('need', 'pledge') AND at >= $2 AND software IN (\
+                 SELECT s.slug FROM software s JOIN software_organisations so ON so.software_id = s.id \
+                 JOIN organisations m ON m.id = so.organisation_id WHERE m.slug = $1 AND so.role = 'maintainer' \
+                 UNION SELECT s.slug FROM software s JOIN organisations p ON p.id = s.publisher_id WHERE p.slug = $1) \
+               ORDER BY id DESC LIMIT 50")
+            .bind(organisation)
+            .bind(since),
+        )
+        .await
+    }
+
     // ---- fundings -------------------------------------------------------------------------
 
     /// One funding, by id.

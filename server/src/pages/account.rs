@@ -51,7 +51,7 @@ pub fn router() -> Router<AppState> {
 type DemoAccount = (&'static str, &'static str, &'static str, Option<(&'static str, Role)>);
 
 const DEMO_ACCOUNTS: [DemoAccount; 3] = [
-    ("demo-official", "Élise Martin (démo)", "login.demo_official", Some(("yverdon-les-bains", Role::Member))),
+    ("demo-official", "Élise Martin (démo)", "login.demo_official", Some(("orbe", Role::Member))),
     ("demo-maintainer", "Luc Favre (démo)", "login.demo_maintainer", Some(("association-geocity", Role::Admin))),
     ("demo-admin", "Admin (démo)", "login.demo_admin", None),
 ];
@@ -492,10 +492,11 @@ async fn account_page(
         let requests = s.store.requests_of(user.id).await?;
         let waiting = s.store.requests_waiting_for(user).await?.len();
         let tokens = s.store.tokens_of(user.id).await?;
-        Ok::<_, catalog::Error>((memberships, requests, waiting, tokens))
+        let asked = super::contribute::asked_of(s, &t, &memberships).await?;
+        Ok::<_, catalog::Error>((memberships, requests, waiting, tokens, asked))
     }
     .await;
-    let (memberships, requests, waiting, tokens) = match loaded {
+    let (memberships, requests, waiting, tokens, asked) = match loaded {
         Ok(l) => l,
         Err(e) => return refused(lang, "/account", e.into()),
     };
@@ -541,6 +542,8 @@ async fn account_page(
         join_errors: st.join_errors,
         notice: st.notice,
         csrf: session.csrf.clone(),
+        asked,
+        once: catalog::token::random_hex().unwrap_or_default(),
     };
     page(lang, status, &view)
 }

@@ -1343,3 +1343,44 @@ fn changes(before: Option<&serde_json::Value>, after: Option<&serde_json::Value>
         .map(|(k, v)| FieldChange { field: k.clone(), before: show(b.get(k.as_str())), after: show(Some(v)) })
         .collect()
 }
+
+// ---- what a person's organisations are asked ---------------------------------------------
+
+fn waiting(a: &Adoption) -> web::WaitingAdoption {
+    web::WaitingAdoption {
+        id: a.id,
+        software: (a.software.clone(), a.software_name.clone()),
+        organisation: (a.organisation.clone(), a.organisation_name.clone()),
+        since: a.since,
+        status: a.status.clone(),
+        check_due: a.check_due,
+    }
+}
+
+/// How many days back the account page shows the needs and pledges of one's roadmaps.
+const NEWS_DAYS: i64 = 30;
+
+/// For the account page: the adoptions of software the person's organisations maintain that
+/// wait for confirmation, their own adoptions due for a check, and the recent needs and
+/// pledges on their roadmaps.
+pub(super) async fn asked_of(
+    s: &AppState,
+    t: &T,
+    memberships: &[catalog::Membership],
+) -> Result<web::AskedOfMe, catalog::Error> {
+    let today = chrono::Utc::now().date_naive();
+    let since = chrono::Utc::now() - chrono::Duration::days(NEWS_DAYS);
+    let mut asked = web::AskedOfMe::default();
+    for m in memberships {
+        let slug = &m.organisation.slug;
+        asked
+            .to_confirm
+            .extend(s.store.adoptions_to_confirm(slug).await?.iter().filter(|a| &a.organisation != slug).map(waiting));
+        asked.to_check.extend(s.store.adoptions_to_check(slug, today).await?.iter().map(waiting));
+        asked.roadmap_news.extend(s.store.roadmap_news(slug, since).await?.iter().map(|e| event_row(t, e)));
+    }
+    // One software maintained by two of the person's organisations is asked once.
+    asked.to_confirm.sort_by_key(|a| a.id);
+    asked.to_confirm.dedup_by_key(|a| a.id);
+    Ok(asked)
+}
