@@ -44,3 +44,9 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (author, key)
 );
 CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at);
+
+-- When each person was last sent the daily digest of what their organisations are asked.
+CREATE TABLE mail_digests (
+    user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    sent_at TIMESTAMPTZ NOT NULL
+);

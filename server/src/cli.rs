@@ -73,6 +73,9 @@ pub enum Command {
     /// Rebuild the search index from the database (the server keeps it in step by
     /// itself; this is for a damaged or deleted index).
     Reindex,
+    /// Send now the daily digests of what people's organisations are asked (`[mail]` of
+    /// communs.toml names the SMTP server); `serve` sends them every day by itself.
+    Digest,
     /// Work with a software's repositories.
     #[command(subcommand)]
     Repo(Repo),
@@ -261,6 +264,11 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
                 writeln!(out, "demo repositories: {made} created and harvested ({})", summary.line())?;
             }
             crate::harvest::spawn_background(store.clone(), harvest);
+            let mail_url = public_url.as_deref().or(config.public_url.as_deref()).map(url::Url::parse).transpose()?;
+            if let Some(mail) = crate::mail::Mail::new(&config.mail, mail_url.as_ref())? {
+                writeln!(out, "daily digests at {:02}:00 UTC", mail.digest_hour)?;
+                crate::mail::spawn_daily(store.clone(), mail);
+            }
             let search = std::sync::Arc::new(open_search(&config, &store, out).await?);
             let cache = cache_mb.map_or(crate::cache::DEFAULT_BUDGET, |mb| mb * 1024 * 1024);
             let limits = crate::ConnectionLimits {
@@ -281,6 +289,21 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
             };
             crate::serve(store, search, config.bind, cache, site, accounts, limits, out).await?;
             Ok(0)
+        }
+        Command::Digest => {
+            let store = open(&config).await?;
+            let public_url = config.public_url.as_deref().map(url::Url::parse).transpose()?;
+            let Some(mail) = crate::mail::Mail::new(&config.mail, public_url.as_ref())? else {
+                writeln!(err, "error: no SMTP server: set smtp_url and from under [mail] in communs.toml")?;
+                return Ok(FAILED);
+            };
+            let report = crate::mail::send_digests(&store, &mail, chrono::Utc::now()).await?;
+            writeln!(
+                out,
+                "{} digest(s) sent, {} with nothing new, {} failed",
+                report.sent, report.quiet, report.failed
+            )?;
+            Ok(if report.failed > 0 { FAILED } else { 0 })
         }
         Command::Reindex => {
             let store = open(&config).await?;

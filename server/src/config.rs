@@ -29,6 +29,8 @@ pub struct FileConfig {
     pub login: LoginFile,
     #[serde(default)]
     pub rate_limits: RateLimitsFile,
+    #[serde(default)]
+    pub mail: crate::mail::MailFile,
 }
 
 /// `[rate_limits]`: tries per client address (and per account for writes), as a burst then
@@ -104,6 +106,7 @@ pub struct Config {
     pub harvest_file: HarvestFile,
     pub login: LoginFile,
     pub rate_limits: RateLimitsFile,
+    pub mail: crate::mail::MailFile,
 }
 
 impl FileConfig {
@@ -146,6 +149,7 @@ impl Config {
             harvest_file: file.harvest,
             login: file.login,
             rate_limits: file.rate_limits,
+            mail: file.mail,
         })
     }
 
@@ -192,6 +196,7 @@ mod tests {
             harvest: HarvestFile::default(),
             login: LoginFile::default(),
             rate_limits: RateLimitsFile::default(),
+            mail: crate::mail::MailFile::default(),
         };
         let c = Config::resolve(None, None, Some("127.0.0.1:1234".into()), file).unwrap();
         assert_eq!(c.data_dir, PathBuf::from("/srv/communs"));

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod export;
 pub mod guard;
 pub mod harvest;
+pub mod mail;
 pub mod memory;
 pub mod oidc;
 pub mod openapi;

@@ -25,6 +25,21 @@ pub struct Written<T> {
     pub replayed: bool,
 }
 
+/// A person a daily digest may go to.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub user_id: i64,
+    pub handle: String,
+    pub name: String,
+    pub email: String,
+    /// The slugs of their organisations.
+    pub organisations: Vec<String>,
+    pub last_sent: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// id, handle, name, address, last digest.
+type RecipientRow = (i64, String, String, String, Option<chrono::DateTime<chrono::Utc>>);
+
 /// How long an idempotency key is remembered.
 const KEYS_KEPT_HOURS: i64 = 24;
 
@@ -393,17 +408,93 @@ impl Store {
         organisation: &str,
         since: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<crate::model::AuditEvent>> {
+        self.maintainer_news(organisation, since, &["need", "pledge"]).await
+    }
+
+    /// What others did since `since` (the `actions` named: `declare`, `need`, `pledge`…) to
+    /// the software that `organisation` maintains or publishes, newest first, 200 at most.
+    pub async fn maintainer_news(
+        &self,
+        organisation: &str,
+        since: chrono::DateTime<chrono::Utc>,
+        actions: &[&str],
+    ) -> Result<Vec<crate::model::AuditEvent>> {
+        let listed = (0..actions.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
+        let mut query = q(format!(
+            "SELECT id, at, actor, action, entity, entity_key, before, after, acting_for FROM audit_events \
+             WHERE action IN ({listed}) AND at >= $2 AND (acting_for IS NULL OR acting_for <> $1) AND software IN (\
+               SELECT s.slug FROM software s JOIN software_organisations so ON so.software_id = s.id \
+               JOIN organisations m ON m.id = so.organisation_id WHERE m.slug = $1 AND so.role = 'maintainer' \
+               UNION SELECT s.slug FROM software s JOIN organisations p ON p.id = s.publisher_id WHERE p.slug = $1) \
+             ORDER BY id DESC LIMIT 200"
+        ))
+        .bind(organisation)
+        .bind(since);
+        for a in actions {
+            query = query.bind(*a);
+        }
+        self.all(query).await
+    }
+
+    /// The current adoptions of `organisation` that fell due for a check after `from` and
+    /// up to `to`.
+    pub async fn adoptions_falling_due(
+        &self,
+        organisation: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Adoption>> {
         self.all(
-            q("SELECT id, at, actor, action, entity, entity_key, before, after, acting_for FROM audit_events \
-               WHERE action IN ('need', 'pledge') AND at >= $2 AND software IN (\
-                 SELECT s.slug FROM software s JOIN software_organisations so ON so.software_id = s.id \
-                 JOIN organisations m ON m.id = so.organisation_id WHERE m.slug = $1 AND so.role = 'maintainer' \
-                 UNION SELECT s.slug FROM software s JOIN organisations p ON p.id = s.publisher_id WHERE p.slug = $1) \
-               ORDER BY id DESC LIMIT 50")
+            q(format!(
+                "{} WHERE o.slug = $1 AND a.status <> 'ended' AND a.check_due > $2 AND a.check_due <= $3 \
+                 ORDER BY a.check_due, a.id",
+                adoption_view()
+            ))
             .bind(organisation)
-            .bind(since),
+            .bind(from)
+            .bind(to),
         )
         .await
+    }
+
+    /// The people a digest may go to: a verified address and at least one organisation,
+    /// with when they were last sent one.
+    pub async fn digest_recipients(&self) -> Result<Vec<Recipient>> {
+        let rows: Vec<RecipientRow> = self
+            .all(q(
+                "SELECT u.id, u.handle, u.name, u.email, d.sent_at FROM users u LEFT JOIN mail_digests d ON d.user_id = u.id \
+                 WHERE u.email IS NOT NULL AND u.email_verified = TRUE \
+                 AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id) ORDER BY u.id",
+            ))
+            .await?;
+        let memberships: Vec<(i64, String)> = self
+            .all(q("SELECT m.user_id, o.slug FROM memberships m JOIN organisations o ON o.id = m.organisation_id ORDER BY o.slug"))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(user_id, handle, name, email, last_sent)| Recipient {
+                organisations: memberships.iter().filter(|(u, _)| *u == user_id).map(|(_, o)| o.clone()).collect(),
+                user_id,
+                handle,
+                name,
+                email,
+                last_sent,
+            })
+            .collect())
+    }
+
+    /// Notes that a digest went to a person at `at`.
+    pub async fn digest_sent(&self, user_id: i64, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
+        // Bookkeeping that no page shows: committed without moving the catalog's version.
+        let mut tx = self.begin(&crate::model::Actor::System("mail")).await?;
+        tx.execute(
+            q("INSERT INTO mail_digests (user_id, sent_at) VALUES ($1, $2) \
+               ON CONFLICT (user_id) DO UPDATE SET sent_at = $2")
+            .bind(user_id)
+            .bind(at),
+        )
+        .await?;
+        tx.commit_quietly().await
     }
 
     // ---- fundings -------------------------------------------------------------------------

@@ -33,7 +33,7 @@ use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 pub(crate) use adoptions::BATCH;
 pub use adoptions::{AdopterFilter, AdopterSort, ImportProblem, NearAdoption};
 pub use audit::HistoryOf;
-pub use contributions::Written;
+pub use contributions::{Recipient, Written};
 pub use dashboards::{AdoptionFact, FundingFact, PeerUse, Placement, RoadmapFilter, TerritoryRef};
 pub use harvest::Claim;
 pub use organisations::{OrganisationFilter, OrganisationProfile, OrganisationSummary};
