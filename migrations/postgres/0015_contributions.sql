@@ -50,3 +50,17 @@ CREATE TABLE mail_digests (
     user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
     sent_at TIMESTAMPTZ NOT NULL
 );
+
+-- A record a site administrator hid (an adoption, a funding, a roadmap item): gone from the
+-- catalog and its figures, kept here whole with the reason, so that its address answers
+-- 410 with it and nothing is deleted without trace.
+CREATE TABLE hidden_records (
+    entity     TEXT NOT NULL,
+    record_id  BIGINT NOT NULL,
+    software   TEXT,
+    reason     TEXT NOT NULL,
+    hidden_by  TEXT NOT NULL,
+    hidden_at  TIMESTAMPTZ NOT NULL,
+    record     TEXT NOT NULL,
+    PRIMARY KEY (entity, record_id)
+);

@@ -88,6 +88,16 @@ pub const NEED_ROADMAP_ITEM_PAGE: WriteRoute =
     WriteRoute { method: "POST", path: "/roadmap/{id}/needs", needs: Need::AnyOrganisation };
 pub const PLEDGE_PAGE: WriteRoute =
     WriteRoute { method: "POST", path: "/roadmap/{id}/pledges", needs: Need::AnyOrganisation };
+pub const HIDE_ADOPTION: WriteRoute =
+    WriteRoute { method: "POST", path: "/api/v1/adoptions/{id}/hide", needs: Need::SiteAdmin };
+pub const HIDE_FUNDING: WriteRoute =
+    WriteRoute { method: "POST", path: "/api/v1/fundings/{id}/hide", needs: Need::SiteAdmin };
+pub const HIDE_ROADMAP_ITEM: WriteRoute =
+    WriteRoute { method: "POST", path: "/api/v1/roadmap/{id}/hide", needs: Need::SiteAdmin };
+pub const HIDE_ADOPTION_PAGE: WriteRoute =
+    WriteRoute { method: "POST", path: "/adoptions/{id}/hide", needs: Need::SiteAdmin };
+pub const HIDE_ROADMAP_ITEM_PAGE: WriteRoute =
+    WriteRoute { method: "POST", path: "/roadmap/{id}/hide", needs: Need::SiteAdmin };
 pub const CREATE_TOKEN: WriteRoute = WriteRoute { method: "POST", path: "/account/tokens", needs: Need::SignedIn };
 pub const REVOKE_TOKEN: WriteRoute =
     WriteRoute { method: "POST", path: "/account/tokens/{name}/revoke", needs: Need::SignedIn };
@@ -124,6 +134,11 @@ pub const CONTRIBUTION_ROUTES: &[WriteRoute] = &[
     EDIT_ROADMAP_ITEM_PAGE,
     NEED_ROADMAP_ITEM_PAGE,
     PLEDGE_PAGE,
+    HIDE_ADOPTION,
+    HIDE_FUNDING,
+    HIDE_ROADMAP_ITEM,
+    HIDE_ADOPTION_PAGE,
+    HIDE_ROADMAP_ITEM_PAGE,
 ];
 
 /// Every route that writes. Signing in and out (`/login/...`, `/logout`) is not listed:
@@ -150,6 +165,11 @@ pub const WRITE_ROUTES: &[WriteRoute] = &[
     EDIT_ROADMAP_ITEM_PAGE,
     NEED_ROADMAP_ITEM_PAGE,
     PLEDGE_PAGE,
+    HIDE_ADOPTION,
+    HIDE_FUNDING,
+    HIDE_ROADMAP_ITEM,
+    HIDE_ADOPTION_PAGE,
+    HIDE_ROADMAP_ITEM_PAGE,
     CREATE_TOKEN,
     REVOKE_TOKEN,
     REQUEST_MEMBERSHIP,

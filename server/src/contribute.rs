@@ -13,7 +13,7 @@ use catalog::contribution::{
     AdoptionEdit, AdoptionEnd, AdoptionForm, Author, FundingEdit, FundingForm, NeedForm, PledgeForm, RoadmapItemEdit,
     RoadmapItemForm,
 };
-use catalog::{Adoption, AuditEvent, Funding, HistoryOf, OrgKey, OrgRef, Page, RoadmapItem, Written};
+use catalog::{Adoption, AuditEvent, Funding, Hideable, HistoryOf, OrgKey, OrgRef, Page, RoadmapItem, Written};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -195,9 +195,20 @@ pub(crate) async fn declare_adoption(
     Ok(made(written, location))
 }
 
+/// A record that is not found may have been hidden: then it is gone, with the reason.
+pub async fn or_gone<T>(s: &AppState, what: Hideable, id: i64, found: Result<T, catalog::Error>) -> Result<T, Problem> {
+    match found {
+        Err(catalog::Error::NotFound { .. }) => match s.store.hidden(what, id).await? {
+            Some(h) => Err(Problem::gone(&h)),
+            None => Err(Problem::not_found(format!("{} not found: {id}", what.entity().replace('_', " ")))),
+        },
+        other => Ok(other?),
+    }
+}
+
 /// The adoption and the software, for a write's checks.
 async fn adoption_and_stewards(s: &AppState, id: i64) -> Result<(Adoption, catalog::Software), Problem> {
-    let adoption = s.store.adoption(id).await?;
+    let adoption = or_gone(s, Hideable::Adoption, id, s.store.adoption(id).await).await?;
     let software = s.store.software(&adoption.software).await?;
     Ok((adoption, software))
 }
@@ -214,7 +225,7 @@ pub(crate) async fn adoption(
 ) -> Result<Json<Adoption>, Problem> {
     let id = record_id(&id, "adoption")?;
     p.allow_of::<crate::openapi::NoQuery>()?;
-    Ok(Json(s.store.adoption(id).await?))
+    Ok(Json(or_gone(&s, Hideable::Adoption, id, s.store.adoption(id).await).await?))
 }
 
 /// Changes an adoption: a new `since` or `status` awaits the maintainers' confirmation again.
@@ -355,7 +366,7 @@ pub(crate) async fn funding(
 ) -> Result<Json<Funding>, Problem> {
     let id = record_id(&id, "funding")?;
     p.allow_of::<crate::openapi::NoQuery>()?;
-    Ok(Json(s.store.funding(id).await?))
+    Ok(Json(or_gone(&s, Hideable::Funding, id, s.store.funding(id).await).await?))
 }
 
 /// Changes a funding: from pledged to voted to paid, or a correction.
@@ -378,7 +389,7 @@ pub(crate) async fn edit_funding(
     body: Body,
 ) -> Result<Response, Problem> {
     let id = record_id(&id, "funding")?;
-    let funding = s.store.funding(id).await?;
+    let funding = or_gone(&s, Hideable::Funding, id, s.store.funding(id).await).await?;
     let software = s.store.software(&funding.software).await?;
     let route = crate::auth::EDIT_FUNDING;
     if !may_write(route, writer.acting_for(), Some(&funding.funder), &stewards(&software)) {
@@ -443,13 +454,13 @@ pub(crate) async fn roadmap_item(
 ) -> Result<Json<RoadmapItemDetail>, Problem> {
     let id = record_id(&id, "roadmap item")?;
     p.allow_of::<crate::openapi::NoQuery>()?;
-    let item = s.store.roadmap_item(id).await?;
+    let item = or_gone(&s, Hideable::RoadmapItem, id, s.store.roadmap_item(id).await).await?;
     let fundings = s.store.roadmap_item_fundings(id).await?;
     Ok(Json(RoadmapItemDetail { item, fundings }))
 }
 
 async fn item_and_stewards(s: &AppState, id: i64) -> Result<(RoadmapItem, catalog::Software), Problem> {
-    let item = s.store.roadmap_item(id).await?;
+    let item = or_gone(s, Hideable::RoadmapItem, id, s.store.roadmap_item(id).await).await?;
     let software = s.store.software(&item.software).await?;
     Ok((item, software))
 }
@@ -504,7 +515,7 @@ pub(crate) async fn need_roadmap_item(
     body: Body,
 ) -> Result<Response, Problem> {
     let id = record_id(&id, "roadmap item")?;
-    s.store.roadmap_item(id).await?;
+    or_gone(&s, Hideable::RoadmapItem, id, s.store.roadmap_item(id).await).await?;
     let form: NeedForm = match &body {
         Ok(b) if b.is_empty() => NeedForm::default(),
         _ => json(&headers, body)?,
@@ -536,7 +547,7 @@ pub(crate) async fn pledge(
     body: Body,
 ) -> Result<Response, Problem> {
     let id = record_id(&id, "roadmap item")?;
-    let item = s.store.roadmap_item(id).await?;
+    let item = or_gone(&s, Hideable::RoadmapItem, id, s.store.roadmap_item(id).await).await?;
     let form: PledgeForm = json(&headers, body)?;
     let record = form.validate(id, today())?;
     let funder = for_organisation(&s, &writer, record.funder.clone(), "funder").await?;
@@ -594,4 +605,102 @@ async fn history(s: &AppState, of: HistoryOf<'_>, p: &Params) -> Result<Json<Pag
     p.allow_of::<crate::openapi::PageQuery>()?;
     let (limit, offset) = p.page()?;
     Ok(Json(s.store.history_of(of, limit, offset).await?))
+}
+
+// ---- moderation -------------------------------------------------------------------------
+
+/// Why a record is hidden.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HideForm {
+    /// Shown to whoever follows the record's address afterwards (500 characters at most).
+    pub reason: String,
+}
+
+async fn hide(
+    s: &AppState,
+    writer: &Writer,
+    headers: &HeaderMap,
+    body: Body,
+    what: Hideable,
+    id: &str,
+    route: WriteRoute,
+) -> Result<Response, Problem> {
+    let id = record_id(id, &what.entity().replace('_', " "))?;
+    if writer.acting_for().is_some() {
+        return Err(refused(writer, route, "hiding a record"));
+    }
+    let form: HideForm = json(headers, body)?;
+    let found = match what {
+        Hideable::Adoption => s.store.adoption(id).await.map(|_| ()),
+        Hideable::Funding => s.store.funding(id).await.map(|_| ()),
+        Hideable::RoadmapItem => s.store.roadmap_item(id).await.map(|_| ()),
+    };
+    or_gone(s, what, id, found).await?;
+    let hidden = s.store.hide(&author(writer, headers)?, what, id, &form.reason).await?;
+    tracing::info!(token = %writer.label(), entity = what.entity(), id, "record hidden");
+    Ok(Json(hidden).into_response())
+}
+
+/// Hides an adoption, with a reason: its address then answers 410 with it.
+#[utoipa::path(post, path = "/api/v1/adoptions/{id}/hide", tag = "contributions", operation_id = "hide_adoption",
+    params(("id" = i64, Path, description = "The adoption's id")),
+    request_body(content = HideForm, content_type = "application/json"),
+    security(("token" = [])),
+    responses((status = 200, description = "The adoption is hidden", body = catalog::Hidden),
+        (status = 401, description = "No live token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the operator nor a site administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such adoption", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Hidden already", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason given", body = Problem, content_type = "application/problem+json")))]
+pub(crate) async fn hide_adoption(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    writer: Writer,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
+    hide(&s, &writer, &headers, body, Hideable::Adoption, &id, crate::auth::HIDE_ADOPTION).await
+}
+
+/// Hides a funding, with a reason.
+#[utoipa::path(post, path = "/api/v1/fundings/{id}/hide", tag = "contributions", operation_id = "hide_funding",
+    params(("id" = i64, Path, description = "The funding's id")),
+    request_body(content = HideForm, content_type = "application/json"),
+    security(("token" = [])),
+    responses((status = 200, description = "The funding is hidden", body = catalog::Hidden),
+        (status = 401, description = "No live token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the operator nor a site administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such funding", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Hidden already", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason given", body = Problem, content_type = "application/problem+json")))]
+pub(crate) async fn hide_funding(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    writer: Writer,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
+    hide(&s, &writer, &headers, body, Hideable::Funding, &id, crate::auth::HIDE_FUNDING).await
+}
+
+/// Hides a roadmap item, with a reason.
+#[utoipa::path(post, path = "/api/v1/roadmap/{id}/hide", tag = "contributions", operation_id = "hide_roadmap_item",
+    params(("id" = i64, Path, description = "The item's id")),
+    request_body(content = HideForm, content_type = "application/json"),
+    security(("token" = [])),
+    responses((status = 200, description = "The item is hidden", body = catalog::Hidden),
+        (status = 401, description = "No live token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not the operator nor a site administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "Hidden already", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason given", body = Problem, content_type = "application/problem+json")))]
+pub(crate) async fn hide_roadmap_item(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    writer: Writer,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
+    hide(&s, &writer, &headers, body, Hideable::RoadmapItem, &id, crate::auth::HIDE_ROADMAP_ITEM).await
 }

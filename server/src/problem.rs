@@ -54,6 +54,21 @@ impl Problem {
     pub fn not_found(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::NOT_FOUND, "Not found", detail)
     }
+
+    /// A record a site administrator hid: gone, with why.
+    pub fn gone(h: &catalog::Hidden) -> Problem {
+        Problem::new(
+            StatusCode::GONE,
+            "Gone",
+            format!(
+                "{} {} was hidden on {} by a site administrator: {}",
+                h.entity.replace('_', " "),
+                h.id,
+                h.hidden_at.date_naive(),
+                h.reason
+            ),
+        )
+    }
 }
 
 impl From<catalog::Error> for Problem {

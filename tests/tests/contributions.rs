@@ -239,13 +239,46 @@ database_test!(every_contribution_route_needs_its_role_and_leaves_a_trace, |db| 
     assert_eq!(detail["fundings"].as_array().unwrap().len(), 1);
     walked.push(("POST", "/api/v1/roadmap/{id}/pledges"));
 
+    // A site administrator hides a funding, an adoption and an item: gone with the reason,
+    // out of the figures, in the history; nobody else may.
+    let operator = TestServer::write_token(&store, "moderator").await;
+    let reason = json!({"reason": "Déclaration en double"});
+    for (path, read) in [
+        (format!("/api/v1/fundings/{}/hide", recorded["id"]), format!("/api/v1/fundings/{}", recorded["id"])),
+        (format!("/api/v1/adoptions/{geocity}/hide"), format!("/api/v1/adoptions/{geocity}")),
+        (format!("/api/v1/roadmap/{item_id}/hide"), format!("/api/v1/roadmap/{item_id}")),
+    ] {
+        let before = counts(&store).await;
+        assert_eq!(api.send("POST", &path, &maintainer, Some(reason.clone()), None).await.0, 403, "{path}");
+        assert_eq!(api.send("POST", &path, &operator, Some(json!({"reason": " "})), None).await.0, 422, "{path}");
+        assert_eq!(counts(&store).await, before, "{path}");
+        let (status, hidden) = api.send("POST", &path, &operator, Some(reason.clone()), None).await;
+        assert_eq!(status, 200, "{path}: {hidden}");
+        let (status, _, gone) = api.server.get(&read).await;
+        assert_eq!(status, 410, "{read}: {gone}");
+        assert!(gone["detail"].as_str().unwrap().contains("Déclaration en double"), "{gone}");
+        assert_eq!(api.send("POST", &path, &operator, Some(reason.clone()), None).await.0, 410, "hidden already");
+    }
+    let event = api.last_event("/api/v1/software/geocity/history").await;
+    assert_eq!(
+        (event["action"].as_str(), event["after"]["reason"].as_str()),
+        (Some("hide"), Some("Déclaration en double"))
+    );
+    assert!(event["before"]["title"].is_string(), "the record is kept whole: {event}");
+    walked.extend([
+        ("POST", "/api/v1/adoptions/{id}/hide"),
+        ("POST", "/api/v1/fundings/{id}/hide"),
+        ("POST", "/api/v1/roadmap/{id}/hide"),
+    ]);
+
     // Every contribution route of the API was walked.
     for route in server::auth::CONTRIBUTION_ROUTES.iter().filter(|r| r.path.starts_with("/api/")) {
         assert!(walked.contains(&(route.method, route.path)), "{} {} is not walked", route.method, route.path);
     }
 
     // A key used for one kind of write cannot serve another.
-    let path = format!("/api/v1/roadmap/{item_id}/pledges");
+    let other_item = store.software_roadmap("geocity").await.unwrap()[0].id;
+    let path = format!("/api/v1/roadmap/{other_item}/pledges");
     let (status, problem) =
         api.send("POST", &path, &official, Some(json!({"amount": "1", "currency": "CHF"})), Some("k-declare")).await;
     assert_eq!((status, problem["field"].as_str()), (409, Some("Idempotency-Key")), "{problem}");
@@ -553,6 +586,23 @@ database_test!(the_pages_forms_follow_the_same_rules, |db| {
     let html = get(&c, &mut official, &url).await.text().await.unwrap();
     assert!(html.contains(r#"<progress id="progress" max="100" value="25">"#), "the progress moved");
     walked.push("/roadmap/{id}/pledges");
+
+    // A site administrator removes the item; its page then says why.
+    let (mut admin, admin_csrf) = demo(&c, &base, "demo-admin").await;
+    let hide = format!("{base}/roadmap/{item_id}/hide");
+    let r = post(&c, &mut official, &hide, &[("csrf", &official_csrf), ("once", "h1"), ("reason", "Doublon")]).await;
+    assert_eq!(r.status(), 403);
+    let r = post(&c, &mut admin, &hide, &[("csrf", &admin_csrf), ("once", "h2"), ("reason", "Doublon")]).await;
+    assert_eq!(r.status(), 303);
+    let r = get(&c, &mut official, &url).await;
+    assert_eq!(r.status(), 410);
+    assert!(r.text().await.unwrap().contains("Doublon"));
+    walked.push("/roadmap/{id}/hide");
+    let hide = format!("{base}/adoptions/{id}/hide");
+    let r = post(&c, &mut admin, &hide, &[("csrf", &admin_csrf), ("once", "h3"), ("reason", "Erreur de saisie")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(get(&c, &mut official, &format!("{base}/adoptions/{id}")).await.status(), 410);
+    walked.push("/adoptions/{id}/hide");
 
     // The history shows it all.
     let html = get(&c, &mut official, &format!("{base}/software/geocity/history")).await.text().await.unwrap();

@@ -81,6 +81,8 @@ pub struct AdoptionRecordPage {
     pub a: AdoptionView,
     /// The reader acts for the adopter: they may change and end it.
     pub can_edit: bool,
+    /// The reader is a site administrator: they may hide it.
+    pub can_hide: bool,
     /// The reader may confirm it: `Some(true)` as a maintainer, `Some(false)` as the adopter
     /// saying it is still in use.
     pub confirm: Option<bool>,
@@ -161,6 +163,8 @@ pub struct RoadmapItemPage {
     pub acting: ActingFor,
     /// The reader acts for a maintainer or the publisher.
     pub can_edit: bool,
+    /// The reader is a site administrator: they may hide it.
+    pub can_hide: bool,
     pub pledge: PledgeFields,
     pub pledge_errors: FieldErrors,
     pub need_errors: FieldErrors,

@@ -97,7 +97,7 @@ impl Tx {
         Ok(())
     }
 
-    async fn adoption_by_id(&mut self, id: i64) -> Result<Adoption> {
+    pub(crate) async fn adoption_by_id(&mut self, id: i64) -> Result<Adoption> {
         self.optional(q(format!("{} WHERE a.id = $1", adoption_view())).bind(id))
             .await?
             .ok_or_else(|| Error::not_found("adoption", id.to_string()))
@@ -107,14 +107,14 @@ impl Tx {
         self.funding_view(id).await?.ok_or_else(|| Error::not_found("funding", id.to_string()))
     }
 
-    async fn item_by_id(&mut self, id: i64) -> Result<RoadmapItem> {
+    pub(crate) async fn item_by_id(&mut self, id: i64) -> Result<RoadmapItem> {
         self.load_items(q(format!("{ITEM_VIEW} WHERE r.id = $1")).bind(id))
             .await?
             .pop()
             .ok_or_else(|| Error::not_found("roadmap item", id.to_string()))
     }
 
-    async fn ids_of_adoption(&mut self, id: i64) -> Result<(i64, i64)> {
+    pub(crate) async fn ids_of_adoption(&mut self, id: i64) -> Result<(i64, i64)> {
         self.optional(q("SELECT software_id, organisation_id FROM adoptions WHERE id = $1").bind(id))
             .await?
             .ok_or_else(|| Error::not_found("adoption", id.to_string()))

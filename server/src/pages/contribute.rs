@@ -16,7 +16,7 @@ use axum::{Form, Router};
 use catalog::contribution::{
     AdoptionEdit, AdoptionEnd, AdoptionForm, Author, FundingForm, PledgeForm, RoadmapItemEdit, RoadmapItemForm,
 };
-use catalog::{Actor, Adoption, AuditEvent, HistoryOf, OrgKey, Session, Software};
+use catalog::{Actor, Adoption, AuditEvent, Hideable, HistoryOf, OrgKey, Session, Software};
 use serde::Deserialize;
 use web::{
     ActingFor, AdoptPage, AdoptionFields, AdoptionRecordPage, AdoptionView, Choice, Chrome, EventRow, FieldChange,
@@ -46,6 +46,8 @@ pub fn router() -> Router<AppState> {
         .route(auth::NEED_ROADMAP_ITEM_PAGE.path, post(need_item))
         .route(auth::PLEDGE_PAGE.path, post(pledge))
         .route("/roadmap/{id}/history", get(item_history))
+        .route(auth::HIDE_ADOPTION_PAGE.path, post(hide_adoption))
+        .route(auth::HIDE_ROADMAP_ITEM_PAGE.path, post(hide_item))
 }
 
 /// A fresh one-time token for a form.
@@ -136,6 +138,19 @@ fn field_errors(t: &T, e: &catalog::Error, rename: &[(&str, &str)]) -> Option<Fi
         _ => return None,
     };
     Some(FieldErrors(errors))
+}
+
+/// The page of a record that is not there: gone with its reason if it was hidden.
+async fn missing(s: &AppState, lang: Lang, path: &str, what: Hideable, id: i64, e: catalog::Error) -> Response {
+    if matches!(e, catalog::Error::NotFound { .. }) {
+        if let Ok(Some(h)) = s.store.hidden(what, id).await {
+            let t = T::new(lang);
+            let text =
+                t.s("error.gone_text").replace("{d}", &t.date(h.hidden_at.date_naive())).replace("{x}", &h.reason);
+            return refused(lang, path, PageError::Gone(text));
+        }
+    }
+    failed(lang, path, e)
 }
 
 fn forbidden(lang: Lang, path: &str, who: &str) -> Response {
@@ -414,7 +429,7 @@ async fn show_adoption(
     };
     let a = match s.store.adoption(id).await {
         Ok(a) => a,
-        Err(e) => return failed(lang, &path, e),
+        Err(e) => return missing(s, lang, &path, Hideable::Adoption, id, e).await,
     };
     let software = match s.store.software(&a.software).await {
         Ok(sw) => sw,
@@ -439,6 +454,7 @@ async fn show_adoption(
         chrome: Chrome::new(lang, path, title, ""),
         a: adoption_view(&a, chrono::Utc::now().date_naive()),
         can_edit,
+        can_hide: viewer.0.as_ref().is_some_and(|v| v.user.site_admin),
         confirm,
         values,
         errors,
@@ -480,7 +496,10 @@ async fn adoption_of(s: &AppState, lang: Lang, path: &str, id: &str) -> Result<(
     let Ok(id) = id.parse::<i64>() else {
         return Err(failed(lang, path, catalog::Error::not_found("adoption", id)));
     };
-    let a = s.store.adoption(id).await.map_err(|e| failed(lang, path, e))?;
+    let a = match s.store.adoption(id).await {
+        Ok(a) => a,
+        Err(e) => return Err(missing(s, lang, path, Hideable::Adoption, id, e).await),
+    };
     let software = s.store.software(&a.software).await.map_err(|e| failed(lang, path, e))?;
     Ok((a, software))
 }
@@ -1007,6 +1026,7 @@ async fn show_item(
         signed_in: viewer.0.is_some(),
         acting,
         can_edit,
+        can_hide: viewer.0.as_ref().is_some_and(|v| v.user.site_admin),
         pledge,
         pledge_errors,
         need_errors: refusal.need.unwrap_or_default(),
@@ -1029,7 +1049,10 @@ async fn item_of(s: &AppState, lang: Lang, path: &str, id: &str) -> Result<(cata
     let Ok(id) = id.parse::<i64>() else {
         return Err(failed(lang, path, catalog::Error::not_found("roadmap item", id)));
     };
-    let item = s.store.roadmap_item(id).await.map_err(|e| failed(lang, path, e))?;
+    let item = match s.store.roadmap_item(id).await {
+        Ok(i) => i,
+        Err(e) => return Err(missing(s, lang, path, Hideable::RoadmapItem, id, e).await),
+    };
     let software = s.store.software(&item.software).await.map_err(|e| failed(lang, path, e))?;
     Ok((item, software))
 }
@@ -1383,4 +1406,68 @@ pub(super) async fn asked_of(
     asked.to_confirm.sort_by_key(|a| a.id);
     asked.to_confirm.dedup_by_key(|a| a.id);
     Ok(asked)
+}
+
+// ---- moderation -------------------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+struct HidePost {
+    #[serde(flatten)]
+    tokens: Tokens,
+    #[serde(default)]
+    reason: String,
+}
+
+/// A site administrator hides a record; then its page says it is gone, and why.
+async fn hide_record(
+    s: &AppState,
+    viewer: &Viewer,
+    peer: &Peer,
+    headers: &HeaderMap,
+    f: HidePost,
+    what: Hideable,
+    id: &str,
+) -> Response {
+    let page = if what == Hideable::Adoption { "adoptions" } else { "roadmap" };
+    let path = &format!("/{page}/{id}");
+    let session = match admitted(s, viewer, peer, headers, &f.tokens.csrf, path) {
+        Ok(session) => session,
+        Err(r) => return r,
+    };
+    let lang = language(headers);
+    if !session.user.site_admin {
+        return forbidden(lang, path, &session.user.handle);
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return failed(lang, path, catalog::Error::not_found("record", id));
+    };
+    match s.store.hide(&author(session, None, &f.tokens.once), what, id, &f.reason).await {
+        Ok(_) => personal(see_other(path)),
+        Err(catalog::Error::Invalid { .. }) => {
+            refused(lang, path, PageError::BadRequest(T::new(lang).s("form_error.reason").to_string()))
+        }
+        Err(e) => missing(s, lang, path, what, id, e).await,
+    }
+}
+
+async fn hide_adoption(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    peer: Peer,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<HidePost>,
+) -> Response {
+    hide_record(&s, &viewer, &peer, &headers, f, Hideable::Adoption, &id).await
+}
+
+async fn hide_item(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    peer: Peer,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<HidePost>,
+) -> Response {
+    hide_record(&s, &viewer, &peer, &headers, f, Hideable::RoadmapItem, &id).await
 }

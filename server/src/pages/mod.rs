@@ -60,6 +60,8 @@ pub enum PageError {
     /// Known, but not allowed.
     Forbidden(String),
     BadRequest(String),
+    /// Hidden by a site administrator: the message says when and why.
+    Gone(String),
     Internal(anyhow::Error),
 }
 
@@ -100,6 +102,7 @@ impl PageError {
             PageError::NotFound(m) => (StatusCode::NOT_FOUND, t.s("error.not_found"), m),
             PageError::Forbidden(m) => (StatusCode::FORBIDDEN, t.s("error.forbidden"), m),
             PageError::BadRequest(m) => (StatusCode::BAD_REQUEST, t.s("error.bad_request"), m),
+            PageError::Gone(m) => (StatusCode::GONE, t.s("error.gone"), m),
             PageError::Internal(e) => {
                 tracing::error!(error = %e, path, "a page failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, t.s("error.internal"), t.s("error.internal_text").to_owned())
