@@ -41,6 +41,6 @@ pub use store::{
     Placement, PublicCodeImport, PublicCodeImportOptions, RoadmapFilter, SearchDocument, SoftwareFilter, SoftwarePage,
     Store, TerritoryRef, TokenHolder,
 };
-pub use store::{Hidden, Hideable, HistoryOf, Recipient, Written};
+pub use store::{Hidden, Hideable, HistoryOf, Proposal, Recipient, Written};
 pub use token::{ApiToken, TokenScope};
 pub use vocab::*;

@@ -65,3 +65,22 @@ CREATE TABLE hidden_records (
     record     TEXT NOT NULL,
     PRIMARY KEY (entity, record_id)
 );
+
+-- New software proposed by anyone signed in, as a publiccode.yml: it enters the catalog
+-- when a site administrator accepts it.
+CREATE TABLE proposals (
+    id          INTEGER PRIMARY KEY,
+    user_id     BIGINT REFERENCES users (id) ON DELETE SET NULL,
+    proposed_by TEXT NOT NULL,
+    acting_for  TEXT,
+    name        TEXT NOT NULL,
+    country     TEXT NOT NULL,
+    publiccode  TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    reason      TEXT,
+    software    TEXT,
+    created_at  TEXT NOT NULL,
+    decided_at  TEXT,
+    decided_by  TEXT
+);
+CREATE INDEX proposals_status ON proposals (status, id);

@@ -105,6 +105,14 @@ pub fn router_with_accounts(
         .route("/roadmap/{id}/needs", post(contribute::need_roadmap_item).layer(body_limit()))
         .route("/roadmap/{id}/pledges", post(contribute::pledge).layer(body_limit()))
         .route("/roadmap/{id}/history", get(contribute::roadmap_item_history))
+        .route(
+            "/proposals",
+            post(crate::proposals::create)
+                .layer(axum::extract::DefaultBodyLimit::max(publiccode::MAX_FILE_BYTES + 1024)),
+        )
+        .route("/proposals/{id}", get(crate::proposals::show))
+        .route("/proposals/{id}/accept", post(crate::proposals::accept_route))
+        .route("/proposals/{id}/reject", post(crate::proposals::reject_route).layer(body_limit()))
         .route("/organisations", get(organisation_list))
         .route("/organisations/{slug}", get(organisation_detail))
         .route("/organisations/{slug}/adoptions", get(organisation_adoptions))

@@ -98,6 +98,14 @@ pub const HIDE_ADOPTION_PAGE: WriteRoute =
     WriteRoute { method: "POST", path: "/adoptions/{id}/hide", needs: Need::SiteAdmin };
 pub const HIDE_ROADMAP_ITEM_PAGE: WriteRoute =
     WriteRoute { method: "POST", path: "/roadmap/{id}/hide", needs: Need::SiteAdmin };
+pub const PROPOSE: WriteRoute = WriteRoute { method: "POST", path: "/api/v1/proposals", needs: Need::SignedIn };
+pub const ACCEPT_PROPOSAL: WriteRoute =
+    WriteRoute { method: "POST", path: "/api/v1/proposals/{id}/accept", needs: Need::SiteAdmin };
+pub const REJECT_PROPOSAL: WriteRoute =
+    WriteRoute { method: "POST", path: "/api/v1/proposals/{id}/reject", needs: Need::SiteAdmin };
+pub const PROPOSE_PAGE: WriteRoute = WriteRoute { method: "POST", path: "/propose", needs: Need::SignedIn };
+pub const DECIDE_PROPOSAL_PAGE: WriteRoute =
+    WriteRoute { method: "POST", path: "/admin/proposals/{id}", needs: Need::SiteAdmin };
 pub const CREATE_TOKEN: WriteRoute = WriteRoute { method: "POST", path: "/account/tokens", needs: Need::SignedIn };
 pub const REVOKE_TOKEN: WriteRoute =
     WriteRoute { method: "POST", path: "/account/tokens/{name}/revoke", needs: Need::SignedIn };
@@ -139,6 +147,11 @@ pub const CONTRIBUTION_ROUTES: &[WriteRoute] = &[
     HIDE_ROADMAP_ITEM,
     HIDE_ADOPTION_PAGE,
     HIDE_ROADMAP_ITEM_PAGE,
+    PROPOSE,
+    ACCEPT_PROPOSAL,
+    REJECT_PROPOSAL,
+    PROPOSE_PAGE,
+    DECIDE_PROPOSAL_PAGE,
 ];
 
 /// Every route that writes. Signing in and out (`/login/...`, `/logout`) is not listed:
@@ -170,6 +183,11 @@ pub const WRITE_ROUTES: &[WriteRoute] = &[
     HIDE_ROADMAP_ITEM,
     HIDE_ADOPTION_PAGE,
     HIDE_ROADMAP_ITEM_PAGE,
+    PROPOSE,
+    ACCEPT_PROPOSAL,
+    REJECT_PROPOSAL,
+    PROPOSE_PAGE,
+    DECIDE_PROPOSAL_PAGE,
     CREATE_TOKEN,
     REVOKE_TOKEN,
     REQUEST_MEMBERSHIP,

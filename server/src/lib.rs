@@ -20,6 +20,7 @@ pub mod openapi;
 pub mod pages;
 pub mod params;
 pub mod problem;
+pub mod proposals;
 pub mod publiccode;
 pub mod ratelimit;
 pub mod search;

@@ -136,6 +136,9 @@ fn files_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// What an import says back, for the API and the command line.
+/// The body types a publiccode.yml is accepted as.
+pub const YAML: [&str; 3] = ["application/yaml", "text/yaml", "application/x-yaml"];
+
 #[derive(Debug, Serialize)]
 pub struct ImportAnswer {
     pub slug: String,
@@ -315,9 +318,6 @@ pub mod http {
         }
     }
 
-    /// The body types a publiccode.yml is taken in.
-    const YAML: [&str; 3] = ["application/yaml", "text/yaml", "application/x-yaml"];
-
     /// Creates or updates a software from its publiccode.yml (the YAML as body).
     #[utoipa::path(post, path = "/api/v1/import/publiccode", tag = "software", operation_id = "import_publiccode",
         params(crate::openapi::ImportQuery),
@@ -335,7 +335,7 @@ pub mod http {
         p: Params,
         body: Result<Bytes, BytesRejection>,
     ) -> Response {
-        if let Err(problem) = crate::guard::require_body_type(&headers, &YAML) {
+        if let Err(problem) = crate::guard::require_body_type(&headers, &super::YAML) {
             return problem.into_response();
         }
         if let Err(problem) = p.allow_of::<crate::openapi::ImportQuery>() {

@@ -68,6 +68,19 @@ impl Api {
     }
 }
 
+/// The demo's publiccode.yml of Decidim.
+fn decidim() -> String {
+    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/publiccode/decidim.yml"))
+        .unwrap()
+}
+
+/// A copy of a publiccode.yml that is another software: another name and repository.
+fn renamed(yaml: &str, name: &str) -> String {
+    let slug = name.to_lowercase().replace(' ', "-");
+    yaml.replace("name: Decidim", &format!("name: {name}"))
+        .replace("url: https://github.com/decidim/decidim", &format!("url: https://github.com/example/{slug}"))
+}
+
 /// What a write left in the catalog: counts that a refused write must not move.
 async fn counts(store: &Store) -> (i64, i64, i64, i64) {
     (
@@ -269,6 +282,49 @@ database_test!(every_contribution_route_needs_its_role_and_leaves_a_trace, |db| 
         ("POST", "/api/v1/adoptions/{id}/hide"),
         ("POST", "/api/v1/fundings/{id}/hide"),
         ("POST", "/api/v1/roadmap/{id}/hide"),
+    ]);
+
+    // Propose new software by its publiccode.yml; a site administrator decides.
+    let decidim = decidim();
+    let new_one = renamed(&decidim, "Decidim Orbe");
+    let yaml = |token: &str, body: String| {
+        api.server
+            .client
+            .post(format!("{}/api/v1/proposals", api.server.base))
+            .bearer_auth(token.to_string())
+            .header("content-type", "application/yaml")
+            .body(body)
+            .send()
+    };
+    let r = yaml(&other, "publiccodeYmlVersion: '0.4'\nname: x\n".into()).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let problem: Value = r.json().await.unwrap();
+    assert!(problem["errors"][0]["line"].is_number(), "findings with their lines: {problem}");
+    assert_eq!(yaml(&other, decidim.clone()).await.unwrap().status(), 409, "Decidim is in the catalog already");
+    let r = yaml(&other, new_one.clone()).await.unwrap();
+    assert_eq!(r.status(), 201);
+    let proposal: Value = r.json().await.unwrap();
+    assert_eq!(proposal["status"], "waiting");
+    assert_eq!(yaml(&other, new_one).await.unwrap().status(), 409, "proposed already");
+    let accept = format!("/api/v1/proposals/{}/accept", proposal["id"]);
+    assert_eq!(api.send("POST", &accept, &official, None, None).await.0, 403);
+    assert!(store.software("decidim-orbe").await.is_err(), "nothing is imported before a decision");
+    let (status, accepted) = api.send("POST", &accept, &operator, None, None).await;
+    assert_eq!(status, 200, "{accepted}");
+    assert_eq!(accepted["proposal"]["software"], "decidim-orbe");
+    assert!(store.software("decidim-orbe").await.is_ok());
+    assert_eq!(api.send("POST", &accept, &operator, None, None).await.0, 409, "decided once");
+    assert_eq!(api.last_event("/api/v1/software/decidim-orbe/history").await["action"], "accept_proposal");
+    let r = yaml(&other, renamed(&decidim, "Decidim Paris")).await.unwrap();
+    let refused: Value = r.json().await.unwrap();
+    let reject = format!("/api/v1/proposals/{}/reject", refused["id"]);
+    assert_eq!(api.send("POST", &reject, &operator, Some(json!({"reason": ""})), None).await.0, 422);
+    let (status, rejected) = api.send("POST", &reject, &operator, Some(json!({"reason": "Hors du champ"})), None).await;
+    assert_eq!((status, rejected["status"].as_str()), (200, Some("rejected")), "{rejected}");
+    walked.extend([
+        ("POST", "/api/v1/proposals"),
+        ("POST", "/api/v1/proposals/{id}/accept"),
+        ("POST", "/api/v1/proposals/{id}/reject"),
     ]);
 
     // Every contribution route of the API was walked.
@@ -603,6 +659,36 @@ database_test!(the_pages_forms_follow_the_same_rules, |db| {
     assert_eq!(r.status(), 303);
     assert_eq!(get(&c, &mut official, &format!("{base}/adoptions/{id}")).await.status(), 410);
     walked.push("/adoptions/{id}/hide");
+
+    // Orbe proposes a software through the form; the site administrator accepts it.
+    let html = get(&c, &mut official, &format!("{base}/propose")).await.text().await.unwrap();
+    let yaml = renamed(&decidim(), "Decidim Vaud");
+    let form = [
+        ("csrf", official_csrf.as_str()),
+        ("once", &form_once(&html)),
+        ("publiccode", "name: [oops"),
+        ("country", "CH"),
+    ];
+    let r = post(&c, &mut official, &format!("{base}/propose"), &form).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("publiccode.yml:"), "the findings with their lines");
+    let form = [
+        ("csrf", official_csrf.as_str()),
+        ("once", &form_once(&html)),
+        ("publiccode", yaml.as_str()),
+        ("country", "CH"),
+    ];
+    let r = post(&c, &mut official, &format!("{base}/propose"), &form).await;
+    assert_eq!(location(&r), "/propose?done=proposed");
+    walked.push("/propose");
+    let waiting = store.proposals("waiting", 10).await.unwrap();
+    let decide = format!("{base}/admin/proposals/{}", waiting[0].id);
+    let r = post(&c, &mut official, &decide, &[("csrf", &official_csrf), ("once", "d1"), ("decision", "accept")]).await;
+    assert_eq!(r.status(), 403);
+    let r = post(&c, &mut admin, &decide, &[("csrf", &admin_csrf), ("once", "d2"), ("decision", "accept")]).await;
+    assert_eq!(location(&r), "/admin/proposals?done=accepted");
+    assert!(store.software("decidim-vaud").await.is_ok());
+    walked.push("/admin/proposals/{id}");
 
     // The history shows it all.
     let html = get(&c, &mut official, &format!("{base}/software/geocity/history")).await.text().await.unwrap();

@@ -31,6 +31,9 @@ fn declared_routes() -> Vec<String> {
 async fn the_document_is_valid_and_complete() {
     let db = tests::TestDb::sqlite().await;
     db.store.seed(&Actor::System("test"), &tests::demo_fixtures(), today()).await.unwrap();
+    // A proposal, so that /api/v1/proposals/1 names one.
+    let author = catalog::contribution::Author::new(Actor::System("test"));
+    db.store.propose(&author, None, "Un logiciel", catalog::Country::FR, "name: Un logiciel\n").await.unwrap();
     let server = TestServer::start(db.store.clone()).await;
     let (status, ctype, doc) = server.get("/api/v1/openapi.json").await;
     assert_eq!((status, ctype.as_str()), (200, "application/json"));

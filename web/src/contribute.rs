@@ -231,3 +231,45 @@ pub struct AskedOfMe {
     /// New needs and pledges on the roadmaps of the software they maintain.
     pub roadmap_news: Vec<EventRow>,
 }
+
+/// The form to propose a new software by its publiccode.yml.
+#[derive(Template)]
+#[template(path = "propose.html")]
+pub struct ProposePage {
+    pub chrome: Chrome,
+    pub publiccode: String,
+    pub country: String,
+    /// The validator's findings on what was sent: `line: key: message`.
+    pub findings: Vec<String>,
+    pub errors: FieldErrors,
+    /// The proposals the person made, newest first: (name, status, reason, software).
+    pub mine: Vec<ProposalRow>,
+    pub notice: Option<String>,
+    pub csrf: String,
+    pub once: String,
+}
+
+/// A proposal as a list shows it.
+#[derive(Debug, Clone)]
+pub struct ProposalRow {
+    pub id: i64,
+    pub name: String,
+    pub proposed_by: String,
+    pub created: NaiveDate,
+    pub status: String,
+    pub reason: Option<String>,
+    pub software: Option<String>,
+    pub publiccode: String,
+}
+
+/// The proposals waiting for a site administrator.
+#[derive(Template)]
+#[template(path = "proposals.html")]
+pub struct ProposalsPage {
+    pub chrome: Chrome,
+    pub waiting: Vec<ProposalRow>,
+    pub notice: Option<String>,
+    pub problem: Option<String>,
+    pub csrf: String,
+    pub once: String,
+}

@@ -13,6 +13,7 @@ mod harvest;
 mod moderation;
 mod organisations;
 mod packed;
+mod proposals;
 mod publiccode;
 mod roadmap;
 mod search;
@@ -39,6 +40,7 @@ pub use dashboards::{AdoptionFact, FundingFact, PeerUse, Placement, RoadmapFilte
 pub use harvest::Claim;
 pub use moderation::{Hidden, Hideable};
 pub use organisations::{OrganisationFilter, OrganisationProfile, OrganisationSummary};
+pub use proposals::{Proposal, WAITING_PER_PERSON};
 pub use publiccode::{PublicCodeImport, PublicCodeImportOptions};
 pub use search::{OrganisationDocument, SearchDocument};
 pub use software::{SoftwareFilter, SoftwarePage};

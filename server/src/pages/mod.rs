@@ -8,6 +8,7 @@ mod build;
 mod contribute;
 mod dashboards;
 mod health;
+mod proposals;
 mod records;
 mod search;
 
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/assets/{name}", get(asset))
         .merge(account::router())
         .merge(contribute::router())
+        .merge(proposals::router())
 }
 
 /// The reader's language: the one they chose with the switch (a cookie), else the first of
