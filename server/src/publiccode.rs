@@ -135,10 +135,10 @@ fn files_in(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// What an import says back, for the API and the command line.
 /// The body types a publiccode.yml is accepted as.
 pub const YAML: [&str; 3] = ["application/yaml", "text/yaml", "application/x-yaml"];
 
+/// What an import says back, for the API and the command line.
 #[derive(Debug, Serialize)]
 pub struct ImportAnswer {
     pub slug: String,
