@@ -1,6 +1,7 @@
 //! `communs export DIR`: the catalog as JSON (the fixtures' format, loadable with
 //! `communs seed --fixtures DIR`) and CSV (adoptions and fundings in the import format,
-//! organisations and software for spreadsheets).
+//! organisations and software for spreadsheets), with the history of every change to the
+//! catalog's records (`history.jsonl`) and the records site administrators hid (`hidden.json`).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -39,6 +40,23 @@ pub async fn export(store: &Store, dir: &Path) -> anyhow::Result<String> {
             std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
         }
     }
+
+    // The trace of every change, one event a line, read a page at a time.
+    let mut w = create(dir, "history.jsonl")?;
+    let mut after = 0;
+    let mut events = 0;
+    loop {
+        let page = store.export_history(after, 5_000).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for e in &page {
+            serde_json::to_writer(&mut w, e)?;
+            w.write_all(b"\n")?;
+        }
+        events += page.len();
+    }
+    w.flush()?;
+    json(dir, "hidden.json", &store.export_hidden().await?)?;
 
     let mut w = csv_import::adoption_writer(create(dir, "adoptions.csv")?)?;
     for a in &all.adoptions {
@@ -97,7 +115,7 @@ pub async fn export(store: &Store, dir: &Path) -> anyhow::Result<String> {
     }
     w.flush()?;
     Ok(format!(
-        "{} organisations, {} software, {} roadmap items, {} adoptions, {} fundings",
+        "{} organisations, {} software, {} roadmap items, {} adoptions, {} fundings, {events} changes",
         all.organisations.len(),
         all.software.len(),
         all.roadmap.len(),

@@ -173,6 +173,24 @@ database_test!(communes_import_completes_known_organisations, |db| {
 
 database_test!(export_loads_again, |db| {
     communs(&["--database-url", &db.url, "seed"]).await;
+    // A contribution, hidden: its trace and its reason are exported, people's records are not.
+    let user = db
+        .store
+        .sign_in(
+            &catalog::Identity {
+                issuer: "https://id.example".into(),
+                subject: "x".into(),
+                name: Some("Secret Person".into()),
+                email: Some("secret@example.org".into()),
+                email_verified: true,
+            },
+            &[],
+        )
+        .await
+        .unwrap();
+    let author = catalog::contribution::Author::new(catalog::Actor::User { handle: user.handle.clone(), token: None });
+    let hidden = db.store.software_adoptions("geocity", 1, 0).await.unwrap().items[0].id;
+    db.store.hide(&author, catalog::Hideable::Adoption, hidden, "Doublon").await.unwrap();
     let out_dir = tempfile::tempdir().unwrap();
     let dir = out_dir.path().display().to_string();
     let (code, out, err) = communs(&["--database-url", &db.url, "export", &dir]).await;
@@ -184,6 +202,13 @@ database_test!(export_loads_again, |db| {
     for f in ["organisations", "software", "adoptions", "fundings"] {
         assert!(out_dir.path().join(format!("{f}.csv")).exists(), "{f}.csv");
     }
+    let history = std::fs::read_to_string(out_dir.path().join("history.jsonl")).unwrap();
+    let events: Vec<serde_json::Value> = history.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(events.iter().any(|e| e["action"] == "hide" && e["after"]["reason"] == "Doublon"), "{history}");
+    assert!(!history.contains("secret@example.org"), "people's records stay out of the export");
+    let gone: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.path().join("hidden.json")).unwrap()).unwrap();
+    assert_eq!((gone[0]["id"].as_i64(), gone[0]["reason"].as_str()), (Some(hidden), Some("Doublon")));
 
     // The JSON loads into an empty database; the CSV imports into it again.
     let other = TestDb::sqlite().await;

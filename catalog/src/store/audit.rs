@@ -87,6 +87,11 @@ pub enum HistoryOf<'a> {
     RoadmapItem(i64),
 }
 
+/// The entities of the catalog's own records, whose history is public and exported; people,
+/// their sessions, tokens and memberships keep theirs to the operator.
+const CATALOG_ENTITIES: &str = "'software', 'publiccode', 'organisation', 'adoption', 'adoptions', 'funding', \
+    'fundings', 'roadmap_item', 'proposal'";
+
 const EVENT_COLUMNS: &str = "id, at, actor, action, entity, entity_key, before, after, acting_for";
 
 impl Store {
@@ -147,6 +152,37 @@ impl Store {
             )
             .await?;
         Ok(Page { items, total, limit, offset })
+    }
+
+    /// The history of the catalog's records (not of people, sessions or tokens) after the
+    /// event `after`, in order: page through it by passing the last id seen.
+    pub async fn export_history(&self, after: i64, limit: i64) -> Result<Vec<AuditEvent>> {
+        self.all(
+            q(format!(
+                "SELECT {EVENT_COLUMNS} FROM audit_events WHERE id > $1 AND entity IN ({CATALOG_ENTITIES}) \
+                 ORDER BY id LIMIT $2"
+            ))
+            .bind(after)
+            .bind(limit),
+        )
+        .await
+    }
+
+    /// The records site administrators hid, with why: (entity, id, reason, hidden_at, record).
+    pub async fn export_hidden(&self) -> Result<Vec<serde_json::Value>> {
+        let rows: Vec<(String, i64, String, chrono::DateTime<chrono::Utc>, String)> = self
+            .all(q(
+                "SELECT entity, record_id, reason, hidden_at, record FROM hidden_records ORDER BY entity, record_id",
+            ))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(entity, id, reason, at, record)| {
+                let record: serde_json::Value =
+                    serde_json::from_str(&record).unwrap_or(serde_json::Value::String(record));
+                serde_json::json!({ "entity": entity, "id": id, "reason": reason, "hidden_at": at, "record": record })
+            })
+            .collect())
     }
 
     /// How many audit events there are in all (tests check that writes leave a trace).
