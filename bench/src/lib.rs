@@ -1,6 +1,7 @@
 //! What the benchmarks share: the national dataset's generator and loader, the load
 //! generator, the server as a child process, and the search bench's corpus.
 
+pub mod contrib;
 pub mod corpus;
 pub mod dataset;
 pub mod load;

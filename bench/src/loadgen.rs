@@ -67,12 +67,14 @@ impl Stats {
     }
 }
 
+/// What workers measured: each latency in microseconds, bytes read, failures with the
+/// first few examples.
 #[derive(Default)]
-struct WorkerResult {
-    latencies_us: Vec<u32>,
-    bytes: u64,
-    failures: usize,
-    examples: Vec<String>,
+pub struct WorkerResult {
+    pub latencies_us: Vec<u32>,
+    pub bytes: u64,
+    pub failures: usize,
+    pub examples: Vec<String>,
 }
 
 /// Runs one phase against `base` (`http://127.0.0.1:PORT`) on a runtime of its own, so
@@ -165,7 +167,8 @@ async fn worker(
     out
 }
 
-fn summarise(name: &'static str, mut r: WorkerResult, seconds: f64) -> Stats {
+/// The figures of what the workers measured over `seconds`.
+pub fn summarise(name: &'static str, mut r: WorkerResult, seconds: f64) -> Stats {
     r.latencies_us.sort_unstable();
     let n = r.latencies_us.len();
     let pct = |p: f64| -> f64 {

@@ -80,6 +80,8 @@ pub struct Outcome {
     pub profile: Vec<profile::CallStats>,
     /// HTML and CSS bytes of a page of each HTML phase.
     pub page_bytes: Vec<(&'static str, usize)>,
+    /// Declarations a second made while the dashboards were read.
+    pub writes_per_second: Option<f64>,
     pub error: Option<String>,
 }
 
@@ -93,6 +95,7 @@ impl Outcome {
             memory: None,
             profile: Vec::new(),
             page_bytes: Vec::new(),
+            writes_per_second: None,
             error: None,
         }
     }
@@ -280,7 +283,10 @@ async fn run_backend(
     };
     println!("  load: {:.2} s in all", loaded.total.as_secs_f64());
     let profiled = profile_store(&store, &loaded, load_settings, profile_samples).await;
+    // The operator's token the contribution phases declare with.
+    let token = store.create_token(&catalog::Actor::System("bench"), "bench-writer", catalog::TokenScope::Write).await;
     store.close().await;
+    let (_, token) = token.context("an operator's token")?;
     out.profile = profiled?;
     if let Some(path) = url.strip_prefix("sqlite://") {
         let size = |p: String| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
@@ -293,7 +299,11 @@ async fn run_backend(
 
     println!("== {}: SERVE", out.name);
     flush();
-    let mut server = Server::start(communs, url, workdir)?;
+    // The contribution phases write faster than the limits on writes let one address.
+    let config = workdir.join("communs-bench.toml");
+    std::fs::write(&config, "[rate_limits]\nwrite_burst = 100000\nwrite_per_minute = 1000000\n")?;
+    let config = config.display().to_string();
+    let mut server = Server::start_with(communs, url, workdir, &["--config", &config])?;
     let ready = server.wait_healthy().await?;
     println!(
         "  communs serve (pid {}) on {}, healthy after {:.0} ms",
@@ -327,6 +337,37 @@ async fn run_backend(
         flush();
         out.phases.push(stats);
     }
+    let software = profile::software_sampler(out.load.as_ref().expect("loaded"));
+    let organisations = profile::organisation_sampler(out.load.as_ref().expect("loaded"));
+    let trips =
+        bench::contrib::round_trips(&server.base, &token, &software, &organisations, settings.seed, settings.duration)
+            .await?;
+    println!("  {}", trips.line());
+    for e in &trips.failure_examples {
+        println!("    failure: {e}");
+    }
+    out.phases.push(trips);
+    let (dashboards, written) = bench::contrib::dashboards_under_writes(
+        &server.base,
+        &token,
+        &software,
+        &organisations,
+        settings.seed,
+        16,
+        settings.duration,
+    )
+    .await?;
+    println!(
+        "  {}  ({written} declarations written meanwhile, {:.1}/s)",
+        dashboards.line(),
+        written as f64 / settings.duration.as_secs_f64()
+    );
+    for e in &dashboards.failure_examples {
+        println!("    failure: {e}");
+    }
+    out.writes_per_second = Some(written as f64 / settings.duration.as_secs_f64());
+    out.phases.push(dashboards);
+    flush();
     let memory = server.memory()?;
     println!(
         "  server memory: peak RSS {:.1} MB, RSS now {:.1} MB",

@@ -63,6 +63,9 @@ pub fn print(outcomes: &[Outcome], counts: &Counts) {
         row("page /dashboards/adoption p99 (ms)", Some(20.0), 2, p99("adoption dashboard")),
         row("page /dashboards/funding p99 (ms)", Some(20.0), 2, p99("funding dashboard")),
         row("page /search?q= p99 (ms)", Some(25.0), 2, p99("search page")),
+        row("declaration round trip p99 (ms)", Some(50.0), 2, p99("declaration round trip")),
+        row("dashboards p99 (ms) under writes", Some(20.0), 2, p99("dashboards under writes")),
+        row("  declarations a second meanwhile", None, 1, |o| o.writes_per_second),
         row("largest page's HTML + CSS (KB)", Some(100.0), 1, |o| {
             o.page_bytes.iter().map(|(_, b)| *b as f64 / 1024.0).reduce(f64::max)
         }),

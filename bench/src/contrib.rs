@@ -1,0 +1,167 @@
+//! Contributions under measure: the round trip of a declaration (the API's POST, then the
+//! adoption's page, a search for the software and the adoption dashboard, one after the
+//! other, as a person who declares and looks for it), and the dashboards read by 16
+//! connections while declarations arrive at 20 a second.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::loadgen::{summarise, Stats, WorkerResult};
+use crate::profile::Sampler;
+use crate::rng::Rng;
+
+/// Declarations a second while the dashboards are read.
+pub const WRITES_PER_SECOND: u64 = 20;
+
+/// Declares that a drawn organisation uses a drawn software (another draw when that pair
+/// exists already); the new adoption's id.
+async fn declare(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    software: &Sampler,
+    organisations: &Sampler,
+    rng: &mut Rng,
+) -> anyhow::Result<(String, i64)> {
+    for _ in 0..20 {
+        let s = software.draw(rng).to_string();
+        let o = organisations.draw(rng);
+        let body = format!(r#"{{"organisation": "{o}", "since": "2024-03-01", "status": "active", "scope": "bench"}}"#);
+        let r = client
+            .post(format!("{base}/api/v1/software/{s}/adoptions"))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await?;
+        match r.status().as_u16() {
+            201 => {
+                let v: serde_json::Value = r.json().await?;
+                return Ok((s, v["id"].as_i64().unwrap_or_default()));
+            }
+            409 => continue,
+            other => anyhow::bail!("declaration answered {other}: {}", r.text().await.unwrap_or_default()),
+        }
+    }
+    anyhow::bail!("20 draws in a row named adoptions that exist")
+}
+
+async fn read(client: &reqwest::Client, url: &str) -> anyhow::Result<usize> {
+    let r = client.get(url).send().await?;
+    anyhow::ensure!(r.status().as_u16() == 200, "{url} answered {}", r.status());
+    Ok(r.bytes().await?.len())
+}
+
+/// Declarations one after the other for `duration`, each timed from its POST to the last
+/// of the three pages that show it.
+pub async fn round_trips(
+    base: &str,
+    token: &str,
+    software: &Sampler,
+    organisations: &Sampler,
+    seed: u64,
+    duration: Duration,
+) -> anyhow::Result<Stats> {
+    let client = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build()?;
+    let mut rng = Rng::new(seed);
+    let mut r = WorkerResult::default();
+    let start = Instant::now();
+    while start.elapsed() < duration {
+        let t = Instant::now();
+        let done = async {
+            let (software, id) = declare(&client, base, token, software, organisations, &mut rng).await?;
+            let mut bytes = read(&client, &format!("{base}/adoptions/{id}")).await?;
+            bytes += read(&client, &format!("{base}/search?q={}", software.replace('-', "+"))).await?;
+            bytes += read(&client, &format!("{base}/dashboards/adoption")).await?;
+            anyhow::Ok(bytes)
+        }
+        .await;
+        match done {
+            Ok(bytes) => {
+                r.latencies_us.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                r.bytes += bytes as u64;
+            }
+            Err(e) => {
+                r.failures += 1;
+                if r.examples.len() < 5 {
+                    r.examples.push(format!("{e:#}"));
+                }
+            }
+        }
+    }
+    Ok(summarise("declaration round trip", r, start.elapsed().as_secs_f64()))
+}
+
+/// Both dashboards read by `connections` for `duration` while one writer declares
+/// `WRITES_PER_SECOND` adoptions a second; also how many declarations were made.
+pub async fn dashboards_under_writes(
+    base: &str,
+    token: &str,
+    software: &Sampler,
+    organisations: &Sampler,
+    seed: u64,
+    connections: usize,
+    duration: Duration,
+) -> anyhow::Result<(Stats, usize)> {
+    let end = Instant::now() + duration;
+    let written = Arc::new(AtomicUsize::new(0));
+    let writer = {
+        let (base, token, written) = (base.to_string(), token.to_string(), written.clone());
+        let (software, organisations) = (software.clone(), organisations.clone());
+        tokio::spawn(async move {
+            let client = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build()?;
+            let mut rng = Rng::new(seed ^ 0x5eed);
+            let mut tick = tokio::time::interval(Duration::from_millis(1000 / WRITES_PER_SECOND));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            while Instant::now() < end {
+                tick.tick().await;
+                declare(&client, &base, &token, &software, &organisations, &mut rng).await?;
+                written.fetch_add(1, Ordering::Relaxed);
+            }
+            anyhow::Ok(())
+        })
+    };
+    let mut readers = Vec::new();
+    for w in 0..connections {
+        let base = base.to_string();
+        readers.push(tokio::spawn(async move {
+            let client = reqwest::Client::builder()
+                .no_proxy()
+                .pool_max_idle_per_host(1)
+                .timeout(Duration::from_secs(10))
+                .build()?;
+            let mut r = WorkerResult::default();
+            let mut i = w;
+            while Instant::now() < end {
+                let page = if i % 2 == 0 { "adoption" } else { "funding" };
+                i += 1;
+                let t = Instant::now();
+                match read(&client, &format!("{base}/dashboards/{page}")).await {
+                    Ok(bytes) => {
+                        r.latencies_us.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                        r.bytes += bytes as u64;
+                    }
+                    Err(e) => {
+                        r.failures += 1;
+                        if r.examples.len() < 5 {
+                            r.examples.push(format!("{e:#}"));
+                        }
+                    }
+                }
+            }
+            anyhow::Ok(r)
+        }));
+    }
+    let mut all = WorkerResult::default();
+    for h in readers {
+        let r = h.await??;
+        all.latencies_us.extend(r.latencies_us);
+        all.bytes += r.bytes;
+        all.failures += r.failures;
+        all.examples.extend(r.examples.into_iter().take(5usize.saturating_sub(all.examples.len())));
+    }
+    writer.await??;
+    let stats = summarise("dashboards under writes", all, duration.as_secs_f64());
+    Ok((stats, written.load(Ordering::Relaxed)))
+}
