@@ -301,7 +301,7 @@ async fn run_backend(
     flush();
     // The contribution phases write faster than the limits on writes let one address.
     let config = workdir.join("communs-bench.toml");
-    std::fs::write(&config, "[rate_limits]\nwrite_burst = 100000\nwrite_per_minute = 1000000\n")?;
+    std::fs::write(&config, "[rate_limits]\nwrite_burst = 100000\nwrite_per_minute = 100000\n")?;
     let config = config.display().to_string();
     let mut server = Server::start_with(communs, url, workdir, &["--config", &config])?;
     let ready = server.wait_healthy().await?;
