@@ -77,6 +77,73 @@ fn org_key(field: &str, s: Option<&str>) -> Result<Option<OrgKey>> {
     filled(s).map(|s| OrgKey::parse(field, s)).transpose()
 }
 
+// ---- the software's record --------------------------------------------------------------
+
+/// A change to a software's record by its maintainers (`PATCH /api/v1/software/{slug}` or
+/// the record's form): absent fields stay, `null` or "" clears one.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SoftwareEdit {
+    /// One line in French (500 characters at most).
+    #[serde(default, deserialize_with = "present")]
+    pub summary_fr: Change<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub summary_en: Change<String>,
+    /// Markdown in French.
+    #[serde(default, deserialize_with = "present")]
+    pub description_fr: Change<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub description_en: Change<String>,
+    /// The software's own site, http(s).
+    #[serde(default, deserialize_with = "present")]
+    pub website: Change<String>,
+    /// concept, development, beta, stable or obsolete.
+    #[serde(default)]
+    pub maturity: Option<String>,
+}
+
+/// A change to a software's record, checked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SoftwareChange {
+    pub summary_fr: Change<String>,
+    pub summary_en: Change<String>,
+    pub description_fr: Change<String>,
+    pub description_en: Change<String>,
+    pub website: Change<String>,
+    pub maturity: Option<crate::vocab::Maturity>,
+}
+
+impl SoftwareEdit {
+    pub fn validate(&self) -> Result<SoftwareChange> {
+        let mut c = Checks::default();
+        let summary = |field: &'static str, v: &Change<String>| {
+            change(v, |s| filled(s).map(|s| text::line(field, s, 500)).transpose())
+        };
+        let description =
+            |field: &'static str, v: &Change<String>| change(v, |s| text::optional_text(field, s, DESCRIPTION_MAX));
+        let summary_fr = c.take(summary("summary_fr", &self.summary_fr));
+        let summary_en = c.take(summary("summary_en", &self.summary_en));
+        let description_fr = c.take(description("description_fr", &self.description_fr));
+        let description_en = c.take(description("description_en", &self.description_en));
+        let website = c.take(change(&self.website, |s| web_url("website", s)));
+        let maturity = c.take(filled(self.maturity.as_deref()).map(crate::vocab::Maturity::parse).transpose());
+        c.finish()?;
+        let change = SoftwareChange {
+            summary_fr: summary_fr.expect("checked"),
+            summary_en: summary_en.expect("checked"),
+            description_fr: description_fr.expect("checked"),
+            description_en: description_en.expect("checked"),
+            website: website.expect("checked"),
+            maturity: maturity.expect("checked"),
+        };
+        if change == SoftwareChange::default() {
+            return Err(Error::invalid("body", "names nothing to change"));
+        }
+        Ok(change)
+    }
+}
+
 // ---- adoptions --------------------------------------------------------------------------
 
 /// A declaration as sent: `POST /api/v1/software/{slug}/adoptions` or the page's form.

@@ -81,7 +81,7 @@ pub fn router_with_accounts(
         .route("/search/organisations", get(crate::search_api::organisations))
         .route("/suggest", get(crate::search_api::suggest))
         .route("/software", get(software_list))
-        .route("/software/{slug}", get(software_detail))
+        .route("/software/{slug}", get(software_detail).patch(contribute::edit_software).layer(body_limit()))
         .route(
             "/software/{slug}/repositories",
             axum::routing::post(add_repository).layer(axum::extract::DefaultBodyLimit::max(REPOSITORY_BODY_BYTES)),

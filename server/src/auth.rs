@@ -106,6 +106,12 @@ pub const REJECT_PROPOSAL: WriteRoute =
 pub const PROPOSE_PAGE: WriteRoute = WriteRoute { method: "POST", path: "/propose", needs: Need::SignedIn };
 pub const DECIDE_PROPOSAL_PAGE: WriteRoute =
     WriteRoute { method: "POST", path: "/admin/proposals/{id}", needs: Need::SiteAdmin };
+pub const EDIT_SOFTWARE: WriteRoute =
+    WriteRoute { method: "PATCH", path: "/api/v1/software/{slug}", needs: Need::SoftwareMaintainer };
+pub const EDIT_SOFTWARE_PAGE: WriteRoute =
+    WriteRoute { method: "POST", path: "/software/{slug}/edit", needs: Need::SoftwareMaintainer };
+pub const ADD_REPOSITORY_PAGE: WriteRoute =
+    WriteRoute { method: "POST", path: "/software/{slug}/repositories", needs: Need::SoftwareMaintainer };
 pub const CREATE_TOKEN: WriteRoute = WriteRoute { method: "POST", path: "/account/tokens", needs: Need::SignedIn };
 pub const REVOKE_TOKEN: WriteRoute =
     WriteRoute { method: "POST", path: "/account/tokens/{name}/revoke", needs: Need::SignedIn };
@@ -152,6 +158,9 @@ pub const CONTRIBUTION_ROUTES: &[WriteRoute] = &[
     REJECT_PROPOSAL,
     PROPOSE_PAGE,
     DECIDE_PROPOSAL_PAGE,
+    EDIT_SOFTWARE,
+    EDIT_SOFTWARE_PAGE,
+    ADD_REPOSITORY_PAGE,
 ];
 
 /// Every route that writes. Signing in and out (`/login/...`, `/logout`) is not listed:
@@ -188,6 +197,9 @@ pub const WRITE_ROUTES: &[WriteRoute] = &[
     REJECT_PROPOSAL,
     PROPOSE_PAGE,
     DECIDE_PROPOSAL_PAGE,
+    EDIT_SOFTWARE,
+    EDIT_SOFTWARE_PAGE,
+    ADD_REPOSITORY_PAGE,
     CREATE_TOKEN,
     REVOKE_TOKEN,
     REQUEST_MEMBERSHIP,

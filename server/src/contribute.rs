@@ -161,6 +161,37 @@ fn today() -> chrono::NaiveDate {
 
 type Body = Result<Bytes, BytesRejection>;
 
+// ---- the software's record --------------------------------------------------------------
+
+/// Changes a software's record: summaries and descriptions, site, maturity.
+#[utoipa::path(patch, path = "/api/v1/software/{slug}", tag = "contributions", operation_id = "edit_software",
+    params(("slug" = String, Path, description = "The software's slug"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Sent again with the same key, the change is made once")),
+    request_body(content = catalog::contribution::SoftwareEdit, content_type = "application/json"),
+    security(("token" = [])),
+    responses((status = 200, description = "The record, changed", body = catalog::Software),
+        (status = 401, description = "No live token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token acts for neither a maintainer nor the publisher", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such software", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad fields, each named", body = Problem, content_type = "application/problem+json")))]
+pub(crate) async fn edit_software(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    writer: Writer,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Problem> {
+    let software = s.store.software(&slug).await?;
+    let route = crate::auth::EDIT_SOFTWARE;
+    if !may_write(route, writer.acting_for(), None, &stewards(&software)) {
+        return Err(refused(&writer, route, "changing a software's record"));
+    }
+    let edit: catalog::contribution::SoftwareEdit = json(&headers, body)?;
+    let change = edit.validate()?;
+    Ok(changed(s.store.edit_software(&author(&writer, &headers)?, &slug, &change).await?))
+}
+
 // ---- adoptions --------------------------------------------------------------------------
 
 /// Declares that an organisation uses a software.

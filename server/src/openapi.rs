@@ -211,6 +211,7 @@ pub fn names<T: IntoParams>() -> Vec<String> {
         crate::api::organisation_detail,
         crate::api::organisation_adoptions,
         crate::api::organisation_fundings,
+        crate::contribute::edit_software,
         crate::contribute::declare_adoption,
         crate::contribute::adoption,
         crate::contribute::edit_adoption,

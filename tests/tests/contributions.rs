@@ -284,6 +284,25 @@ database_test!(every_contribution_route_needs_its_role_and_leaves_a_trace, |db| 
         ("POST", "/api/v1/roadmap/{id}/hide"),
     ]);
 
+    // The record: Geocity's maintainers and publisher change it; Paris may not.
+    let path = "/api/v1/software/geocity";
+    let before = counts(&store).await;
+    assert_eq!(api.send("PATCH", path, &other, Some(json!({"website": "https://geocity.ch"})), None).await.0, 403);
+    assert_eq!(counts(&store).await, before);
+    let (status, bad) =
+        api.send("PATCH", path, &maintainer, Some(json!({"website": "geocity.ch", "maturity": "done"})), None).await;
+    assert_eq!(status, 422, "{bad}");
+    assert_eq!(bad["errors"].as_array().map(Vec::len), Some(2), "{bad}");
+    let change = json!({"website": "https://geocity.ch", "summary_en": "Online permits for municipalities"});
+    let (status, record) = api.send("PATCH", path, &maintainer, Some(change), None).await;
+    assert_eq!(status, 200, "{record}");
+    assert_eq!(
+        (record["website"].as_str(), record["summary"]["en"].as_str()),
+        (Some("https://geocity.ch"), Some("Online permits for municipalities"))
+    );
+    assert_eq!(api.last_event("/api/v1/software/geocity/history").await["action"], "edit");
+    walked.push(("PATCH", "/api/v1/software/{slug}"));
+
     // Propose new software by its publiccode.yml; a site administrator decides.
     let decidim = decidim();
     let new_one = renamed(&decidim, "Decidim Orbe");
@@ -642,6 +661,48 @@ database_test!(the_pages_forms_follow_the_same_rules, |db| {
     let html = get(&c, &mut official, &url).await.text().await.unwrap();
     assert!(html.contains(r#"<progress id="progress" max="100" value="25">"#), "the progress moved");
     walked.push("/roadmap/{id}/pledges");
+
+    // The record's page: the association changes the summary and adds a repository, through
+    // the address check; the official of Orbe may not.
+    let record_url = format!("{base}/software/geocity/edit");
+    assert_eq!(get(&c, &mut official, &record_url).await.status(), 403);
+    let html = get(&c, &mut maintainer, &record_url).await.text().await.unwrap();
+    let record = |summary: &str, website: &str, once: String| {
+        vec![
+            ("csrf", maintainer_csrf.clone()),
+            ("once", once),
+            ("summary_fr", summary.to_string()),
+            ("summary_en", "".to_string()),
+            ("description_fr", "Un **guichet**.".to_string()),
+            ("description_en", "".to_string()),
+            ("website", website.to_string()),
+            ("maturity", "stable".to_string()),
+        ]
+    };
+    let theirs: Vec<(String, String)> =
+        record("Guichet", "", "r0".into()).into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let mut theirs: Vec<(&str, &str)> = theirs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    theirs[0].1 = official_csrf.as_str();
+    assert_eq!(post(&c, &mut official, &record_url, &theirs).await.status(), 403);
+    let bad = record("Guichet virtuel", "pas une adresse", form_once(&html));
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = post(&c, &mut maintainer, &record_url, &bad).await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("sw-website-error"), "the bad site is marked");
+    let good = record("Guichet virtuel des communes", "https://geocity.ch", form_once(&html));
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(location(&post(&c, &mut maintainer, &record_url, &good).await), "/software/geocity/edit?done=saved");
+    assert_eq!(store.software("geocity").await.unwrap().summary["fr"], "Guichet virtuel des communes");
+    walked.push("/software/{slug}/edit");
+    let repos = format!("{base}/software/geocity/repositories");
+    let local = [("csrf", maintainer_csrf.as_str()), ("once", "p1"), ("url", "http://127.0.0.1:22/x.git")];
+    let r = post(&c, &mut maintainer, &repos, &local).await;
+    assert_eq!(r.status(), 422, "a local address is refused");
+    let public =
+        [("csrf", maintainer_csrf.as_str()), ("once", "p2"), ("url", "https://gitlab.com/example/geocity-plugins.git")];
+    assert_eq!(location(&post(&c, &mut maintainer, &repos, &public).await), "/software/geocity/edit?done=repository");
+    assert!(store.software("geocity").await.unwrap().repositories.iter().any(|r| r.url.contains("geocity-plugins")));
+    walked.push("/software/{slug}/repositories");
 
     // A site administrator removes the item; its page then says why.
     let (mut admin, admin_csrf) = demo(&c, &base, "demo-admin").await;

@@ -273,3 +273,32 @@ pub struct ProposalsPage {
     pub csrf: String,
     pub once: String,
 }
+
+/// What the record's form holds, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct SoftwareFields {
+    pub summary_fr: String,
+    pub summary_en: String,
+    pub description_fr: String,
+    pub description_en: String,
+    pub website: String,
+    pub maturity: String,
+}
+
+pub const MATURITIES: [&str; 5] = ["concept", "development", "beta", "stable", "obsolete"];
+
+/// The maintainers' page of a software's record: its texts, and its repositories.
+#[derive(Template)]
+#[template(path = "software_edit.html")]
+pub struct SoftwareEditPage {
+    pub chrome: Chrome,
+    pub software: (String, String),
+    pub values: SoftwareFields,
+    pub errors: FieldErrors,
+    pub repositories: Vec<String>,
+    pub repository: String,
+    pub repository_errors: FieldErrors,
+    pub notice: Option<String>,
+    pub csrf: String,
+    pub once: String,
+}

@@ -10,9 +10,10 @@ use super::roadmap::ITEM_VIEW;
 use super::{q, Store, Tx};
 use crate::contribution::{
     AdoptionChange, AdoptionDeclaration, Author, FundingChange, FundingRecord, RoadmapItemChange, RoadmapItemFields,
+    SoftwareChange,
 };
 use crate::error::{Error, Result};
-use crate::model::{check_due_after, Adoption, Funding, OrgKey, RoadmapItem};
+use crate::model::{check_due_after, Adoption, Funding, OrgKey, RoadmapItem, Software};
 use crate::money::Money;
 use crate::slug::Slug;
 use crate::vocab::{AdoptionState, AdoptionStatus, FundingKind, FundingStatus};
@@ -495,6 +496,56 @@ impl Store {
         )
         .await?;
         tx.commit_quietly().await
+    }
+
+    /// Changes a software's record: its summaries and descriptions in French and English,
+    /// its site, its maturity. A software keeps a summary in one language at least.
+    pub async fn edit_software(&self, author: &Author, slug: &str, c: &SoftwareChange) -> Result<Written<Software>> {
+        let mut tx = self.begin_as(author).await?;
+        let (id, before) = tx.load_software_with_id(slug).await?.ok_or_else(|| Error::not_found("software", slug))?;
+        if let Some(_done) = tx.claim(author, "software").await? {
+            return Ok(Written { record: before, replayed: true });
+        }
+        let now = tx.now();
+        let mut summaries = 0;
+        for (lang, summary, description) in
+            [("fr", &c.summary_fr, &c.description_fr), ("en", &c.summary_en, &c.description_en)]
+        {
+            let summary = summary.clone().unwrap_or_else(|| before.summary.get(lang).cloned());
+            let description = description.clone().unwrap_or_else(|| before.description.get(lang).cloned());
+            summaries += usize::from(summary.is_some());
+            if summary.is_none() && description.is_none() {
+                tx.execute(q("DELETE FROM software_texts WHERE software_id = $1 AND lang = $2").bind(id).bind(lang))
+                    .await?;
+            } else {
+                tx.execute(
+                    q("INSERT INTO software_texts (software_id, lang, summary, description) VALUES ($1, $2, $3, $4) \
+                       ON CONFLICT (software_id, lang) DO UPDATE SET summary = $3, description = $4")
+                    .bind(id)
+                    .bind(lang)
+                    .bind(summary)
+                    .bind(description),
+                )
+                .await?;
+            }
+        }
+        let kept_elsewhere = before.summary.keys().any(|l| l != "fr" && l != "en");
+        if summaries == 0 && !kept_elsewhere {
+            return Err(Error::invalid("summary_fr", "a software keeps a summary in one language at least"));
+        }
+        tx.execute(
+            q("UPDATE software SET website = $1, maturity = $2, updated_at = $3 WHERE id = $4")
+                .bind(c.website.clone().unwrap_or_else(|| before.website.clone()))
+                .bind(c.maturity.map_or_else(|| before.maturity.clone(), |m| m.as_str().to_string()))
+                .bind(now)
+                .bind(id),
+        )
+        .await?;
+        let after = tx.load_software(slug).await?.expect("the software was just written");
+        tx.audit("edit", "software", slug, Some(&before), Some(&after)).await?;
+        tx.settle(author, "software", id).await?;
+        tx.commit().await?;
+        Ok(Written { record: after, replayed: false })
     }
 
     // ---- fundings -------------------------------------------------------------------------

@@ -38,6 +38,8 @@ pub fn router() -> Router<AppState> {
         .route("/software/{slug}/fund", get(fund_form).post(fund))
         .route("/software/{slug}/roadmap/new", get(item_form).post(add_item))
         .route("/software/{slug}/history", get(software_history))
+        .route("/software/{slug}/edit", get(record_form).post(edit_record))
+        .route(auth::ADD_REPOSITORY_PAGE.path, post(add_repository))
         .route("/organisations/{slug}/history", get(organisation_history))
         .route("/adoptions/{id}", get(adoption_page).post(edit_adoption))
         .route(auth::CONFIRM_ADOPTION_PAGE.path, post(confirm_adoption))
@@ -1470,4 +1472,196 @@ async fn hide_item(
     Form(f): Form<HidePost>,
 ) -> Response {
     hide_record(&s, &viewer, &peer, &headers, f, Hideable::RoadmapItem, &id).await
+}
+
+// ---- the software's record --------------------------------------------------------------
+
+fn record_fields(sw: &Software) -> web::SoftwareFields {
+    let text = |m: &std::collections::BTreeMap<String, String>, lang: &str| m.get(lang).cloned().unwrap_or_default();
+    web::SoftwareFields {
+        summary_fr: text(&sw.summary, "fr"),
+        summary_en: text(&sw.summary, "en"),
+        description_fr: text(&sw.description, "fr"),
+        description_en: text(&sw.description, "en"),
+        website: sw.website.clone().unwrap_or_default(),
+        maturity: sw.maturity.clone(),
+    }
+}
+
+/// What a refused form of the record's page brings back.
+#[derive(Default)]
+struct RecordRefusal {
+    record: Option<(web::SoftwareFields, FieldErrors)>,
+    repository: Option<(String, FieldErrors)>,
+}
+
+async fn record_form(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Query(done): Query<Done>,
+) -> Response {
+    let path = format!("/software/{slug}/edit");
+    let Some(session) = &viewer.0 else { return to_login(&path) };
+    let t = T::new(language(&headers));
+    let notice = done.done.as_deref().and_then(|d| match d {
+        "saved" => Some(t.s("contribute.saved").to_string()),
+        "repository" => Some(t.s("edit_software.repository_added").to_string()),
+        _ => None,
+    });
+    record_page(&s, session, &headers, &slug, notice, RecordRefusal::default()).await
+}
+
+async fn record_page(
+    s: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    slug: &str,
+    notice: Option<String>,
+    refusal: RecordRefusal,
+) -> Response {
+    let lang = language(headers);
+    let path = format!("/software/{slug}/edit");
+    let software = match stewarded(s, session, lang, &path, slug).await {
+        Ok(sw) => sw,
+        Err(r) => return r,
+    };
+    let t = T::new(lang);
+    let status = if refusal.record.is_some() || refusal.repository.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let (values, errors) = refusal.record.unwrap_or_else(|| (record_fields(&software), FieldErrors::default()));
+    let (repository, repository_errors) = refusal.repository.unwrap_or_default();
+    let view = web::SoftwareEditPage {
+        chrome: Chrome::new(lang, path, t.fill("edit_software.title", &software.name), ""),
+        software: (software.slug.clone(), software.name.clone()),
+        values,
+        errors,
+        repositories: software.repositories.iter().map(|r| r.url.clone()).collect(),
+        repository,
+        repository_errors,
+        notice,
+        csrf: session.csrf.clone(),
+        once: once(),
+    };
+    page(lang, status, &view)
+}
+
+#[derive(Deserialize, Default)]
+struct RecordPost {
+    #[serde(flatten)]
+    tokens: Tokens,
+    #[serde(default)]
+    summary_fr: String,
+    #[serde(default)]
+    summary_en: String,
+    #[serde(default)]
+    description_fr: String,
+    #[serde(default)]
+    description_en: String,
+    #[serde(default)]
+    website: String,
+    #[serde(default)]
+    maturity: String,
+}
+
+async fn edit_record(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    peer: Peer,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Form(f): Form<RecordPost>,
+) -> Response {
+    let path = format!("/software/{slug}/edit");
+    let session = match admitted(&s, &viewer, &peer, &headers, &f.tokens.csrf, &path) {
+        Ok(session) => session,
+        Err(r) => return r,
+    };
+    let lang = language(&headers);
+    let software = match stewarded(&s, session, lang, &path, &slug).await {
+        Ok(sw) => sw,
+        Err(r) => return r,
+    };
+    let answering: Vec<&str> = stewards(&software).iter().map(|o| o.slug.as_str()).collect();
+    let acting = mine_among(&s, session, &answering).await.unwrap_or_default().into_iter().next();
+    let edit = catalog::contribution::SoftwareEdit {
+        summary_fr: Some(some(&f.summary_fr)),
+        summary_en: Some(some(&f.summary_en)),
+        description_fr: Some(some(&f.description_fr)),
+        description_en: Some(some(&f.description_en)),
+        website: Some(some(&f.website)),
+        maturity: some(&f.maturity),
+    };
+    let written = match edit.validate() {
+        Ok(change) => s.store.edit_software(&author(session, acting.as_deref(), &f.tokens.once), &slug, &change).await,
+        Err(e) => Err(e),
+    };
+    let t = T::new(lang);
+    match written {
+        Ok(_) => personal(see_other(&format!("/software/{slug}/edit?done=saved"))),
+        Err(e) => {
+            let errors = match &e {
+                catalog::Error::Invalid { field, .. } => {
+                    FieldErrors(vec![(field.clone(), t.s("form_error.invalid").into())])
+                }
+                catalog::Error::Fields(all) => {
+                    FieldErrors(all.iter().map(|(f, _)| (f.clone(), t.s("form_error.invalid").into())).collect())
+                }
+                _ => return failed(lang, &path, e),
+            };
+            let values = web::SoftwareFields {
+                summary_fr: f.summary_fr,
+                summary_en: f.summary_en,
+                description_fr: f.description_fr,
+                description_en: f.description_en,
+                website: f.website,
+                maturity: f.maturity,
+            };
+            let refusal = RecordRefusal { record: Some((values, errors)), ..RecordRefusal::default() };
+            record_page(&s, session, &headers, &slug, None, refusal).await
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct RepositoryPost {
+    #[serde(flatten)]
+    tokens: Tokens,
+    #[serde(default)]
+    url: String,
+}
+
+/// Adds a repository through the same address check as the API; the next harvest reads it.
+async fn add_repository(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    peer: Peer,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Form(f): Form<RepositoryPost>,
+) -> Response {
+    let path = format!("/software/{slug}/edit");
+    let session = match admitted(&s, &viewer, &peer, &headers, &f.tokens.csrf, &path) {
+        Ok(session) => session,
+        Err(r) => return r,
+    };
+    let lang = language(&headers);
+    if let Err(r) = stewarded(&s, session, lang, &path, &slug).await {
+        return r;
+    }
+    let actor = Actor::User { handle: session.user.handle.clone(), token: None };
+    match s.store.add_repository(&actor, &slug, &f.url).await {
+        Ok(_) => personal(see_other(&format!("/software/{slug}/edit?done=repository"))),
+        Err(catalog::Error::Invalid { .. } | catalog::Error::Conflict { .. }) => {
+            let t = T::new(lang);
+            let errors = FieldErrors(vec![("url".into(), t.s("edit_software.url").into())]);
+            let refusal = RecordRefusal { repository: Some((f.url, errors)), ..RecordRefusal::default() };
+            record_page(&s, session, &headers, &slug, None, refusal).await
+        }
+        Err(e) => failed(lang, &path, e),
+    }
 }
