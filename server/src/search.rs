@@ -28,9 +28,14 @@ pub struct SearchIndex {
     catching_up: tokio::sync::Mutex<()>,
     /// When this process last pruned the change logs (seconds since the epoch).
     pruned_at: AtomicI64,
+    /// The pruning under way, if one is.
+    pruning: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 /// How often, at most, a process prunes the change logs after a catch-up that read some.
+/// Rows of a change log deleted in one transaction.
+const PRUNE_BATCH: i64 = 5_000;
+
 const PRUNE_EVERY_SECONDS: i64 = 60;
 
 /// What a catch-up or a rebuild read again.
@@ -48,6 +53,7 @@ impl SearchIndex {
             seen: AtomicI64::new(-1),
             catching_up: tokio::sync::Mutex::new(()),
             pruned_at: AtomicI64::new(0),
+            pruning: std::sync::Mutex::new(None),
         }
     }
 
@@ -108,8 +114,10 @@ impl SearchIndex {
     }
 
     /// Keeps the change logs from growing with every write (a national import of communes
-    /// adds 150,000 rows): once a minute at most, after a catch-up that read changes. A
-    /// failure is logged; the logs are only longer until the next one.
+    /// adds 150,000 rows, one of adoptions a million): once a minute at most, after a
+    /// catch-up that read changes, in the background and in batches, so that neither the
+    /// catch-up nor the writes meanwhile wait for it. A failure is logged; the logs are only
+    /// longer until the next one.
     async fn prune(&self, store: &Store) {
         let now = chrono::Utc::now().timestamp();
         let last = self.pruned_at.load(Ordering::Acquire);
@@ -118,10 +126,36 @@ impl SearchIndex {
         {
             return;
         }
-        match store.prune_changes().await {
-            Ok(n) if n > 0 => tracing::debug!(rows = n, "change logs pruned"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "the change logs could not be pruned"),
+        let store = store.clone();
+        let task = tokio::spawn(async move {
+            let mut total = 0;
+            loop {
+                match store.prune_changes(PRUNE_BATCH).await {
+                    Ok(n) => {
+                        total += n;
+                        if n < PRUNE_BATCH as u64 {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the change logs could not be pruned");
+                        break;
+                    }
+                }
+                tokio::task::yield_now().await;
+            }
+            if total > 0 {
+                tracing::debug!(rows = total, "change logs pruned");
+            }
+        });
+        *self.pruning.lock().expect("not poisoned") = Some(task);
+    }
+
+    /// Waits for the pruning under way, if any, to end.
+    pub async fn pruned(&self) {
+        let task = self.pruning.lock().expect("not poisoned").take();
+        if let Some(task) = task {
+            let _ = task.await;
         }
     }
 

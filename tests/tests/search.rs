@@ -470,6 +470,7 @@ store_test!(the_change_logs_stay_bounded_and_readers_behind_still_catch_up, |sto
     seeded(&store).await;
     let behind = SearchIndex::in_memory().unwrap();
     behind.catch_up(&store).await.unwrap();
+    behind.pruned().await;
     // A re-import of every commune of the sample, twice, and three edits of one record.
     let communes = catalog::import::communes::CommuneData::read_dir(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/communes-sample"),
@@ -486,10 +487,11 @@ store_test!(the_change_logs_stay_bounded_and_readers_behind_still_catch_up, |sto
     let (software_rows, organisation_rows) = store.change_rows().await.unwrap();
     let organisations = store.count_organisations().await.unwrap();
     assert!(organisation_rows > organisations, "{organisation_rows} rows for {organisations} organisations");
-    // Another process's index catches up, and prunes (a process prunes once a minute at
-    // most, and this one never has): one row per entity at most is left.
+    // Another process's index catches up, and prunes in the background (a process prunes
+    // once a minute at most, and this one never has): one row per entity at most is left.
     let ahead = SearchIndex::in_memory().unwrap();
     ahead.catch_up(&store).await.unwrap();
+    ahead.pruned().await;
     let (software_after, organisations_after) = store.change_rows().await.unwrap();
     assert!(software_after < software_rows, "{software_after} of {software_rows}");
     assert!(software_after <= store.count_software().await.unwrap());
@@ -513,7 +515,7 @@ store_test!(the_change_logs_stay_bounded_and_readers_behind_still_catch_up, |sto
         assert_eq!(found.hits.first().map(|h| h.name.as_str()), Some("Agencourt"));
     }
     // Pruning again keeps them as they are.
-    assert_eq!(store.prune_changes().await.unwrap(), 0);
+    assert_eq!(store.prune_changes(5_000).await.unwrap(), 0);
     assert_eq!(store.change_rows().await.unwrap(), (software_after, organisations_after));
 });
 

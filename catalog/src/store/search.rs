@@ -306,16 +306,24 @@ impl Store {
     /// the entities changed after V; an entity's older row is after V only if its latest is
     /// too, and the reader reads the entity's current state either way. Rows of transactions
     /// not yet committed (no version) are left alone. Returns how many rows went.
-    pub async fn prune_changes(&self) -> Result<u64> {
+    ///
+    /// At most `batch` rows of each log go in one transaction: after a national import the
+    /// logs hold a million rows, and one transaction deleting them all would hold the
+    /// database's write lock for seconds. Call it again while it prunes `batch` rows or more.
+    pub async fn prune_changes(&self, batch: i64) -> Result<u64> {
         let mut tx = self.begin(&Actor::System("search")).await?;
         let mut pruned = 0;
         for (table, column) in [("search_changes", "software_id"), ("organisation_changes", "organisation_id")] {
             pruned += tx
-                .execute(q(format!(
-                    "DELETE FROM {table} WHERE version IS NOT NULL AND EXISTS (SELECT 1 FROM {table} newer \
-                     WHERE newer.{column} = {table}.{column} AND newer.version IS NOT NULL \
-                     AND (newer.version > {table}.version OR (newer.version = {table}.version AND newer.id > {table}.id)))"
-                )))
+                .execute(
+                    q(format!(
+                        "DELETE FROM {table} WHERE id IN (SELECT id FROM {table} old WHERE old.version IS NOT NULL \
+                         AND EXISTS (SELECT 1 FROM {table} newer WHERE newer.{column} = old.{column} \
+                         AND newer.version IS NOT NULL AND (newer.version > old.version \
+                         OR (newer.version = old.version AND newer.id > old.id))) LIMIT $1)"
+                    ))
+                    .bind(batch),
+                )
                 .await?;
         }
         // Bookkeeping: no record changed, so the catalog's version (and the caches keyed on
