@@ -163,51 +163,22 @@ pub const CONTRIBUTION_ROUTES: &[WriteRoute] = &[
     ADD_REPOSITORY_PAGE,
 ];
 
-/// Every route that writes. Signing in and out (`/login/...`, `/logout`) is not listed:
-/// it writes a session, not the catalog, and is open to all (with its own CSRF check).
-pub const WRITE_ROUTES: &[WriteRoute] = &[
-    ADD_REPOSITORY,
-    IMPORT_PUBLICCODE,
-    DECLARE_ADOPTION,
-    EDIT_ADOPTION,
-    CONFIRM_ADOPTION,
-    END_ADOPTION,
-    RECORD_FUNDING,
-    EDIT_FUNDING,
-    ADD_ROADMAP_ITEM,
-    EDIT_ROADMAP_ITEM,
-    NEED_ROADMAP_ITEM,
-    PLEDGE,
-    DECLARE_ADOPTION_PAGE,
-    EDIT_ADOPTION_PAGE,
-    CONFIRM_ADOPTION_PAGE,
-    END_ADOPTION_PAGE,
-    RECORD_FUNDING_PAGE,
-    ADD_ROADMAP_ITEM_PAGE,
-    EDIT_ROADMAP_ITEM_PAGE,
-    NEED_ROADMAP_ITEM_PAGE,
-    PLEDGE_PAGE,
-    HIDE_ADOPTION,
-    HIDE_FUNDING,
-    HIDE_ROADMAP_ITEM,
-    HIDE_ADOPTION_PAGE,
-    HIDE_ROADMAP_ITEM_PAGE,
-    PROPOSE,
-    ACCEPT_PROPOSAL,
-    REJECT_PROPOSAL,
-    PROPOSE_PAGE,
-    DECIDE_PROPOSAL_PAGE,
-    EDIT_SOFTWARE,
-    EDIT_SOFTWARE_PAGE,
-    ADD_REPOSITORY_PAGE,
-    CREATE_TOKEN,
-    REVOKE_TOKEN,
-    REQUEST_MEMBERSHIP,
-    LEAVE_ORGANISATION,
-    DECIDE_REQUEST,
-    SET_ROLE,
-    SET_SITE_ADMIN,
-];
+/// The operator's and the maintainers' imports and repositories.
+pub const CATALOG_ROUTES: &[WriteRoute] = &[ADD_REPOSITORY, IMPORT_PUBLICCODE];
+
+/// People's own accounts, organisations' people and the site's administrators. Signing in
+/// and out (`/login/...`, `/logout`) is not listed: it writes a session, not the catalog,
+/// and is open to all (with its own CSRF check).
+pub const ACCOUNT_ROUTES: &[WriteRoute] =
+    &[CREATE_TOKEN, REVOKE_TOKEN, REQUEST_MEMBERSHIP, LEAVE_ORGANISATION, DECIDE_REQUEST, SET_ROLE, SET_SITE_ADMIN];
+
+/// Every route that writes, in its three parts.
+pub const WRITE_ROUTES: [&[WriteRoute]; 3] = [CATALOG_ROUTES, CONTRIBUTION_ROUTES, ACCOUNT_ROUTES];
+
+/// Every route that writes, one after the other.
+pub fn write_routes() -> impl Iterator<Item = &'static WriteRoute> {
+    WRITE_ROUTES.into_iter().flatten()
+}
 
 /// A caller that showed a live token allowed to write.
 #[derive(Debug, Clone)]
@@ -335,5 +306,19 @@ impl FromRequestParts<AppState> for Writer {
         }
         tracing::info!(%path, token = %writer.label(), "write by token");
         Ok(writer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_write_route_is_listed_once() {
+        let mut seen = std::collections::BTreeSet::new();
+        for r in write_routes() {
+            assert!(seen.insert((r.method, r.path)), "{} {} is listed twice", r.method, r.path);
+        }
+        assert!(seen.len() >= CONTRIBUTION_ROUTES.len() + ACCOUNT_ROUTES.len() + CATALOG_ROUTES.len());
     }
 }

@@ -1,5 +1,5 @@
 //! The daily digest, sent to a real SMTP server on loopback (the PyPI package aiosmtpd,
-//! installed by `tests/mail/install.sh`, keeping what it receives in a Maildir folder): one
+//! installed by `tests/mail/install.sh`, which the test runs first, keeping what it receives in a Maildir folder): one
 //! message per person with what their organisations are asked, nothing when nothing is new.
 
 use std::path::{Path, PathBuf};
@@ -18,12 +18,15 @@ struct SmtpServer {
 
 impl SmtpServer {
     async fn start(mbox: &Path) -> SmtpServer {
-        let exe = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/mail-venv/bin/aiosmtpd");
-        assert!(
-            exe.exists(),
-            "{} is missing: run tests/mail/install.sh (the test command of README.md does)",
-            exe.display()
-        );
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        // Both databases' tests share the one installation: the first installs it.
+        static INSTALL: std::sync::Once = std::sync::Once::new();
+        INSTALL.call_once(|| {
+            let installed = std::process::Command::new("bash").arg(root.join("tests/mail/install.sh")).status();
+            assert!(installed.is_ok_and(|s| s.success()), "tests/mail/install.sh failed");
+        });
+        let exe = root.join("target/mail-venv/bin/aiosmtpd");
+        assert!(exe.exists(), "{} is missing after tests/mail/install.sh", exe.display());
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut child = std::process::Command::new(exe)
             .args(["-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
