@@ -346,7 +346,6 @@ impl Store {
         tx.commit().await?;
         if report.created + report.updated >= crate::store::ANALYZE_FROM {
             self.analyze(&["organisations", "organisation_identifiers", "organisation_parents"]).await?;
-            self.prune_all_changes().await?;
         }
         Ok(report)
     }

@@ -433,7 +433,6 @@ impl Store {
             tx.commit().await?;
             if rows.len() >= super::ANALYZE_FROM {
                 self.analyze(&["adoptions", "software_stats"]).await?;
-                self.prune_all_changes().await?;
             }
         }
         Ok(out)

@@ -298,7 +298,6 @@ impl Store {
             tx.commit().await?;
             if rows.len() >= super::ANALYZE_FROM {
                 self.analyze(&["fundings", "software_stats", "software_funding_totals"]).await?;
-                self.prune_all_changes().await?;
             }
         }
         Ok(out)

@@ -332,20 +332,6 @@ impl Store {
         Ok(pruned)
     }
 
-    /// Prunes the change logs whole, a batch per transaction: after an import of many rows,
-    /// so that the first write after it does not find a million rows to prune.
-    pub async fn prune_all_changes(&self) -> Result<u64> {
-        const BATCH: i64 = 5_000;
-        let mut total = 0;
-        loop {
-            let n = self.prune_changes(BATCH).await?;
-            total += n;
-            if n < BATCH as u64 {
-                return Ok(total);
-            }
-        }
-    }
-
     /// How many rows the change logs hold: software's, organisations'.
     pub async fn change_rows(&self) -> Result<(i64, i64)> {
         let (software,): (i64,) = self.one(q("SELECT COUNT(*) FROM search_changes")).await?;
