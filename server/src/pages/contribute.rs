@@ -999,8 +999,7 @@ async fn show_item(
             let answering: Vec<&str> = stewards(&software).iter().map(|o| o.slug.as_str()).collect();
             let mine = mine_among(s, session, &answering).await.unwrap_or_default();
             let can_edit =
-                allowed(auth::EDIT_ROADMAP_ITEM_PAGE, session, mine.first().map(String::as_str), None, &software)
-                    && (session.user.site_admin || !mine.is_empty());
+                allowed(auth::EDIT_ROADMAP_ITEM_PAGE, session, mine.first().map(String::as_str), None, &software);
             (acting, can_edit, session.csrf.clone())
         }
     };
@@ -1079,9 +1078,7 @@ async fn edit_item(
     };
     let answering: Vec<&str> = stewards(&software).iter().map(|o| o.slug.as_str()).collect();
     let mine = mine_among(&s, session, &answering).await.unwrap_or_default();
-    if !allowed(auth::EDIT_ROADMAP_ITEM_PAGE, session, mine.first().map(String::as_str), None, &software)
-        || (mine.is_empty() && !session.user.site_admin)
-    {
+    if !allowed(auth::EDIT_ROADMAP_ITEM_PAGE, session, mine.first().map(String::as_str), None, &software) {
         return forbidden(lang, &path, &session.user.handle);
     }
     let edit = RoadmapItemEdit {
