@@ -131,17 +131,18 @@ fn json<T: DeserializeOwned>(headers: &HeaderMap, body: Result<Bytes, BytesRejec
 /// A new record: 201 with its address; sent again with the same key, 200 with the same
 /// record and `Idempotent-Replayed: true`.
 fn made<T: Serialize>(written: Written<T>, location: String) -> Response {
-    let status = if written.replayed { StatusCode::OK } else { StatusCode::CREATED };
-    let mut response = (status, Json(written.record)).into_response();
+    let created = !written.replayed;
+    let mut response = changed(written);
+    if created {
+        *response.status_mut() = StatusCode::CREATED;
+    }
     if let Ok(v) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, v);
-    }
-    if written.replayed {
-        response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     response
 }
 
+/// A changed record: 200; sent again with the same key, `Idempotent-Replayed: true`.
 fn changed<T: Serialize>(written: Written<T>) -> Response {
     let mut response = Json(written.record).into_response();
     if written.replayed {

@@ -91,7 +91,8 @@ fn author(user: &catalog::User, organisation: &str) -> Author {
 database_test!(a_daily_digest_tells_each_person_what_is_new_once, |db| {
     let store = db.store.clone();
     store.seed(&Actor::System("test"), &tests::demo_fixtures(), today()).await.unwrap();
-    let luc = person(&store, "luc", "luc@association-geocity.ch", "association-geocity").await;
+    // Luc acts for the association that maintains GéoCity: the digest is his.
+    person(&store, "luc", "luc@association-geocity.ch", "association-geocity").await;
     let elise = person(&store, "elise", "elise@orbe.ch", "orbe").await;
     let paris = person(&store, "p", "p@paris.fr", "paris").await;
     // Orbe declares GéoCity; Paris pledges to one of its roadmap items.
@@ -165,7 +166,6 @@ database_test!(a_daily_digest_tells_each_person_what_is_new_once, |db| {
     let prilly = person(&store, "pr", "pr@prilly.ch", "prilly").await;
     let prilly_key = OrgKey::Slug(Slug::parse("prilly").unwrap());
     store.declare_adoption(&author(&prilly, "prilly"), "geocity", &prilly_key, &declaration).await.unwrap();
-    let _ = luc;
     let report = send_digests(&store, &mail, chrono::Utc::now() + chrono::Duration::minutes(1)).await.unwrap();
     assert!(report.failed >= 1, "{report:?}");
     assert_eq!(report.sent, 0);

@@ -71,7 +71,6 @@ pub struct AdoptionView {
     pub ended_on: Option<NaiveDate>,
     pub check_due: Option<NaiveDate>,
     pub to_be_checked: bool,
-    pub demo: bool,
 }
 
 #[derive(Template)]

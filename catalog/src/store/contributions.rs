@@ -468,13 +468,19 @@ impl Store {
                  AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id) ORDER BY u.id",
             ))
             .await?;
-        let memberships: Vec<(i64, String)> = self
-            .all(q("SELECT m.user_id, o.slug FROM memberships m JOIN organisations o ON o.id = m.organisation_id ORDER BY o.slug"))
-            .await?;
+        let mut memberships: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+        for (user, slug) in self
+            .all::<(i64, String)>(q(
+                "SELECT m.user_id, o.slug FROM memberships m JOIN organisations o ON o.id = m.organisation_id ORDER BY o.slug",
+            ))
+            .await?
+        {
+            memberships.entry(user).or_default().push(slug);
+        }
         Ok(rows
             .into_iter()
             .map(|(user_id, handle, name, email, last_sent)| Recipient {
-                organisations: memberships.iter().filter(|(u, _)| *u == user_id).map(|(_, o)| o.clone()).collect(),
+                organisations: memberships.remove(&user_id).unwrap_or_default(),
                 user_id,
                 handle,
                 name,

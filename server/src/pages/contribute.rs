@@ -106,6 +106,13 @@ async fn mine_among(s: &AppState, session: &Session, among: &[&str]) -> Result<V
         .collect())
 }
 
+/// The first of the software's maintainers and publisher the person acts for (the first
+/// of them for a site administrator).
+async fn steward_for(s: &AppState, session: &Session, software: &Software) -> Result<Option<String>, PageError> {
+    let answering: Vec<&str> = stewards(software).iter().map(|o| o.slug.as_str()).collect();
+    Ok(mine_among(s, session, &answering).await?.into_iter().next())
+}
+
 /// Each refused field with its message in the page's language; `None` when the error is
 /// not about the form's fields.
 fn field_errors(t: &T, e: &catalog::Error, rename: &[(&str, &str)]) -> Option<FieldErrors> {
@@ -358,7 +365,6 @@ fn adoption_view(a: &Adoption, today: chrono::NaiveDate) -> AdoptionView {
         ended_on: a.ended_on,
         check_due: a.check_due,
         to_be_checked: a.to_be_checked(today),
-        demo: a.demo,
     }
 }
 
@@ -389,11 +395,12 @@ async fn confirms_as(
         return Ok(Some(true));
     }
     let stewards: Vec<&str> = stewards(software).iter().map(|o| o.slug.as_str()).collect();
-    let mine = mine_among(s, session, &stewards).await?;
-    if mine.iter().any(|o| *o != a.organisation) {
+    let among: Vec<&str> = stewards.iter().copied().chain([a.organisation.as_str()]).collect();
+    let mine = mine_among(s, session, &among).await?;
+    if mine.iter().any(|o| *o != a.organisation && stewards.contains(&o.as_str())) {
         return Ok(Some(true));
     }
-    Ok(if mine_among(s, session, &[a.organisation.as_str()]).await?.is_empty() { None } else { Some(false) })
+    Ok(mine.contains(&a.organisation).then_some(false))
 }
 
 async fn adoption_page(
@@ -849,12 +856,17 @@ impl ItemPost {
 
 /// The software, if the person answers for it (a maintainer, its publisher, a site
 /// administrator); otherwise the refusal.
-async fn stewarded(s: &AppState, session: &Session, lang: Lang, path: &str, slug: &str) -> Result<Software, Response> {
+async fn stewarded(
+    s: &AppState,
+    session: &Session,
+    lang: Lang,
+    path: &str,
+    slug: &str,
+) -> Result<(Software, Option<String>), Response> {
     let software = s.store.software(slug).await.map_err(|e| failed(lang, path, e))?;
-    let answering: Vec<&str> = stewards(&software).iter().map(|o| o.slug.as_str()).collect();
-    let mine = mine_among(s, session, &answering).await.map_err(|e| failed(lang, path, e))?;
-    if allowed(auth::ADD_ROADMAP_ITEM_PAGE, session, mine.first().map(String::as_str), None, &software) {
-        Ok(software)
+    let acting = steward_for(s, session, &software).await.map_err(|e| failed(lang, path, e))?;
+    if allowed(auth::ADD_ROADMAP_ITEM_PAGE, session, acting.as_deref(), None, &software) {
+        Ok((software, acting))
     } else {
         Err(forbidden(lang, path, &session.user.handle))
     }
@@ -884,7 +896,7 @@ async fn item_new_page(
     let lang = language(headers);
     let path = format!("/software/{slug}/roadmap/new");
     let software = match stewarded(s, session, lang, &path, slug).await {
-        Ok(sw) => sw,
+        Ok((sw, _)) => sw,
         Err(r) => return r,
     };
     let t = T::new(lang);
@@ -913,12 +925,10 @@ async fn add_item(
         Err(r) => return r,
     };
     let lang = language(&headers);
-    let software = match stewarded(&s, session, lang, &path, &slug).await {
-        Ok(sw) => sw,
+    let acting = match stewarded(&s, session, lang, &path, &slug).await {
+        Ok((_, acting)) => acting,
         Err(r) => return r,
     };
-    let answering: Vec<&str> = stewards(&software).iter().map(|o| o.slug.as_str()).collect();
-    let acting = mine_among(&s, session, &answering).await.unwrap_or_default().into_iter().next();
     let form = RoadmapItemForm {
         title: f.title.clone(),
         description: some(&f.description),
@@ -996,10 +1006,8 @@ async fn show_item(
                 Ok(a) => a,
                 Err(e) => return failed(lang, &path, e),
             };
-            let answering: Vec<&str> = stewards(&software).iter().map(|o| o.slug.as_str()).collect();
-            let mine = mine_among(s, session, &answering).await.unwrap_or_default();
-            let can_edit =
-                allowed(auth::EDIT_ROADMAP_ITEM_PAGE, session, mine.first().map(String::as_str), None, &software);
+            let mine = steward_for(s, session, &software).await.unwrap_or_default();
+            let can_edit = allowed(auth::EDIT_ROADMAP_ITEM_PAGE, session, mine.as_deref(), None, &software);
             (acting, can_edit, session.csrf.clone())
         }
     };
@@ -1076,9 +1084,8 @@ async fn edit_item(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let answering: Vec<&str> = stewards(&software).iter().map(|o| o.slug.as_str()).collect();
-    let mine = mine_among(&s, session, &answering).await.unwrap_or_default();
-    if !allowed(auth::EDIT_ROADMAP_ITEM_PAGE, session, mine.first().map(String::as_str), None, &software) {
+    let mine = steward_for(&s, session, &software).await.unwrap_or_default();
+    if !allowed(auth::EDIT_ROADMAP_ITEM_PAGE, session, mine.as_deref(), None, &software) {
         return forbidden(lang, &path, &session.user.handle);
     }
     let edit = RoadmapItemEdit {
@@ -1091,7 +1098,7 @@ async fn edit_item(
     };
     let written = match edit.validate() {
         Ok(change) => {
-            let acting = if session.user.site_admin { None } else { mine.first().map(String::as_str) };
+            let acting = if session.user.site_admin { None } else { mine.as_deref() };
             s.store.edit_roadmap_item(&author(session, acting, &f.tokens.once), item.id, &change).await
         }
         Err(e) => Err(e),
@@ -1521,7 +1528,7 @@ async fn record_page(
     let lang = language(headers);
     let path = format!("/software/{slug}/edit");
     let software = match stewarded(s, session, lang, &path, slug).await {
-        Ok(sw) => sw,
+        Ok((sw, _)) => sw,
         Err(r) => return r,
     };
     let t = T::new(lang);
@@ -1579,12 +1586,10 @@ async fn edit_record(
         Err(r) => return r,
     };
     let lang = language(&headers);
-    let software = match stewarded(&s, session, lang, &path, &slug).await {
-        Ok(sw) => sw,
+    let acting = match stewarded(&s, session, lang, &path, &slug).await {
+        Ok((_, acting)) => acting,
         Err(r) => return r,
     };
-    let answering: Vec<&str> = stewards(&software).iter().map(|o| o.slug.as_str()).collect();
-    let acting = mine_among(&s, session, &answering).await.unwrap_or_default().into_iter().next();
     let edit = catalog::contribution::SoftwareEdit {
         summary_fr: Some(some(&f.summary_fr)),
         summary_en: Some(some(&f.summary_en)),
