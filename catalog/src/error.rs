@@ -90,6 +90,11 @@ impl Checks {
         self.errors.is_empty()
     }
 
+    /// Whether an error names `field` already.
+    pub fn names(&self, field: &str) -> bool {
+        self.errors.iter().any(|(f, _)| f == field)
+    }
+
     /// `Ok` when every field passed; one error naming its field, or all of them.
     pub fn finish(mut self) -> Result<()> {
         match self.errors.len() {

@@ -13,6 +13,7 @@ pub mod import;
 pub mod licence;
 pub mod model;
 pub mod money;
+pub mod proposal;
 pub mod publiccode;
 pub mod repository;
 pub mod slug;
@@ -41,6 +42,6 @@ pub use store::{
     Placement, PublicCodeImport, PublicCodeImportOptions, RoadmapFilter, SearchDocument, SoftwareFilter, SoftwarePage,
     Store, TerritoryRef, TokenHolder,
 };
-pub use store::{Hidden, Hideable, HistoryOf, Proposal, Recipient, Written};
+pub use store::{Hidden, Hideable, HistoryOf, Proposal, Recipient, Written, READ_PER_HARVEST};
 pub use token::{ApiToken, TokenScope};
 pub use vocab::*;

@@ -61,7 +61,7 @@ fn refused(writer: &Writer, route: WriteRoute, what: &str) -> Problem {
 }
 
 /// Who writes, with the `Idempotency-Key` the client sent, if any.
-fn author(writer: &Writer, headers: &HeaderMap) -> Result<Author, Problem> {
+pub(crate) fn author(writer: &Writer, headers: &HeaderMap) -> Result<Author, Problem> {
     let once = match headers.get("idempotency-key") {
         None => None,
         Some(v) => Some(

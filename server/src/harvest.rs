@@ -68,6 +68,8 @@ pub struct Summary {
     /// ended: their results were not recorded.
     pub lost: usize,
     pub failures: Vec<(String, String, String)>,
+    /// Proposed repositories whose publiccode.yml was read (`crate::proposals::read`).
+    pub proposals_read: usize,
     pub elapsed: Duration,
 }
 
@@ -77,8 +79,12 @@ impl Summary {
     }
 
     pub fn line(&self) -> String {
+        let proposals = match self.proposals_read {
+            0 => String::new(),
+            n => format!(", {n} proposed repositories read"),
+        };
         format!(
-            "{} cloned, {} updated, {} unchanged, {} failed in {:.1} s",
+            "{} cloned, {} updated, {} unchanged, {} failed{proposals} in {:.1} s",
             self.cloned,
             self.updated,
             self.unchanged,
@@ -149,6 +155,11 @@ pub async fn run(
         return Err(e);
     }
     let mut s = summary.lock().expect("summary lock").clone();
+    // The proposed repositories are read by the runs that go through the catalog, not by
+    // one software's.
+    if matches!(selection, HarvestSelection::Due | HarvestSelection::All) {
+        s.proposals_read = crate::proposals::read(store, config).await?;
+    }
     s.elapsed = started.elapsed();
     Ok(s)
 }
@@ -202,7 +213,7 @@ pub fn spawn_background(store: Store, config: HarvestConfig) {
         loop {
             tick.tick().await;
             match run(&store, &config, HarvestSelection::Due, None).await {
-                Ok(s) if s.done() > 0 => tracing::info!(summary = %s.line(), "background harvest"),
+                Ok(s) if s.done() + s.proposals_read > 0 => tracing::info!(summary = %s.line(), "background harvest"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %format!("{e:#}"), "background harvest stopped"),
             }

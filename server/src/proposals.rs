@@ -1,7 +1,9 @@
 //! New software proposed through the API: anyone with a token that writes sends a
-//! publiccode.yml; it is validated at once (its errors named with their lines) and waits
-//! for a site administrator, who accepts it (the document is then imported like any
-//! publiccode.yml) or refuses it with a reason. The pages (`pages::proposals`) do the same.
+//! publiccode.yml, validated at once (its errors named with their lines), or the address
+//! of a repository, whose publiccode.yml the next harvest reads and validates (`read`).
+//! The proposal then waits for a site administrator, who accepts it (the document is
+//! imported like any publiccode.yml) or refuses it with a reason. The pages
+//! (`pages::proposals`) do the same.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -13,8 +15,14 @@ use catalog::contribution::Author;
 use catalog::{Country, Proposal, PublicCodeImportOptions, Store};
 use serde_json::json;
 
+use std::time::Duration;
+
+use catalog::Written;
+use chrono::Utc;
+
 use crate::api::AppState;
 use crate::auth::Writer;
+use crate::harvest::HarvestConfig;
 use crate::params::Params;
 use crate::problem::Problem;
 use crate::publiccode::{import_bytes, ImportAnswer, ImportRefusal};
@@ -34,28 +42,98 @@ pub async fn propose(
     user_id: Option<i64>,
     bytes: &[u8],
     country: Country,
-) -> anyhow::Result<Result<Proposal, ProposalRefusal>> {
+) -> anyhow::Result<Result<Written<Proposal>, ProposalRefusal>> {
     let report = publiccode::validate(bytes);
     let Some(doc) = report.document.clone().filter(|_| report.is_valid()) else {
         return Ok(Err(ProposalRefusal::Invalid(Box::new(report))));
     };
     let name = doc.name.trim().to_string();
-    if let Ok(slug) = catalog::Slug::from_name(&name) {
-        if store.software(slug.as_str()).await.is_ok() {
-            return Ok(Err(ProposalRefusal::Catalog(catalog::Error::Conflict {
-                field: "name".into(),
-                message: format!("{name} is in the catalog already (/software/{slug}); its maintainers update it"),
-            })));
-        }
+    if let Err(e) = not_in_catalog(store, &name).await? {
+        return Ok(Err(ProposalRefusal::Catalog(e)));
     }
     let text = String::from_utf8_lossy(bytes).into_owned();
-    match store.propose(author, user_id, &name, country, &text).await {
+    refusal(store.propose(author, user_id, &name, country, &text).await)
+}
+
+/// Keeps the address of a repository as a proposal; the next harvest reads it.
+pub async fn propose_repository(
+    store: &Store,
+    author: &Author,
+    user_id: Option<i64>,
+    url: &str,
+    country: Country,
+) -> anyhow::Result<Result<Written<Proposal>, ProposalRefusal>> {
+    refusal(store.propose_repository(author, user_id, url, country).await)
+}
+
+/// A person's mistake as a refusal; the rest as an error.
+fn refusal<T>(r: catalog::Result<T>) -> anyhow::Result<Result<T, ProposalRefusal>> {
+    match r {
         Ok(p) => Ok(Ok(p)),
         Err(e @ (catalog::Error::Conflict { .. } | catalog::Error::Invalid { .. })) => {
             Ok(Err(ProposalRefusal::Catalog(e)))
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Refuses the name of a software the catalog has already: its maintainers update it.
+async fn not_in_catalog(store: &Store, name: &str) -> anyhow::Result<Result<(), catalog::Error>> {
+    let Ok(slug) = catalog::Slug::from_name(name) else { return Ok(Ok(())) };
+    match store.software(slug.as_str()).await {
+        Ok(_) => Ok(Err(catalog::Error::Conflict {
+            field: "name".into(),
+            message: format!("{name} is in the catalog already (/software/{slug}); its maintainers update it"),
+        })),
+        Err(catalog::Error::NotFound { .. }) => Ok(Ok(())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Reads the repositories proposed since the last harvest (at most
+/// `catalog::READ_PER_HARVEST` a run): each whose publiccode.yml is valid, and names a
+/// software the catalog does not have, then waits for a decision; the others say why not.
+/// Returns how many were read.
+pub async fn read(store: &Store, config: &HarvestConfig) -> anyhow::Result<usize> {
+    let proposed = store.proposals_to_read().await?;
+    for p in &proposed {
+        let Some(url) = p.repository.clone() else { continue };
+        let settings = config.settings();
+        let task = tokio::task::spawn_blocking(move || indexer::harvest::read_proposed(&url, &settings, Utc::now()));
+        let read = match tokio::time::timeout(config.limits.timeout + Duration::from_secs(5), task).await {
+            Ok(Ok(read)) => read.map_err(|f| format!("{}: {}", f.class, f.message)),
+            Ok(Err(e)) => Err(format!("the reading stopped: {e}")),
+            Err(_) => Err(format!("took longer than the limit of {} s", config.limits.timeout.as_secs())),
+        };
+        let found = match read {
+            Err(why) => Err(why),
+            Ok(file) if !file.valid => {
+                let mut why = format!("{} is not valid:", file.path);
+                for e in file.errors.iter().take(10) {
+                    let at = if e.line > 0 { format!(" (line {})", e.line) } else { String::new() };
+                    why.push_str(&format!(" {}{at}: {};", if e.key.is_empty() { "file" } else { &e.key }, e.message));
+                }
+                Err(why.trim_end_matches(';').to_string())
+            }
+            Ok(file) => match file.text {
+                None => Err(format!("{} is not UTF-8", file.path)),
+                Some(text) => match publiccode::validate(text.as_bytes()).document {
+                    None => Err(format!("{} could not be read again", file.path)),
+                    Some(doc) => {
+                        let name = doc.name.trim().to_string();
+                        match not_in_catalog(store, &name).await? {
+                            Ok(()) => Ok((name, text)),
+                            Err(e) => Err(e.to_string()),
+                        }
+                    }
+                },
+            },
+        };
+        let found = found.as_ref().map(|(name, text)| (name.as_str(), text.as_str())).map_err(String::as_str);
+        let decided = store.proposal_read(p.id, found).await?;
+        tracing::info!(proposal = p.id, status = %decided.status, "proposed repository read");
+    }
+    Ok(proposed.len())
 }
 
 /// Accepts a waiting proposal: its document is imported, then the proposal names the
@@ -106,14 +184,6 @@ pub fn invalid(report: &publiccode::Report) -> Response {
         .into_response()
 }
 
-fn writer_author(writer: &Writer, headers: &HeaderMap) -> Author {
-    let once = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| catalog::contribution::once_key("Idempotency-Key", v).ok());
-    Author { actor: writer.actor(), acting_for: writer.acting_for().map(str::to_string), once }
-}
-
 fn site_wide(writer: &Writer, what: &str) -> Result<(), Problem> {
     match writer.acting_for() {
         None => Ok(()),
@@ -132,16 +202,29 @@ fn id_of(id: &str) -> Result<i64, Problem> {
     id.parse().map_err(|_| Problem::not_found(format!("proposal not found: {id}")))
 }
 
-/// Proposes a new software by its publiccode.yml; it waits for a site administrator.
+/// A software proposed by its repository's address.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RepositoryProposal {
+    /// The repository's address (https, http, git or ssh), with a publiccode.yml at its root.
+    pub repository: String,
+}
+
+/// Proposes a new software: by its publiccode.yml (a YAML body), validated at once, or by
+/// its repository's address (a JSON body), whose publiccode.yml the next harvest reads. It
+/// then waits for a site administrator.
 #[utoipa::path(post, path = "/api/v1/proposals", tag = "contributions", operation_id = "propose",
-    params(crate::openapi::ImportQuery),
-    request_body(content = String, content_type = "application/yaml", description = "A publiccode.yml"),
+    params(crate::openapi::ImportQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "Sent again with the same key, the proposal is made once")),
+    request_body(description = "A publiccode.yml (application/yaml), or a repository's address (application/json)",
+        content((String = "application/yaml"), (RepositoryProposal = "application/json"))),
     security(("token" = [])),
-    responses((status = 201, description = "The proposal, waiting", body = Proposal),
+    responses((status = 201, description = "The proposal: waiting, or reading for a repository", body = Proposal),
+        (status = 200, description = "Sent again with the same Idempotency-Key: the proposal made the first time", body = Proposal),
         (status = 401, description = "No live token", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "In the catalog or proposed already, or too many of the person's wait", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not YAML", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "An invalid file, with each error and warning", content_type = "application/problem+json")))]
+        (status = 415, description = "Neither YAML nor JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid file, with each error and warning, or a refused address", content_type = "application/problem+json")))]
 pub(crate) async fn create(
     State(s): State<AppState>,
     writer: Writer,
@@ -149,9 +232,15 @@ pub(crate) async fn create(
     p: Params,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    crate::guard::require_body_type(&headers, &crate::publiccode::YAML)?;
+    let by_address = crate::guard::require_body_type(&headers, &["application/json"]).is_ok();
+    if !by_address {
+        let mut either = crate::publiccode::YAML.to_vec();
+        either.push("application/json");
+        crate::guard::require_body_type(&headers, &either)?;
+    }
     p.allow_of::<crate::openapi::ImportQuery>()?;
     let country = p.parsed("country", Country::parse)?.unwrap_or(Country::FR);
+    let author = crate::contribute::author(&writer, &headers)?;
     let body = body.map_err(|rejection| {
         Problem::new(
             rejection.status(),
@@ -160,10 +249,20 @@ pub(crate) async fn create(
         )
     })?;
     let user_id = writer.holder.user.as_ref().map(|u| u.id);
-    match propose(&s.store, &writer_author(&writer, &headers), user_id, &body, country).await {
-        Ok(Ok(proposal)) => {
-            tracing::info!(token = %writer.label(), proposal = proposal.id, "software proposed");
-            let mut r = (StatusCode::CREATED, Json(&proposal)).into_response();
+    let made = if by_address {
+        let form: RepositoryProposal = serde_json::from_slice(&body).map_err(|e| Problem {
+            field: Some("repository".into()),
+            ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid input", format!("body: {e}"))
+        })?;
+        propose_repository(&s.store, &author, user_id, &form.repository, country).await
+    } else {
+        propose(&s.store, &author, user_id, &body, country).await
+    };
+    match made {
+        Ok(Ok(Written { record: proposal, replayed })) => {
+            tracing::info!(token = %writer.label(), proposal = proposal.id, replayed, "software proposed");
+            let status = if replayed { StatusCode::OK } else { StatusCode::CREATED };
+            let mut r = (status, Json(&proposal)).into_response();
             if let Ok(v) = format!("/api/v1/proposals/{}", proposal.id).parse() {
                 r.headers_mut().insert(header::LOCATION, v);
             }
@@ -213,7 +312,7 @@ pub(crate) async fn accept_route(
 ) -> Result<Response, Problem> {
     site_wide(&writer, "accepting a proposal")?;
     let id = id_of(&id)?;
-    match accept(&s.store, &writer_author(&writer, &headers), id).await {
+    match accept(&s.store, &crate::contribute::author(&writer, &headers)?, id).await {
         Ok(Ok((proposal, import))) => Ok(Json(json!({"proposal": proposal, "import": import})).into_response()),
         Ok(Err(ImportRefusal::Catalog(e))) => Err(e.into()),
         Ok(Err(ImportRefusal::Invalid(report))) => Ok(invalid(&report)),
@@ -262,6 +361,7 @@ pub(crate) async fn reject_route(
         field: Some("reason".into()),
         ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid input", format!("reason: {e}"))
     })?;
-    let decided = s.store.decide_proposal(&writer_author(&writer, &headers), id, None, Some(&form.reason)).await?;
+    let decided =
+        s.store.decide_proposal(&crate::contribute::author(&writer, &headers)?, id, None, Some(&form.reason)).await?;
     Ok(Json(decided).into_response())
 }

@@ -236,17 +236,48 @@ pub struct AskedOfMe {
 #[template(path = "propose.html")]
 pub struct ProposePage {
     pub chrome: Chrome,
+    /// The way the person proposed, whose form shows what they sent: `repository`, `file`
+    /// or `form`.
+    pub way: String,
+    pub repository: String,
+    pub repository_errors: FieldErrors,
     pub publiccode: String,
     pub country: String,
     /// The validator's findings on what was sent: `line: key: message`.
     pub findings: Vec<String>,
     pub errors: FieldErrors,
+    /// The description form's fields, as typed.
+    pub described: FormValues,
+    pub described_errors: FieldErrors,
     /// The proposals the person made, newest first: (name, status, reason, software).
     pub mine: Vec<ProposalRow>,
     pub notice: Option<String>,
     pub csrf: String,
     pub once: String,
 }
+
+/// A form's fields as typed, by name.
+#[derive(Debug, Clone, Default)]
+pub struct FormValues(pub std::collections::BTreeMap<String, String>);
+
+impl FormValues {
+    pub fn get(&self, field: &str) -> String {
+        self.0.get(field).cloned().unwrap_or_default()
+    }
+}
+
+pub const SOFTWARE_TYPES: [&str; 9] = [
+    "standalone/web",
+    "standalone/desktop",
+    "standalone/mobile",
+    "standalone/backend",
+    "standalone/iot",
+    "standalone/other",
+    "addon",
+    "library",
+    "configurationFiles",
+];
+pub const MAINTENANCE_KINDS: [&str; 4] = ["community", "internal", "contract", "none"];
 
 /// A proposal as a list shows it.
 #[derive(Debug, Clone)]
@@ -259,6 +290,8 @@ pub struct ProposalRow {
     pub reason: Option<String>,
     pub software: Option<String>,
     pub publiccode: String,
+    /// The repository it was proposed by, if it was.
+    pub repository: Option<String>,
 }
 
 /// The proposals waiting for a site administrator.

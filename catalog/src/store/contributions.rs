@@ -48,7 +48,7 @@ impl Tx {
     /// Takes the author's key for this write. `Some(id)` when a write with the same key
     /// was made already: the record it made, of `entity`. Taken in the write's own
     /// transaction, a key sent twice at once waits for the first write and then finds it.
-    async fn claim(&mut self, author: &Author, entity: &str) -> Result<Option<i64>> {
+    pub(super) async fn claim(&mut self, author: &Author, entity: &str) -> Result<Option<i64>> {
         let Some(key) = &author.once else { return Ok(None) };
         let owner = author.key_owner();
         let now = self.now();
@@ -85,7 +85,7 @@ impl Tx {
     }
 
     /// Records what the write under the author's key made.
-    async fn settle(&mut self, author: &Author, entity: &str, id: i64) -> Result<()> {
+    pub(super) async fn settle(&mut self, author: &Author, entity: &str, id: i64) -> Result<()> {
         let Some(key) = &author.once else { return Ok(()) };
         self.execute(
             q("UPDATE idempotency_keys SET entity = $1, entity_key = $2 WHERE author = $3 AND key = $4")

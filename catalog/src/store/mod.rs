@@ -40,7 +40,7 @@ pub use dashboards::{AdoptionFact, FundingFact, PeerUse, Placement, RoadmapFilte
 pub use harvest::Claim;
 pub use moderation::{Hidden, Hideable};
 pub use organisations::{OrganisationFilter, OrganisationProfile, OrganisationSummary};
-pub use proposals::{Proposal, WAITING_PER_PERSON};
+pub use proposals::{Proposal, READ_PER_HARVEST, WAITING_PER_PERSON};
 pub use publiccode::{PublicCodeImport, PublicCodeImportOptions};
 pub use search::{OrganisationDocument, SearchDocument};
 pub use software::{SoftwareFilter, SoftwarePage};
@@ -226,6 +226,11 @@ impl Store {
         } else {
             Err(Error::invalid("database_url", format!("{url:?} is neither a sqlite: nor a postgres:// URL")))
         }
+    }
+
+    /// The policy repository addresses are taken under.
+    pub fn address_policy(&self) -> crate::address::AddressPolicy {
+        self.addresses
     }
 
     /// The same Store, taking repository addresses under `policy` (the operator's

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
-use catalog::{FailureClass, HarvestJob, HarvestOutcome};
+use catalog::{FailureClass, HarvestJob, HarvestOutcome, PubliccodeFile};
 use chrono::{DateTime, Utc};
 
 /// The bounds every repository's harvest keeps within.
@@ -107,6 +107,31 @@ pub fn harvest(job: &HarvestJob, settings: &Settings, now: DateTime<Utc>) -> Har
         mirror::Sync::Updated => HarvestOutcome::Updated(snapshot, health),
         mirror::Sync::Unchanged => HarvestOutcome::Unchanged(Some((snapshot, health))),
     }
+}
+
+/// Reads the publiccode.yml at HEAD of a repository proposed for the catalog: through the
+/// same address check, mirror and limits as a harvest (the mirror is then ready for the
+/// software's first harvest if it is accepted). The file is validated with the
+/// repository's files at hand; `Err` says why there is nothing to read.
+pub fn read_proposed(url: &str, settings: &Settings, now: DateTime<Utc>) -> Result<PubliccodeFile, Failure> {
+    let job = HarvestJob {
+        repository_id: 0,
+        software: String::new(),
+        url: url.to_string(),
+        fetch_url: None,
+        last_snapshot_at: None,
+        consecutive_failures: 0,
+    };
+    let snapshot = match harvest(&job, settings, now) {
+        HarvestOutcome::Cloned(s, _) | HarvestOutcome::Updated(s, _) | HarvestOutcome::Unchanged(Some((s, _))) => s,
+        HarvestOutcome::Unchanged(None) => {
+            return Err(Failure::new(FailureClass::Other, "the repository was not read again"))
+        }
+        HarvestOutcome::Failed(class, message) => return Err(Failure::new(class, message)),
+    };
+    snapshot.publiccode.ok_or_else(|| {
+        Failure::new(FailureClass::Other, "the repository has no publiccode.yml at its root on the default branch")
+    })
 }
 
 /// How libgit2 reaches a checked address: to the addresses the check found, never through a

@@ -1,20 +1,22 @@
-//! Proposing a new software through the pages, and a site administrator's decisions: the
-//! same checks as the API (`crate::proposals`), with the validator's findings shown on the
-//! form.
+//! Proposing a new software through the pages (by its repository's address, by its
+//! publiccode.yml pasted or uploaded, or by a form that becomes one), and a site
+//! administrator's decisions: the same checks as the API (`crate::proposals`), with the
+//! validator's findings shown on the form that was sent.
 
 // A refused request is answered with its page at once: the helpers return the response
 // itself as their error, as axum's own rejections do.
 #![allow(clippy::result_large_err)]
 
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use catalog::contribution::Author;
+use catalog::proposal::SoftwareDescription;
 use catalog::{Actor, Country, Proposal, Session};
 use serde::Deserialize;
-use web::{Chrome, FieldErrors, ProposalRow, ProposalsPage, ProposePage, T};
+use web::{Chrome, FieldErrors, FormValues, ProposalRow, ProposalsPage, ProposePage, T};
 
 use super::account::{admitted, page, personal, refused, see_other, to_login};
 use super::{language, PageError};
@@ -42,6 +44,7 @@ fn row(p: &Proposal) -> ProposalRow {
         reason: p.reason.clone(),
         software: p.software.clone(),
         publiccode: p.publiccode.clone(),
+        repository: p.repository.clone(),
     }
 }
 
@@ -61,23 +64,28 @@ struct Done {
 async fn form(State(s): State<AppState>, viewer: Viewer, headers: HeaderMap, Query(d): Query<Done>) -> Response {
     let Some(session) = &viewer.0 else { return to_login("/propose") };
     let t = T::new(language(&headers));
-    let notice = d.done.filter(|d| d == "proposed").map(|_| t.s("propose.proposed").to_string());
-    let view = View {
-        publiccode: String::new(),
-        country: "FR".into(),
-        findings: Vec::new(),
-        errors: FieldErrors::default(),
-        notice,
-    };
+    let notice = d.done.as_deref().and_then(|d| match d {
+        "proposed" => Some(t.s("propose.proposed").to_string()),
+        "reading" => Some(t.s("propose.reading").to_string()),
+        _ => None,
+    });
+    let view = View { notice, ..View::default() };
     propose_page(&s, session, &headers, view, StatusCode::OK).await
 }
 
-/// What the form shows besides the person's proposals.
+/// What the forms show besides the person's proposals: what was sent, and what is wrong
+/// with it, on the form of the way it was sent.
+#[derive(Default)]
 struct View {
+    way: String,
+    repository: String,
+    repository_errors: FieldErrors,
     publiccode: String,
     country: String,
     findings: Vec<String>,
     errors: FieldErrors,
+    described: SoftwareDescription,
+    described_errors: FieldErrors,
     notice: Option<String>,
 }
 
@@ -88,12 +96,23 @@ async fn propose_page(s: &AppState, session: &Session, headers: &HeaderMap, v: V
         Ok(m) => m,
         Err(e) => return refused(lang, "/propose", e.into()),
     };
+    let described = match serde_json::to_value(&v.described) {
+        Ok(serde_json::Value::Object(fields)) => {
+            fields.into_iter().filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_string()))).collect()
+        }
+        _ => Default::default(),
+    };
     let view = ProposePage {
         chrome: Chrome::new(lang, "/propose", t.s("propose.title"), ""),
+        way: v.way,
+        repository: v.repository,
+        repository_errors: v.repository_errors,
         publiccode: v.publiccode,
-        country: v.country,
+        country: if v.country.is_empty() { "FR".into() } else { v.country },
         findings: v.findings,
         errors: v.errors,
+        described: FormValues(described),
+        described_errors: v.described_errors,
         mine: mine.iter().map(row).collect(),
         notice: v.notice,
         csrf: session.csrf.clone(),
@@ -102,16 +121,63 @@ async fn propose_page(s: &AppState, session: &Session, headers: &HeaderMap, v: V
     page(lang, status, &view)
 }
 
+/// What one of the three forms sent: the fields of all three, each form filling its own.
 #[derive(Deserialize, Default)]
 struct ProposePost {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
     once: String,
+    /// `repository`, `file` or `form`.
     #[serde(default)]
-    publiccode: String,
+    way: String,
     #[serde(default)]
     country: String,
+    #[serde(default)]
+    repository: String,
+    #[serde(default)]
+    publiccode: String,
+    #[serde(flatten)]
+    described: SoftwareDescription,
+}
+
+/// Reads the form, a multipart one when it carries a file: the file, when one was chosen,
+/// stands for the pasted text.
+async fn read_post(request: Request) -> Result<ProposePost, String> {
+    let multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let Form(post) = Form::<ProposePost>::from_request(request, &()).await.map_err(|e| e.body_text())?;
+        return Ok(post);
+    }
+    let mut parts = Multipart::from_request(request, &()).await.map_err(|e| e.body_text())?;
+    let mut post = ProposePost::default();
+    let mut file: Option<Vec<u8>> = None;
+    while let Some(part) = parts.next_field().await.map_err(|e| e.body_text())? {
+        let name = part.name().unwrap_or_default().to_string();
+        let chosen = part.file_name().is_some_and(|f| !f.is_empty());
+        let bytes = part.bytes().await.map_err(|e| e.body_text())?;
+        if bytes.len() > publiccode::MAX_FILE_BYTES {
+            return Err(format!("{name}: larger than {} bytes", publiccode::MAX_FILE_BYTES));
+        }
+        let text = || String::from_utf8_lossy(&bytes).into_owned();
+        match name.as_str() {
+            "csrf" => post.csrf = text(),
+            "once" => post.once = text(),
+            "way" => post.way = text(),
+            "country" => post.country = text(),
+            "publiccode" => post.publiccode = text(),
+            "file" if chosen => file = Some(bytes.to_vec()),
+            _ => {}
+        }
+    }
+    if let Some(file) = file {
+        post.publiccode = String::from_utf8(file).map_err(|_| "file: not UTF-8 text".to_string())?;
+    }
+    Ok(post)
 }
 
 async fn propose(
@@ -119,50 +185,71 @@ async fn propose(
     viewer: Viewer,
     peer: Peer,
     headers: HeaderMap,
-    Form(f): Form<ProposePost>,
+    request: Request,
 ) -> Response {
+    let lang = language(&headers);
+    let f = match read_post(request).await {
+        Ok(f) => f,
+        Err(why) => return refused(lang, "/propose", PageError::BadRequest(why)),
+    };
     let session = match admitted(&s, &viewer, &peer, &headers, &f.csrf, "/propose") {
         Ok(session) => session,
         Err(r) => return r,
     };
-    let lang = language(&headers);
     let country = Country::parse(&f.country).unwrap_or(Country::FR);
-    let result = crate::proposals::propose(
-        &s.store,
-        &author(session, &f.once),
-        Some(session.user.id),
-        f.publiccode.as_bytes(),
-        country,
-    )
-    .await;
-    let refused_with = |findings: Vec<String>, errors: FieldErrors| View {
-        publiccode: f.publiccode.clone(),
-        country: country.code().to_string(),
-        findings,
-        errors,
-        notice: None,
+    let author = author(session, &f.once);
+    let user = Some(session.user.id);
+    let mut view = View { way: f.way.clone(), country: country.code().to_string(), ..View::default() };
+    let result = match f.way.as_str() {
+        "repository" => {
+            view.repository = f.repository.clone();
+            crate::proposals::propose_repository(&s.store, &author, user, &f.repository, country).await
+        }
+        "form" => {
+            view.described = f.described.clone();
+            match f.described.publiccode(s.store.address_policy()) {
+                Ok(yaml) => crate::proposals::propose(&s.store, &author, user, yaml.as_bytes(), country).await,
+                Err(e) => Ok(Err(ProposalRefusal::Catalog(e))),
+            }
+        }
+        _ => {
+            view.way = "file".into();
+            view.publiccode = f.publiccode.clone();
+            crate::proposals::propose(&s.store, &author, user, f.publiccode.as_bytes(), country).await
+        }
     };
-    match result {
-        Ok(Ok(_)) => personal(see_other("/propose?done=proposed")),
+    let errors = |e: catalog::Error, default: &str| match e {
+        catalog::Error::Fields(all) => FieldErrors(all),
+        catalog::Error::Invalid { field, message } | catalog::Error::Conflict { field, message } => {
+            FieldErrors(vec![(field, message)])
+        }
+        other => FieldErrors(vec![(default.to_string(), other.to_string())]),
+    };
+    let status = match result {
+        Ok(Ok(written)) if written.record.status == "reading" => return personal(see_other("/propose?done=reading")),
+        Ok(Ok(_)) => return personal(see_other("/propose?done=proposed")),
         Ok(Err(ProposalRefusal::Invalid(report))) => {
-            let findings =
+            view.findings =
                 report.errors.iter().map(|e| crate::publiccode::finding_line("publiccode.yml", "", e)).collect();
-            propose_page(
-                &s,
-                session,
-                &headers,
-                refused_with(findings, FieldErrors::default()),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            StatusCode::UNPROCESSABLE_ENTITY
         }
         Ok(Err(ProposalRefusal::Catalog(e))) => {
-            // The catalog's reason names the software or the limit; shown as it is.
-            let errors = FieldErrors(vec![("publiccode".into(), e.to_string())]);
-            propose_page(&s, session, &headers, refused_with(Vec::new(), errors), StatusCode::CONFLICT).await
+            let status = if matches!(e, catalog::Error::Conflict { .. }) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            // Each refusal names its field, shown on the form of the way it was sent.
+            match view.way.as_str() {
+                "repository" => view.repository_errors = errors(e, "repository"),
+                "form" => view.described_errors = errors(e, "name"),
+                _ => view.errors = errors(e, "publiccode"),
+            }
+            status
         }
-        Err(e) => refused(lang, "/propose", PageError::Internal(e)),
-    }
+        Err(e) => return refused(lang, "/propose", PageError::Internal(e)),
+    };
+    propose_page(&s, session, &headers, view, status).await
 }
 
 async fn waiting(State(s): State<AppState>, viewer: Viewer, headers: HeaderMap, Query(d): Query<Done>) -> Response {
