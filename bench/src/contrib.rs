@@ -53,8 +53,16 @@ async fn read(client: &reqwest::Client, url: &str) -> anyhow::Result<usize> {
     Ok(r.bytes().await?.len())
 }
 
+/// The steps of a round trip, each timed on its own: where the time goes.
+pub const STEPS: [&str; 4] =
+    ["round trip: the POST", "round trip: the adoption's page", "round trip: the search", "round trip: the dashboard"];
+
+fn micros(t: Instant) -> u32 {
+    t.elapsed().as_micros().min(u32::MAX as u128) as u32
+}
+
 /// Declarations one after the other for `duration`, each timed from its POST to the last
-/// of the three pages that show it.
+/// of the three pages that show it; and each step of them on its own (`STEPS`).
 pub async fn round_trips(
     base: &str,
     token: &str,
@@ -62,25 +70,38 @@ pub async fn round_trips(
     organisations: &Sampler,
     seed: u64,
     duration: Duration,
-) -> anyhow::Result<Stats> {
+) -> anyhow::Result<(Stats, Vec<Stats>)> {
     let client = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build()?;
     let mut rng = Rng::new(seed);
     let mut r = WorkerResult::default();
+    let mut steps: [WorkerResult; 4] = Default::default();
     let start = Instant::now();
     while start.elapsed() < duration {
         let t = Instant::now();
+        let mut took = [0u32; 4];
         let done = async {
+            let step = Instant::now();
             let (software, id) = declare(&client, base, token, software, organisations, &mut rng).await?;
+            took[0] = micros(step);
+            let step = Instant::now();
             let mut bytes = read(&client, &format!("{base}/adoptions/{id}")).await?;
+            took[1] = micros(step);
+            let step = Instant::now();
             bytes += read(&client, &format!("{base}/search?q={}", software.replace('-', "+"))).await?;
+            took[2] = micros(step);
+            let step = Instant::now();
             bytes += read(&client, &format!("{base}/dashboards/adoption")).await?;
+            took[3] = micros(step);
             anyhow::Ok(bytes)
         }
         .await;
         match done {
             Ok(bytes) => {
-                r.latencies_us.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                r.latencies_us.push(micros(t));
                 r.bytes += bytes as u64;
+                for (step, took) in steps.iter_mut().zip(took) {
+                    step.latencies_us.push(took);
+                }
             }
             Err(e) => {
                 r.failures += 1;
@@ -90,7 +111,9 @@ pub async fn round_trips(
             }
         }
     }
-    Ok(summarise("declaration round trip", r, start.elapsed().as_secs_f64()))
+    let seconds = start.elapsed().as_secs_f64();
+    let steps = steps.into_iter().zip(STEPS).map(|(step, name)| summarise(name, step, seconds)).collect();
+    Ok((summarise("declaration round trip", r, seconds), steps))
 }
 
 /// Both dashboards read by `connections` for `duration` while one writer declares

@@ -339,7 +339,7 @@ async fn run_backend(
     }
     let software = profile::software_sampler(out.load.as_ref().expect("loaded"));
     let organisations = profile::organisation_sampler(out.load.as_ref().expect("loaded"));
-    let trips =
+    let (trips, steps) =
         bench::contrib::round_trips(&server.base, &token, &software, &organisations, settings.seed, settings.duration)
             .await?;
     println!("  {}", trips.line());
@@ -347,6 +347,10 @@ async fn run_backend(
         println!("    failure: {e}");
     }
     out.phases.push(trips);
+    for step in steps {
+        println!("  {}", step.line());
+        out.phases.push(step);
+    }
     let (dashboards, written) = bench::contrib::dashboards_under_writes(
         &server.base,
         &token,

@@ -64,6 +64,10 @@ pub fn print(outcomes: &[Outcome], counts: &Counts) {
         row("page /dashboards/funding p99 (ms)", Some(20.0), 2, p99("funding dashboard")),
         row("page /search?q= p99 (ms)", Some(25.0), 2, p99("search page")),
         row("declaration round trip p99 (ms)", Some(50.0), 2, p99("declaration round trip")),
+        row("  its POST p99 (ms)", None, 2, p99(bench::contrib::STEPS[0])),
+        row("  its adoption's page p99 (ms)", None, 2, p99(bench::contrib::STEPS[1])),
+        row("  its search p99 (ms)", None, 2, p99(bench::contrib::STEPS[2])),
+        row("  its dashboard p99 (ms)", None, 2, p99(bench::contrib::STEPS[3])),
         row("dashboards p99 (ms) under writes", Some(20.0), 2, p99("dashboards under writes")),
         row("  declarations a second meanwhile", None, 1, |o| o.writes_per_second),
         row("largest page's HTML + CSS (KB)", Some(100.0), 1, |o| {
