@@ -103,6 +103,7 @@ pub fn router_with_accounts(
         .route("/fundings/{id}", get(contribute::funding).patch(contribute::edit_funding).layer(body_limit()))
         .route("/roadmap/{id}", get(contribute::roadmap_item).patch(contribute::edit_roadmap_item).layer(body_limit()))
         .route("/roadmap/{id}/needs", post(contribute::need_roadmap_item).layer(body_limit()))
+        .route("/roadmap/{id}/needs/{organisation}", axum::routing::delete(contribute::withdraw_need))
         .route("/roadmap/{id}/pledges", post(contribute::pledge).layer(body_limit()))
         .route("/roadmap/{id}/history", get(contribute::roadmap_item_history))
         .route(

@@ -68,6 +68,8 @@ pub const EDIT_ROADMAP_ITEM: WriteRoute =
     WriteRoute { method: "PATCH", path: "/api/v1/roadmap/{id}", needs: Need::SoftwareMaintainer };
 pub const NEED_ROADMAP_ITEM: WriteRoute =
     WriteRoute { method: "POST", path: "/api/v1/roadmap/{id}/needs", needs: Need::AnyOrganisation };
+pub const WITHDRAW_NEED: WriteRoute =
+    WriteRoute { method: "DELETE", path: "/api/v1/roadmap/{id}/needs/{organisation}", needs: Need::AnyOrganisation };
 pub const PLEDGE: WriteRoute =
     WriteRoute { method: "POST", path: "/api/v1/roadmap/{id}/pledges", needs: Need::AnyOrganisation };
 pub const DECLARE_ADOPTION_PAGE: WriteRoute =
@@ -86,6 +88,8 @@ pub const EDIT_ROADMAP_ITEM_PAGE: WriteRoute =
     WriteRoute { method: "POST", path: "/roadmap/{id}", needs: Need::SoftwareMaintainer };
 pub const NEED_ROADMAP_ITEM_PAGE: WriteRoute =
     WriteRoute { method: "POST", path: "/roadmap/{id}/needs", needs: Need::AnyOrganisation };
+pub const WITHDRAW_NEED_PAGE: WriteRoute =
+    WriteRoute { method: "POST", path: "/roadmap/{id}/needs/withdraw", needs: Need::AnyOrganisation };
 pub const PLEDGE_PAGE: WriteRoute =
     WriteRoute { method: "POST", path: "/roadmap/{id}/pledges", needs: Need::AnyOrganisation };
 pub const HIDE_ADOPTION: WriteRoute =
@@ -138,6 +142,7 @@ pub const CONTRIBUTION_ROUTES: &[WriteRoute] = &[
     ADD_ROADMAP_ITEM,
     EDIT_ROADMAP_ITEM,
     NEED_ROADMAP_ITEM,
+    WITHDRAW_NEED,
     PLEDGE,
     DECLARE_ADOPTION_PAGE,
     EDIT_ADOPTION_PAGE,
@@ -147,6 +152,7 @@ pub const CONTRIBUTION_ROUTES: &[WriteRoute] = &[
     ADD_ROADMAP_ITEM_PAGE,
     EDIT_ROADMAP_ITEM_PAGE,
     NEED_ROADMAP_ITEM_PAGE,
+    WITHDRAW_NEED_PAGE,
     PLEDGE_PAGE,
     HIDE_ADOPTION,
     HIDE_FUNDING,

@@ -558,6 +558,30 @@ pub(crate) async fn need_roadmap_item(
     Ok(made(written, format!("/api/v1/roadmap/{id}")))
 }
 
+/// Takes back a "we need this too": the organisation leaves those who need the item.
+#[utoipa::path(delete, path = "/api/v1/roadmap/{id}/needs/{organisation}", tag = "contributions", operation_id = "withdraw_need",
+    params(("id" = i64, Path, description = "The item's id"),
+        ("organisation" = String, Path, description = "The organisation's slug or SIREN")),
+    security(("token" = [])),
+    responses((status = 200, description = "The item, without the organisation among those who need it", body = RoadmapItem),
+        (status = 401, description = "No live token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token acts for another organisation", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such item, or the organisation did not say it needs it", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A bad organisation, named", body = Problem, content_type = "application/problem+json")))]
+pub(crate) async fn withdraw_need(
+    State(s): State<AppState>,
+    Path((id, organisation)): Path<(String, String)>,
+    writer: Writer,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let id = record_id(&id, "roadmap item")?;
+    or_gone(&s, Hideable::RoadmapItem, id, s.store.roadmap_item(id).await).await?;
+    let named = NeedForm { organisation: Some(organisation) }.validate()?;
+    let organisation = for_organisation(&s, &writer, named, "organisation").await?;
+    let item = s.store.withdraw_need(&author(&writer, &headers)?, id, &organisation).await?;
+    Ok(Json(item).into_response())
+}
+
 /// Pledges an amount to a roadmap item: a funding with the status pledged.
 #[utoipa::path(post, path = "/api/v1/roadmap/{id}/pledges", tag = "contributions", operation_id = "pledge",
     params(("id" = i64, Path, description = "The item's id"),

@@ -185,8 +185,13 @@ fn event_href(e: &AuditEvent) -> String {
         "adoption" => format!("/adoptions/{id}"),
         "roadmap_item" => format!("/roadmap/{id}"),
         _ => {
-            let software = record.as_ref().and_then(|r| r.get("software")).and_then(|v| v.as_str()).unwrap_or_default();
-            format!("/software/{software}#fundings")
+            let text = |name: &str| record.as_ref().and_then(|r| r.get(name)).and_then(|v| v.as_str());
+            let software = text("software").unwrap_or_default();
+            // A pledge points to its item on the software's roadmap.
+            match text("roadmap_item") {
+                Some(item) => format!("/software/{software}#item-{item}"),
+                None => format!("/software/{software}#fundings"),
+            }
         }
     }
 }

@@ -224,6 +224,7 @@ pub fn names<T: IntoParams>() -> Vec<String> {
         crate::contribute::roadmap_item,
         crate::contribute::edit_roadmap_item,
         crate::contribute::need_roadmap_item,
+        crate::contribute::withdraw_need,
         crate::contribute::pledge,
         crate::contribute::hide_adoption,
         crate::contribute::hide_funding,

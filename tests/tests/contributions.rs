@@ -231,6 +231,24 @@ database_test!(every_contribution_route_needs_its_role_and_leaves_a_trace, |db| 
     assert_eq!(history["items"][0]["action"], "need");
     walked.push(("POST", "/api/v1/roadmap/{id}/needs"));
 
+    // Taken back: by Paris only, once; then said again.
+    let withdraw = format!("/api/v1/roadmap/{item_id}/needs/paris");
+    let before = counts(&store).await;
+    let (status, _) =
+        api.send("DELETE", &format!("/api/v1/roadmap/{item_id}/needs/yverdon-les-bains"), &other, None, None).await;
+    assert_eq!(status, 403, "Paris cannot take back Yverdon's need");
+    assert_eq!(api.send("DELETE", &withdraw, &maintainer, None, None).await.0, 403);
+    assert_eq!(counts(&store).await, before);
+    let (status, withdrawn) = api.send("DELETE", &withdraw, &other, None, None).await;
+    assert_eq!(status, 200, "{withdrawn}");
+    assert!(withdrawn["needed_by"].as_array().unwrap().is_empty(), "{withdrawn}");
+    let history = api.get(&format!("/api/v1/roadmap/{item_id}/history")).await;
+    assert_eq!(history["items"][0]["action"], "withdraw_need");
+    let (status, problem) = api.send("DELETE", &withdraw, &other, None, None).await;
+    assert_eq!(status, 404, "taken back already: {problem}");
+    assert_eq!(api.send("POST", &path, &other, None, None).await.0, 201, "said again");
+    walked.push(("DELETE", "/api/v1/roadmap/{id}/needs/{organisation}"));
+
     let path = format!("/api/v1/roadmap/{item_id}/pledges");
     let pledge = json!({"amount": "5000", "currency": "CHF"});
     let (status, _) = api
@@ -628,6 +646,22 @@ database_test!(the_pages_forms_follow_the_same_rules, |db| {
         post(&c, &mut official, &needs, &[("csrf", &official_csrf), ("once", "n2"), ("organisation", "orbe")]).await;
     assert_eq!(location(&r), format!("/roadmap/{item_id}?done=needed"));
     walked.push("/roadmap/{id}/needs");
+    let html = get(&c, &mut official, &url).await.text().await.unwrap();
+    assert!(html.contains(&format!("action=\"/roadmap/{item_id}/needs/withdraw\"")), "Orbe may take it back");
+    let withdraw = format!("{base}/roadmap/{item_id}/needs/withdraw");
+    let r =
+        post(&c, &mut maintainer, &withdraw, &[("csrf", &maintainer_csrf), ("once", "w1"), ("organisation", "orbe")])
+            .await;
+    assert_eq!(r.status(), 403, "not for another organisation");
+    let r =
+        post(&c, &mut official, &withdraw, &[("csrf", &official_csrf), ("once", "w2"), ("organisation", "orbe")]).await;
+    assert_eq!(location(&r), format!("/roadmap/{item_id}?done=withdrawn"));
+    let html = get(&c, &mut official, &url).await.text().await.unwrap();
+    assert!(!html.contains(">Orbe</a>"), "Orbe no longer needs it");
+    walked.push("/roadmap/{id}/needs/withdraw");
+    let r =
+        post(&c, &mut official, &needs, &[("csrf", &official_csrf), ("once", "n3"), ("organisation", "orbe")]).await;
+    assert_eq!(location(&r), format!("/roadmap/{item_id}?done=needed"));
     let pledges = format!("{base}/roadmap/{item_id}/pledges");
     let html = get(&c, &mut official, &url).await.text().await.unwrap();
     assert!(html.contains(">Orbe</a>"), "the item names who needs it");

@@ -146,6 +146,8 @@ database_test!(a_daily_digest_tells_each_person_what_is_new_once, |db| {
     assert!(body.contains("Orbe"), "{body}");
     assert!(body.contains("https://communs.example.org/adoptions/"), "{body}");
     assert!(body.contains("2500"), "the pledge: {body}");
+    let to_item = format!("https://communs.example.org/software/geocity#item-{}", item.slug);
+    assert!(body.contains(&to_item), "the pledge links to its item: {body}");
     assert!(body.contains("Subject: =?utf-8?") || body.contains("Subject: Communs"), "{body}");
     // Élise's Orbe does not maintain GéoCity: she hears nothing of her own declaration.
     assert!(!found.iter().any(|m| m.contains("elise@orbe.ch")), "nothing is new for Orbe");

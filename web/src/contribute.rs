@@ -25,6 +25,13 @@ pub struct ActingFor {
     pub free: bool,
 }
 
+impl ActingFor {
+    /// Whether the person acts for the organisation of this slug.
+    pub fn includes(&self, slug: &str) -> bool {
+        self.choices.iter().any(|c| c.value == slug)
+    }
+}
+
 /// What the adoption form holds, as typed.
 #[derive(Debug, Clone, Default)]
 pub struct AdoptionFields {

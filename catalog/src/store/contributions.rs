@@ -792,4 +792,30 @@ impl Store {
         tx.commit().await?;
         Ok(Written { record: after, replayed: false })
     }
+
+    /// Takes back a "we need this too": `organisation` leaves those who need a roadmap item.
+    /// An organisation that did not say it gets `NotFound`.
+    pub async fn withdraw_need(&self, author: &Author, id: i64, organisation: &OrgKey) -> Result<RoadmapItem> {
+        let mut tx = self.begin_as(author).await?;
+        let before = tx.item_by_id(id).await?;
+        let organisation_id = tx.require_organisation("organisation", organisation).await?;
+        let removed = tx
+            .execute(
+                q("DELETE FROM roadmap_needs WHERE roadmap_item_id = $1 AND organisation_id = $2")
+                    .bind(id)
+                    .bind(organisation_id),
+            )
+            .await?;
+        let (slug,): (String,) =
+            tx.one(q("SELECT slug FROM organisations WHERE id = $1").bind(organisation_id)).await?;
+        if removed == 0 {
+            return Err(Error::not_found("need", format!("{slug} on roadmap item {id}")));
+        }
+        let after = tx.item_by_id(id).await?;
+        let key = format!("{}/{}", after.software, after.slug);
+        let about = Subject { software: Some(&after.software), organisation: Some(&slug), roadmap_item: Some(id) };
+        tx.audit_about("withdraw_need", "roadmap_item", &key, about, Some(&before), Some(&after)).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
 }

@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route(auth::END_ADOPTION_PAGE.path, post(end_adoption))
         .route("/roadmap/{id}", get(item_page).post(edit_item))
         .route(auth::NEED_ROADMAP_ITEM_PAGE.path, post(need_item))
+        .route(auth::WITHDRAW_NEED_PAGE.path, post(withdraw_need))
         .route(auth::PLEDGE_PAGE.path, post(pledge))
         .route("/roadmap/{id}/history", get(item_history))
         .route(auth::HIDE_ADOPTION_PAGE.path, post(hide_adoption))
@@ -975,6 +976,7 @@ async fn item_page(
         "published" => Some(t.s("contribute.item_published")),
         "saved" => Some(t.s("contribute.saved")),
         "needed" => Some(t.s("contribute.needed")),
+        "withdrawn" => Some(t.s("contribute.withdrawn")),
         "pledged" => Some(t.s("contribute.pledged")),
         _ => None,
     });
@@ -1151,6 +1153,44 @@ async fn need_item(
     let t = T::new(lang);
     match written {
         Ok(_) => personal(see_other(&format!("/roadmap/{}?done=needed", item.id))),
+        Err(e) => match field_errors(&t, &e, &[]) {
+            Some(errors) => {
+                let refusal = ItemRefusal { need: Some(errors), ..ItemRefusal::default() };
+                show_item(&s, &viewer, &headers, &id, None, refusal).await
+            }
+            None => failed(lang, &path, e),
+        },
+    }
+}
+
+/// Takes back the need of one of the person's organisations.
+async fn withdraw_need(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    peer: Peer,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<NeedPost>,
+) -> Response {
+    let path = format!("/roadmap/{id}");
+    let session = match admitted(&s, &viewer, &peer, &headers, &f.tokens.csrf, &path) {
+        Ok(session) => session,
+        Err(r) => return r,
+    };
+    let lang = language(&headers);
+    let (item, _) = match item_of(&s, lang, &path, &id).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let withdrawn = match acting(&s, session, &f.organisation).await {
+        Ok((org, acting_slug)) => {
+            s.store.withdraw_need(&author(session, acting_slug.as_deref(), &f.tokens.once), item.id, &org).await
+        }
+        Err(e) => Err(e),
+    };
+    let t = T::new(lang);
+    match withdrawn {
+        Ok(_) => personal(see_other(&format!("/roadmap/{}?done=withdrawn", item.id))),
         Err(e) => match field_errors(&t, &e, &[]) {
             Some(errors) => {
                 let refusal = ItemRefusal { need: Some(errors), ..ItemRefusal::default() };
