@@ -59,7 +59,9 @@ impl Server {
                 cmd.env_remove(key);
             }
         }
-        cmd.env("COMMUNS_LOG", "warn");
+        // COMMUNS_BENCH_SERVER_LOG (say `server::search=debug`) sets the server's log
+        // filter, to see where a phase's time goes; warnings only otherwise.
+        cmd.env("COMMUNS_LOG", std::env::var("COMMUNS_BENCH_SERVER_LOG").unwrap_or_else(|_| "warn".into()));
         let mut child = cmd.spawn().with_context(|| format!("cannot start {}", communs.display()))?;
         let pid = child.id();
         let stdout = child.stdout.take().expect("stdout is piped");

@@ -87,13 +87,24 @@ impl SearchIndex {
         }
         let _one_at_a_time = self.catching_up.lock().await;
         let mut read = Read::default();
+        let started = std::time::Instant::now();
         let (ids, upto) = store.search_changes(self.search.version()).await?;
         if !ids.is_empty() {
             let docs = store.search_documents(Some(&ids)).await?;
+            let made = started.elapsed();
             let search = self.search.clone();
             read.software = ids.len();
+            let adopters: usize = docs.iter().map(|d| d.adopter_names.len()).sum();
             tokio::task::spawn_blocking(move || search.apply(Some(&ids), &docs, upto)).await??;
+            tracing::debug!(
+                software = read.software,
+                adopters,
+                read_ms = made.as_secs_f64() * 1e3,
+                applied_ms = (started.elapsed() - made).as_secs_f64() * 1e3,
+                "search caught up"
+            );
         }
+        let started = std::time::Instant::now();
         let (ids, upto) = store.organisation_changes(self.organisations.version()).await?;
         if !ids.is_empty() {
             // A national import touches every commune: read in batches, like a rebuild.
@@ -105,6 +116,11 @@ impl SearchIndex {
                 tokio::task::spawn_blocking(move || organisations.apply(Some(&batch), &docs, at)).await??;
             }
             read.organisations = ids.len();
+            tracing::debug!(
+                organisations = read.organisations,
+                ms = started.elapsed().as_secs_f64() * 1e3,
+                "organisation search caught up"
+            );
         }
         self.seen.store(version, Ordering::Release);
         if read.software + read.organisations > 0 {

@@ -585,3 +585,22 @@ store_test!(no_query_is_a_dead_end, |store| {
     assert!(beside.contains("href=\"/organisations/lausanne\""), "{beside}");
     assert!(page("urbanisme", "fr").await.contains("href=\"/search?category=urbanisme\""));
 });
+
+// A catch-up reads a few software's documents by another way than a rebuild reads them all
+// (their adopters' parents, not every link): both give the same documents.
+store_test!(a_document_read_alone_is_the_one_a_rebuild_reads, |store| {
+    store.seed(&Actor::System("test"), &tests::demo_fixtures(), today()).await.unwrap();
+    let all = store.search_documents(None).await.unwrap();
+    assert!(all.iter().any(|d| !d.territories.is_empty()), "the demo has adopters in territories");
+    for d in &all {
+        let alone = store.search_documents(Some(&[d.id])).await.unwrap();
+        assert_eq!(alone.len(), 1);
+        let a = &alone[0];
+        assert_eq!(
+            (&a.territories, &a.territory_names, &a.adopter_names, &a.adopter_kinds, &a.countries),
+            (&d.territories, &d.territory_names, &d.adopter_names, &d.adopter_kinds, &d.countries),
+            "{}",
+            d.slug
+        );
+    }
+});

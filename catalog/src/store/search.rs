@@ -226,28 +226,53 @@ impl Store {
             .into_iter()
             .map(|(id, slug, name)| (id, (slug, name)))
             .collect();
-        let parent_rows: Vec<(i64, i64)> = match ids {
-            // A few software (a catch-up after a write): the parents of their adopters and
-            // of those parents.
-            Some(ids) if ids.len() <= 20 => {
-                let adopters =
-                    format!("SELECT organisation_id FROM adoptions WHERE status <> 'ended'{}", filter("software_id"));
-                self.all(q(format!(
-                    "SELECT organisation_id, parent_id FROM organisation_parents WHERE organisation_id IN ({adopters}) \
-                     UNION SELECT p2.organisation_id, p2.parent_id FROM organisation_parents p1 \
-                     JOIN organisation_parents p2 ON p2.organisation_id = p1.parent_id \
-                     WHERE p1.organisation_id IN ({adopters})"
-                )))
-                .await?
-            }
-            // Many: reading every link is quicker than choosing them.
-            _ => self.all(q("SELECT organisation_id, parent_id FROM organisation_parents")).await?,
-        };
+        // Each software's territories up to two levels above its adopters: a commune's
+        // EPCI's département, as well as its own.
+        let mut above: HashMap<i64, BTreeSet<i64>> = HashMap::new();
         let mut parents: HashMap<i64, Vec<i64>> = HashMap::new();
-        for (child, parent) in parent_rows {
-            parents.entry(child).or_default().push(parent);
+        let few = matches!(ids, Some(ids) if ids.len() <= 20);
+        if few {
+            // A few software (a catch-up after a write): the distinct parents of their
+            // adopters, then those parents' own, rather than every adopter's links (a
+            // software adopted by 27,000 communes has 54,000; these are 1,400).
+            let first: Vec<(i64, i64)> = self
+                .all(q(format!(
+                    "SELECT DISTINCT a.software_id, p.parent_id FROM adoptions a \
+                     JOIN organisation_parents p ON p.organisation_id = a.organisation_id \
+                     WHERE a.status <> 'ended'{}",
+                    filter("a.software_id")
+                )))
+                .await?;
+            let mut firsts: Vec<i64> = first.iter().map(|(_, p)| *p).collect();
+            firsts.sort_unstable();
+            firsts.dedup();
+            for chunk in firsts.chunks(1_000) {
+                let list = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+                let rows: Vec<(i64, i64)> = self
+                    .all(q(format!(
+                        "SELECT organisation_id, parent_id FROM organisation_parents WHERE organisation_id IN ({list})"
+                    )))
+                    .await?;
+                for (child, parent) in rows {
+                    parents.entry(child).or_default().push(parent);
+                }
+            }
+            for (software, parent) in first {
+                let found = above.entry(software).or_default();
+                found.insert(parent);
+                found.extend(parents.get(&parent).into_iter().flatten());
+            }
+            for found in above.values_mut() {
+                found.retain(|o| territories.contains_key(o));
+            }
+        } else {
+            // Many: reading every link is quicker than choosing them.
+            let rows: Vec<(i64, i64)> =
+                self.all(q("SELECT organisation_id, parent_id FROM organisation_parents")).await?;
+            for (child, parent) in rows {
+                parents.entry(child).or_default().push(parent);
+            }
         }
-        // Up to two levels up: a commune's EPCI's département, as well as its own.
         let mut of_organisation: HashMap<i64, Vec<i64>> = HashMap::new();
         let mut kinds: HashMap<i64, BTreeSet<String>> = HashMap::new();
         let mut countries: HashMap<i64, BTreeSet<String>> = HashMap::new();
@@ -258,24 +283,31 @@ impl Store {
             docs[i].adopter_names.sort_unstable();
             kinds.insert(id, kind_list.split(',').map(str::to_string).collect());
             countries.insert(id, country_list.split(',').map(str::to_string).collect());
+            let mut found: BTreeSet<i64> = above.remove(&id).unwrap_or_default();
             for organisation in organisations.split(',').filter_map(|o| o.parse::<i64>().ok()) {
-                let found = of_organisation.entry(organisation).or_insert_with(|| {
+                if few {
+                    // Its parents are in `above` already; the adopter may be a territory.
+                    if territories.contains_key(&organisation) {
+                        found.insert(organisation);
+                    }
+                    continue;
+                }
+                let up = of_organisation.entry(organisation).or_insert_with(|| {
                     let mut up = vec![organisation];
                     for p in parents.get(&organisation).into_iter().flatten() {
                         up.push(*p);
                         up.extend(parents.get(p).into_iter().flatten());
                     }
                     up.retain(|o| territories.contains_key(o));
-                    up.sort_unstable();
-                    up.dedup();
                     up
                 });
-                if !found.is_empty() {
-                    let names = by_software.entry(id).or_default();
-                    for t in found.iter() {
-                        let (slug, name) = &territories[t];
-                        names.entry(slug.clone()).or_insert_with(|| name.clone());
-                    }
+                found.extend(up.iter().copied());
+            }
+            if !found.is_empty() {
+                let names = by_software.entry(id).or_default();
+                for t in &found {
+                    let (slug, name) = &territories[t];
+                    names.entry(slug.clone()).or_insert_with(|| name.clone());
                 }
             }
         }
