@@ -259,11 +259,22 @@ impl Dashboards {
     }
 
     /// Applies the changes made since the last call, when the catalog is past `version`.
+    ///
+    /// One reader catches up; the others do not wait for it. A reader that arrives while
+    /// another catches up gets the figures as they are, at most that one catch-up behind
+    /// (a write of the last few milliseconds among a million adoptions), rather than
+    /// waiting: while declarations arrived at 20 a second, every reader of the dashboards
+    /// waited for each one's catch-up, and their p99 was twice the target. The first
+    /// build is waited for: before it there are no figures to give.
     pub async fn catch_up_to(&self, store: &Store, version: i64) -> anyhow::Result<()> {
         if self.seen.load(Ordering::Acquire) == version {
             return Ok(());
         }
-        let _one_at_a_time = self.catching_up.lock().await;
+        let _one_at_a_time = match self.catching_up.try_lock() {
+            Ok(guard) => guard,
+            Err(_) if self.seen.load(Ordering::Acquire) >= 0 => return Ok(()),
+            Err(_) => self.catching_up.lock().await,
+        };
         if self.seen.load(Ordering::Acquire) == version {
             return Ok(());
         }
@@ -369,5 +380,40 @@ impl Dashboards {
             state.names.insert(id, name);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    async fn store() -> (Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+        store.migrate().await.unwrap();
+        (store, dir)
+    }
+
+    #[tokio::test]
+    async fn a_reader_does_not_wait_for_anothers_catch_up_once_there_are_figures() {
+        let (store, _dir) = store().await;
+        let dashboards = Dashboards::new();
+        let held = dashboards.catching_up.lock().await;
+        // Before the first build there are no figures: the reader waits for them.
+        let first = tokio::time::timeout(Duration::from_millis(200), dashboards.catch_up_to(&store, 0)).await;
+        assert!(first.is_err(), "the first build is waited for");
+        drop(held);
+        dashboards.catch_up_to(&store, 0).await.unwrap();
+        assert_eq!(dashboards.seen.load(Ordering::Acquire), 0);
+        // Another reader is catching up: this one gets the figures as they are, at once.
+        let held = dashboards.catching_up.lock().await;
+        let later = tokio::time::timeout(Duration::from_millis(200), dashboards.catch_up_to(&store, 1)).await;
+        assert!(matches!(later, Ok(Ok(()))), "no wait");
+        assert_eq!(dashboards.seen.load(Ordering::Acquire), 0, "and nothing is marked seen");
+        drop(held);
+        dashboards.catch_up_to(&store, 1).await.unwrap();
+        assert_eq!(dashboards.seen.load(Ordering::Acquire), 1, "the next reader catches up");
     }
 }
