@@ -13,6 +13,8 @@ use crate::rng::Rng;
 
 /// Declarations a second while the dashboards are read.
 pub const WRITES_PER_SECOND: u64 = 20;
+/// Declarations sent at once at most, when each takes longer than the time between two.
+const WRITERS_AT_ONCE: usize = 4;
 
 /// Declares that a drawn organisation uses a drawn software (another draw when that pair
 /// exists already); the new adoption's id.
@@ -116,8 +118,9 @@ pub async fn round_trips(
     Ok((summarise("declaration round trip", r, seconds), steps))
 }
 
-/// Both dashboards read by `connections` for `duration` while one writer declares
-/// `WRITES_PER_SECOND` adoptions a second; also how many declarations were made.
+/// Both dashboards read by `connections` for `duration` while declarations arrive at
+/// `WRITES_PER_SECOND` a second (on up to `WRITERS_AT_ONCE` connections, so that a slow
+/// one does not lower the rate); also how many declarations were made.
 pub async fn dashboards_under_writes(
     base: &str,
     token: &str,
@@ -131,16 +134,34 @@ pub async fn dashboards_under_writes(
     let written = Arc::new(AtomicUsize::new(0));
     let writer = {
         let (base, token, written) = (base.to_string(), token.to_string(), written.clone());
-        let (software, organisations) = (software.clone(), organisations.clone());
+        let (software, organisations) = (Arc::new(software.clone()), Arc::new(organisations.clone()));
         tokio::spawn(async move {
             let client = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build()?;
-            let mut rng = Rng::new(seed ^ 0x5eed);
             let mut tick = tokio::time::interval(Duration::from_millis(1000 / WRITES_PER_SECOND));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            // The declarations arrive at their rate whatever each takes: each is sent on its
+            // own task, a few at once at most, as several people declaring would.
+            let mut sent = tokio::task::JoinSet::new();
+            let mut n = 0u64;
             while Instant::now() < end {
                 tick.tick().await;
-                declare(&client, &base, &token, &software, &organisations, &mut rng).await?;
-                written.fetch_add(1, Ordering::Relaxed);
+                while sent.len() >= WRITERS_AT_ONCE {
+                    if let Some(done) = sent.join_next().await {
+                        done??;
+                    }
+                }
+                n += 1;
+                let (client, base, token, written) = (client.clone(), base.clone(), token.clone(), written.clone());
+                let (software, organisations) = (software.clone(), organisations.clone());
+                sent.spawn(async move {
+                    let mut rng = Rng::new(seed ^ 0x5eed ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+                    declare(&client, &base, &token, &software, &organisations, &mut rng).await?;
+                    written.fetch_add(1, Ordering::Relaxed);
+                    anyhow::Ok(())
+                });
+            }
+            while let Some(done) = sent.join_next().await {
+                done??;
             }
             anyhow::Ok(())
         })
