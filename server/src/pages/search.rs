@@ -73,9 +73,13 @@ async fn search_page(s: &AppState, lang: Lang, path: &str, seen: Seen, p: &Param
     if p.text("limit").is_none() {
         request.limit = PER_PAGE;
     }
-    super::dashboards_caught_up(s, &seen).await?;
+    // After a write both catch up, the dashboards (for the demo's notice) and the search:
+    // side by side rather than one after the other.
+    let (dashboards, results) =
+        tokio::join!(super::dashboards_caught_up(s, &seen), crate::search_api::run_search(s, seen, &request));
+    dashboards?;
+    let results = results?;
     let demo = s.dashboards.totals().demo;
-    let results = crate::search_api::run_search(s, seen, &request).await?;
     let t = web::T::new(lang);
     // The state, in a stable order: the query, the filters, the sort, the page.
     let mut state: Vec<(String, String)> = Vec::new();
