@@ -434,3 +434,21 @@ pub mod forms {
         (jar, csrf)
     }
 }
+
+/// A harvest of repositories on this machine (`allow_local`), two workers, bounded: the
+/// tests' settings.
+pub fn harvest_config(mirrors: &std::path::Path) -> server::harvest::HarvestConfig {
+    server::harvest::HarvestConfig {
+        mirrors: mirrors.to_path_buf(),
+        workers: 2,
+        limits: indexer::harvest::Limits {
+            timeout: std::time::Duration::from_secs(30),
+            max_repository_bytes: 64 * 1024 * 1024,
+            max_file_bytes: 1024 * 1024,
+        },
+        interval: chrono::Duration::hours(24),
+        every: None,
+        allow_local: true,
+        trusted_root: None,
+    }
+}

@@ -13,19 +13,7 @@ use tests::{database_test, store_test};
 const ME: Actor = Actor::System("test");
 
 fn config(mirrors: &Path) -> HarvestConfig {
-    HarvestConfig {
-        mirrors: mirrors.to_path_buf(),
-        workers: 2,
-        limits: indexer::harvest::Limits {
-            timeout: Duration::from_secs(30),
-            max_repository_bytes: 64 * 1024 * 1024,
-            max_file_bytes: 1024 * 1024,
-        },
-        interval: chrono::Duration::hours(24),
-        every: None,
-        allow_local: true,
-        trusted_root: None,
-    }
+    tests::harvest_config(mirrors)
 }
 
 use tests::software_without_repository;

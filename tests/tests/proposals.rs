@@ -3,7 +3,6 @@
 //! file field, and by the page's form that becomes one; on SQLite and PostgreSQL.
 
 use std::path::Path;
-use std::time::Duration;
 
 use catalog::proposal::SoftwareDescription;
 use catalog::{Actor, AddressPolicy, HarvestSelection};
@@ -14,19 +13,7 @@ use server::harvest::HarvestConfig;
 use tests::{database_test, today, TestServer};
 
 fn config(mirrors: &Path) -> HarvestConfig {
-    HarvestConfig {
-        mirrors: mirrors.to_path_buf(),
-        workers: 1,
-        limits: indexer::harvest::Limits {
-            timeout: Duration::from_secs(30),
-            max_repository_bytes: 64 * 1024 * 1024,
-            max_file_bytes: 1024 * 1024,
-        },
-        interval: chrono::Duration::hours(24),
-        every: None,
-        allow_local: true,
-        trusted_root: None,
-    }
+    tests::harvest_config(mirrors)
 }
 
 fn file_url(path: &Path) -> String {

@@ -71,10 +71,7 @@ impl Store {
     ) -> Result<Written<Proposal>> {
         let mut tx = self.begin_as(author).await?;
         if let Some(id) = tx.claim(author, "proposal").await? {
-            return Ok(Written {
-                record: tx.one(q(format!("SELECT {COLUMNS} FROM proposals WHERE id = $1")).bind(id)).await?,
-                replayed: true,
-            });
+            return Ok(Written { record: one(&mut tx, id).await?, replayed: true });
         }
         let proposer = who(&author.actor);
         not_too_many(&mut tx, &proposer).await?;
@@ -92,7 +89,7 @@ impl Store {
                 .bind(tx.now()),
             )
             .await?;
-        let after: Proposal = tx.one(q(format!("SELECT {COLUMNS} FROM proposals WHERE id = $1")).bind(id)).await?;
+        let after = one(&mut tx, id).await?;
         tx.audit("propose", "proposal", &id.to_string(), None::<&()>, Some(&summary(&after))).await?;
         tx.settle(author, "proposal", id).await?;
         tx.commit().await?;
@@ -111,10 +108,7 @@ impl Store {
         let url = crate::address::check_repository_address("repository", url, self.addresses)?.url;
         let mut tx = self.begin_as(author).await?;
         if let Some(id) = tx.claim(author, "proposal").await? {
-            return Ok(Written {
-                record: tx.one(q(format!("SELECT {COLUMNS} FROM proposals WHERE id = $1")).bind(id)).await?,
-                replayed: true,
-            });
+            return Ok(Written { record: one(&mut tx, id).await?, replayed: true });
         }
         let proposer = who(&author.actor);
         not_too_many(&mut tx, &proposer).await?;
@@ -155,7 +149,7 @@ impl Store {
                 .bind(tx.now()),
             )
             .await?;
-        let after: Proposal = tx.one(q(format!("SELECT {COLUMNS} FROM proposals WHERE id = $1")).bind(id)).await?;
+        let after = one(&mut tx, id).await?;
         tx.audit("propose", "proposal", &id.to_string(), None::<&()>, Some(&summary(&after))).await?;
         tx.settle(author, "proposal", id).await?;
         tx.commit().await?;
@@ -199,7 +193,7 @@ impl Store {
             .bind(String::new()),
         };
         tx.execute(update.bind(now).bind(id)).await?;
-        let after: Proposal = tx.one(q(format!("SELECT {COLUMNS} FROM proposals WHERE id = $1")).bind(id)).await?;
+        let after = one(&mut tx, id).await?;
         tx.audit("read_proposal", "proposal", &id.to_string(), Some(&summary(&before)), Some(&summary(&after))).await?;
         tx.commit().await?;
         Ok(after)
@@ -265,7 +259,7 @@ impl Store {
                 .bind(id),
         )
         .await?;
-        let after: Proposal = tx.one(q(format!("SELECT {COLUMNS} FROM proposals WHERE id = $1")).bind(id)).await?;
+        let after = one(&mut tx, id).await?;
         let action = if accepted.is_some() { "accept_proposal" } else { "reject_proposal" };
         let about = super::audit::Subject { software: accepted, organisation: None, roadmap_item: None };
         tx.audit_about(action, "proposal", &id.to_string(), about, Some(&summary(&before)), Some(&summary(&after)))
@@ -293,6 +287,11 @@ fn address_name(url: &str) -> String {
     } else {
         name.to_string()
     }
+}
+
+/// A proposal, in the transaction that writes it.
+async fn one(tx: &mut super::Tx, id: i64) -> Result<Proposal> {
+    tx.one(q(format!("SELECT {COLUMNS} FROM proposals WHERE id = $1")).bind(id)).await
 }
 
 /// Refuses a proposal from a person with too many waiting already.

@@ -1134,33 +1134,7 @@ async fn need_item(
     Path(id): Path<String>,
     Form(f): Form<NeedPost>,
 ) -> Response {
-    let path = format!("/roadmap/{id}");
-    let session = match admitted(&s, &viewer, &peer, &headers, &f.tokens.csrf, &path) {
-        Ok(session) => session,
-        Err(r) => return r,
-    };
-    let lang = language(&headers);
-    let (item, _) = match item_of(&s, lang, &path, &id).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let written = match acting(&s, session, &f.organisation).await {
-        Ok((org, acting_slug)) => {
-            s.store.need_roadmap_item(&author(session, acting_slug.as_deref(), &f.tokens.once), item.id, &org).await
-        }
-        Err(e) => Err(e),
-    };
-    let t = T::new(lang);
-    match written {
-        Ok(_) => personal(see_other(&format!("/roadmap/{}?done=needed", item.id))),
-        Err(e) => match field_errors(&t, &e, &[]) {
-            Some(errors) => {
-                let refusal = ItemRefusal { need: Some(errors), ..ItemRefusal::default() };
-                show_item(&s, &viewer, &headers, &id, None, refusal).await
-            }
-            None => failed(lang, &path, e),
-        },
-    }
+    need_or_not(&s, &viewer, &peer, &headers, &id, &f, true).await
 }
 
 /// Takes back the need of one of the person's organisations.
@@ -1172,29 +1146,47 @@ async fn withdraw_need(
     Path(id): Path<String>,
     Form(f): Form<NeedPost>,
 ) -> Response {
+    need_or_not(&s, &viewer, &peer, &headers, &id, &f, false).await
+}
+
+/// "We need this too" (`need`), or taking it back, for the organisation the form names.
+async fn need_or_not(
+    s: &AppState,
+    viewer: &Viewer,
+    peer: &Peer,
+    headers: &HeaderMap,
+    id: &str,
+    f: &NeedPost,
+    need: bool,
+) -> Response {
     let path = format!("/roadmap/{id}");
-    let session = match admitted(&s, &viewer, &peer, &headers, &f.tokens.csrf, &path) {
+    let session = match admitted(s, viewer, peer, headers, &f.tokens.csrf, &path) {
         Ok(session) => session,
         Err(r) => return r,
     };
-    let lang = language(&headers);
-    let (item, _) = match item_of(&s, lang, &path, &id).await {
+    let lang = language(headers);
+    let (item, _) = match item_of(s, lang, &path, id).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let withdrawn = match acting(&s, session, &f.organisation).await {
+    let done = match acting(s, session, &f.organisation).await {
         Ok((org, acting_slug)) => {
-            s.store.withdraw_need(&author(session, acting_slug.as_deref(), &f.tokens.once), item.id, &org).await
+            let author = author(session, acting_slug.as_deref(), &f.tokens.once);
+            if need {
+                s.store.need_roadmap_item(&author, item.id, &org).await.map(|_| "needed")
+            } else {
+                s.store.withdraw_need(&author, item.id, &org).await.map(|_| "withdrawn")
+            }
         }
         Err(e) => Err(e),
     };
     let t = T::new(lang);
-    match withdrawn {
-        Ok(_) => personal(see_other(&format!("/roadmap/{}?done=withdrawn", item.id))),
+    match done {
+        Ok(done) => personal(see_other(&format!("/roadmap/{}?done={done}", item.id))),
         Err(e) => match field_errors(&t, &e, &[]) {
             Some(errors) => {
                 let refusal = ItemRefusal { need: Some(errors), ..ItemRefusal::default() };
-                show_item(&s, &viewer, &headers, &id, None, refusal).await
+                show_item(s, viewer, headers, id, None, refusal).await
             }
             None => failed(lang, &path, e),
         },
