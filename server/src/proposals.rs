@@ -5,6 +5,8 @@
 //! imported like any publiccode.yml) or refuses it with a reason. The pages
 //! (`pages::proposals`) do the same.
 
+use std::time::Duration;
+
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
@@ -12,13 +14,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use catalog::contribution::Author;
-use catalog::{Country, Proposal, PublicCodeImportOptions, Store};
-use serde_json::json;
-
-use std::time::Duration;
-
-use catalog::Written;
+use catalog::{Country, Proposal, PublicCodeImportOptions, Store, Written};
 use chrono::Utc;
+use serde_json::json;
 
 use crate::api::AppState;
 use crate::auth::Writer;
