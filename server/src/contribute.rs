@@ -45,12 +45,22 @@ pub fn may_write(route: WriteRoute, acting: Option<&str>, owner: Option<&str>, s
     }
 }
 
+/// Refuses a token that acts for an organisation a site-wide route (hiding, deciding on
+/// proposals): those are a site administrator's or the operator's.
+pub(crate) fn site_wide(writer: &Writer, route: WriteRoute, what: &str) -> Result<(), Problem> {
+    match writer.acting_for() {
+        None => Ok(()),
+        Some(_) => Err(refused(writer, route, what)),
+    }
+}
+
 fn refused(writer: &Writer, route: WriteRoute, what: &str) -> Problem {
     let mine = writer.acting_for().unwrap_or_default();
     let needs = match route.needs {
         Need::SoftwareMaintainer => "a member of one of the software's maintainers or of its publisher",
         Need::RecordOwner => "a member of the organisation it belongs to",
         Need::MaintainerOrAdopter => "a member of one of the software's maintainers, or of the adopter",
+        Need::SiteAdmin => "a site administrator or the operator",
         _ => "another organisation",
     };
     tracing::warn!(token = %writer.label(), route = route.path, "{what} refused: acts for {mine}");
@@ -152,7 +162,7 @@ fn changed<T: Serialize>(written: Written<T>) -> Response {
 }
 
 /// A record's id from its address: anything but a whole number names no record.
-fn record_id(id: &str, what: &str) -> Result<i64, Problem> {
+pub(crate) fn record_id(id: &str, what: &str) -> Result<i64, Problem> {
     id.parse().map_err(|_| Problem::not_found(format!("{what} not found: {id}")))
 }
 
@@ -683,9 +693,7 @@ async fn hide(
     route: WriteRoute,
 ) -> Result<Response, Problem> {
     let id = record_id(id, &what.entity().replace('_', " "))?;
-    if writer.acting_for().is_some() {
-        return Err(refused(writer, route, "hiding a record"));
-    }
+    site_wide(writer, route, "hiding a record")?;
     let form: HideForm = json(headers, body)?;
     let found = match what {
         Hideable::Adoption => s.store.adoption(id).await.map(|_| ()),

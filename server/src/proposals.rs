@@ -20,6 +20,7 @@ use serde_json::json;
 
 use crate::api::AppState;
 use crate::auth::Writer;
+use crate::contribute::{record_id, site_wide};
 use crate::harvest::HarvestConfig;
 use crate::params::Params;
 use crate::problem::Problem;
@@ -182,24 +183,6 @@ pub fn invalid(report: &publiccode::Report) -> Response {
         .into_response()
 }
 
-fn site_wide(writer: &Writer, what: &str) -> Result<(), Problem> {
-    match writer.acting_for() {
-        None => Ok(()),
-        Some(mine) => Err(Problem {
-            field: Some("Authorization".into()),
-            ..Problem::new(
-                StatusCode::FORBIDDEN,
-                "Forbidden",
-                format!("the token acts for {mine}; {what} needs a site administrator or the operator"),
-            )
-        }),
-    }
-}
-
-fn id_of(id: &str) -> Result<i64, Problem> {
-    id.parse().map_err(|_| Problem::not_found(format!("proposal not found: {id}")))
-}
-
 /// A software proposed by its repository's address.
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -290,7 +273,7 @@ pub(crate) async fn show(
     p: Params,
 ) -> Result<Json<Proposal>, Problem> {
     p.allow_of::<crate::openapi::NoQuery>()?;
-    Ok(Json(s.store.proposal(id_of(&id)?).await?))
+    Ok(Json(s.store.proposal(record_id(&id, "proposal")?).await?))
 }
 
 /// Accepts a proposal: its publiccode.yml is imported.
@@ -308,8 +291,8 @@ pub(crate) async fn accept_route(
     writer: Writer,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    site_wide(&writer, "accepting a proposal")?;
-    let id = id_of(&id)?;
+    site_wide(&writer, crate::auth::ACCEPT_PROPOSAL, "accepting a proposal")?;
+    let id = record_id(&id, "proposal")?;
     match accept(&s.store, &crate::contribute::author(&writer, &headers)?, id).await {
         Ok(Ok((proposal, import))) => Ok(Json(json!({"proposal": proposal, "import": import})).into_response()),
         Ok(Err(ImportRefusal::Catalog(e))) => Err(e.into()),
@@ -351,8 +334,8 @@ pub(crate) async fn reject_route(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, Problem> {
-    site_wide(&writer, "refusing a proposal")?;
-    let id = id_of(&id)?;
+    site_wide(&writer, crate::auth::REJECT_PROPOSAL, "refusing a proposal")?;
+    let id = record_id(&id, "proposal")?;
     crate::guard::require_body_type(&headers, &["application/json"])?;
     let body = body.map_err(|r| Problem::new(r.status(), "Body refused", r.to_string()))?;
     let form: RejectForm = serde_json::from_slice(&body).map_err(|e| Problem {

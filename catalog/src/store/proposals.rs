@@ -70,8 +70,8 @@ impl Store {
         publiccode: &str,
     ) -> Result<Written<Proposal>> {
         let mut tx = self.begin_as(author).await?;
-        if let Some(id) = tx.claim(author, "proposal").await? {
-            return Ok(Written { record: one(&mut tx, id).await?, replayed: true });
+        if let Some(earlier) = replayed(&mut tx, author).await? {
+            return Ok(earlier);
         }
         let proposer = who(&author.actor);
         not_too_many(&mut tx, &proposer).await?;
@@ -89,11 +89,7 @@ impl Store {
                 .bind(tx.now()),
             )
             .await?;
-        let after = one(&mut tx, id).await?;
-        tx.audit("propose", "proposal", &id.to_string(), None::<&()>, Some(&summary(&after))).await?;
-        tx.settle(author, "proposal", id).await?;
-        tx.commit().await?;
-        Ok(Written { record: after, replayed: false })
+        kept(tx, author, id).await
     }
 
     /// Keeps a proposal of the software whose repository is at `url`: the next harvest
@@ -107,8 +103,8 @@ impl Store {
     ) -> Result<Written<Proposal>> {
         let url = crate::address::check_repository_address("repository", url, self.addresses)?.url;
         let mut tx = self.begin_as(author).await?;
-        if let Some(id) = tx.claim(author, "proposal").await? {
-            return Ok(Written { record: one(&mut tx, id).await?, replayed: true });
+        if let Some(earlier) = replayed(&mut tx, author).await? {
+            return Ok(earlier);
         }
         let proposer = who(&author.actor);
         not_too_many(&mut tx, &proposer).await?;
@@ -149,11 +145,7 @@ impl Store {
                 .bind(tx.now()),
             )
             .await?;
-        let after = one(&mut tx, id).await?;
-        tx.audit("propose", "proposal", &id.to_string(), None::<&()>, Some(&summary(&after))).await?;
-        tx.settle(author, "proposal", id).await?;
-        tx.commit().await?;
-        Ok(Written { record: after, replayed: false })
+        kept(tx, author, id).await
     }
 
     /// The proposals by repository that the harvest has yet to read, oldest first.
@@ -287,6 +279,23 @@ fn address_name(url: &str) -> String {
     } else {
         name.to_string()
     }
+}
+
+/// The proposal an earlier send with the author's key made, if one did.
+async fn replayed(tx: &mut super::Tx, author: &Author) -> Result<Option<Written<Proposal>>> {
+    match tx.claim(author, "proposal").await? {
+        Some(id) => Ok(Some(Written { record: one(tx, id).await?, replayed: true })),
+        None => Ok(None),
+    }
+}
+
+/// Ends the writing of a new proposal: its audit event, the author's key settled.
+async fn kept(mut tx: super::Tx, author: &Author, id: i64) -> Result<Written<Proposal>> {
+    let after = one(&mut tx, id).await?;
+    tx.audit("propose", "proposal", &id.to_string(), None::<&()>, Some(&summary(&after))).await?;
+    tx.settle(author, "proposal", id).await?;
+    tx.commit().await?;
+    Ok(Written { record: after, replayed: false })
 }
 
 /// A proposal, in the transaction that writes it.
