@@ -29,7 +29,11 @@ async fn declare(
     for _ in 0..20 {
         let s = software.draw(rng).to_string();
         let o = organisations.draw(rng);
-        let body = format!(r#"{{"organisation": "{o}", "since": "2024-03-01", "status": "active", "scope": "bench"}}"#);
+        // A scope as often as the loaded adoptions have one, from the same words: a scope
+        // new to the software changes its text, which the search then commits at once.
+        let scope = rng.chance(0.15).then(|| rng.pick(crate::dataset::SCOPES));
+        let body = serde_json::json!({"organisation": o, "since": "2024-03-01", "status": "active", "scope": scope})
+            .to_string();
         let r = client
             .post(format!("{base}/api/v1/software/{s}/adoptions"))
             .bearer_auth(token)

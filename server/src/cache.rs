@@ -146,7 +146,11 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         };
     }
     request.extensions_mut().insert(CatalogVersion(version));
+    let text_before = state.search.text_mark();
     let response = next.run(request).await;
+    // An answer made while the search's text was behind the catalog (its commit runs after
+    // the write, in the background) would be stale for the rest of this version.
+    let text_current = text_before.is_some() && text_before == state.search.text_mark();
     let expected = if page_lang.is_some() { "text/html; charset=utf-8" } else { "application/json" };
     // A personal answer (an account page, /api/v1/me) is never kept: the next reader is
     // someone else.
@@ -156,6 +160,7 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("no-store") || v.contains("private"));
     if personal
+        || !text_current
         || response.status() != StatusCode::OK
         || response.headers().get(header::CONTENT_TYPE).is_none_or(|c| c != expected)
     {

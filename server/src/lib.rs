@@ -73,8 +73,11 @@ pub async fn serve(
         tokio::net::TcpListener::bind(bind).await.map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
     writeln!(out, "Communs is listening on http://{}", listener.local_addr()?)?;
     out.flush()?;
-    let app = api::router_with_accounts(store.clone(), search, cache_bytes, site, accounts);
+    let app = api::router_with_accounts(store.clone(), search.clone(), cache_bytes, site, accounts);
     connections::serve(listener, app, limits, shutdown()).await;
+    // What the last writes left for the index's text, committed: the next start need not
+    // read it again.
+    search.text_committed().await;
     store.close().await;
     Ok(())
 }

@@ -604,3 +604,78 @@ store_test!(a_document_read_alone_is_the_one_a_rebuild_reads, |store| {
         );
     }
 });
+
+store_test!(a_declaration_counts_at_once_and_its_adopter_is_found_once_committed, |store| {
+    seeded(&store).await;
+    let index = SearchIndex::in_memory().unwrap();
+    index.catch_up(&store).await.unwrap();
+    let adopters = |index: &SearchIndex| {
+        let found = index.search.search(&request("cimetiere")).unwrap();
+        found.hits.iter().find(|h| h.slug == "opencimetiere").map(|h| h.adopters).unwrap()
+    };
+    let before = adopters(&index);
+    // A commune whose name no record holds yet.
+    let org = catalog::OrganisationDraft {
+        slug: "vaux-les-glycines".into(),
+        name: "Vaux-les-Glycines".into(),
+        kind: "commune".into(),
+        country: "FR".into(),
+        ..Default::default()
+    };
+    store.put_organisation(&ME, &org.validate().unwrap()).await.unwrap();
+    index.catch_up(&store).await.unwrap();
+    assert!(index.search.search(&request("glycines")).unwrap().hits.is_empty());
+    let adoption = catalog::AdoptionDraft {
+        software: "opencimetiere".into(),
+        organisation: "vaux-les-glycines".into(),
+        since: today().to_string(),
+        status: "active".into(),
+        ..Default::default()
+    };
+    store.put_adoption(&ME, &adoption.validate(today()).unwrap()).await.unwrap();
+    let read = index.catch_up(&store).await.unwrap();
+    assert_eq!(read.software, 1);
+    // The figures at once, whether or not the text is committed yet.
+    assert_eq!(adopters(&index), before + 1);
+    // The adopter's name once the text is.
+    index.text_committed().await;
+    assert_eq!(slugs(&index.search.search(&request("glycines")).unwrap()), ["opencimetiere"]);
+    // What a software says of itself is found without waiting.
+    let mut d = draft(&store, "opencimetiere").await;
+    d.summary.insert("fr".into(), "Gestion des cimetières et des ossuaires".into());
+    store.put_software(&ME, &d.validate().unwrap()).await.unwrap();
+    index.catch_up(&store).await.unwrap();
+    assert_eq!(slugs(&index.search.search(&request("ossuaires")).unwrap()), ["opencimetiere"]);
+    // The version kept with the index covers the text committed in the background: a
+    // process started again reads nothing more.
+    let version = index.search.version();
+    assert!(!index.search.has_pending());
+
+    // Through the API: an answer made while the text was behind is not kept for the
+    // catalog's version, so the adopter is found once its text is committed.
+    let server = tests::TestServer::start(store.clone()).await;
+    let (_, _, body) = server.get("/api/v1/search?q=chataigniers").await;
+    assert_eq!(body["total"], 0, "{body}");
+    let org = catalog::OrganisationDraft {
+        slug: "ville-aux-chataigniers".into(),
+        name: "Ville-aux-Châtaigniers".into(),
+        kind: "commune".into(),
+        country: "FR".into(),
+        ..Default::default()
+    };
+    store.put_organisation(&ME, &org.validate().unwrap()).await.unwrap();
+    server.get("/api/v1/search?q=chataigniers").await;
+    let adoption = catalog::AdoptionDraft { organisation: "ville-aux-chataigniers".into(), ..adoption };
+    store.put_adoption(&ME, &adoption.validate(today()).unwrap()).await.unwrap();
+    let mut found = false;
+    for _ in 0..100 {
+        let (_, _, body) = server.get("/api/v1/search?q=chataigniers").await;
+        if body["hits"].as_array().unwrap().iter().any(|h| h["slug"] == "opencimetiere") {
+            found = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(found, "the adopter's name never found the software");
+    assert!(version > 0);
+});

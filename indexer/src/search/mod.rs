@@ -161,6 +161,9 @@ pub struct Entry {
     pub health: Option<u32>,
     pub last_activity: Option<DateTime<Utc>>,
     pub publiccode_valid: bool,
+    /// A hash of what the software says of itself (`own_words`).
+    #[serde(default)]
+    pub own_words: u64,
     /// Its value of every facet, territories included, as numbers in the table's
     /// `FacetValue`s: facets are counted over thousands of matches, by number.
     #[serde(skip)]
@@ -174,6 +177,16 @@ struct Meta {
     #[serde(flatten)]
     entry: Entry,
     territories: BTreeMap<String, String>,
+}
+
+/// A hash of a document's text but its adopters' names and territories: equal, a write
+/// changed only what its adopters add (`Search::only_adopters_changed`).
+fn own_words(d: &SearchDocument) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (&d.slug, &d.name, &d.summary, &d.description, &d.categories, &d.licence).hash(&mut h);
+    (&d.organisations, &d.readmes, &d.uses).hash(&mut h);
+    h.finish()
 }
 
 impl Entry {
@@ -194,6 +207,7 @@ impl Entry {
             health: d.health,
             last_activity: d.last_activity,
             publiccode_valid: d.publiccode_valid,
+            own_words: own_words(d),
             values: Vec::new(),
         }
     }
@@ -281,8 +295,21 @@ pub struct Search {
     /// The thesaurus' terms and the categories' names with their folded words, for the
     /// suggestions (analysed once: the suggestions answer every key typed).
     terms: Vec<(String, Vec<String>)>,
-    /// The catalog version the index reflects.
+    /// The catalog version the entries reflect (the text may be behind: `pending`).
     version: RwLock<i64>,
+    /// Documents whose entries are applied and whose text waits for `commit_pending`.
+    pending: Mutex<Pending>,
+    /// Held by a commit from taking its documents to its end, so that commits land in the
+    /// order their documents were read.
+    committing: Mutex<()>,
+}
+
+/// Text waiting for its commit: each software's newest document, or `None` once it is gone,
+/// and the catalog version the commit brings the index to.
+#[derive(Default)]
+struct Pending {
+    docs: HashMap<i64, Option<SearchDocument>>,
+    version: i64,
 }
 
 pub(crate) fn register(index: &Index) {
@@ -447,6 +474,8 @@ impl Search {
                 .collect(),
             thesaurus,
             version: RwLock::new(version),
+            pending: Mutex::new(Pending::default()),
+            committing: Mutex::new(()),
         };
         search.load_entries()?;
         Ok(search)
@@ -529,8 +558,58 @@ impl Search {
     /// `version`, in one commit. `docs` come from `catalog::Store::search_documents` for the
     /// ids `Store::search_changes` gave (or every software, for a rebuild). Blocking.
     pub fn apply(&self, ids: Option<&[i64]>, docs: &[SearchDocument], version: i64) -> Result<()> {
-        let made = docs.iter().map(|d| self.document(d));
-        commit_replacing(&self.writer, &self.reader, self.fields.id, ids, made, version)?;
+        let _in_order = self.committing.lock().expect("commit lock");
+        // The text still waiting goes in the same commit, unless these documents are newer.
+        let waiting = std::mem::take(&mut *self.pending.lock().expect("pending lock")).docs;
+        let result = match ids {
+            None => {
+                let made = docs.iter().map(|d| self.document(d));
+                commit_replacing(&self.writer, &self.reader, self.fields.id, None, made, version)
+            }
+            Some(ids) => {
+                let fresh: std::collections::HashSet<i64> = ids.iter().copied().collect();
+                let earlier: Vec<(&i64, &Option<SearchDocument>)> =
+                    waiting.iter().filter(|(id, _)| !fresh.contains(id)).collect();
+                let all: Vec<i64> = ids.iter().copied().chain(earlier.iter().map(|(id, _)| **id)).collect();
+                let made = docs.iter().chain(earlier.iter().filter_map(|(_, d)| d.as_ref())).map(|d| self.document(d));
+                commit_replacing(&self.writer, &self.reader, self.fields.id, Some(&all), made, version)
+            }
+        };
+        if let Err(e) = result {
+            self.wait_again(waiting, version);
+            return Err(e);
+        }
+        self.set_entries(ids, docs, version);
+        Ok(())
+    }
+
+    /// Whether `docs` change nothing of what their software say of themselves (name,
+    /// summary, description, categories, organisations, READMEs, uses): only their
+    /// adopters' names and territories and the figures, which `apply_entries` may leave
+    /// the text of for later. A new or deleted software says more.
+    pub fn only_adopters_changed(&self, ids: &[i64], docs: &[SearchDocument]) -> bool {
+        let table = self.entries.read().expect("entries lock");
+        ids.len() == docs.len()
+            && docs.iter().all(|d| table.entries.get(&d.id).is_some_and(|e| e.own_words == own_words(d)))
+    }
+
+    /// Applies the entries of `docs` at once (what a search shows of each software, its
+    /// facets and its ranking) and leaves their text to `commit_pending`: a commit takes 10
+    /// to 40 ms, a request need not wait for it. Until then a word only the new text holds
+    /// does not find the software; everything else about it is already current.
+    pub fn apply_entries(&self, ids: &[i64], docs: Vec<SearchDocument>, version: i64) {
+        let mut pending = self.pending.lock().expect("pending lock");
+        self.set_entries(Some(ids), &docs, version);
+        for id in ids {
+            pending.docs.insert(*id, None);
+        }
+        for d in docs {
+            pending.docs.insert(d.id, Some(d));
+        }
+        pending.version = version;
+    }
+
+    fn set_entries(&self, ids: Option<&[i64]>, docs: &[SearchDocument], version: i64) {
         let mut table = self.entries.write().expect("entries lock");
         forget(&mut table.entries, ids);
         for d in docs {
@@ -538,7 +617,39 @@ impl Search {
         }
         drop(table);
         *self.version.write().expect("version lock") = version;
-        Ok(())
+    }
+
+    /// Puts back the text of a commit that failed, unless newer documents of the same
+    /// software came meanwhile.
+    fn wait_again(&self, docs: HashMap<i64, Option<SearchDocument>>, version: i64) {
+        let mut pending = self.pending.lock().expect("pending lock");
+        pending.version = pending.version.max(version);
+        for (id, doc) in docs {
+            pending.docs.entry(id).or_insert(doc);
+        }
+    }
+
+    /// Whether some text waits for `commit_pending`.
+    pub fn has_pending(&self) -> bool {
+        !self.pending.lock().expect("pending lock").docs.is_empty()
+    }
+
+    /// Commits the text `apply_entries` left, all of it at once; says whether there was
+    /// some. Blocking. After a failure the text waits for the next call, unless newer
+    /// documents of the same software came meanwhile.
+    pub fn commit_pending(&self) -> Result<bool> {
+        let _in_order = self.committing.lock().expect("commit lock");
+        let taken = std::mem::take(&mut *self.pending.lock().expect("pending lock"));
+        if taken.docs.is_empty() {
+            return Ok(false);
+        }
+        let ids: Vec<i64> = taken.docs.keys().copied().collect();
+        let made = taken.docs.values().flatten().map(|d| self.document(d));
+        if let Err(e) = commit_replacing(&self.writer, &self.reader, self.fields.id, Some(&ids), made, taken.version) {
+            self.wait_again(taken.docs, taken.version);
+            return Err(e);
+        }
+        Ok(true)
     }
 
     /// Merges the index into one segment, blocking: after a rebuild, whose batches leave
