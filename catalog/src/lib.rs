@@ -13,6 +13,7 @@ pub mod import;
 pub mod licence;
 pub mod model;
 pub mod money;
+pub mod offer;
 pub mod proposal;
 pub mod publiccode;
 pub mod repository;
@@ -34,6 +35,7 @@ pub use identifier::OfficialId;
 pub use licence::Licence;
 pub use model::*;
 pub use money::{Currency, Money};
+pub use offer::{NewOffer, Offer, OfferDraft, PriceBracket, Territory};
 pub use repository::*;
 pub use slug::Slug;
 pub use store::{
@@ -42,6 +44,6 @@ pub use store::{
     Placement, PublicCodeImport, PublicCodeImportOptions, RoadmapFilter, SearchDocument, SoftwareFilter, SoftwarePage,
     Store, TerritoryRef, TokenHolder,
 };
-pub use store::{Hidden, Hideable, HistoryOf, Proposal, Recipient, Written, READ_PER_HARVEST};
+pub use store::{Hidden, Hideable, HistoryOf, OfferFilter, Proposal, Recipient, Written, READ_PER_HARVEST};
 pub use token::{ApiToken, TokenScope};
 pub use vocab::*;

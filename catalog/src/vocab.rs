@@ -154,6 +154,17 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// What a provider does for the organisations that subscribe to its offer.
+    OfferKind, "kind" {
+        Hosting => "hosting",
+        Support => "support",
+        Training => "training",
+        Integration => "integration",
+        Development => "development",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

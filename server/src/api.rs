@@ -93,6 +93,8 @@ pub fn router_with_accounts(
         .route("/software/{slug}/fundings", get(software_fundings).post(contribute::record_funding).layer(body_limit()))
         .route("/software/{slug}/roadmap", post(contribute::add_roadmap_item).layer(body_limit()))
         .route("/software/{slug}/adopters", get(software_adopters))
+        .route("/software/{slug}/offers", get(software_offers))
+        .route("/offers", get(offers))
         .route("/software/{slug}/history", get(contribute::software_history))
         .route("/adoptions/{id}", get(contribute::adoption).patch(contribute::edit_adoption).layer(body_limit()))
         .route("/adoptions/{id}/confirm", post(contribute::confirm_adoption))
@@ -379,6 +381,39 @@ pub(crate) async fn software_fundings(
     p.allow_of::<crate::openapi::PageQuery>()?;
     let (limit, offset) = p.page()?;
     Ok(Json(s.store.software_fundings(&slug, limit, offset).await?))
+}
+
+// ---- offers ------------------------------------------------------------------------------
+
+/// Who can run or support a software for others: hosting, support, training, integration,
+/// development, with the territories served, who may subscribe and indicative prices.
+#[utoipa::path(get, path = "/api/v1/software/{slug}/offers", tag = "offers", operation_id = "software_offers",
+    params(("slug" = String, Path, description = "The software's slug")),
+    responses((status = 200, description = "Its offers, by provider", body = Vec<catalog::Offer>), (status = 404, description = "No such record", body = crate::problem::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn software_offers(
+    State(s): State<AppState>,
+    Path(slug): Path<String>,
+    p: Params,
+) -> ApiResult<Vec<catalog::Offer>> {
+    p.allow(&[])?;
+    Ok(Json(s.store.software_offers(&slug).await?))
+}
+
+/// Offers by place and software: `territory` names an organisation (a commune, an EPCI, a
+/// département...) and keeps the offers that serve it, an area it lies in, or its country.
+#[utoipa::path(get, path = "/api/v1/offers", tag = "offers", operation_id = "offers",
+    params(crate::openapi::OfferQuery),
+    responses((status = 200, description = "The offers", body = Vec<catalog::Offer>), (status = 400, description = "A bad or unknown query parameter, named", body = crate::problem::Problem, content_type = "application/problem+json")))]
+pub(crate) async fn offers(State(s): State<AppState>, p: Params) -> ApiResult<Vec<catalog::Offer>> {
+    p.allow_of::<crate::openapi::OfferQuery>()?;
+    let filter = catalog::OfferFilter {
+        territory: p.parsed("territory", |v| catalog::OrgKey::parse("territory", v))?,
+        software: p.parsed("software", |v| catalog::Slug::parse(v).map(|s| s.to_string()))?,
+    };
+    s.store.offers(&filter).await.map(Json).map_err(|e| match e {
+        catalog::Error::Invalid { field, message } => Problem::bad_parameter(&field, message),
+        other => other.into(),
+    })
 }
 
 // ---- organisations --------------------------------------------------------------------

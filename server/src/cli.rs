@@ -197,6 +197,10 @@ pub enum Import {
     /// Fundings from a CSV file
     /// (funder,software,roadmap_item,amount,currency,date,kind,status,evidence_url).
     Fundings { file: PathBuf },
+    /// Service offers from a CSV file (provider,software,kind,territories,subscribers,
+    /// membership_required,price_model,yearly_prices,currency,url,checked_on): all or
+    /// nothing; an offer of the same provider, software and kind is updated.
+    Offers { file: PathBuf },
     /// A publiccode.yml file, or every .yml/.yaml file of a folder: each creates or updates
     /// a software record. An invalid file imports nothing and its findings are printed.
     Publiccode {
@@ -564,8 +568,8 @@ async fn is_empty(store: &Store) -> anyhow::Result<bool> {
 
 fn describe(r: &catalog::import::fixtures::SeedReport) -> String {
     format!(
-        "{} organisations, {} software, {} roadmap items, {} adoptions, {} fundings",
-        r.organisations, r.software, r.roadmap_items, r.adoptions, r.fundings
+        "{} organisations, {} software, {} roadmap items, {} adoptions, {} fundings, {} offers",
+        r.organisations, r.software, r.roadmap_items, r.adoptions, r.fundings, r.offers
     )
 }
 
@@ -628,6 +632,22 @@ async fn import(config: &Config, what: Import, out: &mut dyn Write, err: &mut dy
             match store.import_fundings(&Actor::System("import"), &name, &parsed.records).await? {
                 Ok(n) => {
                     writeln!(out, "{n} fundings imported")?;
+                    Ok(0)
+                }
+                Err(problems) => refuse(&name, &parsed.locate(&problems), err),
+            }
+        }
+        Import::Offers { file } => {
+            let bytes = read_file(&file)?;
+            let name = file.display().to_string();
+            let parsed = match csv_import::parse_offers(&bytes, today()) {
+                Ok(p) => p,
+                Err(problems) => return refuse(&name, &problems, err),
+            };
+            let store = open(config).await?;
+            match store.import_offers(&Actor::System("import"), &name, &parsed.records).await? {
+                Ok(n) => {
+                    writeln!(out, "{n} offers imported")?;
                     Ok(0)
                 }
                 Err(problems) => refuse(&name, &parsed.locate(&problems), err),

@@ -42,6 +42,7 @@ pub fn fixtures() -> anyhow::Result<Fixtures> {
         "roadmap": parse("roadmap.json", fixture!("roadmap.json"))?,
         "adoptions": parse("adoptions.json", fixture!("adoptions.json"))?,
         "fundings": parse("fundings.json", fixture!("fundings.json"))?,
+        "offers": parse("offers.json", fixture!("offers.json"))?,
         "publiccode": PUBLICCODE.iter().map(|(slug, text)| (slug.to_string(), text.to_string())).collect::<std::collections::BTreeMap<_, _>>(),
     });
     Ok(serde_json::from_value(value)?)

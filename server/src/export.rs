@@ -1,5 +1,5 @@
 //! `communs export DIR`: the catalog as JSON (the fixtures' format, loadable with
-//! `communs seed --fixtures DIR`) and CSV (adoptions and fundings in the import format,
+//! `communs seed --fixtures DIR`) and CSV (adoptions, fundings and offers in the import format,
 //! organisations and software for spreadsheets), with the history of every change to the
 //! catalog's records (`history.jsonl`) and the records site administrators hid (`hidden.json`).
 
@@ -32,6 +32,7 @@ pub async fn export(store: &Store, dir: &Path) -> anyhow::Result<String> {
     json(dir, "roadmap.json", &all.roadmap)?;
     json(dir, "adoptions.json", &all.adoptions)?;
     json(dir, "fundings.json", &all.fundings)?;
+    json(dir, "offers.json", &all.offers)?;
     if !all.publiccode.is_empty() {
         let folder = dir.join("publiccode");
         std::fs::create_dir_all(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
@@ -66,6 +67,12 @@ pub async fn export(store: &Store, dir: &Path) -> anyhow::Result<String> {
     let mut w = csv_import::funding_writer(create(dir, "fundings.csv")?)?;
     for f in &all.fundings {
         csv_import::write_funding(&mut w, f)?;
+    }
+    w.flush()?;
+
+    let mut w = csv_import::offer_writer(create(dir, "offers.csv")?)?;
+    for o in &all.offers {
+        csv_import::write_offer(&mut w, o)?;
     }
     w.flush()?;
 
@@ -115,11 +122,12 @@ pub async fn export(store: &Store, dir: &Path) -> anyhow::Result<String> {
     }
     w.flush()?;
     Ok(format!(
-        "{} organisations, {} software, {} roadmap items, {} adoptions, {} fundings, {events} changes",
+        "{} organisations, {} software, {} roadmap items, {} adoptions, {} fundings, {} offers, {events} changes",
         all.organisations.len(),
         all.software.len(),
         all.roadmap.len(),
         all.adoptions.len(),
-        all.fundings.len()
+        all.fundings.len(),
+        all.offers.len()
     ))
 }

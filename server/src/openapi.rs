@@ -58,6 +58,19 @@ pub struct OrganisationListQuery {
     pub offset: Option<i64>,
 }
 
+/// `GET /api/v1/offers`: offers by place and software.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct OfferQuery {
+    /// The slug or official identifier of an organisation: the offers that serve its place
+    /// (itself, an area it lies in, or its country).
+    pub territory: Option<String>,
+    /// A software's slug.
+    pub software: Option<String>,
+}
+
 /// `GET /api/v1/search`: a software search, as the search page takes it too.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -206,6 +219,8 @@ pub fn names<T: IntoParams>() -> Vec<String> {
         crate::api::software_adoptions,
         crate::api::software_fundings,
         crate::api::software_adopters,
+        crate::api::software_offers,
+        crate::api::offers,
         crate::api::add_repository,
         crate::api::organisation_list,
         crate::api::organisation_detail,
@@ -246,6 +261,7 @@ pub fn names<T: IntoParams>() -> Vec<String> {
         (name = "search", description = "Searching software and organisations"),
         (name = "software", description = "Software records, their adoptions and fundings"),
         (name = "organisations", description = "Organisations and what they use and fund"),
+        (name = "offers", description = "Who can run or support a software for others, where, and at what cost"),
         (name = "accounts", description = "Who a token or session is"),
         (name = "contributions", description = "What organisations declare, fund and plan, and the history of every change"),
     )

@@ -134,6 +134,35 @@ pub struct OrgLink {
     pub kind: String,
 }
 
+/// A service offer as the software's and the provider's pages show it.
+#[derive(Debug, Clone)]
+pub struct OfferView {
+    pub provider: OrgLink,
+    pub software: (String, String),
+    pub kind: String,
+    /// Each place served: the slug of an area (empty for a country) and its name.
+    pub territories: Vec<(String, String)>,
+    pub subscribers: Vec<String>,
+    pub membership_required: bool,
+    pub price_model: String,
+    /// Population bracket (from, to) and its indicative yearly amount.
+    pub prices: Vec<(i64, Option<i64>, Amount)>,
+    pub url: Option<String>,
+    pub checked_on: NaiveDate,
+    pub demo: bool,
+}
+
+impl OfferView {
+    /// "jusqu'à 499 habitants", "de 500 à 1 999 habitants", "2 000 habitants et plus".
+    pub fn bracket(&self, t: &T, min: &i64, max: &Option<i64>) -> String {
+        match (*min, max) {
+            (0, Some(max)) => t.fill("offers.bracket_upto", &t.num(*max)),
+            (min, Some(max)) => t.s("offers.bracket").replace("{from}", &t.num(min)).replace("{to}", &t.num(*max)),
+            (min, None) => t.fill("offers.bracket_open", &t.num(min)),
+        }
+    }
+}
+
 /// A software as cards and lists show it.
 #[derive(Debug, Clone)]
 pub struct Card {
@@ -427,6 +456,7 @@ pub struct SoftwareView {
     pub funding_years: Vec<YearTotals>,
     pub funding_totals: Vec<Amount>,
     pub roadmap: Vec<RoadmapView>,
+    pub offers: Vec<OfferView>,
     pub similar: Vec<(String, String)>,
     pub has_publiccode: bool,
     pub demo: bool,
@@ -547,6 +577,8 @@ pub struct OrganisationView {
     pub publishes: Vec<(String, String)>,
     pub maintains: Vec<(String, String)>,
     pub provides: Vec<(String, String)>,
+    /// What it offers to run or support for others.
+    pub offers: Vec<OfferView>,
     pub peers: Vec<PeerGroup>,
     pub demo: bool,
 }

@@ -1,4 +1,4 @@
-//! CSV files of adoptions and fundings. The first row names the columns (in any order);
+//! CSV files of adoptions, fundings and service offers. The first row names the columns (in any order);
 //! a UTF-8 byte-order mark, Windows line endings and `;` separators (as spreadsheets
 //! write them in French) are understood. A file with any bad row yields every bad row and
 //! no records.
@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use super::LineProblem;
 use crate::error::Error;
 use crate::model::{AdoptionDraft, FundingDraft, NewAdoption, NewFunding};
+use crate::offer::{NewOffer, OfferDraft};
 use crate::store::ImportProblem;
 
 pub const ADOPTION_COLUMNS: &[&str] = &["software", "organisation", "since", "status", "scope", "evidence_url"];
@@ -17,6 +18,20 @@ pub const ADOPTION_OPTIONAL: &[&str] = &["state", "last_confirmed", "demo"];
 pub const FUNDING_COLUMNS: &[&str] =
     &["funder", "software", "roadmap_item", "amount", "currency", "date", "kind", "status", "evidence_url"];
 pub const FUNDING_OPTIONAL: &[&str] = &["demo"];
+pub const OFFER_COLUMNS: &[&str] = &[
+    "provider",
+    "software",
+    "kind",
+    "territories",
+    "subscribers",
+    "membership_required",
+    "price_model",
+    "yearly_prices",
+    "currency",
+    "url",
+    "checked_on",
+];
+pub const OFFER_OPTIONAL: &[&str] = &["demo"];
 
 /// Rows parsed from a file, each with the line it came from, so that problems found
 /// later (an unknown organisation) can still point at the line and column.
@@ -270,6 +285,58 @@ pub fn write_funding<W: std::io::Write>(w: &mut ::csv::Writer<W>, f: &FundingDra
         &f.status,
         f.evidence_url.as_deref().unwrap_or(""),
         demo,
+    ])
+}
+
+/// Offers, one a row: lists (`territories`, `subscribers`) separated by `;` or `,`, and
+/// `yearly_prices` as `0-499: 150; 500-1999: 300; 2000-: 600` in `currency`.
+pub fn parse_offers(bytes: &[u8], today: NaiveDate) -> Result<Parsed<NewOffer>, Vec<LineProblem>> {
+    let table = read_table(bytes, OFFER_COLUMNS, OFFER_OPTIONAL)?;
+    table.parse(
+        |t, row| {
+            Ok(OfferDraft {
+                provider: t.get(row, "provider"),
+                software: t.get(row, "software"),
+                kind: t.get(row, "kind"),
+                territories: t.get(row, "territories"),
+                subscribers: t.get(row, "subscribers"),
+                membership_required: t
+                    .flag(row, "membership_required")
+                    .map_err(|m| ("membership_required".to_string(), m))?,
+                price_model: t.get(row, "price_model"),
+                yearly_prices: t.get(row, "yearly_prices"),
+                currency: t.get(row, "currency"),
+                url: t.opt(row, "url"),
+                checked_on: t.get(row, "checked_on"),
+                demo: t.flag(row, "demo").map_err(|m| ("demo".to_string(), m))?,
+            })
+        },
+        |d| d.validate(today),
+    )
+}
+
+pub fn offer_writer<W: std::io::Write>(w: W) -> ::csv::Result<::csv::Writer<W>> {
+    let mut writer = ::csv::Writer::from_writer(w);
+    let header: Vec<&str> = OFFER_COLUMNS.iter().chain(OFFER_OPTIONAL).copied().collect();
+    writer.write_record(&header)?;
+    Ok(writer)
+}
+
+pub fn write_offer<W: std::io::Write>(w: &mut ::csv::Writer<W>, o: &OfferDraft) -> ::csv::Result<()> {
+    let flag = |b: bool| if b { "true" } else { "false" };
+    w.write_record([
+        o.provider.as_str(),
+        &o.software,
+        &o.kind,
+        &o.territories,
+        &o.subscribers,
+        flag(o.membership_required),
+        &o.price_model,
+        &o.yearly_prices,
+        &o.currency,
+        o.url.as_deref().unwrap_or(""),
+        &o.checked_on,
+        flag(o.demo),
     ])
 }
 

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::model::{
     Actor, AdoptionDraft, FundingDraft, NewOrganisation, OrgKey, OrganisationDraft, RoadmapItemDraft, SoftwareDraft,
 };
+use crate::offer::OfferDraft;
 use crate::store::Store;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -21,6 +22,9 @@ pub struct Fixtures {
     pub roadmap: Vec<RoadmapItemDraft>,
     pub adoptions: Vec<AdoptionDraft>,
     pub fundings: Vec<FundingDraft>,
+    /// Who can run or support each software for others (`offers.json`).
+    #[serde(default)]
+    pub offers: Vec<OfferDraft>,
     /// The real projects' publiccode.yml files, by software slug (`publiccode/SLUG.yml`):
     /// kept with the records, and what their publiccode.yml export starts from.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -34,6 +38,8 @@ pub struct SeedReport {
     pub roadmap_items: usize,
     pub adoptions: usize,
     pub fundings: usize,
+    #[serde(default)]
+    pub offers: usize,
 }
 
 fn read_json<T: DeserializeOwned>(dir: &Path, name: &str, required: bool) -> Result<Vec<T>> {
@@ -49,7 +55,7 @@ fn read_json<T: DeserializeOwned>(dir: &Path, name: &str, required: bool) -> Res
 
 impl Fixtures {
     /// Reads `organisations.json` and `software.json` (required) and `roadmap.json`,
-    /// `adoptions.json`, `fundings.json` (optional) from a folder.
+    /// `adoptions.json`, `fundings.json`, `offers.json` (optional) from a folder.
     pub fn read_dir(dir: &Path) -> Result<Fixtures> {
         Ok(Fixtures {
             organisations: read_json(dir, "organisations.json", true)?,
@@ -57,6 +63,7 @@ impl Fixtures {
             roadmap: read_json(dir, "roadmap.json", false)?,
             adoptions: read_json(dir, "adoptions.json", false)?,
             fundings: read_json(dir, "fundings.json", false)?,
+            offers: read_json(dir, "offers.json", false)?,
             publiccode: read_publiccode(dir)?,
         })
     }
@@ -191,6 +198,12 @@ impl Store {
             .enumerate()
             .map(|(i, d)| d.validate(today).map_err(at("fundings.json", i)))
             .collect::<Result<Vec<_>>>()?;
+        let offers = f
+            .offers
+            .iter()
+            .enumerate()
+            .map(|(i, d)| d.validate(today).map_err(at("offers.json", i)))
+            .collect::<Result<Vec<_>>>()?;
         let publiccode = validate_publiccode(&f.publiccode)?;
         for (slug, _) in &publiccode {
             if !software.iter().any(|s| s.slug.as_str() == slug) {
@@ -231,6 +244,11 @@ impl Store {
         if let Err(problems) = tx.import_fundings("fundings.json", &fundings).await? {
             return Err(import_error("fundings.json", problems));
         }
+        if !offers.is_empty() {
+            if let Err(problems) = tx.import_offers("offers.json", &offers).await? {
+                return Err(import_error("offers.json", problems));
+            }
+        }
         for (slug, doc) in &publiccode {
             let id = tx.software_id(slug).await?.expect("checked above");
             tx.keep_publiccode(id, slug, doc, &format!("fixtures/publiccode/{slug}.yml")).await?;
@@ -242,6 +260,7 @@ impl Store {
             roadmap_items: roadmap.len(),
             adoptions: adoptions.len(),
             fundings: fundings.len(),
+            offers: offers.len(),
         })
     }
 
@@ -269,6 +288,7 @@ impl Store {
             roadmap: self.export_roadmap().await?,
             adoptions,
             fundings,
+            offers: self.export_offers().await?.iter().map(crate::offer::Offer::draft).collect(),
             publiccode: self.kept_publiccode_files().await?,
         })
     }

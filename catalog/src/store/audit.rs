@@ -90,7 +90,7 @@ pub enum HistoryOf<'a> {
 /// The entities of the catalog's own records, whose history is public and exported; people,
 /// their sessions, tokens and memberships keep theirs to the operator.
 const CATALOG_ENTITIES: &str = "'software', 'publiccode', 'organisation', 'adoption', 'adoptions', 'funding', \
-    'fundings', 'roadmap_item', 'proposal'";
+    'fundings', 'roadmap_item', 'proposal', 'offer', 'offers'";
 
 const EVENT_COLUMNS: &str = "id, at, actor, action, entity, entity_key, before, after, acting_for";
 

@@ -70,7 +70,7 @@ pub struct PeerUse {
 
 const TERRITORY_KINDS: &str = "('departement', 'canton', 'province')";
 
-fn id_list(ids: &[i64]) -> String {
+pub(crate) fn id_list(ids: &[i64]) -> String {
     ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
 }
 

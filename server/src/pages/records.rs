@@ -3,10 +3,10 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
-use catalog::{Adoption, Funding, OrgRef, RoadmapItem};
+use catalog::{Adoption, Funding, Offer, OrgRef, RoadmapItem};
 use web::{
-    AdopterRow, Chrome, FundingRow, HealthCard, HealthPart, Lang, Link, OrgLink, OrganisationView, PeerGroup,
-    PeerSoftware, RepositoryView, RoadmapView, SoftwareView, Territory, Text, UseRow, YearTotals,
+    AdopterRow, Chrome, FundingRow, HealthCard, HealthPart, Lang, Link, OfferView, OrgLink, OrganisationView,
+    PeerGroup, PeerSoftware, RepositoryView, RoadmapView, SoftwareView, Territory, Text, UseRow, YearTotals,
 };
 
 use super::build::{amount, category_label, localised, money};
@@ -18,6 +18,31 @@ const LISTED: i64 = 20;
 
 fn org(o: &OrgRef) -> OrgLink {
     OrgLink { slug: o.slug.clone(), name: o.name.clone(), kind: o.kind.clone() }
+}
+
+pub fn offer_view(o: &Offer) -> OfferView {
+    OfferView {
+        provider: OrgLink { slug: o.provider.clone(), name: o.provider_name.clone(), kind: o.provider_kind.clone() },
+        software: (o.software.clone(), o.software_name.clone()),
+        kind: o.kind.clone(),
+        // A country is written by its code, which the page names; an area links to its page.
+        territories: o
+            .territories
+            .iter()
+            .zip(&o.territory_names)
+            .map(|(slug, name)| match catalog::Country::parse(slug) {
+                Ok(_) if slug.len() == 2 => (String::new(), slug.clone()),
+                _ => (slug.clone(), name.clone()),
+            })
+            .collect(),
+        subscribers: o.subscribers.clone(),
+        membership_required: o.membership_required,
+        price_model: o.price_model.clone(),
+        prices: o.prices.iter().map(|p| (p.min_population, p.max_population, money(&p.yearly))).collect(),
+        url: o.url.clone(),
+        checked_on: o.checked_on,
+        demo: o.demo,
+    }
 }
 
 pub fn funding_row(f: &Funding) -> FundingRow {
@@ -212,9 +237,11 @@ async fn software_page(
     } else {
         Vec::new()
     };
+    let offers = s.store.software_offers(slug).await?;
     let demo = page.adoptions.items.iter().any(|a| a.demo)
         || page.fundings.items.iter().any(|f| f.demo)
         || page.roadmap.iter().any(|i| i.demo)
+        || offers.iter().any(|o| o.demo)
         || sw.demo;
     let mut chrome = Chrome::new(lang, path, sw.name.clone(), "");
     chrome.demo = demo;
@@ -271,6 +298,7 @@ async fn software_page(
         funding_years,
         funding_totals: page.funding_totals.iter().map(|t| amount(t.minor, t.currency.code())).collect(),
         roadmap: page.roadmap.iter().map(|i| roadmap_view(i, None)).collect(),
+        offers: offers.iter().map(offer_view).collect(),
         similar: sw.similar.iter().map(|r| (r.slug.clone(), r.name.clone())).collect(),
         has_publiccode,
         demo,
@@ -349,7 +377,11 @@ async fn organisation_page(
                 .collect(),
         });
     }
-    let demo = p.uses.items.iter().any(|a| a.demo) || p.funds.items.iter().any(|f| f.demo) || o.demo;
+    let offers = s.store.provider_offers(slug).await?;
+    let demo = p.uses.items.iter().any(|a| a.demo)
+        || p.funds.items.iter().any(|f| f.demo)
+        || offers.iter().any(|o| o.demo)
+        || o.demo;
     let mut chrome = Chrome::new(lang, path, o.name.clone(), "");
     chrome.demo = demo;
     let refs = |list: &[catalog::SoftwareRef]| list.iter().map(|r| (r.slug.clone(), r.name.clone())).collect();
@@ -384,6 +416,7 @@ async fn organisation_page(
         publishes: refs(&p.publishes),
         maintains: refs(&p.maintains),
         provides: refs(&p.provides),
+        offers: offers.iter().map(offer_view).collect(),
         peers,
         demo,
     };
