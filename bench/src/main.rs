@@ -283,6 +283,7 @@ async fn run_backend(
     };
     println!("  load: {:.2} s in all", loaded.total.as_secs_f64());
     let profiled = profile_store(&store, &loaded, load_settings, profile_samples).await;
+    let tender = tender_question(&store, &loaded).await;
     // The operator's token the contribution phases declare with.
     let token = store.create_token(&catalog::Actor::System("bench"), "bench-writer", catalog::TokenScope::Write).await;
     store.close().await;
@@ -294,7 +295,17 @@ async fn run_backend(
         println!("  database file: {:.0} MB (with its WAL)", bytes as f64 / 1e6);
         out.database_bytes = Some(bytes);
     }
-    let phases = phases(&loaded);
+    let mut phases = phases(&loaded);
+    match tender? {
+        Some((category, communes, members)) => {
+            println!(
+                "  tender reports: category {category}, {} communes of a département of {members}",
+                communes.len()
+            );
+            phases.extend(tender_phases(&category, &communes));
+        }
+        None => println!("  tender reports: no département with communes, no phase"),
+    }
     out.load = Some(loaded);
 
     println!("== {}: SERVE", out.name);
@@ -425,6 +436,47 @@ fn phases(loaded: &Loaded) -> Vec<(Arc<Phase>, Option<usize>)> {
         (Arc::new(fixed("funding dashboard", vec!["/dashboards/funding".into()])), Some(16)),
         (Arc::new(fixed("search page", searches)), Some(16)),
     ]
+}
+
+/// The "before you tender" report's question under load: the category of the most adopted
+/// software, for communes of the département with the most communes (the issue's "commune
+/// with a thousand neighbours": the catalog has no distances yet, a département's
+/// communes stand for them). `None` when there is none.
+async fn tender_question(
+    store: &catalog::Store,
+    loaded: &Loaded,
+) -> anyhow::Result<Option<(String, Vec<String>, i64)>> {
+    let Some(top) = loaded.adopters.iter().enumerate().max_by_key(|(_, a)| **a).map(|(i, _)| &loaded.software[i])
+    else {
+        return Ok(None);
+    };
+    let page = store.software_page(top, 0).await?;
+    let Some(category) = page.software.categories.first().cloned() else { return Ok(None) };
+    let mut best: Option<(String, i64)> = None;
+    for &i in &loaded.pool.departements {
+        let Some(slug) = loaded.pool.orgs[i].slug.as_ref() else { continue };
+        let (members, _) = store.members(slug, 0).await?;
+        if best.as_ref().is_none_or(|(_, n)| members > *n) {
+            best = Some((slug.clone(), members));
+        }
+    }
+    let Some((departement, members)) = best else { return Ok(None) };
+    let (_, communes) = store.members(&departement, 200).await?;
+    let communes: Vec<String> = communes.into_iter().filter(|o| o.kind == "commune").map(|o| o.slug).collect();
+    Ok((!communes.is_empty()).then_some((category, communes, members)))
+}
+
+/// The report's page and its OpenDocument file, for each of `communes` (enough distinct
+/// questions that the answer cache serves few of them).
+fn tender_phases(category: &str, communes: &[String]) -> Vec<(Arc<Phase>, Option<usize>)> {
+    let paths = |prefix: &str| -> Vec<String> {
+        communes.iter().map(|c| format!("{prefix}?category={}&for={}", encode(category), encode(c))).collect()
+    };
+    let phase = |name: &'static str, paths: Vec<String>| {
+        let weights = Weighted::new(vec![1; paths.len()]);
+        Arc::new(Phase { name, paths, weights })
+    };
+    vec![(phase("tender page", paths("/tender")), Some(16)), (phase("tender odt", paths("/tender.odt")), Some(16))]
 }
 
 /// What officials type, for the search page.

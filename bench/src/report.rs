@@ -63,6 +63,8 @@ pub fn print(outcomes: &[Outcome], counts: &Counts) {
         row("page /dashboards/adoption p99 (ms)", Some(20.0), 2, p99("adoption dashboard")),
         row("page /dashboards/funding p99 (ms)", Some(20.0), 2, p99("funding dashboard")),
         row("page /search?q= p99 (ms)", Some(25.0), 2, p99("search page")),
+        row("page /tender?category=&for= p99 (ms)", Some(50.0), 2, p99("tender page")),
+        row("/tender.odt p99 (ms)", Some(100.0), 2, p99("tender odt")),
         row("declaration round trip p99 (ms)", Some(50.0), 2, p99("declaration round trip")),
         row("  its POST p99 (ms)", None, 2, p99(bench::contrib::STEPS[0])),
         row("  its adoption's page p99 (ms)", None, 2, p99(bench::contrib::STEPS[1])),

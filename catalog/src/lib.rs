@@ -19,6 +19,7 @@ pub mod publiccode;
 pub mod repository;
 pub mod slug;
 pub mod store;
+pub mod tender;
 pub mod text;
 pub mod token;
 pub mod vocab;
@@ -44,6 +45,8 @@ pub use store::{
     Placement, PublicCodeImport, PublicCodeImportOptions, RoadmapFilter, SearchDocument, SoftwareFilter, SoftwarePage,
     Store, TerritoryRef, TokenHolder,
 };
-pub use store::{Hidden, Hideable, HistoryOf, OfferFilter, Proposal, Recipient, Written, READ_PER_HARVEST};
+pub use store::{
+    Asker, Hidden, Hideable, HistoryOf, OfferFilter, Proposal, Recipient, UseCounts, Written, READ_PER_HARVEST,
+};
 pub use token::{ApiToken, TokenScope};
 pub use vocab::*;

@@ -95,6 +95,7 @@ pub fn router_with_accounts(
         .route("/software/{slug}/adopters", get(software_adopters))
         .route("/software/{slug}/offers", get(software_offers))
         .route("/offers", get(offers))
+        .route("/tender", get(crate::tender::api))
         .route("/software/{slug}/history", get(contribute::software_history))
         .route("/adoptions/{id}", get(contribute::adoption).patch(contribute::edit_adoption).layer(body_limit()))
         .route("/adoptions/{id}/confirm", post(contribute::confirm_adoption))

@@ -26,6 +26,7 @@ pub mod ratelimit;
 pub mod search;
 pub mod search_api;
 pub mod session;
+pub mod tender;
 
 use std::io::Write;
 use std::net::SocketAddr;

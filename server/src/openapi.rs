@@ -71,6 +71,22 @@ pub struct OfferQuery {
     pub software: Option<String>,
 }
 
+/// `GET /api/v1/tender`: the "before you tender" report's data.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct TenderQuery {
+    /// The need in words, such as `gestion des cimetières`.
+    pub need: Option<String>,
+    /// Or a category's slug.
+    pub category: Option<String>,
+    /// The organisation asking: its slug or official identifier (optional).
+    #[serde(rename = "for")]
+    #[param(rename = "for")]
+    pub organisation: Option<String>,
+}
+
 /// `GET /api/v1/search`: a software search, as the search page takes it too.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -221,6 +237,7 @@ pub fn names<T: IntoParams>() -> Vec<String> {
         crate::api::software_adopters,
         crate::api::software_offers,
         crate::api::offers,
+        crate::tender::api,
         crate::api::add_repository,
         crate::api::organisation_list,
         crate::api::organisation_detail,
@@ -262,6 +279,7 @@ pub fn names<T: IntoParams>() -> Vec<String> {
         (name = "software", description = "Software records, their adoptions and fundings"),
         (name = "organisations", description = "Organisations and what they use and fund"),
         (name = "offers", description = "Who can run or support a software for others, where, and at what cost"),
+        (name = "tender", description = "Before you tender: the candidates for a need, ranked, with what to take to the council"),
         (name = "accounts", description = "Who a token or session is"),
         (name = "contributions", description = "What organisations declare, fund and plan, and the history of every change"),
     )

@@ -194,6 +194,9 @@ async function scenario(context) {
     about: "/about",
     api: "/api",
     adopters: "/software/opencimetiere/adopters?near=alise-sainte-reine",
+    tender: "/tender?need=cimeti%C3%A8re&for=alise-sainte-reine",
+    "tender-form": "/tender",
+    "provider": "/organisations/adico",
   };
   for (const [name, path] of Object.entries(pages)) {
     await open(page, path, name);

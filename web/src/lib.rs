@@ -11,10 +11,13 @@ pub mod contribute;
 pub mod forge;
 pub mod i18n;
 pub mod map;
+pub mod odt;
 pub mod pages;
+pub mod tender;
 
 pub use account::*;
 pub use api_doc::*;
 pub use contribute::*;
 pub use i18n::{Lang, T};
 pub use pages::*;
+pub use tender::*;

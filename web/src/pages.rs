@@ -281,6 +281,8 @@ pub struct SearchPage {
     pub pager: Pager,
     /// Hidden fields that keep the filters when the query is changed.
     pub kept: Vec<(String, String)>,
+    /// The "before you tender" report for these words or this category, when there are.
+    pub tender: Option<String>,
 }
 
 impl SearchPage {
@@ -457,6 +459,8 @@ pub struct SoftwareView {
     pub funding_totals: Vec<Amount>,
     pub roadmap: Vec<RoadmapView>,
     pub offers: Vec<OfferView>,
+    /// The "before you tender" report for the need it answers (its first category).
+    pub tender: String,
     pub similar: Vec<(String, String)>,
     pub has_publiccode: bool,
     pub demo: bool,

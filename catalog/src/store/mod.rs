@@ -21,6 +21,7 @@ mod search;
 mod sessions;
 mod software;
 mod stats;
+mod tender;
 mod tokens;
 
 use std::borrow::Cow;
@@ -46,6 +47,7 @@ pub use proposals::{Proposal, READ_PER_HARVEST, WAITING_PER_PERSON};
 pub use publiccode::{PublicCodeImport, PublicCodeImportOptions};
 pub use search::{OrganisationDocument, SearchDocument};
 pub use software::{SoftwareFilter, SoftwarePage};
+pub use tender::{Asker, UseCounts};
 pub use tokens::{PersonalToken, TokenHolder};
 
 use crate::error::{Error, Result};

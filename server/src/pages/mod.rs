@@ -4,12 +4,12 @@
 
 mod account;
 mod api_doc;
-mod build;
+pub(crate) mod build;
 mod contribute;
 mod dashboards;
 mod health;
 mod proposals;
-mod records;
+pub(crate) mod records;
 mod search;
 
 use askama::Template;
@@ -34,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/dashboards/funding", get(dashboards::funding))
         .route("/roadmaps", get(dashboards::roadmaps))
         .route("/about", get(build::about))
+        .route("/tender", get(crate::tender::page))
+        .route("/tender.odt", get(crate::tender::odt))
         .route("/api", get(api_doc::page))
         .route("/language", get(switch_language))
         .route("/assets/{name}", get(asset))

@@ -299,6 +299,10 @@ async fn software_page(
         funding_totals: page.funding_totals.iter().map(|t| amount(t.minor, t.currency.code())).collect(),
         roadmap: page.roadmap.iter().map(|i| roadmap_view(i, None)).collect(),
         offers: offers.iter().map(offer_view).collect(),
+        tender: match sw.categories.first() {
+            Some(c) => format!("/tender?category={}", web::encode(c)),
+            None => format!("/tender?need={}", web::encode(&sw.name)),
+        },
         similar: sw.similar.iter().map(|r| (r.slug.clone(), r.name.clone())).collect(),
         has_publiccode,
         demo,

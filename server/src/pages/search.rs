@@ -207,7 +207,14 @@ async fn search_page(s: &AppState, lang: Lang, path: &str, seen: Seen, p: &Param
     chrome.demo = demo;
     let kept = state.iter().filter(|(k, _)| k != "q" && k != "offset").cloned().collect();
     let filtered = !active.is_empty();
+    let chosen_category = p.text("category").filter(|c| !c.contains(','));
+    let tender = match (q.trim(), chosen_category) {
+        ("", None) => None,
+        ("", Some(c)) => Some(format!("/tender?category={}", web::encode(c))),
+        (words, _) => Some(format!("/tender?need={}", web::encode(words))),
+    };
     let page = SearchPage {
+        tender,
         chrome,
         q,
         total,

@@ -1,0 +1,246 @@
+//! What the "before you tender" report reads of the catalog beside the search: where the
+//! asking organisation lies, and for each candidate software how many organisations near it
+//! or of its size use it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::dashboards::id_list;
+use super::{q, Store, Tx};
+use crate::error::Result;
+use crate::model::{OrgKey, OrgRef};
+
+/// The organisation a report is for, and the places it lies in.
+#[derive(Debug, Clone, Serialize)]
+pub struct Asker {
+    #[serde(skip)]
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub kind: String,
+    pub country: String,
+    pub population: Option<i64>,
+    /// INSEE's type de liaison of its name, for the French articles.
+    #[serde(skip)]
+    pub liaison: Option<u8>,
+    /// Its EPCI or district.
+    pub epci: Vec<OrgRef>,
+    /// Its département, canton or province.
+    pub areas: Vec<OrgRef>,
+    /// Its région.
+    pub regions: Vec<OrgRef>,
+}
+
+/// How many organisations use a candidate, by how near they are to the asker and by size.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UseCounts {
+    /// [itself, same EPCI or district, same département, canton or province, same région,
+    /// same country, elsewhere], each adopter counted once, at its nearest.
+    pub nearby: [i64; 6],
+    /// Adopters of the asker's kind with half to twice its population.
+    pub similar_size: i64,
+}
+
+const AREA_KINDS: [&str; 3] = ["departement", "canton", "province"];
+
+impl Tx {
+    /// The organisations that are one of `places` or lie within one of them, three levels
+    /// down at most (a commune in an EPCI in a département in a région), as SQL.
+    fn within(places: &[i64]) -> String {
+        let list = id_list(places);
+        format!(
+            "SELECT id FROM organisations WHERE id IN ({list}) \
+             UNION SELECT organisation_id FROM organisation_parents WHERE parent_id IN ({list}) \
+             UNION SELECT p1.organisation_id FROM organisation_parents p1 \
+                   JOIN organisation_parents p2 ON p2.organisation_id = p1.parent_id WHERE p2.parent_id IN ({list}) \
+             UNION SELECT p1.organisation_id FROM organisation_parents p1 \
+                   JOIN organisation_parents p2 ON p2.organisation_id = p1.parent_id \
+                   JOIN organisation_parents p3 ON p3.organisation_id = p2.parent_id WHERE p3.parent_id IN ({list})"
+        )
+    }
+
+    /// The current adopters of each of `software` among the organisations within `places`.
+    async fn adopters_within(&mut self, software: &[i64], places: &[i64]) -> Result<BTreeMap<i64, BTreeSet<i64>>> {
+        let mut out: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+        if places.is_empty() || software.is_empty() {
+            return Ok(out);
+        }
+        let rows: Vec<(i64, i64)> = self
+            .all(q(format!(
+                "SELECT a.software_id, a.organisation_id FROM adoptions a WHERE a.status <> 'ended' \
+                 AND a.software_id IN ({}) AND a.organisation_id IN ({})",
+                id_list(software),
+                Tx::within(places)
+            )))
+            .await?;
+        for (s, o) in rows {
+            out.entry(s).or_default().insert(o);
+        }
+        Ok(out)
+    }
+}
+
+impl Store {
+    /// The organisation a report is for, by slug or official identifier, with the places
+    /// it lies in (up to three levels up); `None` when there is no such organisation.
+    pub async fn tender_asker(&self, key: &OrgKey) -> Result<Option<Asker>> {
+        let mut r = self.read().await?;
+        let Some(id) = r.organisation_id(key).await? else { return Ok(None) };
+        let (slug, name, kind, country, population, liaison): (
+            String,
+            String,
+            String,
+            String,
+            Option<i64>,
+            Option<i64>,
+        ) = r
+            .one(q("SELECT slug, name, kind, country, population, liaison FROM organisations WHERE id = $1").bind(id))
+            .await?;
+        let mut asker = Asker {
+            id,
+            slug,
+            name,
+            kind,
+            country,
+            population,
+            liaison: liaison.and_then(|l| u8::try_from(l).ok()),
+            epci: Vec::new(),
+            areas: Vec::new(),
+            regions: Vec::new(),
+        };
+        let mut frontier = vec![id];
+        let mut seen = BTreeSet::from([id]);
+        for _ in 0..3 {
+            if frontier.is_empty() {
+                break;
+            }
+            let parents: Vec<(i64, String, String, String, String)> = r
+                .all(q(format!(
+                    "SELECT DISTINCT o.id, o.slug, o.name, o.kind, o.country FROM organisation_parents p \
+                     JOIN organisations o ON o.id = p.parent_id WHERE p.organisation_id IN ({}) ORDER BY o.name",
+                    id_list(&frontier)
+                )))
+                .await?;
+            frontier.clear();
+            for (pid, slug, name, kind, country) in parents {
+                if !seen.insert(pid) {
+                    continue;
+                }
+                frontier.push(pid);
+                let place = OrgRef { slug, name, kind: kind.clone(), country };
+                match kind.as_str() {
+                    "epci" | "district" => asker.epci.push(place),
+                    k if AREA_KINDS.contains(&k) => asker.areas.push(place),
+                    "region" => asker.regions.push(place),
+                    _ => {}
+                }
+            }
+        }
+        Ok(Some(asker))
+    }
+
+    /// For each of `software` (by slug), how many organisations use it near `asker` and of
+    /// its size; without an asker, every adopter is elsewhere. Unknown slugs are left out.
+    pub async fn tender_counts(
+        &self,
+        asker: Option<&Asker>,
+        software: &[String],
+    ) -> Result<BTreeMap<String, UseCounts>> {
+        let mut r = self.read().await?;
+        let mut ids: BTreeMap<i64, String> = BTreeMap::new();
+        for slug in software {
+            if let Some(id) = r.software_id(slug).await? {
+                ids.insert(id, slug.clone());
+            }
+        }
+        let list: Vec<i64> = ids.keys().copied().collect();
+        let mut out: BTreeMap<String, UseCounts> = BTreeMap::new();
+        if list.is_empty() {
+            return Ok(out);
+        }
+        let totals: Vec<(i64, i64, i64)> = r
+            .all(
+                q(format!(
+                    "SELECT a.software_id, COUNT(*), SUM(CASE WHEN o.country = $1 THEN 1 ELSE 0 END) \
+                     FROM adoptions a JOIN organisations o ON o.id = a.organisation_id \
+                     WHERE a.status <> 'ended' AND a.software_id IN ({}) GROUP BY a.software_id",
+                    id_list(&list)
+                ))
+                .bind(asker.map(|a| a.country.clone())),
+            )
+            .await?;
+        for (id, total, same_country) in totals {
+            let counts = out.entry(ids[&id].clone()).or_default();
+            counts.nearby[5] = total;
+            if asker.is_some() {
+                counts.nearby[4] = same_country;
+                counts.nearby[5] = total - same_country;
+            }
+        }
+        let Some(asker) = asker else { return Ok(out) };
+        let of = |places: &[OrgRef]| places.iter().map(|p| p.slug.clone()).collect::<Vec<_>>();
+        let mut levels: Vec<BTreeMap<i64, BTreeSet<i64>>> = Vec::new();
+        for slugs in [vec![asker.slug.clone()], of(&asker.epci), of(&asker.areas), of(&asker.regions)] {
+            let mut places = Vec::new();
+            for slug in slugs {
+                if let Ok(s) = crate::slug::Slug::parse(&slug) {
+                    if let Some(id) = r.organisation_id(&OrgKey::Slug(s)).await? {
+                        places.push(id);
+                    }
+                }
+            }
+            // The asker alone is level 0, not what lies within it.
+            let found = if levels.is_empty() {
+                let rows: Vec<(i64,)> = r
+                    .all(
+                        q(format!(
+                            "SELECT software_id FROM adoptions WHERE status <> 'ended' AND organisation_id = $1 \
+                             AND software_id IN ({})",
+                            id_list(&list)
+                        ))
+                        .bind(asker.id),
+                    )
+                    .await?;
+                rows.into_iter().map(|(s,)| (s, BTreeSet::from([asker.id]))).collect()
+            } else {
+                r.adopters_within(&list, &places).await?
+            };
+            levels.push(found);
+        }
+        for (id, slug) in &ids {
+            let counts = out.entry(slug.clone()).or_default();
+            let mut counted: BTreeSet<i64> = BTreeSet::new();
+            for (level, found) in levels.iter().enumerate() {
+                let fresh: Vec<i64> = found
+                    .get(id)
+                    .map(|s| s.iter().copied().filter(|o| !counted.contains(o)).collect())
+                    .unwrap_or_default();
+                counts.nearby[level] = fresh.len() as i64;
+                counted.extend(fresh);
+            }
+            // The rest of the country, the rest of the world.
+            counts.nearby[4] = (counts.nearby[4] - counted.len() as i64).max(0);
+        }
+        if let Some(population) = asker.population.filter(|p| *p > 0) {
+            let similar: Vec<(i64, i64)> = r
+                .all(
+                    q(format!(
+                        "SELECT a.software_id, COUNT(*) FROM adoptions a JOIN organisations o ON o.id = a.organisation_id \
+                         WHERE a.status <> 'ended' AND a.software_id IN ({}) AND o.kind = $1 AND o.id <> $2 \
+                         AND o.population BETWEEN $3 AND $4 GROUP BY a.software_id",
+                        id_list(&list)
+                    ))
+                    .bind(asker.kind.clone())
+                    .bind(asker.id)
+                    .bind(population / 2)
+                    .bind(population * 2),
+                )
+                .await?;
+            for (id, n) in similar {
+                out.entry(ids[&id].clone()).or_default().similar_size = n;
+            }
+        }
+        Ok(out)
+    }
+}

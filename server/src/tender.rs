@@ -1,0 +1,465 @@
+//! "Before you tender": for a need (words, or a category) and optionally the organisation
+//! asking, the candidate software ranked with the reasons, and for each what an official
+//! takes to the council: what it does, who near them and of their size uses it, what others
+//! have paid, what is planned, who can run it for them and at what cost. One gathering
+//! (`gather`) feeds the page, the JSON (`/api/v1/tender`) and the OpenDocument file.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use catalog::tender::{rank, CandidateFacts, Ranked, Reason};
+use catalog::{AdopterFilter, AdopterSort, Asker, Money, NearAdoption, Offer, OfferFilter, OrgKey, RoadmapItem, Store};
+use chrono::{Datelike, NaiveDate};
+use indexer::search::query::{Filters, Request, Sort};
+use serde::Serialize;
+use web::{Lang, OrgLink, TenderAdopter, TenderCandidate, TenderOrganisation, TenderPage, TenderReport, T};
+
+use crate::api::AppState;
+use crate::pages::build::money;
+use crate::pages::records::{offer_view, roadmap_view};
+use crate::params::Params;
+use crate::problem::Problem;
+
+/// Candidates a report weighs and shows.
+pub const CANDIDATES: usize = 5;
+/// Adopters listed per candidate: the nearest.
+const NEAREST: i64 = 5;
+/// Fundings a candidate's sums are made of, at most (the most recent).
+const FUNDINGS_READ: i64 = 500;
+
+/// What a report is asked for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Question {
+    /// The need in the asker's words.
+    pub need: Option<String>,
+    /// Or a category, by slug.
+    pub category: Option<String>,
+    /// The organisation asking, by slug or official identifier.
+    pub organisation: Option<String>,
+}
+
+impl Question {
+    /// The question of a query string: `need`, `category`, `for`. A bad one is a 400 that
+    /// names the parameter.
+    pub fn read(p: &crate::params::Params) -> Result<Question, Problem> {
+        p.allow(&["need", "category", "for"])?;
+        let need = p.given("need").map(|n| n.trim().to_string());
+        let category = p.text("category").map(|c| c.trim().to_string());
+        let organisation = p.text("for").map(|o| o.trim().to_string());
+        match (&need, &category) {
+            (Some(n), None) if n.is_empty() => {
+                return Err(refused("need", "say what the software must do, such as \"gestion des cimetières\""))
+            }
+            (None, None) => return Err(refused("need", "give a need (need=...) or a category (category=...)")),
+            (Some(n), _) if n.chars().count() > NEED_MAX => {
+                return Err(refused("need", format!("must have at most {NEED_MAX} characters")))
+            }
+            _ => {}
+        }
+        if let Some(c) = &category {
+            if catalog::Category::parse(c).is_err() {
+                return Err(refused("category", format!("no category {c} exists")));
+            }
+        }
+        Ok(Question { need: need.filter(|n| !n.is_empty()), category, organisation })
+    }
+
+    /// The query string that asks it again.
+    pub fn query(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(n) = &self.need {
+            parts.push(format!("need={}", web::encode(n)));
+        }
+        if let Some(c) = &self.category {
+            parts.push(format!("category={}", web::encode(c)));
+        }
+        if let Some(o) = &self.organisation {
+            parts.push(format!("for={}", web::encode(o)));
+        }
+        parts.join("&")
+    }
+}
+
+/// Sums per currency, in a stable order.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Sums(pub BTreeMap<String, i64>);
+
+impl Sums {
+    fn add(&mut self, m: &Money) {
+        *self.0.entry(m.currency.code().to_string()).or_default() += m.minor;
+    }
+
+    pub fn amounts(&self) -> Vec<Money> {
+        self.0.iter().filter_map(|(c, minor)| Money::new(*minor, catalog::Currency::parse(c).ok()?).ok()).collect()
+    }
+}
+
+/// One candidate, whole.
+#[derive(Debug, Clone, Serialize)]
+pub struct Candidate {
+    pub slug: String,
+    pub name: String,
+    pub summary: Option<String>,
+    pub licence: String,
+    pub maturity: String,
+    pub health: Option<catalog::Health>,
+    #[serde(flatten)]
+    pub ranked: Ranked,
+    /// Current adopters by nearness: itself, same EPCI, same département (canton,
+    /// province), same région, same country, elsewhere.
+    pub nearby: [i64; 6],
+    pub similar_size: i64,
+    pub adopters_total: i64,
+    /// The nearest adopters (or the latest, without an organisation).
+    pub nearest: Vec<NearAdoption>,
+    /// What has been put in, per year (newest first) and per kind of funder.
+    pub funded_by_year: Vec<(i32, Sums)>,
+    pub funded_by_funder_kind: Vec<(String, Sums)>,
+    /// Roadmap items not done nor abandoned, with who needs them and what is pledged.
+    pub open_roadmap: Vec<RoadmapItem>,
+    /// Offers the organisation may subscribe to where it is (all, without one).
+    pub offers: Vec<Offer>,
+    pub demo: bool,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub need: Option<String>,
+    pub category: Option<String>,
+    pub organisation: Option<Asker>,
+    /// The day the figures were read.
+    pub generated_on: NaiveDate,
+    /// The live report: path and query.
+    pub address: String,
+    pub candidates: Vec<Candidate>,
+    /// Some figure of the report is illustrative.
+    pub demo: bool,
+}
+
+fn refused(field: &str, message: impl Into<String>) -> Problem {
+    Problem::bad_parameter(field, message)
+}
+
+/// The longest need a report takes, in characters.
+const NEED_MAX: usize = 200;
+
+/// Reads everything the report says.
+pub async fn gather(s: &AppState, question: &Question, lang: &str, today: NaiveDate) -> Result<Report, Problem> {
+    let store: &Store = &s.store;
+    let organisation = match &question.organisation {
+        None => None,
+        Some(key) => {
+            let parsed = OrgKey::parse("for", key).map_err(|e| refused("for", e.to_string()))?;
+            let asker = store.tender_asker(&parsed).await?;
+            Some(asker.ok_or_else(|| refused("for", format!("no organisation {key} is known")))?)
+        }
+    };
+    // The candidates: what the search finds for the need, or the category's most adopted.
+    let mut filters = Filters::default();
+    if let Some(c) = &question.category {
+        filters.category.push(c.clone());
+    }
+    let request = Request {
+        q: question.need.clone().unwrap_or_default(),
+        filters,
+        sort: if question.need.is_some() { Sort::Relevance } else { Sort::Adopted },
+        limit: CANDIDATES * 2,
+        offset: 0,
+        lang: lang.into(),
+    };
+    let results = crate::search_api::run_search(s, None, &request).await?;
+    let best = results.hits.iter().map(|h| h.score).fold(0.0f32, f32::max);
+    let hits: Vec<_> = results.hits.iter().take(CANDIDATES * 2).collect();
+    let slugs: Vec<String> = hits.iter().map(|h| h.slug.clone()).collect();
+    let counts = store.tender_counts(organisation.as_ref(), &slugs).await?;
+    let mut facts = Vec::new();
+    let mut offers_of: BTreeMap<String, Vec<Offer>> = BTreeMap::new();
+    for h in &hits {
+        let offers = match &organisation {
+            Some(a) => {
+                let filter = OfferFilter {
+                    territory: Some(OrgKey::parse("for", &a.slug).map_err(|e| refused("for", e.to_string()))?),
+                    software: Some(h.slug.clone()),
+                };
+                store.offers(&filter).await?
+            }
+            None => store.software_offers(&h.slug).await?,
+        };
+        let c = counts.get(&h.slug).cloned().unwrap_or_default();
+        facts.push(CandidateFacts {
+            slug: h.slug.clone(),
+            fit: if question.need.is_some() && best > 0.0 { f64::from(h.score / best) } else { 1.0 },
+            nearby: c.nearby,
+            similar_size: c.similar_size,
+            health: h.health,
+            offers_here: offers.len() as i64,
+        });
+        offers_of.insert(h.slug.clone(), offers);
+    }
+    let mut candidates = Vec::new();
+    for ranked in rank(&facts).into_iter().take(CANDIDATES) {
+        let slug = ranked.slug.clone();
+        let page = store.software_page(&slug, 0).await?;
+        let filter = AdopterFilter {
+            near: organisation.as_ref().map(|a| a.slug.clone()),
+            sort: if organisation.is_some() { AdopterSort::Near } else { AdopterSort::Recent },
+            ..AdopterFilter::default()
+        };
+        let adopters = store.software_adopters(&slug, &filter, NEAREST, 0).await?;
+        let fundings = store.software_fundings(&slug, FUNDINGS_READ, 0).await?;
+        let mut by_year: BTreeMap<i32, Sums> = BTreeMap::new();
+        let mut by_kind: BTreeMap<String, Sums> = BTreeMap::new();
+        for f in &fundings.items {
+            by_year.entry(f.date.year()).or_default().add(&f.amount);
+            by_kind.entry(f.funder_kind.clone()).or_default().add(&f.amount);
+        }
+        let counts = counts.get(&slug).cloned().unwrap_or_default();
+        let offers = offers_of.remove(&slug).unwrap_or_default();
+        let open_roadmap: Vec<RoadmapItem> =
+            page.roadmap.into_iter().filter(|i| i.status != "done" && i.status != "abandoned").collect();
+        let sw = page.software;
+        let demo = sw.demo
+            || adopters.items.iter().any(|a| a.adoption.demo)
+            || fundings.items.iter().any(|f| f.demo)
+            || open_roadmap.iter().any(|i| i.demo)
+            || offers.iter().any(|o| o.demo);
+        candidates.push(Candidate {
+            summary: sw
+                .summary
+                .get(lang)
+                .or_else(|| sw.summary.get("fr"))
+                .or_else(|| sw.summary.values().next())
+                .cloned(),
+            name: sw.name,
+            licence: sw.licence,
+            maturity: sw.maturity,
+            health: page.health,
+            nearby: counts.nearby,
+            similar_size: counts.similar_size,
+            adopters_total: counts.nearby.iter().sum(),
+            nearest: adopters.items,
+            funded_by_year: by_year.into_iter().rev().collect(),
+            funded_by_funder_kind: by_kind.into_iter().collect(),
+            open_roadmap,
+            offers,
+            demo,
+            slug,
+            ranked,
+        });
+    }
+    let demo = candidates.iter().any(|c| c.demo);
+    let query = question.query();
+    Ok(Report {
+        need: question.need.clone(),
+        category: question.category.clone(),
+        organisation,
+        generated_on: today,
+        address: format!("/tender?{query}"),
+        candidates,
+        demo,
+    })
+}
+
+// ---- the page and the JSON --------------------------------------------------------------
+
+fn org(o: &catalog::OrgRef) -> OrgLink {
+    OrgLink { slug: o.slug.clone(), name: o.name.clone(), kind: o.kind.clone() }
+}
+
+fn amounts(sums: &Sums) -> Vec<web::Amount> {
+    sums.amounts().iter().map(money).collect()
+}
+
+/// A reason in the reader's words.
+pub fn reason(t: &T, r: &Reason) -> String {
+    match r {
+        Reason::UsedHere => t.s("tender.reason_used_here").to_owned(),
+        Reason::Fits { percent } => t.fill("tender.reason_fits", &percent.to_string()),
+        Reason::Nearby { epci, area, region } => t
+            .s("tender.reason_nearby")
+            .replace("{epci}", &t.num(*epci))
+            .replace("{area}", &t.num(*area))
+            .replace("{region}", &t.num(*region)),
+        Reason::NoNeighbours => t.s("tender.reason_no_neighbours").to_owned(),
+        Reason::SimilarSize { count } => t.fill("tender.reason_similar", &t.num(*count)),
+        Reason::Health { score } => t.fill("tender.reason_health", &score.to_string()),
+        Reason::Offers { count } => t.fill("tender.reason_offers", &t.num(*count)),
+        Reason::NoOffer => t.s("tender.reason_no_offer").to_owned(),
+    }
+}
+
+/// The report as the page shows it.
+pub fn view(report: &Report, t: &T, site: &str) -> TenderReport {
+    let asked = match (&report.need, &report.category) {
+        (Some(n), _) => n.clone(),
+        (None, Some(c)) => crate::pages::build::category_label(c, t.lang),
+        (None, None) => String::new(),
+    };
+    let organisation = report.organisation.as_ref().map(|a| TenderOrganisation {
+        org: OrgLink { slug: a.slug.clone(), name: a.name.clone(), kind: a.kind.clone() },
+        population: a.population,
+        liaison: a.liaison,
+        places: a.epci.iter().chain(&a.areas).chain(&a.regions).map(org).collect(),
+    });
+    let query = report.address.trim_start_matches("/tender?");
+    let candidates = report
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| TenderCandidate {
+            rank: i + 1,
+            slug: c.slug.clone(),
+            name: c.name.clone(),
+            summary: c.summary.clone(),
+            licence: c.licence.clone(),
+            maturity: c.maturity.clone(),
+            score: c.ranked.score,
+            reasons: c.ranked.reasons.iter().map(|r| reason(t, r)).collect(),
+            health: c.health.as_ref().map(|h| web::HealthCard {
+                score: h.score,
+                parts: h
+                    .parts
+                    .iter()
+                    .map(|p| web::HealthPart {
+                        key: p.key.clone(),
+                        weight: p.weight,
+                        points: p.points,
+                        fact: p.fact.clone(),
+                    })
+                    .collect(),
+                repository: String::new(),
+            }),
+            adopters_total: c.adopters_total,
+            nearby: c.nearby,
+            similar_size: c.similar_size,
+            nearest: c
+                .nearest
+                .iter()
+                .map(|a| TenderAdopter {
+                    org: OrgLink {
+                        slug: a.adoption.organisation.clone(),
+                        name: a.adoption.organisation_name.clone(),
+                        kind: a.adoption.organisation_kind.clone(),
+                    },
+                    population: a.population,
+                    proximity: a.proximity,
+                    since: a.adoption.since,
+                    status: a.adoption.status.clone(),
+                    demo: a.adoption.demo,
+                })
+                .collect(),
+            funded_by_year: c.funded_by_year.iter().map(|(y, s)| (*y, amounts(s))).collect(),
+            funded_by_funder_kind: c.funded_by_funder_kind.iter().map(|(k, s)| (k.clone(), amounts(s))).collect(),
+            roadmap: c.open_roadmap.iter().map(|i| roadmap_view(i, None)).collect(),
+            offers: c.offers.iter().map(offer_view).collect(),
+            demo: c.demo,
+        })
+        .collect();
+    TenderReport {
+        asked,
+        organisation,
+        generated_on: report.generated_on,
+        address: format!("{site}{}", report.address),
+        odt: format!("/tender.odt?{query}"),
+        json: format!("/api/v1/tender?{query}"),
+        candidates,
+        demo: report.demo,
+    }
+}
+
+/// The site's address for the printed footer: the configured public one, or the one the
+/// reader used (the `Host` check lets only the site's own names through).
+fn site_address(s: &AppState, headers: &HeaderMap) -> String {
+    match &s.accounts.public_url {
+        Some(u) => u.as_str().trim_end_matches('/').to_string(),
+        None => headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(|h| format!("http://{h}"))
+            .unwrap_or_default(),
+    }
+}
+
+fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// `/tender`: the question's form, and the report once asked.
+pub async fn page(State(s): State<AppState>, headers: HeaderMap, uri: Uri, p: Params) -> Response {
+    let lang = crate::pages::language(&headers);
+    let path = crate::pages::here(&uri);
+    let t = T::new(lang);
+    let mut chrome = web::Chrome::new(lang, &path, t.s("tender.title"), "");
+    let categories = catalog::Category::all()
+        .map(|c| (c.info().slug.to_string(), if lang == Lang::En { c.info().en } else { c.info().fr }.to_string()))
+        .collect();
+    let mut view = TenderPage {
+        need: p.given("need").unwrap_or_default().to_string(),
+        category: p.given("category").unwrap_or_default().to_string(),
+        organisation_key: p.given("for").unwrap_or_default().to_string(),
+        categories,
+        error: None,
+        report: None,
+        chrome: chrome.clone(),
+    };
+    // An organisation alone (its page's link) pre-fills the form; a need or a category asks.
+    let asked =
+        p.given("need").is_some() || p.given("category").is_some() || p.len() > usize::from(p.given("for").is_some());
+    if !asked {
+        return crate::pages::html(lang, &view);
+    }
+    let answer = async {
+        let question = Question::read(&p)?;
+        gather(&s, &question, lang.code(), today()).await
+    }
+    .await;
+    match answer {
+        Ok(report) => {
+            chrome.demo = report.demo;
+            view.chrome = chrome;
+            view.report = Some(self::view(&report, &t, &site_address(&s, &headers)));
+            crate::pages::html(lang, &view)
+        }
+        Err(problem) if problem.status == 400 => {
+            view.error = Some((problem.field.clone().unwrap_or_default(), problem.detail.clone()));
+            (StatusCode::BAD_REQUEST, crate::pages::html(lang, &view)).into_response()
+        }
+        Err(problem) => problem.into_response(),
+    }
+}
+
+/// The report as an OpenDocument text, to edit and take to the council.
+pub async fn odt(State(s): State<AppState>, headers: HeaderMap, p: Params) -> Result<Response, Problem> {
+    let lang = crate::pages::language(&headers);
+    let t = T::new(lang);
+    let question = Question::read(&p)?;
+    let report = gather(&s, &question, lang.code(), today()).await?;
+    let view = self::view(&report, &t, &site_address(&s, &headers));
+    let name = match &report.organisation {
+        Some(o) => format!("avant-marche-{}.odt", o.slug),
+        None => "avant-marche.odt".to_string(),
+    };
+    let file = web::odt::tender(&view, &t);
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/vnd.oasis.opendocument.text".to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        file,
+    )
+        .into_response())
+}
+
+/// The report's data, for other tools.
+#[utoipa::path(get, path = "/api/v1/tender", tag = "tender", operation_id = "tender",
+    params(crate::openapi::TenderQuery),
+    responses((status = 200, description = "The candidates ranked, each with its reasons, adopters near the organisation, fundings, open roadmap and offers", body = Object), (status = 400, description = "A bad or unknown query parameter, named", body = crate::problem::Problem, content_type = "application/problem+json")))]
+pub async fn api(State(s): State<AppState>, p: Params) -> Result<Json<Report>, Problem> {
+    let question = Question::read(&p)?;
+    let lang = if p.given("lang") == Some("en") { "en" } else { "fr" };
+    Ok(Json(gather(&s, &question, lang, today()).await?))
+}
