@@ -46,7 +46,7 @@ pub use store::{
     Store, TerritoryRef, TokenHolder,
 };
 pub use store::{
-    Asker, Hidden, Hideable, HistoryOf, OfferFilter, Proposal, Recipient, UseCounts, Written, READ_PER_HARVEST,
+    Asker, Hidden, Hideable, HistoryOf, OfferFilter, Proposal, Recipient, UseCounts, Written, NEAREST, READ_PER_HARVEST,
 };
 pub use token::{ApiToken, TokenScope};
 pub use vocab::*;

@@ -12,9 +12,9 @@ pub struct CandidateFacts {
     /// candidate's (0 to 1). Every candidate of a category fits it fully.
     pub fit: f64,
     /// Its current adopters by how near they are to the organisation: [itself, same EPCI or
-    /// district, same département, canton or province, same région, same country,
-    /// elsewhere]. Without an organisation, all are elsewhere.
-    pub nearby: [i64; 6],
+    /// district, same département, canton or province, same région, anywhere else].
+    /// Without an organisation, all are anywhere else.
+    pub nearby: [i64; 5],
     /// Its current adopters of a size like the organisation's (half to twice its
     /// population), wherever they are.
     pub similar_size: i64,
@@ -90,7 +90,7 @@ pub fn rank(candidates: &[CandidateFacts]) -> Vec<Ranked> {
 }
 
 fn score(c: &CandidateFacts) -> Ranked {
-    let [itself, epci, area, region, _country, _elsewhere] = c.nearby;
+    let [itself, epci, area, region, _elsewhere] = c.nearby;
     let fit = c.fit.clamp(0.0, 1.0);
     // A neighbour in the same EPCI counts three times one elsewhere in the département, ten
     // times one elsewhere in the région: the people to call first.
@@ -130,8 +130,8 @@ mod tests {
 
     #[test]
     fn the_need_comes_first_then_the_neighbours() {
-        let a = CandidateFacts { nearby: [0, 0, 0, 0, 12, 40], ..facts("a", 1.0) };
-        let b = CandidateFacts { nearby: [0, 2, 1, 0, 0, 0], ..facts("b", 0.9) };
+        let a = CandidateFacts { nearby: [0, 0, 0, 0, 52], ..facts("a", 1.0) };
+        let b = CandidateFacts { nearby: [0, 2, 1, 0, 0], ..facts("b", 0.9) };
         let c = facts("c", 0.3);
         let ranked = rank(&[a, c, b]);
         let order: Vec<&str> = ranked.iter().map(|r| r.slug.as_str()).collect();
@@ -143,7 +143,7 @@ mod tests {
     #[test]
     fn without_neighbours_organisations_of_its_size_decide() {
         let small = CandidateFacts { similar_size: 30, ..facts("small", 0.8) };
-        let big = CandidateFacts { similar_size: 0, nearby: [0, 0, 0, 0, 50, 0], ..facts("big", 0.8) };
+        let big = CandidateFacts { similar_size: 0, nearby: [0, 0, 0, 0, 50], ..facts("big", 0.8) };
         let ranked = rank(&[big, small]);
         assert_eq!(ranked[0].slug, "small");
         assert!(ranked[0].reasons.contains(&Reason::SimilarSize { count: 30 }));
@@ -151,8 +151,8 @@ mod tests {
 
     #[test]
     fn a_use_of_its_own_and_offers_where_it_is_count() {
-        let mine = CandidateFacts { nearby: [1, 0, 0, 0, 0, 0], ..facts("mine", 0.7) };
-        let other = CandidateFacts { nearby: [0, 1, 0, 0, 0, 0], ..facts("other", 0.7) };
+        let mine = CandidateFacts { nearby: [1, 0, 0, 0, 0], ..facts("mine", 0.7) };
+        let other = CandidateFacts { nearby: [0, 1, 0, 0, 0], ..facts("other", 0.7) };
         let ranked = rank(&[other.clone(), mine]);
         assert_eq!(ranked[0].slug, "mine");
         assert_eq!(ranked[0].reasons[0], Reason::UsedHere);

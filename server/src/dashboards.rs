@@ -240,6 +240,26 @@ impl Dashboards {
         (active, out)
     }
 
+    /// What a software has received, from the aggregates: (year, currency, kind of funder,
+    /// amount in minor units), whatever the number of its fundings; and whether some of its
+    /// adoptions or fundings are illustrative.
+    pub fn fundings_of(&self, slug: &str) -> (Vec<(i32, String, String, i64)>, bool) {
+        let state = self.state.read().expect("dashboards lock");
+        let Some(c) = state.names.iter().find(|(_, r)| r.slug == slug).and_then(|(id, _)| state.software.get(id))
+        else {
+            return (Vec::new(), false);
+        };
+        let list = c
+            .fundings
+            .iter()
+            .map(|(year, currency, kind, minor, _)| {
+                let currency = state.currencies[*currency as usize].clone();
+                (*year, currency, state.kinds[*kind as usize].clone(), *minor)
+            })
+            .collect();
+        (list, c.demo)
+    }
+
     /// The software in use in a territory (a département, canton or province, by slug), by
     /// how many of its organisations use each, leaving out `except`: counted from the
     /// aggregates rather than from the adoptions of its hundreds of communes.

@@ -114,7 +114,7 @@ fn candidate(b: &mut Body, t: &T, r: &TenderReport, c: &TenderCandidate) {
     b.paragraph(&t.fill("tender.adopters_in_all", &t.num(c.adopters_total)));
     if let Some(o) = &r.organisation {
         let mut rows: Vec<Vec<String>> =
-            (0..6).map(|level| vec![t.s(&format!("tender.near_{level}")).to_owned(), t.num(c.near(level))]).collect();
+            (0..5).map(|level| vec![t.s(&format!("tender.near_{level}")).to_owned(), t.num(c.near(level))]).collect();
         if o.population.is_some() {
             rows.push(vec![t.s("tender.similar_size").to_owned(), t.num(c.similar_size)]);
         }

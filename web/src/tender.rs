@@ -41,10 +41,10 @@ pub struct TenderCandidate {
     /// Why it ranks there, already in the reader's language.
     pub reasons: Vec<String>,
     pub health: Option<HealthCard>,
-    /// Adopters: in all, then itself, same EPCI, same département, same région, same
-    /// country, elsewhere.
+    /// Adopters: in all, then itself, same EPCI, same département, same région, anywhere
+    /// else.
     pub adopters_total: i64,
-    pub nearby: [i64; 6],
+    pub nearby: [i64; 5],
     pub similar_size: i64,
     pub nearest: Vec<TenderAdopter>,
     pub funded_by_year: Vec<(i32, Vec<Amount>)>,
