@@ -147,7 +147,10 @@ pub async fn gather(s: &AppState, question: &Question, lang: &str, today: NaiveD
     let organisation = match &question.organisation {
         None => None,
         Some(key) => {
-            let parsed = OrgKey::parse("for", key).map_err(|e| refused("for", e.to_string()))?;
+            let parsed = OrgKey::parse("for", key).map_err(|e| match e {
+                catalog::Error::Invalid { message, .. } => refused("for", message),
+                other => refused("for", other.to_string()),
+            })?;
             let asker = store.tender_asker(&parsed).await?;
             Some(asker.ok_or_else(|| refused("for", format!("no organisation {key} is known")))?)
         }
@@ -194,10 +197,8 @@ pub async fn gather(s: &AppState, question: &Question, lang: &str, today: NaiveD
     for h in &hits {
         let offers = match &organisation {
             Some(a) => {
-                let filter = OfferFilter {
-                    territory: Some(OrgKey::parse("for", &a.slug).map_err(|e| refused("for", e.to_string()))?),
-                    software: Some(h.slug.clone()),
-                };
+                let filter =
+                    OfferFilter { territory: Some(OrgKey::parse("for", &a.slug)?), software: Some(h.slug.clone()) };
                 store.offers(&filter).await?
             }
             None => store.software_offers(&h.slug).await?,
