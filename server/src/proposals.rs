@@ -160,6 +160,15 @@ pub async fn accept(
         Ok(a) => a,
         Err(refusal) => return Ok(Err(refusal)),
     };
+    // The address the file was read from stays with the software, beside the `url` the
+    // file names (often the same project on another forge, or its mirror).
+    if let Some(url) = &proposal.repository {
+        match store.add_repository(&author.actor, &answer.slug, url).await {
+            // Listed already (the file's own `url`).
+            Ok(_) | Err(catalog::Error::Conflict { .. }) => {}
+            Err(e) => tracing::warn!(proposal = id, error = %e, "the proposed address was not kept"),
+        }
+    }
     let decided = store.decide_proposal(author, id, Some(&answer.slug), None).await?;
     Ok(Ok((decided, answer)))
 }

@@ -158,8 +158,18 @@ database_test!(a_proposed_repository_is_read_at_the_next_harvest, |db| {
     assert_eq!(status, 200, "{:?}", body.text().await);
     let software = store.software("registre-des-arretes").await.unwrap();
     assert_eq!(software.name, "Registre des arrêtés");
-    // Its address proposed again is read, and refused: the catalog has the software.
+    // Both addresses: the file's `url`, and the one it was read from.
+    let urls: Vec<&str> = software.repositories.iter().map(|r| r.url.as_str()).collect();
+    assert!(urls.contains(&"https://git.example.org/mairie/registre.git"), "{urls:?}");
+    assert!(urls.iter().any(|u| u.starts_with("file://") && u.ends_with("registre.git")), "{urls:?}");
+    // Its address proposed again is refused at once: it is the software's now.
     let (status, p) = send(&server, &token, json!({"repository": file_url(&good)}), None).await;
+    assert_eq!((status, p["field"].as_str()), (409, Some("repository")), "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("/software/registre-des-arretes"), "{p}");
+    // A copy at another address is read, and refused: the catalog has the software.
+    let copy = dir.path().join("registre-copie.git");
+    repository(&copy, &[("publiccode.yml", &yaml)]);
+    let (status, p) = send(&server, &token, json!({"repository": file_url(&copy)}), None).await;
     assert_eq!(status, 201, "{p}");
     server::harvest::run(&store, &config(mirrors.path()), HarvestSelection::Due, None).await.unwrap();
     let refused = store.proposal(p["id"].as_i64().unwrap()).await.unwrap();
