@@ -46,7 +46,8 @@ pub use store::{
     Store, TerritoryRef, TokenHolder,
 };
 pub use store::{
-    Asker, Hidden, Hideable, HistoryOf, OfferFilter, Proposal, Recipient, UseCounts, Written, NEAREST, READ_PER_HARVEST,
+    AreaCounts, Asker, Hidden, Hideable, HistoryOf, OfferFilter, Proposal, Recipient, UseCounts, Written, NEAREST,
+    READ_PER_HARVEST,
 };
 pub use token::{ApiToken, TokenScope};
 pub use vocab::*;

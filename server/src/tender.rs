@@ -190,7 +190,15 @@ pub async fn gather(s: &AppState, question: &Question, lang: &str, today: NaiveD
     let best = results.hits.iter().map(|h| h.score).fold(0.0f32, f32::max);
     let hits: Vec<_> = results.hits.iter().take(CANDIDATES * 2).collect();
     let slugs: Vec<String> = hits.iter().map(|h| h.slug.clone()).collect();
-    let counts = store.tender_counts(organisation.as_ref(), &slugs).await?;
+    // Each candidate's adopters by département, canton or province, from the dashboards.
+    let areas: catalog::AreaCounts = slugs
+        .iter()
+        .map(|slug| {
+            let (_, by_area) = s.dashboards.adopters_of(slug);
+            (slug.clone(), by_area.into_iter().map(|(t, n)| (t.slug, n)).collect())
+        })
+        .collect();
+    let counts = store.tender_counts(organisation.as_ref(), &slugs, &areas).await?;
     step("counts", &mut since);
     let mut facts = Vec::new();
     let mut offers_of: BTreeMap<String, Vec<Offer>> = BTreeMap::new();

@@ -50,6 +50,8 @@ database_test!(the_report_ranks_the_candidates_for_an_organisation, |db| {
     let providers: Vec<&str> =
         first["offers"].as_array().unwrap().iter().map(|o| o["provider"].as_str().unwrap()).collect();
     assert!(providers.contains(&"adico"), "{providers:?}");
+    // Two EPCI of the Oise use it: its département, beyond its own EPCI.
+    assert!(first["nearby"][2].as_i64().unwrap() >= 2, "{first}");
 
     // Swiss and Belgian communes: cantons and provinces are their areas.
     let body = report(&server, "category=urbanisme&for=vevey").await;

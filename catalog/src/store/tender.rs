@@ -43,7 +43,7 @@ pub struct UseCounts {
     /// Adopters of the asker's kind in its country, with half to twice its population.
     pub similar_size: i64,
     /// The nearest adopters (organisation ids, nearest first, `NEAREST` at most) with their
-    /// nearness: within the asker's région at most.
+    /// nearness: within the asker's département at most.
     #[serde(skip)]
     pub nearest: Vec<(i64, i64)>,
 }
@@ -51,9 +51,35 @@ pub struct UseCounts {
 /// Adopters `UseCounts::nearest` keeps.
 pub const NEAREST: usize = 5;
 
+/// Current adopters of each software (by slug) in each département, canton or province
+/// (by slug): the aggregates the caller keeps (the server's dashboards), which the counts
+/// read rather than the hundreds of members of a département or thousands of a région.
+pub type AreaCounts = BTreeMap<String, BTreeMap<String, i64>>;
+
 const AREA_KINDS: [&str; 3] = ["departement", "canton", "province"];
 
+impl UseCounts {
+    fn nearby_push(&mut self, organisation: i64, level: i64) {
+        if self.nearest.len() < NEAREST {
+            self.nearest.push((organisation, level));
+        }
+    }
+}
+
 impl Tx {
+    /// The ids of organisations named by reference.
+    async fn ids_of(&mut self, places: &[OrgRef]) -> Result<Vec<i64>> {
+        let mut ids = Vec::new();
+        for p in places {
+            if let Ok(s) = crate::slug::Slug::parse(&p.slug) {
+                if let Some(id) = self.organisation_id(&OrgKey::Slug(s)).await? {
+                    ids.push(id);
+                }
+            }
+        }
+        Ok(ids)
+    }
+
     /// The organisations that are one of `places` or lie within one of them, three levels
     /// down at most (a commune in an EPCI in a département in a région), as SQL.
     fn within(places: &[i64]) -> String {
@@ -155,6 +181,7 @@ impl Store {
         &self,
         asker: Option<&Asker>,
         software: &[String],
+        areas: &AreaCounts,
     ) -> Result<BTreeMap<String, UseCounts>> {
         let mut r = self.read().await?;
         let mut ids: BTreeMap<i64, String> = BTreeMap::new();
@@ -180,50 +207,70 @@ impl Store {
             out.entry(ids[&id].clone()).or_default().nearby[4] = total;
         }
         let Some(asker) = asker else { return Ok(out) };
-        let of = |places: &[OrgRef]| places.iter().map(|p| p.slug.clone()).collect::<Vec<_>>();
-        let mut levels: Vec<BTreeMap<i64, BTreeSet<i64>>> = Vec::new();
-        for slugs in [vec![asker.slug.clone()], of(&asker.epci), of(&asker.areas), of(&asker.regions)] {
-            let mut places = Vec::new();
-            for slug in slugs {
-                if let Ok(s) = crate::slug::Slug::parse(&slug) {
-                    if let Some(id) = r.organisation_id(&OrgKey::Slug(s)).await? {
-                        places.push(id);
+        // Itself, then its EPCI's members, read from the catalog (tens of organisations).
+        let level0: Vec<(i64,)> = r
+            .all(
+                q(format!(
+                    "SELECT software_id FROM adoptions WHERE status <> 'ended' AND organisation_id = $1 \
+                     AND software_id IN ({})",
+                    id_list(&list)
+                ))
+                .bind(asker.id),
+            )
+            .await?;
+        let epci = r.ids_of(&asker.epci).await?;
+        let level1 = r.adopters_within(&list, &epci).await?;
+        // Its département's and région's, from the aggregates by area.
+        let area_slugs: Vec<String> = asker.areas.iter().map(|a| a.slug.clone()).collect();
+        let regions = r.ids_of(&asker.regions).await?;
+        let region_areas: Vec<(String,)> = if regions.is_empty() {
+            Vec::new()
+        } else {
+            r.all(q(format!(
+                "SELECT DISTINCT o.slug FROM organisation_parents p JOIN organisations o ON o.id = p.organisation_id \
+                 WHERE p.parent_id IN ({}) AND o.kind IN ('departement', 'canton', 'province')",
+                id_list(&regions)
+            )))
+            .await?
+        };
+        let mut area_level: Option<BTreeMap<i64, BTreeSet<i64>>> = None;
+        for (id, slug) in &ids {
+            let counts = out.entry(slug.clone()).or_default();
+            let total = counts.nearby[4];
+            let itself = level0.iter().any(|(s,)| s == id);
+            let near: Vec<i64> =
+                level1.get(id).map(|s| s.iter().copied().filter(|o| *o != asker.id).collect()).unwrap_or_default();
+            counts.nearby[0] = i64::from(itself);
+            counts.nearby[1] = near.len() as i64;
+            if itself {
+                counts.nearby_push(asker.id, 0);
+            }
+            for o in &near {
+                counts.nearby_push(*o, 1);
+            }
+            let in_areas = |list: &[String]| -> i64 {
+                areas.get(slug).map_or(0, |by| list.iter().filter_map(|a| by.get(a)).sum())
+            };
+            let area = in_areas(&area_slugs);
+            let region = in_areas(&region_areas.iter().map(|(s,)| s.clone()).collect::<Vec<_>>()).max(area);
+            // Its EPCI lies in its département: what the département has beyond it.
+            counts.nearby[2] = (area - counts.nearby[0] - counts.nearby[1]).max(0);
+            counts.nearby[3] = region - area;
+            counts.nearby[4] = (total - counts.nearby[..4].iter().sum::<i64>()).max(0);
+            // Fewer than `NEAREST` in its EPCI: the département's members are read for the
+            // rest (a few hundred organisations), once for every candidate.
+            if counts.nearest.len() < NEAREST && counts.nearby[2] > 0 {
+                if area_level.is_none() {
+                    let places = r.ids_of(&asker.areas).await?;
+                    area_level = Some(r.adopters_within(&list, &places).await?);
+                }
+                let found = area_level.as_ref().and_then(|l| l.get(id)).cloned().unwrap_or_default();
+                for o in found {
+                    if counts.nearest.len() < NEAREST && o != asker.id && !near.contains(&o) {
+                        counts.nearby_push(o, 2);
                     }
                 }
             }
-            // The asker alone is level 0, not what lies within it.
-            let found = if levels.is_empty() {
-                let rows: Vec<(i64,)> = r
-                    .all(
-                        q(format!(
-                            "SELECT software_id FROM adoptions WHERE status <> 'ended' AND organisation_id = $1 \
-                             AND software_id IN ({})",
-                            id_list(&list)
-                        ))
-                        .bind(asker.id),
-                    )
-                    .await?;
-                rows.into_iter().map(|(s,)| (s, BTreeSet::from([asker.id]))).collect()
-            } else {
-                r.adopters_within(&list, &places).await?
-            };
-            levels.push(found);
-        }
-        for (id, slug) in &ids {
-            let counts = out.entry(slug.clone()).or_default();
-            let mut counted: BTreeSet<i64> = BTreeSet::new();
-            for (level, found) in levels.iter().enumerate() {
-                let fresh: Vec<i64> = found
-                    .get(id)
-                    .map(|s| s.iter().copied().filter(|o| !counted.contains(o)).collect())
-                    .unwrap_or_default();
-                counts.nearby[level] = fresh.len() as i64;
-                let room = NEAREST.saturating_sub(counts.nearest.len());
-                counts.nearest.extend(fresh.iter().take(room).map(|o| (*o, level as i64)));
-                counted.extend(fresh);
-            }
-            // Everyone else, wherever they are.
-            counts.nearby[4] = (counts.nearby[4] - counted.len() as i64).max(0);
         }
         if let Some(population) = asker.population.filter(|p| *p > 0) {
             let (lo, hi) = (population / 2, population * 2);
