@@ -409,7 +409,7 @@ pub(crate) async fn offers(State(s): State<AppState>, p: Params) -> ApiResult<Ve
     p.allow_of::<crate::openapi::OfferQuery>()?;
     let filter = catalog::OfferFilter {
         territory: p.parsed("territory", |v| catalog::OrgKey::parse("territory", v))?,
-        software: p.parsed("software", |v| catalog::Slug::parse(v).map(|s| s.to_string()))?,
+        software: p.parsed("software", |v| catalog::Slug::parse(v).map(|s| s.to_string()))?.into_iter().collect(),
     };
     s.store.offers(&filter).await.map(Json).map_err(|e| match e {
         catalog::Error::Invalid { field, message } => Problem::bad_parameter(&field, message),

@@ -200,17 +200,17 @@ pub async fn gather(s: &AppState, question: &Question, lang: &str, today: NaiveD
         .collect();
     let counts = store.tender_counts(organisation.as_ref(), &slugs, &areas).await?;
     step("counts", &mut since);
-    let mut facts = Vec::new();
+    // Every candidate's offers where the asker is (anywhere without one), in one read.
+    let territory = organisation.as_ref().map(|a| OrgKey::parse("for", &a.slug)).transpose()?;
     let mut offers_of: BTreeMap<String, Vec<Offer>> = BTreeMap::new();
+    if !slugs.is_empty() {
+        for offer in store.offers(&OfferFilter { territory, software: slugs.clone() }).await? {
+            offers_of.entry(offer.software.clone()).or_default().push(offer);
+        }
+    }
+    let mut facts = Vec::new();
     for h in &hits {
-        let offers = match &organisation {
-            Some(a) => {
-                let filter =
-                    OfferFilter { territory: Some(OrgKey::parse("for", &a.slug)?), software: Some(h.slug.clone()) };
-                store.offers(&filter).await?
-            }
-            None => store.software_offers(&h.slug).await?,
-        };
+        let offers = offers_of.get(&h.slug).map_or(0, Vec::len);
         let c = counts.get(&h.slug).cloned().unwrap_or_default();
         facts.push(CandidateFacts {
             slug: h.slug.clone(),
@@ -218,9 +218,8 @@ pub async fn gather(s: &AppState, question: &Question, lang: &str, today: NaiveD
             nearby: c.nearby,
             similar_size: c.similar_size,
             health: h.health,
-            offers_here: offers.len() as i64,
+            offers_here: offers as i64,
         });
-        offers_of.insert(h.slug.clone(), offers);
     }
     let mut candidates = Vec::new();
     step("offers", &mut since);
@@ -447,10 +446,10 @@ pub async fn page(State(s): State<AppState>, headers: HeaderMap, uri: Uri, p: Pa
         report: None,
         chrome: chrome.clone(),
     };
-    // An organisation alone (its page's link) pre-fills the form; a need or a category asks.
-    let asked =
-        p.given("need").is_some() || p.given("category").is_some() || p.len() > usize::from(p.given("for").is_some());
-    if !asked {
+    // Nothing, or an organisation alone (its page's link), pre-fills the form; anything
+    // else is a question, answered or refused.
+    let only_for = p.len() == 1 && p.given("for").is_some();
+    if p.is_empty() || only_for {
         return crate::pages::html(lang, &view);
     }
     let answer = async {

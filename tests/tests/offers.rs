@@ -17,7 +17,7 @@ fn keys(offers: &[catalog::Offer]) -> Vec<String> {
 
 async fn offers_at(store: &catalog::Store, place: &str) -> Vec<String> {
     let filter =
-        catalog::OfferFilter { territory: Some(catalog::OrgKey::parse("territory", place).unwrap()), software: None };
+        catalog::OfferFilter { territory: Some(catalog::OrgKey::parse("territory", place).unwrap()), software: vec![] };
     keys(&store.offers(&filter).await.unwrap())
 }
 
@@ -54,12 +54,12 @@ database_test!(offers_are_read_by_software_provider_and_place, |db| {
     assert_eq!(offers_at(store, "vevey").await, ["liip/geocity/integration"]);
     let filter = catalog::OfferFilter {
         territory: Some(catalog::OrgKey::parse("territory", "allonne").unwrap()),
-        software: Some("opencimetiere".into()),
+        software: vec!["opencimetiere".into()],
     };
     assert_eq!(store.offers(&filter).await.unwrap().len(), 3);
     let unknown = catalog::OfferFilter {
         territory: Some(catalog::OrgKey::parse("territory", "nowhere-at-all").unwrap()),
-        software: None,
+        software: vec![],
     };
     assert!(matches!(store.offers(&unknown).await, Err(catalog::Error::Invalid { field, .. }) if field == "territory"));
 });

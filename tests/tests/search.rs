@@ -646,8 +646,7 @@ store_test!(a_declaration_counts_at_once_and_its_adopter_is_found_once_committed
     store.put_software(&ME, &d.validate().unwrap()).await.unwrap();
     index.catch_up(&store).await.unwrap();
     assert_eq!(slugs(&index.search.search(&request("ossuaires")).unwrap()), ["opencimetiere"]);
-    // The version kept with the index covers the text committed in the background: a
-    // process started again reads nothing more.
+    // Nothing is left waiting (that the version kept on disk covers it is the next test's).
     let version = index.search.version();
     assert!(!index.search.has_pending());
 
@@ -678,4 +677,34 @@ store_test!(a_declaration_counts_at_once_and_its_adopter_is_found_once_committed
     }
     assert!(found, "the adopter's name never found the software");
     assert!(version > 0);
+});
+
+store_test!(text_committed_in_the_background_is_kept_with_its_version, |store| {
+    seeded(&store).await;
+    let dir = tempfile::tempdir().unwrap();
+    let index = SearchIndex::open(dir.path()).unwrap();
+    index.rebuild(&store).await.unwrap();
+    let org = catalog::OrganisationDraft {
+        slug: "vaux-les-glycines".into(),
+        name: "Vaux-les-Glycines".into(),
+        kind: "commune".into(),
+        country: "FR".into(),
+        ..Default::default()
+    };
+    store.put_organisation(&ME, &org.validate().unwrap()).await.unwrap();
+    let adoption = catalog::AdoptionDraft {
+        software: "opencimetiere".into(),
+        organisation: "vaux-les-glycines".into(),
+        since: today().to_string(),
+        status: "active".into(),
+        ..Default::default()
+    };
+    store.put_adoption(&ME, &adoption.validate(today()).unwrap()).await.unwrap();
+    assert_eq!(index.catch_up(&store).await.unwrap().software, 1);
+    index.text_committed().await;
+    drop(index);
+    // Opened again, the index reads nothing more: its commit kept the version it reached.
+    let index = SearchIndex::open(dir.path()).unwrap();
+    assert_eq!(index.catch_up(&store).await.unwrap().software, 0);
+    assert_eq!(slugs(&index.search.search(&request("glycines")).unwrap()), ["opencimetiere"]);
 });

@@ -88,6 +88,10 @@ database_test!(the_report_page_and_its_bad_questions, |db| {
     let (status, html) = get("/tender".into()).await;
     assert_eq!(status, 200);
     assert!(html.contains("Avant de lancer un marché") && html.contains("name=\"need\""), "{html}");
+    // An organisation alone (its page's link) fills in the form, and asks nothing yet.
+    let (status, html) = get("/tender?for=alise-sainte-reine".into()).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("value=\"alise-sainte-reine\"") && !html.contains("id=\"report\""), "{html}");
     // The report: the candidates, the reasons, the adopters, the offers, the questions, the
     // downloads and the live address for print.
     let (status, html) = get("/tender?need=cimeti%C3%A8re&for=fr-insee:21008".into()).await;

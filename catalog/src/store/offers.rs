@@ -47,7 +47,8 @@ pub struct OfferFilter {
     /// serve the place itself, an area it lies in (its EPCI, département, région...) or its
     /// whole country. An organisation's slug or official identifier.
     pub territory: Option<OrgKey>,
-    pub software: Option<String>,
+    /// Offers for any of these software, by slug; none named, every software.
+    pub software: Vec<String>,
 }
 
 /// A place an offer serves as read back: the offer, the area's slug and name (none for a
@@ -339,14 +340,16 @@ impl Store {
     pub async fn offers(&self, filter: &OfferFilter) -> Result<Vec<Offer>> {
         let mut r = self.read().await?;
         let mut conditions = Vec::new();
-        let mut software_id = None;
-        if let Some(slug) = &filter.software {
+        let mut software = Vec::new();
+        for slug in &filter.software {
             let id = r
                 .software_id(slug)
                 .await?
                 .ok_or_else(|| Error::invalid("software", format!("no software {slug} is known")))?;
-            conditions.push("f.software_id = $1".to_string());
-            software_id = Some(id);
+            software.push(id);
+        }
+        if !software.is_empty() {
+            conditions.push(format!("f.software_id IN ({})", id_list(&software)));
         }
         if let Some(key) = &filter.territory {
             let id = r
@@ -364,7 +367,7 @@ impl Store {
             ));
         }
         let condition = if conditions.is_empty() { "1 = 1".to_string() } else { conditions.join(" AND ") };
-        r.offers_where(&condition, software_id).await
+        r.offers_where(&condition, None).await
     }
 
     /// Every offer, for the export.
