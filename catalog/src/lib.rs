@@ -16,6 +16,7 @@ pub mod money;
 pub mod offer;
 pub mod proposal;
 pub mod publiccode;
+pub mod question;
 pub mod repository;
 pub mod slug;
 pub mod store;

@@ -24,7 +24,7 @@ pub enum Need {
     /// Acting for an organisation: new records; changing another's needs `SoftwareMaintainer`.
     AnyOrganisation,
     /// Acting for the organisation a record belongs to: an adoption's adopter, a funding's
-    /// funder.
+    /// funder, an organisation a question was sent to.
     RecordOwner,
     /// Acting for one of the software's maintainers (which confirms an adoption) or for the
     /// adopter (which says it is still in use).
@@ -130,6 +130,17 @@ pub const SET_ROLE: WriteRoute =
 pub const SET_SITE_ADMIN: WriteRoute =
     WriteRoute { method: "POST", path: "/admin/site-admins", needs: Need::SiteAdmin };
 
+pub const ASK_QUESTION: WriteRoute =
+    WriteRoute { method: "POST", path: "/api/v1/software/{slug}/questions", needs: Need::AnyOrganisation };
+pub const ANSWER_QUESTION: WriteRoute =
+    WriteRoute { method: "POST", path: "/api/v1/questions/{id}/answers", needs: Need::RecordOwner };
+pub const ASK_QUESTION_PAGE: WriteRoute =
+    WriteRoute { method: "POST", path: "/software/{slug}/ask", needs: Need::AnyOrganisation };
+pub const ANSWER_QUESTION_PAGE: WriteRoute =
+    WriteRoute { method: "POST", path: "/questions/{id}/answers", needs: Need::RecordOwner };
+pub const ANSWERS_QUESTIONS_PAGE: WriteRoute =
+    WriteRoute { method: "POST", path: "/account/organisations/{slug}/questions", needs: Need::SignedIn };
+
 /// The routes that record what organisations declare, fund and plan, through the API and
 /// the pages.
 pub const CONTRIBUTION_ROUTES: &[WriteRoute] = &[
@@ -178,8 +189,12 @@ pub const CATALOG_ROUTES: &[WriteRoute] = &[ADD_REPOSITORY, IMPORT_PUBLICCODE];
 pub const ACCOUNT_ROUTES: &[WriteRoute] =
     &[CREATE_TOKEN, REVOKE_TOKEN, REQUEST_MEMBERSHIP, LEAVE_ORGANISATION, DECIDE_REQUEST, SET_ROLE, SET_SITE_ADMIN];
 
-/// Every route that writes, in its three parts.
-pub const WRITE_ROUTES: [&[WriteRoute]; 3] = [CATALOG_ROUTES, CONTRIBUTION_ROUTES, ACCOUNT_ROUTES];
+/// Asking the adopters a question and answering one, and saying one answers them.
+pub const QUESTION_ROUTES: &[WriteRoute] =
+    &[ASK_QUESTION, ANSWER_QUESTION, ASK_QUESTION_PAGE, ANSWER_QUESTION_PAGE, ANSWERS_QUESTIONS_PAGE];
+
+/// Every route that writes, in its four parts.
+pub const WRITE_ROUTES: [&[WriteRoute]; 4] = [CATALOG_ROUTES, CONTRIBUTION_ROUTES, ACCOUNT_ROUTES, QUESTION_ROUTES];
 
 /// Every route that writes, one after the other.
 pub fn write_routes() -> impl Iterator<Item = &'static WriteRoute> {
@@ -325,6 +340,9 @@ mod tests {
         for r in write_routes() {
             assert!(seen.insert((r.method, r.path)), "{} {} is listed twice", r.method, r.path);
         }
-        assert!(seen.len() >= CONTRIBUTION_ROUTES.len() + ACCOUNT_ROUTES.len() + CATALOG_ROUTES.len());
+        assert!(
+            seen.len()
+                >= CONTRIBUTION_ROUTES.len() + ACCOUNT_ROUTES.len() + CATALOG_ROUTES.len() + QUESTION_ROUTES.len()
+        );
     }
 }

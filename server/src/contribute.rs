@@ -121,7 +121,10 @@ async fn for_organisation(
 }
 
 /// The JSON body of a write, read into `T`; any other field, or a missing one, is named.
-fn json<T: DeserializeOwned>(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<T, Problem> {
+pub(crate) fn json<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, Problem> {
     crate::guard::require_body_type(headers, &["application/json"])?;
     let body = body.map_err(|rejection| {
         Problem::new(rejection.status(), "Body refused", format!("{rejection}; at most {BODY_BYTES} bytes"))
@@ -140,7 +143,7 @@ fn json<T: DeserializeOwned>(headers: &HeaderMap, body: Result<Bytes, BytesRejec
 
 /// A new record: 201 with its address; sent again with the same key, 200 with the same
 /// record and `Idempotent-Replayed: true`.
-fn made<T: Serialize>(written: Written<T>, location: String) -> Response {
+pub(crate) fn made<T: Serialize>(written: Written<T>, location: String) -> Response {
     let created = !written.replayed;
     let mut response = changed(written);
     if created {
@@ -170,7 +173,7 @@ fn today() -> chrono::NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
-type Body = Result<Bytes, BytesRejection>;
+pub(crate) type Body = Result<Bytes, BytesRejection>;
 
 // ---- the software's record --------------------------------------------------------------
 

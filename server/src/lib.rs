@@ -22,6 +22,7 @@ pub mod params;
 pub mod problem;
 pub mod proposals;
 pub mod publiccode;
+pub mod questions;
 pub mod ratelimit;
 pub mod search;
 pub mod search_api;

@@ -1,6 +1,7 @@
 //! The daily digest: once a day, each person with a verified address hears what their
 //! organisations are asked since the last one (adoptions of the software they maintain to
-//! confirm, needs and pledges on its roadmap, their own adoptions due for a check), in one
+//! confirm, needs and pledges on its roadmap, their own adoptions due for a check, other
+//! bodies' questions when they answer them) and the answers to their own questions, in one
 //! message, never one per event. Off unless `[mail]` names an SMTP server.
 
 use std::time::Duration;
@@ -150,7 +151,26 @@ pub async fn digest(
             });
         }
     }
-    if to_confirm.is_empty() && roadmap.is_empty() && to_check.is_empty() {
+    let questions: Vec<Line> = store
+        .questions_to_answer(person.user_id, since, now)
+        .await?
+        .into_iter()
+        .map(|q| {
+            let words = format!("{} · {} — {}", q.by.organisation.name, q.software_name, q.excerpt);
+            Line { href: format!("{site}/questions/{}", q.id), words: [words.clone(), words] }
+        })
+        .collect();
+    let answers: Vec<Line> = store
+        .answers_to_me(person.user_id, since, now)
+        .await?
+        .into_iter()
+        .map(|(q, by)| {
+            let words = format!("{} · {} — {}", by.name, q.software_name, q.excerpt);
+            Line { href: format!("{site}/questions/{}", q.id), words: [words.clone(), words] }
+        })
+        .collect();
+    if to_confirm.is_empty() && roadmap.is_empty() && to_check.is_empty() && questions.is_empty() && answers.is_empty()
+    {
         return Ok(None);
     }
     let mut text = String::new();
@@ -160,8 +180,14 @@ pub async fn digest(
         }
         text.push_str(&t.fill("mail.hello", &person.name));
         text.push_str("\n\n");
-        for (key, lines) in [("mail.to_confirm", &to_confirm), ("mail.roadmap", &roadmap), ("mail.to_check", &to_check)]
-        {
+        let sections = [
+            ("mail.to_confirm", &to_confirm),
+            ("mail.roadmap", &roadmap),
+            ("mail.to_check", &to_check),
+            ("mail.questions", &questions),
+            ("mail.answers", &answers),
+        ];
+        for (key, lines) in sections {
             if lines.is_empty() {
                 continue;
             }

@@ -81,6 +81,16 @@ impl Question {
     }
 }
 
+/// The form that asks a candidate's adopters a question, for the report's organisation,
+/// coming back to the candidate in the report.
+fn ask_address(slug: &str, asker: Option<&str>, report: &str) -> String {
+    let back = web::encode(&format!("/tender?{report}#candidate-{slug}"));
+    match asker {
+        Some(asker) => format!("/software/{slug}/ask?for={}&back={back}", web::encode(asker)),
+        None => format!("/software/{slug}/ask?back={back}"),
+    }
+}
+
 /// Sums per currency, in a stable order.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Sums(pub BTreeMap<String, i64>);
@@ -116,6 +126,9 @@ pub struct Candidate {
     pub open_roadmap: Vec<RoadmapItem>,
     /// Offers the organisation may subscribe to where it is (all, without one).
     pub offers: Vec<Offer>,
+    /// How many adopters have someone who answers questions, and where to ask them.
+    pub answering_adopters: i64,
+    pub ask: String,
     pub demo: bool,
 }
 
@@ -223,7 +236,9 @@ pub async fn gather(s: &AppState, question: &Question, lang: &str, today: NaiveD
     }
     let mut candidates = Vec::new();
     step("offers", &mut since);
-    for ranked in rank(&facts).into_iter().take(CANDIDATES) {
+    let ranking: Vec<_> = rank(&facts).into_iter().take(CANDIDATES).collect();
+    let answering = store.answering_counts(&ranking.iter().map(|r| r.slug.clone()).collect::<Vec<_>>()).await?;
+    for ranked in ranking {
         let slug = ranked.slug.clone();
         let sw = store.software(&slug).await?;
         let counts = counts.get(&slug).cloned().unwrap_or_default();
@@ -283,6 +298,8 @@ pub async fn gather(s: &AppState, question: &Question, lang: &str, today: NaiveD
             funded_by_funder_kind: by_kind.into_iter().collect(),
             open_roadmap,
             offers,
+            answering_adopters: answering.get(&slug).copied().unwrap_or(0),
+            ask: ask_address(&slug, organisation.as_ref().map(|o| o.slug.as_str()), &question.query()),
             demo,
             slug,
             ranked,
@@ -396,6 +413,8 @@ pub fn view(report: &Report, t: &T, site: &str) -> TenderReport {
             funded_by_funder_kind: c.funded_by_funder_kind.iter().map(|(k, s)| (k.clone(), amounts(s))).collect(),
             roadmap: c.open_roadmap.iter().map(|i| roadmap_view(i, None)).collect(),
             offers: c.offers.iter().map(offer_view).collect(),
+            answering_adopters: c.answering_adopters,
+            ask: c.ask.clone(),
             demo: c.demo,
         })
         .collect();

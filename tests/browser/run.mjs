@@ -205,6 +205,7 @@ async function scenario(context) {
   }
   await signIn(context, page);
   await contribute(context, page);
+  await askTheAdopters(context, page);
   await page.goto(base + softwarePath, { waitUntil: "load", timeout: STEP_MS });
   await page.emulateMedia({ media: "print" });
   await page.screenshot({ path: join(shots, "software-print.png"), fullPage: true, timeout: STEP_MS });
@@ -353,6 +354,47 @@ async function contribute(context, page) {
   await screenshots(context, "roadmap-item", itemPath);
   await open(page, "/software/geocity/history", "history");
   await axe(page, "history");
+}
+
+/** i. The demo maintainer asks the adopters of GLPI a question; the demo official, who
+ * answers questions for Orbe (an adopter), reads it and answers; he reads the answer. */
+async function askTheAdopters(context, page) {
+  await demoLogin(page, "demo-maintainer");
+  await open(page, "/software/glpi/ask", "ask the adopters");
+  const orbe = await page.locator('input[name="to"][value="orbe"]').count();
+  expect("Orbe can be asked about GLPI", orbe === 1, "a box for Orbe", orbe);
+  await axe(page, "ask");
+  await screenshots(context, "ask", "/software/glpi/ask");
+  await page.fill("#ask-body", "court");
+  await submit(page, "/software/glpi/ask");
+  const marked = await page.locator('[aria-invalid="true"]').count();
+  expect("a refused question marks its words", marked >= 1, ">= 1 field marked", marked);
+  for (const box of await page.locator('input[name="to"]').all()) await box.uncheck();
+  await page.check('input[name="to"][value="orbe"]');
+  await page.fill("#ask-body", "Combien de postes suivez-vous avec GLPI, et qui l’héberge pour vous ?");
+  await submit(page, "/software/glpi/ask");
+  expect("the question is asked", /\/questions\/\d+\?done=asked$/.test(page.url()), "/questions/N", page.url());
+  const questionPath = new URL(page.url()).pathname;
+  await axe(page, "question");
+
+  await demoLogin(page, "demo-official");
+  await open(page, "/questions", "questions");
+  const listed = await page.locator(`main a[href="${questionPath}"]`).count();
+  expect("the referent of Orbe sees the question", listed === 1, "a link to it", listed);
+  await axe(page, "questions");
+  await screenshots(context, "questions", "/questions");
+  await open(page, questionPath, "question to answer");
+  await page.fill("#answer-body", "Environ 300 postes ; notre service informatique l’héberge.");
+  await submit(page, `${questionPath}/answers`);
+  const answered = await page.locator("p.notice").innerText();
+  expect("the answer is sent", /Réponse envoyée/.test(answered), "sent", answered);
+  await axe(page, "question answered");
+  await screenshots(context, "question", questionPath);
+
+  await demoLogin(page, "demo-maintainer");
+  await open(page, questionPath, "the answer read");
+  const answer = await page.locator("ol.answers").innerText();
+  expect("the asker reads the answer", answer.includes("300 postes"), "the answer", answer.slice(0, 120));
 }
 
 async function main() {

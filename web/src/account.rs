@@ -60,6 +60,8 @@ pub struct MembershipRow {
     pub name: String,
     pub role: String,
     pub admin: bool,
+    /// Whether the person answers other bodies' questions about what it uses.
+    pub answers_questions: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -106,6 +108,10 @@ pub struct AccountPage {
     pub email_verified: bool,
     pub site_admin: bool,
     pub memberships: Vec<MembershipRow>,
+    /// Questions sent to the person's organisations that none of them answered yet.
+    pub questions_to_answer: usize,
+    /// Questions the person or their organisations asked.
+    pub questions_asked: usize,
     pub requests: Vec<RequestRow>,
     /// Requests waiting for this person's decision.
     pub waiting: usize,

@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod map;
 pub mod odt;
 pub mod pages;
+pub mod questions;
 pub mod tender;
 
 pub use account::*;
@@ -20,4 +21,5 @@ pub use api_doc::*;
 pub use contribute::*;
 pub use i18n::{Lang, T};
 pub use pages::*;
+pub use questions::*;
 pub use tender::*;

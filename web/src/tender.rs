@@ -52,6 +52,9 @@ pub struct TenderCandidate {
     pub funded_by_funder_kind: Vec<(String, Vec<Amount>)>,
     pub roadmap: Vec<RoadmapView>,
     pub offers: Vec<OfferView>,
+    /// How many adopters answer questions, and the form that asks them.
+    pub answering_adopters: i64,
+    pub ask: String,
     pub demo: bool,
 }
 

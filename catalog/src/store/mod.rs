@@ -16,6 +16,7 @@ mod organisations;
 mod packed;
 mod proposals;
 mod publiccode;
+mod questions;
 mod roadmap;
 mod search;
 mod sessions;

@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route(auth::REVOKE_TOKEN.path, post(revoke_token))
         .route(auth::REQUEST_MEMBERSHIP.path, post(request_membership))
         .route(auth::LEAVE_ORGANISATION.path, post(leave))
+        .route(auth::ANSWERS_QUESTIONS_PAGE.path, post(answering))
         .route("/requests", get(requests))
         .route(auth::DECIDE_REQUEST.path, post(decide))
         .route("/organisations/{slug}/people", get(people))
@@ -248,6 +249,11 @@ async fn demo_login(
         match membership {
             Some((org, role)) if s.store.role_in(user.id, org).await?.is_none() => {
                 s.store.set_role(None, org, &user.handle, *role).await?;
+                // The official of Orbe answers other bodies' questions about what Orbe
+                // uses, so that the demo's reports have someone to ask.
+                if *handle == "demo-official" {
+                    s.store.set_answers_questions(user.id, org, true).await?;
+                }
             }
             Some(_) => {}
             None if !user.site_admin => {
@@ -493,10 +499,12 @@ async fn account_page(
         let waiting = s.store.requests_waiting_for(user).await?.len();
         let tokens = s.store.tokens_of(user.id).await?;
         let asked = super::contribute::asked_of(s, &t, &memberships).await?;
-        Ok::<_, catalog::Error>((memberships, requests, waiting, tokens, asked))
+        let answering = s.store.answering_for(user.id).await?;
+        let questions = s.store.questions_of(user).await?;
+        Ok::<_, catalog::Error>((memberships, requests, waiting, tokens, asked, answering, questions))
     }
     .await;
-    let (memberships, requests, waiting, tokens, asked) = match loaded {
+    let (memberships, requests, waiting, tokens, asked, answering, questions) = match loaded {
         Ok(l) => l,
         Err(e) => return refused(lang, "/account", e.into()),
     };
@@ -514,8 +522,11 @@ async fn account_page(
                 name: m.organisation.name.clone(),
                 role: role_word(&t, m.role),
                 admin: m.role == Role::Admin || user.site_admin,
+                answers_questions: answering.contains(&m.organisation.slug),
             })
             .collect(),
+        questions_to_answer: questions.received.iter().filter(|q| !q.answered_by_us).count(),
+        questions_asked: questions.asked.len(),
         requests: requests.iter().map(|r| request_row(&t, r)).collect(),
         waiting,
         tokens: tokens
@@ -778,6 +789,47 @@ async fn leave(
             account_page(&s, session, &headers, st, StatusCode::CONFLICT).await
         }
         Err(e) => refused(language(&headers), "/account", e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct Answering {
+    #[serde(default)]
+    csrf: String,
+    /// `on` or `off`.
+    #[serde(default)]
+    answers: String,
+}
+
+/// Says whether the person answers other bodies' questions about what an organisation of
+/// theirs uses.
+async fn answering(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    peer: Peer,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+    Form(f): Form<Answering>,
+) -> Response {
+    let session = match admitted(&s, &viewer, &peer, &headers, &f.csrf, "/account") {
+        Ok(session) => session,
+        Err(r) => return r,
+    };
+    let lang = language(&headers);
+    let t = T::new(lang);
+    let on = match f.answers.as_str() {
+        "on" => true,
+        "off" => false,
+        _ => return refused(lang, "/account", PageError::BadRequest(t.s("questions.answers_bad").into())),
+    };
+    match s.store.set_answers_questions(session.user.id, &slug, on).await {
+        Ok(()) => {
+            tracing::info!(user = %session.user.handle, organisation = %slug, on, "answers questions");
+            let key = if on { "questions.answering_on" } else { "questions.answering_off" };
+            let st = AccountState { notice: Some(t.fill(key, &slug)), ..Default::default() };
+            account_page(&s, session, &headers, st, StatusCode::OK).await
+        }
+        Err(e) => refused(lang, "/account", e.into()),
     }
 }
 

@@ -9,6 +9,7 @@ mod contribute;
 mod dashboards;
 mod health;
 mod proposals;
+mod questions;
 pub(crate) mod records;
 mod search;
 
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(contribute::router())
         .merge(proposals::router())
+        .merge(questions::router())
 }
 
 /// The reader's language: the one they chose with the switch (a cookie), else the first of
