@@ -47,8 +47,8 @@ pub use store::{
     Store, TerritoryRef, TokenHolder,
 };
 pub use store::{
-    AreaCounts, Asker, Hidden, Hideable, HistoryOf, OfferFilter, Proposal, Recipient, UseCounts, Written, NEAREST,
-    READ_PER_HARVEST,
+    AreaCounts, Asker, Hidden, Hideable, HistoryOf, OfferFilter, Proposal, Recipient, SizeCounts, UseCounts, Written,
+    NEAREST, READ_PER_HARVEST,
 };
 pub use token::{ApiToken, TokenScope};
 pub use vocab::*;

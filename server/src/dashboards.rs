@@ -29,6 +29,20 @@ struct Contribution {
     territories: Vec<(u32, u32)>,
     /// (year, currency, kind of funder, amount, count).
     fundings: Vec<(i32, u16, u16, i64, u32)>,
+    /// The populations of its active adopters, sorted, by kind and country (indexes in
+    /// `kinds` and `countries`): how many of a given size use it is two binary searches
+    /// (the report's "organisations of your size"), where the catalog reads thousands of
+    /// rows for a village.
+    sizes: Vec<(u16, u16, Vec<u32>)>,
+}
+
+/// Where an organisation counts: its kind, territory, country and population.
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    kind: u16,
+    territory: Option<u32>,
+    country: u16,
+    population: Option<u32>,
 }
 
 /// The sums over every software.
@@ -65,8 +79,8 @@ struct State {
     territory_of: HashMap<i64, u32>,
     kinds: Vec<String>,
     currencies: Vec<String>,
-    /// Organisation id -> (kind, territory).
-    placements: HashMap<i64, (u16, Option<u32>)>,
+    countries: Vec<String>,
+    placements: HashMap<i64, Place>,
     names: HashMap<i64, SoftwareRef>,
     software: HashMap<i64, Contribution>,
     totals: Arc<Totals>,
@@ -102,12 +116,22 @@ impl State {
                 continue;
             }
             c.active += 1;
-            if let Some((kind, territory)) = self.placements.get(&a.organisation_id) {
-                bump(&mut c.kinds, *kind);
-                if let Some(t) = territory {
-                    bump(&mut c.territories, *t);
+            if let Some(place) = self.placements.get(&a.organisation_id) {
+                bump(&mut c.kinds, place.kind);
+                if let Some(t) = place.territory {
+                    bump(&mut c.territories, t);
+                }
+                if let Some(p) = place.population {
+                    match c.sizes.iter_mut().find(|(k, n, _)| *k == place.kind && *n == place.country) {
+                        Some((_, _, list)) => list.push(p),
+                        None => c.sizes.push((place.kind, place.country, vec![p])),
+                    }
                 }
             }
+        }
+        for (_, _, list) in &mut c.sizes {
+            list.sort_unstable();
+            list.shrink_to_fit();
         }
         for f in fundings {
             let currency = intern(&mut self.currencies, &f.currency);
@@ -240,6 +264,35 @@ impl Dashboards {
         (active, out)
     }
 
+    /// For each of `slugs`, how many of its active adopters are of `kind` in `country` with
+    /// a population from `lo` to `hi`.
+    pub fn sizes_of(&self, slugs: &[String], kind: &str, country: &str, lo: i64, hi: i64) -> catalog::SizeCounts {
+        let state = self.state.read().expect("dashboards lock");
+        let (Some(k), Some(c)) = (
+            state.kinds.iter().position(|v| v == kind).map(|i| i as u16),
+            state.countries.iter().position(|v| v == country).map(|i| i as u16),
+        ) else {
+            return catalog::SizeCounts::new();
+        };
+        let clamp = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+        let (lo, hi) = (clamp(lo), clamp(hi));
+        let mut out = catalog::SizeCounts::new();
+        for slug in slugs {
+            let Some(contribution) =
+                state.names.iter().find(|(_, r)| &r.slug == slug).and_then(|(id, _)| state.software.get(id))
+            else {
+                continue;
+            };
+            let n = contribution
+                .sizes
+                .iter()
+                .find(|(kk, cc, _)| *kk == k && *cc == c)
+                .map_or(0, |(_, _, list)| list.partition_point(|p| *p <= hi) - list.partition_point(|p| *p < lo));
+            out.insert(slug.clone(), n as i64);
+        }
+        out
+    }
+
     /// What a software has received, from the aggregates: (year, currency, kind of funder,
     /// amount in minor units), whatever the number of its fundings; and whether some of its
     /// adoptions or fundings are illustrative.
@@ -329,12 +382,19 @@ impl Dashboards {
         state.territory_of = territories.iter().enumerate().map(|(i, t)| (t.id, i as u32)).collect();
         state.territories = territories;
         let mut kinds = std::mem::take(&mut state.kinds);
+        let mut countries = std::mem::take(&mut state.countries);
         let mut map = HashMap::with_capacity(placements.len());
         for p in placements {
-            let kind = intern(&mut kinds, &p.kind);
-            map.insert(p.id, (kind, p.territory.and_then(|t| state.territory_of.get(&t).copied())));
+            let place = Place {
+                kind: intern(&mut kinds, &p.kind),
+                territory: p.territory.and_then(|t| state.territory_of.get(&t).copied()),
+                country: intern(&mut countries, &p.country),
+                population: p.population.and_then(|n| u32::try_from(n).ok()),
+            };
+            map.insert(p.id, place);
         }
         state.kinds = kinds;
+        state.countries = countries;
         state.placements = map;
         Ok(())
     }

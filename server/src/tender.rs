@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use catalog::tender::{rank, CandidateFacts, Ranked, Reason};
-use catalog::{AdopterFilter, AdopterSort, Asker, Money, NearAdoption, Offer, OfferFilter, OrgKey, RoadmapItem, Store};
+use catalog::{Asker, Money, NearAdoption, Offer, OfferFilter, OrgKey, RoadmapItem, Store};
 use chrono::NaiveDate;
 use indexer::search::query::{Filters, Request, Sort};
 use serde::Serialize;
@@ -211,7 +211,15 @@ pub async fn gather(s: &AppState, question: &Question, lang: &str, today: NaiveD
             (slug.clone(), by_area.into_iter().map(|(t, n)| (t.slug, n)).collect())
         })
         .collect();
-    let counts = store.tender_counts(organisation.as_ref(), &slugs, &areas).await?;
+    // And of the asker's size (half to twice its population), from the same aggregates.
+    let sizes = match &organisation {
+        Some(a) => match a.population.filter(|p| *p > 0) {
+            Some(p) => s.dashboards.sizes_of(&slugs, &a.kind, &a.country, p / 2, p * 2),
+            None => catalog::SizeCounts::new(),
+        },
+        None => catalog::SizeCounts::new(),
+    };
+    let counts = store.tender_counts(organisation.as_ref(), &slugs, &areas, &sizes).await?;
     step("counts", &mut since);
     // Every candidate's offers where the asker is (anywhere without one), in one read.
     let territory = organisation.as_ref().map(|a| OrgKey::parse("for", &a.slug)).transpose()?;
@@ -238,22 +246,30 @@ pub async fn gather(s: &AppState, question: &Question, lang: &str, today: NaiveD
     step("offers", &mut since);
     let ranking: Vec<_> = rank(&facts).into_iter().take(CANDIDATES).collect();
     let answering = store.answering_counts(&ranking.iter().map(|r| r.slug.clone()).collect::<Vec<_>>()).await?;
+    // Where the candidates' time goes, summed over them (ms): record, adopters, roadmap.
+    let mut parts = [0.0f64; 3];
     for ranked in ranking {
         let slug = ranked.slug.clone();
+        let mut clock = std::time::Instant::now();
+        let mut part = |i: usize, clock: &mut std::time::Instant| {
+            parts[i] += clock.elapsed().as_secs_f64() * 1e3;
+            *clock = std::time::Instant::now();
+        };
         let sw = store.software(&slug).await?;
+        part(0, &mut clock);
         let counts = counts.get(&slug).cloned().unwrap_or_default();
         // The nearest adopters the counts found (within the région), then the latest: the
         // adopters page's sort by nearness weighs every adopter, 130 ms for a software of
         // 25,000 on the national catalog.
         let mut nearest = store.adoptions_by(&slug, &counts.nearest).await?;
         if nearest.len() < NEAREST as usize {
-            let latest = AdopterFilter { sort: AdopterSort::Recent, ..AdopterFilter::default() };
-            for a in store.software_adopters(&slug, &latest, NEAREST, 0).await?.items {
+            for a in store.latest_adoptions(&slug, NEAREST).await? {
                 if nearest.len() < NEAREST as usize && !nearest.iter().any(|n| n.adoption.id == a.adoption.id) {
                     nearest.push(a);
                 }
             }
         }
+        part(1, &mut clock);
         // Every funding, from the dashboards' aggregates (a popular software has thousands).
         let mut by_year: BTreeMap<i32, Sums> = BTreeMap::new();
         let mut by_kind: BTreeMap<String, Sums> = BTreeMap::new();
@@ -272,6 +288,7 @@ pub async fn gather(s: &AppState, question: &Question, lang: &str, today: NaiveD
             .into_iter()
             .filter(|i| i.status != "done" && i.status != "abandoned")
             .collect();
+        part(2, &mut clock);
         // The health of the first harvested repository, as the software's page says it.
         let health = sw.repositories.iter().find_map(|r| r.harvest.as_ref()?.health.clone());
         let demo = sw.demo
@@ -307,7 +324,7 @@ pub async fn gather(s: &AppState, question: &Question, lang: &str, today: NaiveD
     }
     step("candidates", &mut since);
     // Where a report's time goes (`COMMUNS_LOG=server::tender=debug`).
-    tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, ?steps, "tender report read");
+    tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, ?steps, candidates = ?parts, "tender report read");
     let demo = candidates.iter().any(|c| c.demo);
     let query = question.query();
     Ok(Report {

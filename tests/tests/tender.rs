@@ -43,6 +43,31 @@ database_test!(the_report_ranks_the_candidates_for_an_organisation, |db| {
     // The demo records 18 fundings of openCimetière: their sums by year are there.
     assert!(!first["funded_by_year"].as_array().unwrap().is_empty(), "{first}");
     assert_eq!(body["demo"], true);
+    // Organisations of its size (its kind and country, half to twice its population,
+    // itself aside, in use), counted here from the adopters' own records.
+    let population = body["organisation"]["population"].as_i64().unwrap();
+    let mut some = false;
+    for c in body["candidates"].as_array().unwrap() {
+        let slug = c["slug"].as_str().unwrap();
+        let (_, _, adopters) = server.get(&format!("/api/v1/software/{slug}/adopters?kind=commune&limit=500")).await;
+        let mut peers = 0;
+        for a in adopters["items"].as_array().unwrap() {
+            let p = a["population"].as_i64().unwrap_or(-1);
+            if a["status"] == "ended"
+                || a["organisation"] == "alise-sainte-reine"
+                || p < population / 2
+                || p > population * 2
+            {
+                continue;
+            }
+            let (_, _, org) =
+                server.get(&format!("/api/v1/organisations/{}", a["organisation"].as_str().unwrap())).await;
+            peers += i64::from(org["country"] == "FR");
+        }
+        assert_eq!(c["similar_size"], peers, "{slug}: {c}");
+        some |= peers > 0;
+    }
+    assert!(some, "some candidate is used by communes of its size");
 
     // A commune of the Oise: ADICO's offer counts for it.
     let body = report(&server, "need=cimeti%C3%A8re&for=allonne").await;

@@ -26,6 +26,8 @@ pub struct TerritoryRef {
 pub struct Placement {
     pub id: i64,
     pub kind: String,
+    pub country: String,
+    pub population: Option<i64>,
     /// Its territory: itself when it is one, else the first found among its parents and
     /// theirs (a commune's département, directly or through its EPCI).
     pub territory: Option<i64>,
@@ -91,7 +93,7 @@ impl Store {
             .collect())
     }
 
-    /// Every organisation's kind and territory.
+    /// Every organisation's kind, country, population and territory.
     pub async fn placements(&self) -> Result<Vec<Placement>> {
         let territories: std::collections::HashSet<i64> = self
             .all::<(i64,)>(q(format!("SELECT id FROM organisations WHERE kind IN {TERRITORY_KINDS}")))
@@ -105,16 +107,17 @@ impl Store {
         {
             parents.entry(child).or_default().push(parent);
         }
-        let organisations: Vec<(i64, String)> = self.all(q("SELECT id, kind FROM organisations ORDER BY id")).await?;
+        let organisations: Vec<(i64, String, String, Option<i64>)> =
+            self.all(q("SELECT id, kind, country, population FROM organisations ORDER BY id")).await?;
         Ok(organisations
             .into_iter()
-            .map(|(id, kind)| {
+            .map(|(id, kind, country, population)| {
                 let up = parents.get(&id).map(Vec::as_slice).unwrap_or_default();
                 let territory = std::iter::once(id)
                     .chain(up.iter().copied())
                     .chain(up.iter().flat_map(|p| parents.get(p).into_iter().flatten().copied()))
                     .find(|o| territories.contains(o));
-                Placement { id, kind, territory }
+                Placement { id, kind, country, population, territory }
             })
             .collect())
     }

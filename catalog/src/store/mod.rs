@@ -48,7 +48,7 @@ pub use proposals::{Proposal, READ_PER_HARVEST, WAITING_PER_PERSON};
 pub use publiccode::{PublicCodeImport, PublicCodeImportOptions};
 pub use search::{OrganisationDocument, SearchDocument};
 pub use software::{SoftwareFilter, SoftwarePage};
-pub use tender::{AreaCounts, Asker, UseCounts, NEAREST};
+pub use tender::{AreaCounts, Asker, SizeCounts, UseCounts, NEAREST};
 pub use tokens::{PersonalToken, TokenHolder};
 
 use crate::error::{Error, Result};

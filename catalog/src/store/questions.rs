@@ -30,10 +30,14 @@ fn org((slug, name, kind, country): OrgRow) -> OrgRef {
     OrgRef { slug, name, kind, country }
 }
 
-/// The adopters of software `$1` with a member who answers questions: live adoptions only.
-const ANSWERING: &str = "FROM adoptions a JOIN organisations o ON o.id = a.organisation_id \
-     WHERE a.software_id = $1 AND a.status <> 'ended' \
-     AND EXISTS (SELECT 1 FROM memberships m WHERE m.organisation_id = o.id AND m.answers_questions = TRUE)";
+/// The organisations with a member who answers questions, then their live adoptions of
+/// software `$1`, in that order (SQLite keeps the order of a CROSS JOIN): there are few of
+/// the first, and a popular software has 27,000 adoptions to test one by one the other way
+/// (28 ms for five of them on the national catalog, against 0.1 ms).
+const ANSWERING: &str = "FROM (SELECT DISTINCT organisation_id FROM memberships WHERE answers_questions = TRUE) m \
+     CROSS JOIN adoptions a CROSS JOIN organisations o \
+     WHERE a.organisation_id = m.organisation_id AND o.id = a.organisation_id \
+     AND a.software_id = $1 AND a.status <> 'ended'";
 
 /// A question's columns, for `summary_of`.
 const SUMMARY: &str =
@@ -108,9 +112,10 @@ impl Store {
         }
         let marks: Vec<String> = (1..=slugs.len()).map(|i| format!("${i}")).collect();
         let mut query = q(format!(
-            "SELECT s.slug, COUNT(DISTINCT a.organisation_id) FROM software s JOIN adoptions a ON a.software_id = s.id \
-             WHERE s.slug IN ({}) AND a.status <> 'ended' AND EXISTS (SELECT 1 FROM memberships m \
-             WHERE m.organisation_id = a.organisation_id AND m.answers_questions = TRUE) GROUP BY s.slug",
+            "SELECT s.slug, COUNT(*) FROM (SELECT DISTINCT organisation_id FROM memberships \
+             WHERE answers_questions = TRUE) m CROSS JOIN adoptions a CROSS JOIN software s \
+             WHERE a.organisation_id = m.organisation_id AND s.id = a.software_id \
+             AND s.slug IN ({}) AND a.status <> 'ended' GROUP BY s.slug",
             marks.join(", ")
         ));
         for s in slugs {
