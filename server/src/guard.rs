@@ -16,13 +16,15 @@ use crate::problem::Problem;
 #[derive(Debug, Clone)]
 pub struct Site {
     hosts: Vec<String>,
+    /// The configured public address, without its final slash.
+    public: Option<String>,
 }
 
 const LOOPBACK_NAMES: [&str; 4] = ["localhost", "127.0.0.1", "[::1]", "::1"];
 
 impl Default for Site {
     fn default() -> Site {
-        Site { hosts: LOOPBACK_NAMES.iter().map(|h| h.to_string()).collect() }
+        Site { hosts: LOOPBACK_NAMES.iter().map(|h| h.to_string()).collect(), public: None }
     }
 }
 
@@ -39,8 +41,19 @@ impl Site {
                 _ => anyhow::bail!("public_url: {u:?} is not an http(s) address with a host"),
             };
             site.hosts.push(host);
+            site.public = Some(u.trim_end_matches('/').to_string());
         }
         Ok(site)
+    }
+
+    /// The site's address for absolute links (a feed's): the configured public address,
+    /// else the host the request named (which `answers_to` checked), over http.
+    pub fn base(&self, headers: &axum::http::HeaderMap) -> String {
+        if let Some(p) = &self.public {
+            return p.clone();
+        }
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).filter(|h| self.answers_to(h));
+        format!("http://{}", host.unwrap_or("127.0.0.1:8080"))
     }
 
     /// Whether `authority` (a `Host` value, with or without its port) names this site.

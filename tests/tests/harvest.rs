@@ -122,6 +122,13 @@ store_test!(facts_are_counted_exactly_and_follow_the_remote, |store| {
     let tags: Vec<&str> = s.releases.iter().map(|r| r.tag.as_str()).collect();
     assert_eq!(tags, ["v1.1.0", "v1.0.0"]);
     assert_eq!(s.release_count, 2);
+    // The software's Atom feed tells them, the newest first (feeds.rs checks the feeds).
+    let server = tests::TestServer::start(store.clone()).await;
+    let xml = server.page("/software/cimetiere/feed.atom", &[], "fr").await;
+    let (newer, older) = (xml.find("#release-v1.1.0</id>"), xml.find("#release-v1.0.0</id>"));
+    assert!(newer.is_some() && newer < older, "{xml}");
+    assert!(xml.contains("<title>Version v1.1.0 · "), "{xml}");
+    drop(server);
     assert_eq!(s.licence.as_ref().and_then(|l| l.spdx.as_deref()), Some("AGPL-3.0-or-later"));
     assert_eq!(s.files.readme.as_deref(), Some("README.md"));
     assert_eq!(s.files.contributing.as_deref(), Some("CONTRIBUTING.md"));

@@ -6,6 +6,7 @@
 pub mod account;
 pub mod api_doc;
 pub mod assets;
+pub mod atom;
 pub mod chart;
 pub mod contribute;
 pub mod forge;

@@ -24,11 +24,21 @@ pub struct Chrome {
     pub demo: bool,
     /// The text of the header's search box.
     pub query: String,
+    /// The page's Atom feed: (its title, its path).
+    pub feed: Option<(String, String)>,
 }
 
 impl Chrome {
     pub fn new(lang: Lang, path: impl Into<String>, title: impl Into<String>, section: &'static str) -> Chrome {
-        Chrome { t: T::new(lang), path: path.into(), title: title.into(), section, demo: false, query: String::new() }
+        Chrome {
+            t: T::new(lang),
+            path: path.into(),
+            title: title.into(),
+            section,
+            demo: false,
+            query: String::new(),
+            feed: None,
+        }
     }
 
     pub fn switch_href(&self) -> String {

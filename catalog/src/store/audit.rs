@@ -196,3 +196,16 @@ enum Key {
     Text(String),
     Id(i64),
 }
+
+impl Store {
+    /// The newest changes of roadmap items, whatever their software: the feed of roadmaps.
+    pub async fn roadmap_changes(&self, limit: i64) -> Result<Vec<AuditEvent>> {
+        self.all(
+            q(format!(
+                "SELECT {EVENT_COLUMNS} FROM audit_events WHERE entity = 'roadmap_item' ORDER BY id DESC LIMIT $1"
+            ))
+            .bind(limit),
+        )
+        .await
+    }
+}

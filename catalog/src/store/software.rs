@@ -502,3 +502,28 @@ impl Store {
         Ok(n)
     }
 }
+
+impl Store {
+    /// The newest software, with when each entered the catalog: the feed of new software.
+    pub async fn newest_software(&self, limit: i64) -> Result<Vec<(SoftwareSummary, DateTime<Utc>)>> {
+        let filter = SoftwareFilter { newest_first: true, ..SoftwareFilter::default() };
+        let items = self.software_list(&filter, limit, 0).await?.items;
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=items.len()).map(|i| format!("${i}")).collect();
+        let mut query = q(format!("SELECT slug, created_at FROM software WHERE slug IN ({})", marks.join(", ")));
+        for s in &items {
+            query = query.bind(s.slug.as_str());
+        }
+        let added: std::collections::HashMap<String, DateTime<Utc>> =
+            self.all::<(String, DateTime<Utc>)>(query).await?.into_iter().collect();
+        Ok(items
+            .into_iter()
+            .filter_map(|s| {
+                let at = *added.get(&s.slug)?;
+                Some((s, at))
+            })
+            .collect())
+    }
+}

@@ -109,6 +109,7 @@ async fn render_home(s: &AppState, lang: Lang, path: &str, seen: &Seen) -> Resul
         .collect();
     let mut chrome = Chrome::new(lang, path, t.s("title.home"), "home");
     chrome.demo = s.dashboards.totals().demo;
+    chrome.feed = Some((t.s("feeds.new_software").to_string(), "/feeds/software.atom".to_string()));
     let page = Home { chrome, figures, added, active, examples };
     Ok(html(lang, &page))
 }

@@ -7,6 +7,7 @@ mod api_doc;
 pub(crate) mod build;
 mod contribute;
 mod dashboards;
+mod feeds;
 mod health;
 mod proposals;
 mod questions;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(contribute::router())
         .merge(proposals::router())
         .merge(questions::router())
+        .merge(feeds::router())
 }
 
 /// The reader's language: the one they chose with the switch (a cookie), else the first of

@@ -245,6 +245,7 @@ async fn software_page(
         || sw.demo;
     let mut chrome = Chrome::new(lang, path, sw.name.clone(), "");
     chrome.demo = demo;
+    chrome.feed = Some((t.fill("feeds.software", &sw.name), format!("/software/{}/feed.atom", sw.slug)));
     let description_html = localised(&sw.description, lang).map(|d| Text {
         text: indexer::harvest::readme::markdown_html(&d.text),
         lang: d.lang,
@@ -388,6 +389,7 @@ async fn organisation_page(
         || o.demo;
     let mut chrome = Chrome::new(lang, path, o.name.clone(), "");
     chrome.demo = demo;
+    chrome.feed = Some((t.fill("feeds.organisation", &o.name), format!("/organisations/{}/feed.atom", o.slug)));
     let refs = |list: &[catalog::SoftwareRef]| list.iter().map(|r| (r.slug.clone(), r.name.clone())).collect();
     let view = OrganisationView {
         chrome,
