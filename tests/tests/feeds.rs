@@ -3,7 +3,7 @@
 //! API. Each is read back by a feed parser (the PyPI package feedparser, installed by
 //! `tests/feeds/install.sh`) and checked against RFC 4287's rules with an XML parser; the
 //! pages link to their feeds. The releases of a software's repositories are checked in
-//! harvest.rs, where a real repository is harvested.
+//! harvest.rs, where a real repository is harvested. The sitemap lists every page.
 
 use std::path::PathBuf;
 
@@ -176,4 +176,53 @@ database_test!(each_feed_tells_what_changed_and_parses, |db| {
     }
     let (status, _, _) = server.get("/software/nope/feed.atom").await;
     assert_eq!(status, 404);
+});
+
+/// The `<loc>`s of a sitemap or sitemap index, checked to be absolute under `base`.
+fn locations(xml: &str, root: &str, base: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(xml).expect("well-formed XML");
+    let top = doc.root_element();
+    let ns = "http://www.sitemaps.org/schemas/sitemap/0.9";
+    assert_eq!((top.tag_name().namespace(), top.tag_name().name()), (Some(ns), root));
+    let locs: Vec<String> = top
+        .descendants()
+        .filter(|n| n.is_element() && n.tag_name().name() == "loc")
+        .map(|n| n.text().unwrap_or_default().to_string())
+        .collect();
+    assert!(locs.len() <= 50_000, "a list holds 50,000 addresses at most");
+    for l in &locs {
+        assert!(l.starts_with(base), "{l}");
+    }
+    locs
+}
+
+database_test!(the_sitemap_lists_every_page, |db| {
+    let store = db.store.clone();
+    store.seed(&Actor::System("test"), &tests::demo_fixtures(), tests::today()).await.unwrap();
+    let server = TestServer::start(store.clone()).await;
+    let base = server.base.clone();
+    let index = server.page("/sitemap.xml", &[], "fr").await;
+    let lists = locations(&index, "sitemapindex", &base);
+    assert_eq!(lists[..2], [format!("{base}/sitemaps/pages.xml"), format!("{base}/sitemaps/software.xml")]);
+    let mut pages = Vec::new();
+    for list in &lists {
+        let r = server.client.get(list).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{list}");
+        assert_eq!(r.headers()["content-type"], "application/xml; charset=utf-8");
+        pages.extend(locations(&r.text().await.unwrap(), "urlset", &base));
+    }
+    let software = store.software_slugs().await.unwrap();
+    let (organisations, _) = store.organisation_slugs(0, 0).await.unwrap();
+    let of = |prefix: &str| pages.iter().filter(|p| p.starts_with(&format!("{base}{prefix}"))).count();
+    assert_eq!(of("/software/"), software.len());
+    assert_eq!(of("/organisations/") as i64, organisations);
+    // Every page it names answers (a sample of each kind).
+    for p in pages.iter().step_by(37).chain(pages.iter().take(8)) {
+        let r = server.client.get(p).header("accept-language", "fr").send().await.unwrap();
+        assert_eq!(r.status(), 200, "{p}");
+    }
+    let (status, _, _) = server.get("/sitemaps/organisations/99.xml").await;
+    assert_eq!(status, 404);
+    let robots = server.page("/robots.txt", &[], "fr").await;
+    assert!(robots.contains(&format!("Sitemap: {base}/sitemap.xml")) && robots.contains("Disallow: /account"));
 });

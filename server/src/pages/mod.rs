@@ -13,6 +13,7 @@ mod proposals;
 mod questions;
 pub(crate) mod records;
 mod search;
+mod sitemap;
 
 use askama::Template;
 use axum::extract::{Path, Query};
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(proposals::router())
         .merge(questions::router())
         .merge(feeds::router())
+        .merge(sitemap::router())
 }
 
 /// The reader's language: the one they chose with the switch (a cookie), else the first of
