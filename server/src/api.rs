@@ -76,6 +76,7 @@ pub fn router_with_accounts(
         .route("/", get(index))
         .route("/healthz", get(healthz))
         .route("/openapi.json", get(crate::openapi::openapi_json))
+        .route("/catalog.jsonld", get(crate::dcat::catalog))
         .route("/me", get(crate::session::me))
         .route("/search", get(crate::search_api::search))
         .route("/search/organisations", get(crate::search_api::organisations))

@@ -9,6 +9,7 @@ pub mod config;
 pub mod connections;
 pub mod contribute;
 pub mod dashboards;
+pub mod dcat;
 pub mod demo;
 pub mod export;
 pub mod guard;

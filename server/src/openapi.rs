@@ -226,6 +226,7 @@ pub fn names<T: IntoParams>() -> Vec<String> {
         crate::api::index,
         crate::api::healthz,
         openapi_json,
+        crate::dcat::catalog,
         crate::session::me,
         crate::search_api::search,
         crate::search_api::organisations,

@@ -3,7 +3,9 @@
 //! API. Each is read back by a feed parser (the PyPI package feedparser, installed by
 //! `tests/feeds/install.sh`) and checked against RFC 4287's rules with an XML parser; the
 //! pages link to their feeds. The releases of a software's repositories are checked in
-//! harvest.rs, where a real repository is harvested. The sitemap lists every page.
+//! harvest.rs, where a real repository is harvested. The sitemap lists every page. The
+//! catalog's DCAT-AP description is read as RDF by rdflib (PyPI), which checks the
+//! profile's mandatory properties.
 
 use std::path::PathBuf;
 
@@ -19,18 +21,24 @@ fn root() -> PathBuf {
 
 /// What feedparser understood of `xml`.
 fn feedparser(xml: &str) -> Value {
+    python(&["tests/feeds/read.py"], xml)
+}
+
+/// What `script` (with its arguments) prints of `input`, run by the venv's Python.
+fn python(script: &[&str], input: &str) -> Value {
     use std::io::Write;
     let installed = std::process::Command::new("bash").arg(root().join("tests/feeds/install.sh")).status();
     assert!(installed.is_ok_and(|s| s.success()), "tests/feeds/install.sh failed");
     let mut child = std::process::Command::new(root().join("target/feeds-venv/bin/python"))
-        .arg(root().join("tests/feeds/read.py"))
+        .arg(root().join(script[0]))
+        .args(&script[1..])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .expect("python runs");
-    child.stdin.take().unwrap().write_all(xml.as_bytes()).unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "read.py failed");
+    assert!(out.status.success(), "{} failed", script[0]);
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -225,4 +233,36 @@ database_test!(the_sitemap_lists_every_page, |db| {
     assert_eq!(status, 404);
     let robots = server.page("/robots.txt", &[], "fr").await;
     assert!(robots.contains(&format!("Sitemap: {base}/sitemap.xml")) && robots.contains("Disallow: /account"));
+});
+
+database_test!(the_catalog_is_described_in_dcat_ap, |db| {
+    let store = db.store.clone();
+    store.seed(&Actor::System("test"), &tests::demo_fixtures(), tests::today()).await.unwrap();
+    let server = TestServer::start(store.clone()).await;
+    let r = server.client.get(format!("{}/api/v1/catalog.jsonld", server.base)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/ld+json");
+    let text = r.text().await.unwrap();
+    let graph = python(&["tests/feeds/graph.py", "opencimetiere"], &text);
+    // One catalog, titled, described, with a named publisher and every software.
+    let software = store.software_slugs().await.unwrap().len();
+    let catalogs = graph["catalogs"].as_array().unwrap();
+    assert_eq!(catalogs.len(), 1, "{graph}");
+    assert_eq!(catalogs[0][0], format!("{}/api/v1/catalog.jsonld", server.base));
+    assert_eq!(catalogs[0][1], software.to_string());
+    assert_eq!(catalogs[0][3], "Communs");
+    assert_eq!(graph["datasets"], software);
+    for missing in ["untitled", "undescribed", "unreachable"] {
+        assert_eq!(graph[missing], json!([]), "{missing}: {graph}");
+    }
+    // openCimetière: its repository under its licence, and its publiccode.yml.
+    let urls: Vec<(&str, Option<&str>)> =
+        graph["distributions"].as_array().unwrap().iter().map(|d| (d[0].as_str().unwrap(), d[1].as_str())).collect();
+    let record = store.software("opencimetiere").await.unwrap();
+    let licence = format!("http://spdx.org/licenses/{}", record.licence);
+    for repo in &record.repositories {
+        assert!(urls.contains(&(repo.url.as_str(), Some(licence.as_str()))), "{urls:?}");
+    }
+    let publiccode = format!("{}/software/opencimetiere/publiccode.yml", server.base);
+    assert!(urls.iter().any(|(u, _)| *u == publiccode), "{urls:?}");
 });

@@ -544,3 +544,22 @@ impl Store {
         Ok((total, rows.into_iter().map(|(s,)| s).collect()))
     }
 }
+
+/// When a software entered the catalog, when it last changed, and its publisher (slug and
+/// name).
+pub type Provenance = (DateTime<Utc>, DateTime<Utc>, Option<(String, String)>);
+
+/// A software's slug with its provenance's columns.
+type ProvenanceRow = (String, DateTime<Utc>, DateTime<Utc>, Option<String>, Option<String>);
+
+impl Store {
+    /// Every software's provenance, by slug: what the catalog's DCAT-AP description adds to
+    /// the exported records.
+    pub async fn software_provenance(&self) -> Result<std::collections::HashMap<String, Provenance>> {
+        let rows: Vec<ProvenanceRow> = self
+            .all(q("SELECT s.slug, s.created_at, s.updated_at, o.slug, o.name FROM software s \
+                    LEFT JOIN organisations o ON o.id = s.publisher_id"))
+            .await?;
+        Ok(rows.into_iter().map(|(slug, created, updated, p, name)| (slug, (created, updated, p.zip(name)))).collect())
+    }
+}
