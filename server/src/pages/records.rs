@@ -335,7 +335,16 @@ async fn organisation_page(
     path: &str,
     seen: &Seen,
 ) -> Result<Response, PageError> {
+    // Where the page's time goes (`COMMUNS_LOG=server::pages::records=debug`).
+    let started = std::time::Instant::now();
+    let mut steps: Vec<(&str, f64)> = Vec::new();
+    let mut since = std::time::Instant::now();
+    let mut step = |name: &'static str, since: &mut std::time::Instant| {
+        steps.push((name, since.elapsed().as_secs_f64() * 1e3));
+        *since = std::time::Instant::now();
+    };
     let p = s.store.organisation_profile(slug, LISTED).await?;
+    step("profile", &mut since);
     let o = &p.organisation;
     let t = web::T::new(lang);
     let mut peers = Vec::new();
@@ -344,9 +353,11 @@ async fn organisation_page(
     // communes are counted from the dashboards' aggregates, an EPCI's from its adoptions.
     dashboards_caught_up(s, seen).await?;
     let mine = s.store.software_used_by(slug).await?;
+    step("mine", &mut since);
     for parent in o.parents.iter().filter(|p| matches!(p.kind.as_str(), "epci" | "departement" | "canton" | "province"))
     {
         let (count, sample) = s.store.members(&parent.slug, 6).await?;
+        step("members", &mut since);
         let software: Vec<PeerSoftware> = if parent.kind == "epci" {
             s.store
                 .peer_uses_in(slug, &parent.slug, 8)
@@ -361,6 +372,7 @@ async fn organisation_page(
                 .map(|(r, users)| PeerSoftware { slug: r.slug, name: r.name, users })
                 .collect()
         };
+        step(if parent.kind == "epci" { "epci uses" } else { "area uses" }, &mut since);
         peers.push(PeerGroup {
             title: t.fill("organisation.peers_parent", &parent.name),
             peers: count.saturating_sub(1),
@@ -369,9 +381,11 @@ async fn organisation_page(
         });
     }
     let similar = s.store.similar_in_size(slug, 20).await?;
+    step("similar", &mut since);
     if !similar.is_empty() {
         let slugs: Vec<String> = similar.iter().map(|o| o.slug.clone()).collect();
         let software = s.store.peer_uses_among(slug, &slugs, 8).await?;
+        step("similar uses", &mut since);
         peers.push(PeerGroup {
             title: t.s("organisation.peers_size").to_owned(),
             peers: similar.len() as i64,
@@ -383,6 +397,7 @@ async fn organisation_page(
         });
     }
     let offers = s.store.provider_offers(slug).await?;
+    step("offers", &mut since);
     let demo = p.uses.items.iter().any(|a| a.demo)
         || p.funds.items.iter().any(|f| f.demo)
         || offers.iter().any(|o| o.demo)
@@ -426,7 +441,10 @@ async fn organisation_page(
         peers,
         demo,
     };
-    Ok(html(lang, &view))
+    let page = html(lang, &view);
+    step("render", &mut since);
+    tracing::debug!(ms = started.elapsed().as_secs_f64() * 1e3, ?steps, "organisation page");
+    Ok(page)
 }
 
 /// Members listed on one page of an organisation's members.
