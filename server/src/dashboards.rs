@@ -293,6 +293,41 @@ impl Dashboards {
         out
     }
 
+    /// The software most used by the organisations of `kind` in `country` with a
+    /// population from `lo` to `hi` (leaving out `except`), with how many of them use each:
+    /// an organisation's peers of its size, whatever their number, in two binary searches
+    /// per software.
+    pub fn used_by_size(
+        &self,
+        kind: &str,
+        country: &str,
+        (lo, hi): (i64, i64),
+        except: &[String],
+        limit: usize,
+    ) -> Vec<(SoftwareRef, i64)> {
+        let state = self.state.read().expect("dashboards lock");
+        let (Some(k), Some(c)) = (
+            state.kinds.iter().position(|v| v == kind).map(|i| i as u16),
+            state.countries.iter().position(|v| v == country).map(|i| i as u16),
+        ) else {
+            return Vec::new();
+        };
+        let clamp = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+        let (lo, hi) = (clamp(lo), clamp(hi));
+        let mut used: Vec<(i64, SoftwareRef)> = state
+            .software
+            .iter()
+            .filter_map(|(id, contribution)| {
+                let (_, _, list) = contribution.sizes.iter().find(|(kk, cc, _)| *kk == k && *cc == c)?;
+                let n = list.partition_point(|p| *p <= hi) - list.partition_point(|p| *p < lo);
+                (n > 0).then(|| (n as i64, state.name(*id)))
+            })
+            .filter(|(_, r)| !except.contains(&r.slug))
+            .collect();
+        used.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
+        used.into_iter().take(limit).map(|(n, r)| (r, n)).collect()
+    }
+
     /// What a software has received, from the aggregates: (year, currency, kind of funder,
     /// amount in minor units), whatever the number of its fundings; and whether some of its
     /// adoptions or fundings are illustrative.

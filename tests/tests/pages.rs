@@ -334,3 +334,43 @@ store_test!(switzerland_has_its_map_of_cantons, |store| {
     assert_eq!(asset.status, 200);
     assert_eq!(asset.body.matches("<path id=\"c").count(), 26);
 });
+
+// An organisation's peers of its size are every organisation of its kind and country
+// within a factor two of its population, and what they use is counted over all of them.
+store_test!(an_organisations_peers_of_its_size_are_all_counted, |store| {
+    let server = demo_server(&store).await;
+    let (_, _, me) = server.get("/api/v1/organisations/alise-sainte-reine").await;
+    let population = me["population"].as_i64().unwrap();
+    let (lo, hi) = (population / 2, population * 2);
+    let mut peers = std::collections::BTreeSet::new();
+    for offset in (0..).step_by(500) {
+        let (_, _, list) =
+            server.get(&format!("/api/v1/organisations?kind=commune&country=FR&limit=500&offset={offset}")).await;
+        let items = list["items"].as_array().unwrap();
+        for o in items {
+            let p = o["population"].as_i64().unwrap_or(-1);
+            if (lo..=hi).contains(&p) && o["slug"] != "alise-sainte-reine" {
+                peers.insert(o["slug"].as_str().unwrap().to_string());
+            }
+        }
+        if items.len() < 500 {
+            break;
+        }
+    }
+    assert!(peers.len() > 5, "the demo has communes of its size: {peers:?}");
+    let html = get(&server, "/organisations/alise-sainte-reine", "fr").await.body;
+    let group = &html[html.find("Les organisations de même type et de taille comparable").expect("the size group")..];
+    assert!(group.contains(&format!("<p class=\"meta\">{} organisations : ", peers.len())), "{group}");
+    // Its first software, counted here from that software's adopters.
+    let first = group.split("<a href=\"/software/").nth(1).expect("a software their size use");
+    let slug = first.split('"').next().unwrap();
+    let shown: i64 = first.split("<td class=\"num\">").nth(1).unwrap().split('<').next().unwrap().parse().unwrap();
+    let (_, _, adopters) = server.get(&format!("/api/v1/software/{slug}/adopters?kind=commune&limit=500")).await;
+    let users = adopters["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["status"] != "ended" && peers.contains(a["organisation"].as_str().unwrap()))
+        .count() as i64;
+    assert_eq!(shown, users, "{slug}");
+});

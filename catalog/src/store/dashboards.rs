@@ -297,6 +297,32 @@ impl Store {
 
     /// Up to `count` organisations of the same kind and country as `organisation` whose
     /// population is closest to its own (within a factor of two).
+    /// The organisations of the same kind and country as `organisation` within a factor two
+    /// of its population, itself aside: (kind, country, (half, twice its population), how
+    /// many); `None` without a population.
+    pub async fn size_bracket(&self, organisation: &str) -> Result<Option<(String, String, (i64, i64), i64)>> {
+        let me: Option<(i64, String, String, Option<i64>)> = self
+            .optional(q("SELECT id, kind, country, population FROM organisations WHERE slug = $1").bind(organisation))
+            .await?;
+        let Some((id, kind, country, Some(population))) = me else { return Ok(None) };
+        if population <= 0 {
+            return Ok(None);
+        }
+        let (lo, hi) = (population / 2, population.saturating_mul(2));
+        let (n,): (i64,) = self
+            .one(
+                q("SELECT COUNT(*) FROM organisations WHERE kind = $1 AND country = $2 \
+                   AND population BETWEEN $3 AND $4 AND id <> $5")
+                .bind(kind.clone())
+                .bind(country.clone())
+                .bind(lo)
+                .bind(hi)
+                .bind(id),
+            )
+            .await?;
+        Ok(Some((kind, country, (lo, hi), n)))
+    }
+
     pub async fn similar_in_size(&self, organisation: &str, count: i64) -> Result<Vec<OrgRef>> {
         let me: Option<(i64, String, String, Option<i64>)> = self
             .optional(q("SELECT id, kind, country, population FROM organisations WHERE slug = $1").bind(organisation))
@@ -328,32 +354,6 @@ impl Store {
             .into_iter()
             .take(count as usize)
             .map(|(slug, name, kind, country, _)| OrgRef { slug, name, kind, country })
-            .collect())
-    }
-
-    /// What the given organisations use (in use) that `organisation` does not.
-    pub async fn peer_uses_among(&self, organisation: &str, peers: &[String], limit: i64) -> Result<Vec<PeerUse>> {
-        let Some(me) = self.organisation_key(organisation).await? else { return Ok(Vec::new()) };
-        if peers.is_empty() {
-            return Ok(Vec::new());
-        }
-        let marks: Vec<String> = (0..peers.len()).map(|i| format!("${}", i + 3)).collect();
-        let mut query = q(format!(
-            "SELECT s.slug, s.name, COUNT(*) AS users FROM adoptions a JOIN software s ON s.id = a.software_id \
-             WHERE a.organisation_id IN (SELECT id FROM organisations WHERE slug IN ({})) AND a.status <> 'ended' \
-             AND a.software_id NOT IN (SELECT software_id FROM adoptions WHERE organisation_id = $1) \
-             GROUP BY s.slug, s.name ORDER BY users DESC, s.name LIMIT $2",
-            marks.join(", ")
-        ))
-        .bind(me)
-        .bind(limit);
-        for p in peers {
-            query = query.bind(p.clone());
-        }
-        let rows: Vec<(String, String, i64)> = self.all(query).await?;
-        Ok(rows
-            .into_iter()
-            .map(|(slug, name, users)| PeerUse { software: SoftwareRef { slug, name }, users })
             .collect())
     }
 }

@@ -380,21 +380,27 @@ async fn organisation_page(
             software,
         });
     }
-    let similar = s.store.similar_in_size(slug, 20).await?;
-    step("similar", &mut since);
-    if !similar.is_empty() {
-        let slugs: Vec<String> = similar.iter().map(|o| o.slug.clone()).collect();
-        let software = s.store.peer_uses_among(slug, &slugs, 8).await?;
-        step("similar uses", &mut since);
-        peers.push(PeerGroup {
-            title: t.s("organisation.peers_size").to_owned(),
-            peers: similar.len() as i64,
-            sample: similar.iter().take(5).map(org).collect(),
-            software: software
+    // Every organisation of its kind and country within a factor two of its population,
+    // counted in the catalog; what they use, from the sizes the dashboards keep per
+    // software; the five closest in size as a sample.
+    if let Some((kind, country, bracket, count)) = s.store.size_bracket(slug).await? {
+        let similar = s.store.similar_in_size(slug, 5).await?;
+        step("similar", &mut since);
+        if count > 0 {
+            let software = s
+                .dashboards
+                .used_by_size(&kind, &country, bracket, &mine, 8)
                 .into_iter()
-                .map(|u| PeerSoftware { slug: u.software.slug, name: u.software.name, users: u.users })
-                .collect(),
-        });
+                .map(|(r, users)| PeerSoftware { slug: r.slug, name: r.name, users })
+                .collect();
+            step("similar uses", &mut since);
+            peers.push(PeerGroup {
+                title: t.s("organisation.peers_size").to_owned(),
+                peers: count,
+                sample: similar.iter().map(org).collect(),
+                software,
+            });
+        }
     }
     let offers = s.store.provider_offers(slug).await?;
     step("offers", &mut since);
