@@ -81,6 +81,8 @@ struct State {
     currencies: Vec<String>,
     countries: Vec<String>,
     placements: HashMap<i64, Place>,
+    /// Every organisation's population, sorted, by kind and country.
+    sizes: Vec<(u16, u16, Vec<u32>)>,
     names: HashMap<i64, SoftwareRef>,
     software: HashMap<i64, Contribution>,
     totals: Arc<Totals>,
@@ -314,18 +316,45 @@ impl Dashboards {
         };
         let clamp = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
         let (lo, hi) = (clamp(lo), clamp(hi));
-        let mut used: Vec<(i64, SoftwareRef)> = state
+        let except: std::collections::HashSet<&str> = except.iter().map(String::as_str).collect();
+        let name = |id: &i64| state.names.get(id).map_or("", |r| r.name.as_str());
+        // Counted over every software, named only for the few kept: a village's bracket
+        // holds adopters of most of the 5,000 software of a national catalog.
+        let mut used: Vec<(usize, i64)> = state
             .software
             .iter()
             .filter_map(|(id, contribution)| {
                 let (_, _, list) = contribution.sizes.iter().find(|(kk, cc, _)| *kk == k && *cc == c)?;
                 let n = list.partition_point(|p| *p <= hi) - list.partition_point(|p| *p < lo);
-                (n > 0).then(|| (n as i64, state.name(*id)))
+                (n > 0).then_some((n, *id))
             })
-            .filter(|(_, r)| !except.contains(&r.slug))
+            .filter(|(_, id)| state.names.get(id).is_none_or(|r| !except.contains(r.slug.as_str())))
             .collect();
-        used.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
-        used.into_iter().take(limit).map(|(n, r)| (r, n)).collect()
+        let order = |a: &(usize, i64), b: &(usize, i64)| b.0.cmp(&a.0).then_with(|| name(&a.1).cmp(name(&b.1)));
+        if used.len() > limit {
+            used.select_nth_unstable_by(limit, order);
+            used.truncate(limit);
+        }
+        used.sort_by(order);
+        used.into_iter().map(|(n, id)| (state.name(id), n as i64)).collect()
+    }
+
+    /// How many organisations of `kind` in `country` have a population from `lo` to `hi`.
+    pub fn organisations_of_size(&self, kind: &str, country: &str, (lo, hi): (i64, i64)) -> i64 {
+        let state = self.state.read().expect("dashboards lock");
+        let (Some(k), Some(c)) = (
+            state.kinds.iter().position(|v| v == kind).map(|i| i as u16),
+            state.countries.iter().position(|v| v == country).map(|i| i as u16),
+        ) else {
+            return 0;
+        };
+        let clamp = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+        let (lo, hi) = (clamp(lo), clamp(hi));
+        state
+            .sizes
+            .iter()
+            .find(|(kk, cc, _)| *kk == k && *cc == c)
+            .map_or(0, |(_, _, list)| (list.partition_point(|p| *p <= hi) - list.partition_point(|p| *p < lo)) as i64)
     }
 
     /// What a software has received, from the aggregates: (year, currency, kind of funder,
@@ -419,6 +448,7 @@ impl Dashboards {
         let mut kinds = std::mem::take(&mut state.kinds);
         let mut countries = std::mem::take(&mut state.countries);
         let mut map = HashMap::with_capacity(placements.len());
+        let mut sizes: Vec<(u16, u16, Vec<u32>)> = Vec::new();
         for p in placements {
             let place = Place {
                 kind: intern(&mut kinds, &p.kind),
@@ -426,11 +456,21 @@ impl Dashboards {
                 country: intern(&mut countries, &p.country),
                 population: p.population.and_then(|n| u32::try_from(n).ok()),
             };
+            if let Some(n) = place.population {
+                match sizes.iter_mut().find(|(k, c, _)| *k == place.kind && *c == place.country) {
+                    Some((_, _, list)) => list.push(n),
+                    None => sizes.push((place.kind, place.country, vec![n])),
+                }
+            }
             map.insert(p.id, place);
+        }
+        for (_, _, list) in &mut sizes {
+            list.sort_unstable();
         }
         state.kinds = kinds;
         state.countries = countries;
         state.placements = map;
+        state.sizes = sizes;
         Ok(())
     }
 

@@ -297,30 +297,16 @@ impl Store {
 
     /// Up to `count` organisations of the same kind and country as `organisation` whose
     /// population is closest to its own (within a factor of two).
-    /// The organisations of the same kind and country as `organisation` within a factor two
-    /// of its population, itself aside: (kind, country, (half, twice its population), how
-    /// many); `None` without a population.
-    pub async fn size_bracket(&self, organisation: &str) -> Result<Option<(String, String, (i64, i64), i64)>> {
-        let me: Option<(i64, String, String, Option<i64>)> = self
-            .optional(q("SELECT id, kind, country, population FROM organisations WHERE slug = $1").bind(organisation))
+    /// The bracket of `organisation`'s peers of its size: its kind, its country, and half
+    /// and twice its population; `None` without a population.
+    pub async fn size_bracket(&self, organisation: &str) -> Result<Option<(String, String, (i64, i64))>> {
+        let me: Option<(String, String, Option<i64>)> = self
+            .optional(q("SELECT kind, country, population FROM organisations WHERE slug = $1").bind(organisation))
             .await?;
-        let Some((id, kind, country, Some(population))) = me else { return Ok(None) };
-        if population <= 0 {
-            return Ok(None);
-        }
-        let (lo, hi) = (population / 2, population.saturating_mul(2));
-        let (n,): (i64,) = self
-            .one(
-                q("SELECT COUNT(*) FROM organisations WHERE kind = $1 AND country = $2 \
-                   AND population BETWEEN $3 AND $4 AND id <> $5")
-                .bind(kind.clone())
-                .bind(country.clone())
-                .bind(lo)
-                .bind(hi)
-                .bind(id),
-            )
-            .await?;
-        Ok(Some((kind, country, (lo, hi), n)))
+        Ok(match me {
+            Some((kind, country, Some(p))) if p > 0 => Some((kind, country, (p / 2, p.saturating_mul(2)))),
+            _ => None,
+        })
     }
 
     pub async fn similar_in_size(&self, organisation: &str, count: i64) -> Result<Vec<OrgRef>> {

@@ -381,9 +381,10 @@ async fn organisation_page(
         });
     }
     // Every organisation of its kind and country within a factor two of its population,
-    // counted in the catalog; what they use, from the sizes the dashboards keep per
-    // software; the five closest in size as a sample.
-    if let Some((kind, country, bracket, count)) = s.store.size_bracket(slug).await? {
+    // itself aside, and what they use: both from the sizes the dashboards keep; the five
+    // closest in size as a sample.
+    if let Some((kind, country, bracket)) = s.store.size_bracket(slug).await? {
+        let count = (s.dashboards.organisations_of_size(&kind, &country, bracket) - 1).max(0);
         let similar = s.store.similar_in_size(slug, 5).await?;
         step("similar", &mut since);
         if count > 0 {
