@@ -12,6 +12,33 @@ use catalog::Store;
 
 pub use catalog;
 
+/// A person ("Person SUBJECT", with a verified address at example.org) who is a member of
+/// `organisation`, and a personal token that writes for it.
+pub async fn member(store: &Store, subject: &str, organisation: &str) -> (catalog::User, String) {
+    let person = store
+        .sign_in(
+            &catalog::Identity {
+                issuer: "https://id.example".into(),
+                subject: subject.into(),
+                name: Some(format!("Person {subject}")),
+                email: Some(format!("{subject}@example.org")),
+                email_verified: true,
+            },
+            &[],
+        )
+        .await
+        .unwrap();
+    store.set_role(None, organisation, &person.handle, catalog::Role::Member).await.unwrap();
+    let ask = catalog::PersonalToken {
+        name: "api",
+        organisation: Some(organisation),
+        scope: catalog::TokenScope::Write,
+        days: None,
+    };
+    let token = store.create_personal_token(&catalog::Actor::System("test"), &person, &ask).await.unwrap().1;
+    (person, token)
+}
+
 /// A software record with no repository, of a cemetery tool, as tests that add their own
 /// repositories start from.
 pub async fn software_without_repository(store: &Store, slug: &str) {

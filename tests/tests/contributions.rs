@@ -4,28 +4,13 @@
 //! (leaving nothing), done once when sent twice with the same `Idempotency-Key`, and
 //! answers bad fields by name.
 
-use catalog::{Actor, Identity, PersonalToken, Role, Store, TokenScope};
+use catalog::{Actor, Store};
 use serde_json::{json, Value};
 use tests::{database_test, today, TestServer};
 
 /// A person, member of `organisation`, with a token that writes for it.
 async fn member(store: &Store, subject: &str, organisation: &str) -> String {
-    let person = store
-        .sign_in(
-            &Identity {
-                issuer: "https://id.example".into(),
-                subject: subject.into(),
-                name: Some(format!("Person {subject}")),
-                email: Some(format!("{subject}@example.org")),
-                email_verified: true,
-            },
-            &[],
-        )
-        .await
-        .unwrap();
-    store.set_role(None, organisation, &person.handle, Role::Member).await.unwrap();
-    let ask = PersonalToken { name: "api", organisation: Some(organisation), scope: TokenScope::Write, days: None };
-    store.create_personal_token(&Actor::System("test"), &person, &ask).await.unwrap().1
+    tests::member(store, subject, organisation).await.1
 }
 
 struct Api {

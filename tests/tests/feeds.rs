@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use catalog::{Actor, Identity, PersonalToken, Role, Store, TokenScope};
+use catalog::Actor;
 use serde_json::{json, Value};
 use tests::{database_test, TestServer};
 
@@ -104,29 +104,10 @@ async fn feed(server: &TestServer, path: &str, lang: &str) -> (String, Vec<(Stri
     (xml, entries, parsed)
 }
 
-async fn member(store: &Store, subject: &str, organisation: &str) -> String {
-    let person = store
-        .sign_in(
-            &Identity {
-                issuer: "https://id.example".into(),
-                subject: subject.into(),
-                name: Some(subject.into()),
-                email: None,
-                email_verified: false,
-            },
-            &[],
-        )
-        .await
-        .unwrap();
-    store.set_role(None, organisation, &person.handle, Role::Member).await.unwrap();
-    let ask = PersonalToken { name: "api", organisation: Some(organisation), scope: TokenScope::Write, days: None };
-    store.create_personal_token(&Actor::System("test"), &person, &ask).await.unwrap().1
-}
-
 database_test!(each_feed_tells_what_changed_and_parses, |db| {
     let store = db.store.clone();
     store.seed(&Actor::System("test"), &tests::demo_fixtures(), tests::today()).await.unwrap();
-    let token = member(&store, "greffe", "yverdon-les-bains").await;
+    let (_, token) = tests::member(&store, "greffe", "yverdon-les-bains").await;
     let server = TestServer::start(store.clone()).await;
     let send = |path: String, body: Value| {
         server

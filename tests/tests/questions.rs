@@ -7,7 +7,7 @@
 //! readers and answerers the question was not for, more than the day's questions. Every
 //! route of `auth::QUESTION_ROUTES` is walked.
 
-use catalog::{Actor, Identity, PersonalToken, Role, SessionLifetimes, Store, TokenScope, User};
+use catalog::{Actor, SessionLifetimes, Store, User};
 use serde_json::{json, Value};
 use tests::forms::{client, location};
 use tests::{database_test, today, TestServer};
@@ -21,23 +21,8 @@ struct Person {
 }
 
 async fn person(store: &Store, subject: &str, organisation: &str) -> Person {
-    let user = store
-        .sign_in(
-            &Identity {
-                issuer: "https://id.example".into(),
-                subject: subject.into(),
-                name: Some(format!("Personne {subject}")),
-                email: Some(format!("{subject}@example.org")),
-                email_verified: true,
-            },
-            &[],
-        )
-        .await
-        .unwrap();
-    store.set_role(None, organisation, &user.handle, Role::Member).await.unwrap();
+    let (user, token) = tests::member(store, subject, organisation).await;
     let (secret, session) = store.open_session(&user, None, None, SessionLifetimes::default()).await.unwrap();
-    let ask = PersonalToken { name: "api", organisation: Some(organisation), scope: TokenScope::Write, days: None };
-    let token = store.create_personal_token(&Actor::System("test"), &user, &ask).await.unwrap().1;
     Person { user, cookie: format!("communs_session={secret}"), csrf: session.csrf, token }
 }
 
@@ -207,7 +192,7 @@ database_test!(an_official_asks_the_adopters_and_reads_their_answers, |db| {
     assert!(html.contains("1 question attend votre réponse"), "the account page says it");
     let (status, _, html) = site.get(Some(&referent), &thread).await;
     assert_eq!(status, 200);
-    assert!(html.contains("Et qui vous l’a installé ?") && html.contains("Personne mairie-alise"), "{html}");
+    assert!(html.contains("Et qui vous l’a installé ?") && html.contains("Person mairie-alise"), "{html}");
     assert!(!html.contains("mairie-alise@example.org"), "no address of the asker");
     // Neither Paris nor Venarey (not asked) may read or answer it.
     for other in [&outsider, &silent] {
@@ -236,7 +221,7 @@ database_test!(an_official_asks_the_adopters_and_reads_their_answers, |db| {
     // The official reads the answer, once, with no address of the referent.
     let (_, _, html) = site.get(Some(&asker), &thread).await;
     assert_eq!(html.matches("Environ 1 200 €").count(), 1, "{html}");
-    assert!(html.contains("Personne dsi-arles") && !html.contains("dsi-arles@example.org"));
+    assert!(html.contains("Person dsi-arles") && !html.contains("dsi-arles@example.org"));
     assert!(html.contains("a répondu"));
     let (_, _, html) = site.get(Some(&asker), "/questions").await;
     assert!(html.contains("réponses : 1 sur 1"), "{html}");

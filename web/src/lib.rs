@@ -16,6 +16,7 @@ pub mod odt;
 pub mod pages;
 pub mod questions;
 pub mod tender;
+pub mod xml;
 
 pub use account::*;
 pub use api_doc::*;

@@ -8,23 +8,7 @@ use crate::tender::{TenderCandidate, TenderReport};
 
 const MIMETYPE: &str = "application/vnd.oasis.opendocument.text";
 
-/// Escapes text for XML content and attribute values.
-fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 has no place for other control characters.
-            c if c.is_control() && c != '\n' && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::xml::escape as xml;
 
 /// The document's body, written element by element.
 #[derive(Default)]

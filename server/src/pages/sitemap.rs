@@ -9,7 +9,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use web::atom::xml_escape;
+use web::xml::escape as xml_escape;
 
 use crate::api::AppState;
 
