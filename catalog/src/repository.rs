@@ -128,6 +128,12 @@ pub struct HealthPart {
 }
 
 impl Health {
+    /// The band of a score that search facets and pages use (`unknown` without one): the
+    /// one place its thresholds are written.
+    pub fn band_of(score: Option<u32>) -> &'static str {
+        score.map_or("unknown", Health::band)
+    }
+
     /// The band search facets and pages use.
     pub fn band(score: u32) -> &'static str {
         match score {

@@ -395,6 +395,7 @@ pub fn view(report: &Report, t: &T, site: &str) -> TenderReport {
             reasons: c.ranked.reasons.iter().map(|r| reason(t, r)).collect(),
             health: c.health.as_ref().map(|h| web::HealthCard {
                 score: h.score,
+                band: catalog::Health::band(h.score),
                 parts: h
                     .parts
                     .iter()

@@ -184,20 +184,8 @@ pub struct Card {
     pub licence: String,
     /// A line under the summary: "last commit 2 November 2026".
     pub note: Option<String>,
-}
-
-pub fn band(score: u32) -> &'static str {
-    match score {
-        70.. => "good",
-        40..=69 => "fair",
-        _ => "poor",
-    }
-}
-
-impl Card {
-    pub fn band(&self) -> &'static str {
-        self.health.map_or("unknown", band)
-    }
+    /// The health's band (good, fair, poor; unknown without a score), as the catalog sets it.
+    pub band: &'static str,
 }
 
 // ---- home -----------------------------------------------------------------------------
@@ -230,12 +218,8 @@ pub struct Hit {
     pub snippet_html: String,
     pub adopters: i64,
     pub health: Option<u32>,
-}
-
-impl Hit {
-    pub fn band(&self) -> &'static str {
-        self.health.map_or("unknown", band)
-    }
+    /// The health's band (good, fair, poor; unknown without a score), as the catalog sets it.
+    pub band: &'static str,
 }
 
 #[derive(Debug, Clone)]
@@ -314,15 +298,11 @@ pub struct HealthPart {
 #[derive(Debug, Clone)]
 pub struct HealthCard {
     pub score: u32,
+    /// Its band (good, fair, poor), as the catalog sets it with the score.
+    pub band: &'static str,
     pub parts: Vec<HealthPart>,
     /// Which repository it is the health of.
     pub repository: String,
-}
-
-impl HealthCard {
-    pub fn band(&self) -> &'static str {
-        band(self.score)
-    }
 }
 
 #[derive(Debug, Clone)]

@@ -43,6 +43,7 @@ pub fn card(s: &SoftwareSummary, lang: Lang) -> Card {
         health: None,
         licence: s.licence.clone(),
         note: None,
+        band: catalog::Health::band_of(None),
     }
 }
 
@@ -98,6 +99,7 @@ async fn render_home(s: &AppState, lang: Lang, path: &str, seen: &Seen) -> Resul
             health: h.health,
             licence: String::new(),
             note: None,
+            band: catalog::Health::band_of(h.health),
         })
         .collect::<Vec<_>>();
     let examples = ["home.example1", "home.example2", "home.example3"]

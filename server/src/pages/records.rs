@@ -160,6 +160,7 @@ async fn software_page(
             |key: &str| harvest.snapshot.as_ref().and_then(|s| super::health::fact(&t, key, s, chrono::Utc::now()));
         Some(HealthCard {
             score: h.score,
+            band: catalog::Health::band(h.score),
             parts: h
                 .parts
                 .iter()

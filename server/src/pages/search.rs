@@ -168,6 +168,7 @@ async fn search_page(s: &AppState, lang: Lang, path: &str, seen: Seen, p: &Param
         snippet_html: h.snippet.clone().unwrap_or_else(|| h.summary.as_deref().map(escape).unwrap_or_default()),
         adopters: h.adopters,
         health: h.health,
+        band: catalog::Health::band_of(h.health),
     };
     let hits = results.hits.iter().map(hit).collect();
     // What the query names beside the software: the page always shows it.
