@@ -29,11 +29,47 @@ struct Contribution {
     territories: Vec<(u32, u32)>,
     /// (year, currency, kind of funder, amount, count).
     fundings: Vec<(i32, u16, u16, i64, u32)>,
-    /// The populations of its active adopters, sorted, by kind and country (indexes in
-    /// `kinds` and `countries`): how many of a given size use it is two binary searches
-    /// (the report's "organisations of your size"), where the catalog reads thousands of
-    /// rows for a village.
-    sizes: Vec<(u16, u16, Vec<u32>)>,
+    /// The populations of its active adopters: how many of a given size use it is two
+    /// binary searches (the report's "organisations of your size"), where the catalog reads
+    /// thousands of rows for a village.
+    sizes: Sizes,
+}
+
+/// Populations, sorted, by kind and country (indexes in `kinds` and `countries`).
+#[derive(Debug, Default, Clone)]
+struct Sizes(Vec<(u16, u16, Vec<u32>)>);
+
+/// A size bracket in interned numbers: a kind, a country, populations from `lo` to `hi`.
+#[derive(Debug, Clone, Copy)]
+struct Bracket {
+    kind: u16,
+    country: u16,
+    lo: u32,
+    hi: u32,
+}
+
+impl Sizes {
+    fn push(&mut self, kind: u16, country: u16, population: u32) {
+        match self.0.iter_mut().find(|(k, c, _)| *k == kind && *c == country) {
+            Some((_, _, list)) => list.push(population),
+            None => self.0.push((kind, country, vec![population])),
+        }
+    }
+
+    /// Sorts the lists once they are all pushed.
+    fn seal(&mut self) {
+        for (_, _, list) in &mut self.0 {
+            list.sort_unstable();
+            list.shrink_to_fit();
+        }
+    }
+
+    fn count(&self, b: Bracket) -> usize {
+        self.0
+            .iter()
+            .find(|(k, c, _)| *k == b.kind && *c == b.country)
+            .map_or(0, |(_, _, list)| list.partition_point(|p| *p <= b.hi) - list.partition_point(|p| *p < b.lo))
+    }
 }
 
 /// Where an organisation counts: its kind, territory, country and population.
@@ -81,8 +117,8 @@ struct State {
     currencies: Vec<String>,
     countries: Vec<String>,
     placements: HashMap<i64, Place>,
-    /// Every organisation's population, sorted, by kind and country.
-    sizes: Vec<(u16, u16, Vec<u32>)>,
+    /// Every organisation's population.
+    sizes: Sizes,
     names: HashMap<i64, SoftwareRef>,
     software: HashMap<i64, Contribution>,
     totals: Arc<Totals>,
@@ -106,6 +142,18 @@ fn bump<K: PartialEq + Copy>(list: &mut Vec<(K, u32)>, key: K) {
 }
 
 impl State {
+    /// `kind`, `country` and populations from `lo` to `hi` in interned numbers; `None` when
+    /// no organisation is of that kind or country.
+    fn bracket(&self, kind: &str, country: &str, (lo, hi): (i64, i64)) -> Option<Bracket> {
+        let clamp = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+        Some(Bracket {
+            kind: self.kinds.iter().position(|v| v == kind)? as u16,
+            country: self.countries.iter().position(|v| v == country)? as u16,
+            lo: clamp(lo),
+            hi: clamp(hi),
+        })
+    }
+
     fn contribution(&mut self, adoptions: &[AdoptionFact], fundings: &[FundingFact]) -> Contribution {
         let mut c = Contribution {
             demo: adoptions.iter().any(|a| a.demo) || fundings.iter().any(|f| f.demo),
@@ -124,17 +172,11 @@ impl State {
                     bump(&mut c.territories, t);
                 }
                 if let Some(p) = place.population {
-                    match c.sizes.iter_mut().find(|(k, n, _)| *k == place.kind && *n == place.country) {
-                        Some((_, _, list)) => list.push(p),
-                        None => c.sizes.push((place.kind, place.country, vec![p])),
-                    }
+                    c.sizes.push(place.kind, place.country, p);
                 }
             }
         }
-        for (_, _, list) in &mut c.sizes {
-            list.sort_unstable();
-            list.shrink_to_fit();
-        }
+        c.sizes.seal();
         for f in fundings {
             let currency = intern(&mut self.currencies, &f.currency);
             let kind = intern(&mut self.kinds, &f.funder_kind);
@@ -268,31 +310,16 @@ impl Dashboards {
 
     /// For each of `slugs`, how many of its active adopters are of `kind` in `country` with
     /// a population from `lo` to `hi`.
-    pub fn sizes_of(&self, slugs: &[String], kind: &str, country: &str, lo: i64, hi: i64) -> catalog::SizeCounts {
+    pub fn sizes_of(&self, slugs: &[String], kind: &str, country: &str, bracket: (i64, i64)) -> catalog::SizeCounts {
         let state = self.state.read().expect("dashboards lock");
-        let (Some(k), Some(c)) = (
-            state.kinds.iter().position(|v| v == kind).map(|i| i as u16),
-            state.countries.iter().position(|v| v == country).map(|i| i as u16),
-        ) else {
-            return catalog::SizeCounts::new();
-        };
-        let clamp = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
-        let (lo, hi) = (clamp(lo), clamp(hi));
-        let mut out = catalog::SizeCounts::new();
-        for slug in slugs {
-            let Some(contribution) =
-                state.names.iter().find(|(_, r)| &r.slug == slug).and_then(|(id, _)| state.software.get(id))
-            else {
-                continue;
-            };
-            let n = contribution
-                .sizes
-                .iter()
-                .find(|(kk, cc, _)| *kk == k && *cc == c)
-                .map_or(0, |(_, _, list)| list.partition_point(|p| *p <= hi) - list.partition_point(|p| *p < lo));
-            out.insert(slug.clone(), n as i64);
-        }
-        out
+        let Some(b) = state.bracket(kind, country, bracket) else { return catalog::SizeCounts::new() };
+        slugs
+            .iter()
+            .filter_map(|slug| {
+                let (id, _) = state.names.iter().find(|(_, r)| &r.slug == slug)?;
+                Some((slug.clone(), state.software.get(id)?.sizes.count(b) as i64))
+            })
+            .collect()
     }
 
     /// The software most used by the organisations of `kind` in `country` with a
@@ -303,19 +330,12 @@ impl Dashboards {
         &self,
         kind: &str,
         country: &str,
-        (lo, hi): (i64, i64),
+        bracket: (i64, i64),
         except: &[String],
         limit: usize,
     ) -> Vec<(SoftwareRef, i64)> {
         let state = self.state.read().expect("dashboards lock");
-        let (Some(k), Some(c)) = (
-            state.kinds.iter().position(|v| v == kind).map(|i| i as u16),
-            state.countries.iter().position(|v| v == country).map(|i| i as u16),
-        ) else {
-            return Vec::new();
-        };
-        let clamp = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
-        let (lo, hi) = (clamp(lo), clamp(hi));
+        let Some(b) = state.bracket(kind, country, bracket) else { return Vec::new() };
         let except: std::collections::HashSet<&str> = except.iter().map(String::as_str).collect();
         let name = |id: &i64| state.names.get(id).map_or("", |r| r.name.as_str());
         // Counted over every software, named only for the few kept: a village's bracket
@@ -324,8 +344,7 @@ impl Dashboards {
             .software
             .iter()
             .filter_map(|(id, contribution)| {
-                let (_, _, list) = contribution.sizes.iter().find(|(kk, cc, _)| *kk == k && *cc == c)?;
-                let n = list.partition_point(|p| *p <= hi) - list.partition_point(|p| *p < lo);
+                let n = contribution.sizes.count(b);
                 (n > 0).then_some((n, *id))
             })
             .filter(|(_, id)| state.names.get(id).is_none_or(|r| !except.contains(r.slug.as_str())))
@@ -340,21 +359,9 @@ impl Dashboards {
     }
 
     /// How many organisations of `kind` in `country` have a population from `lo` to `hi`.
-    pub fn organisations_of_size(&self, kind: &str, country: &str, (lo, hi): (i64, i64)) -> i64 {
+    pub fn organisations_of_size(&self, kind: &str, country: &str, bracket: (i64, i64)) -> i64 {
         let state = self.state.read().expect("dashboards lock");
-        let (Some(k), Some(c)) = (
-            state.kinds.iter().position(|v| v == kind).map(|i| i as u16),
-            state.countries.iter().position(|v| v == country).map(|i| i as u16),
-        ) else {
-            return 0;
-        };
-        let clamp = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
-        let (lo, hi) = (clamp(lo), clamp(hi));
-        state
-            .sizes
-            .iter()
-            .find(|(kk, cc, _)| *kk == k && *cc == c)
-            .map_or(0, |(_, _, list)| (list.partition_point(|p| *p <= hi) - list.partition_point(|p| *p < lo)) as i64)
+        state.bracket(kind, country, bracket).map_or(0, |b| state.sizes.count(b) as i64)
     }
 
     /// What a software has received, from the aggregates: (year, currency, kind of funder,
@@ -448,7 +455,7 @@ impl Dashboards {
         let mut kinds = std::mem::take(&mut state.kinds);
         let mut countries = std::mem::take(&mut state.countries);
         let mut map = HashMap::with_capacity(placements.len());
-        let mut sizes: Vec<(u16, u16, Vec<u32>)> = Vec::new();
+        let mut sizes = Sizes::default();
         for p in placements {
             let place = Place {
                 kind: intern(&mut kinds, &p.kind),
@@ -457,16 +464,11 @@ impl Dashboards {
                 population: p.population.and_then(|n| u32::try_from(n).ok()),
             };
             if let Some(n) = place.population {
-                match sizes.iter_mut().find(|(k, c, _)| *k == place.kind && *c == place.country) {
-                    Some((_, _, list)) => list.push(n),
-                    None => sizes.push((place.kind, place.country, vec![n])),
-                }
+                sizes.push(place.kind, place.country, n);
             }
             map.insert(p.id, place);
         }
-        for (_, _, list) in &mut sizes {
-            list.sort_unstable();
-        }
+        sizes.seal();
         state.kinds = kinds;
         state.countries = countries;
         state.placements = map;

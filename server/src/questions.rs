@@ -5,8 +5,8 @@
 //! store decides who may read a question (`Store::question`); the answers are personal
 //! and never cached.
 
-use axum::extract::{FromRequestParts, Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use catalog::question::{AnswerForm, AnsweringAdopter, Question, QuestionForm, Questions};
@@ -16,7 +16,7 @@ use crate::api::AppState;
 use crate::auth::Writer;
 use crate::contribute::{author, json, made, record_id, Body};
 use crate::problem::Problem;
-use crate::session::Viewer;
+use crate::session::personal_answer as private;
 
 /// The person behind a write: a person's token only.
 fn person(writer: &Writer) -> Result<&User, Problem> {
@@ -45,43 +45,18 @@ fn for_organisation(writer: &Writer, named: Option<&str>) -> Result<String, Prob
     }
 }
 
-/// The person reading: a live token's (any scope) or the session's.
+/// The person reading: a live token's (any scope) or the session's; the operator's tokens
+/// have no questions.
 async fn reader(s: &AppState, request: axum::extract::Request) -> Result<User, Response> {
-    let (mut parts, _) = request.into_parts();
-    let unauthorized = |detail: &str| {
-        Problem {
-            field: Some("Authorization".into()),
-            ..Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", detail)
-        }
-        .into_response()
-    };
-    match crate::auth::bearer(&parts) {
-        Err(problem) => Err(problem.into_response()),
-        Ok(Some(secret)) => match s.store.authenticate_token(secret, chrono::Utc::now()).await {
-            Ok(Some(holder)) => holder.user.ok_or_else(|| {
-                Problem::new(
-                    StatusCode::FORBIDDEN,
-                    "Forbidden",
-                    "the operator's tokens have no questions: use a personal token",
-                )
-                .into_response()
-            }),
-            Ok(None) => Err(unauthorized("the token is unknown, revoked or expired")),
-            Err(e) => Err(Problem::from(e).into_response()),
-        },
-        Ok(None) => match Viewer::from_request_parts(&mut parts, s).await {
-            Ok(Viewer(Some(session))) => Ok(session.user),
-            Ok(Viewer(None)) => Err(unauthorized("send Authorization: Bearer TOKEN, or sign in at /login")),
-            Err(response) => Err(response),
-        },
+    match crate::session::reader(s, request).await? {
+        (Some(user), _) => Ok(user),
+        (None, _) => Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "the operator's tokens have no questions: use a personal token",
+        )
+        .into_response()),
     }
-}
-
-/// A personal answer: never kept by a cache.
-fn private(mut response: Response) -> Response {
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response.headers_mut().insert(header::VARY, HeaderValue::from_static("Authorization, Cookie"));
-    response
 }
 
 /// The adopters of a software that can be asked a question: those that use it and have a

@@ -122,42 +122,50 @@ pub fn csrf_ok(viewer: &Viewer, headers: &HeaderMap, posted: &str) -> bool {
     responses((status = 200, description = "The person (or the operator's token)"),
         (status = 401, description = "No live token or session", body = crate::problem::Problem, content_type = "application/problem+json")))]
 pub async fn me(State(s): State<AppState>, request: axum::extract::Request) -> Response {
-    let mut response = me_answer(&s, request).await;
+    personal_answer(me_answer(&s, request).await)
+}
+
+/// An answer about the person asking: never kept by a cache, ours or another.
+pub fn personal_answer(mut response: Response) -> Response {
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response.headers_mut().insert(header::VARY, HeaderValue::from_static("Authorization, Cookie"));
     response
 }
 
-async fn me_answer(s: &AppState, request: axum::extract::Request) -> Response {
+/// Who a personal read is for: a live token's person (nobody for the operator's tokens)
+/// with the token, else the signed-in person. `Err` is the answer to give: 401 without a
+/// live token or session.
+pub async fn reader(
+    s: &AppState,
+    request: axum::extract::Request,
+) -> Result<(Option<catalog::User>, Option<catalog::ApiToken>), Response> {
     let (mut parts, _) = request.into_parts();
-    let token = match crate::auth::bearer(&parts) {
-        Ok(t) => t.map(str::to_string),
-        Err(problem) => return problem.into_response(),
+    let unauthorized = |detail: &str| {
+        Problem {
+            field: Some("Authorization".into()),
+            ..Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", detail)
+        }
+        .into_response()
     };
-    let (user, token) = match token {
-        Some(secret) => match s.store.authenticate_token(&secret, chrono::Utc::now()).await {
-            Ok(Some(holder)) => (holder.user.clone(), Some(holder.token)),
-            Ok(None) => {
-                return Problem {
-                    field: Some("Authorization".into()),
-                    ..Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", "the token is unknown, revoked or expired")
-                }
-                .into_response()
-            }
-            Err(e) => return Problem::from(e).into_response(),
+    match crate::auth::bearer(&parts) {
+        Err(problem) => Err(problem.into_response()),
+        Ok(Some(secret)) => match s.store.authenticate_token(secret, chrono::Utc::now()).await {
+            Ok(Some(holder)) => Ok((holder.user, Some(holder.token))),
+            Ok(None) => Err(unauthorized("the token is unknown, revoked or expired")),
+            Err(e) => Err(Problem::from(e).into_response()),
         },
-        None => match Viewer::from_request_parts(&mut parts, s).await {
-            Ok(Viewer(Some(session))) => (Some(session.user), None),
-            Ok(Viewer(None)) => {
-                return Problem::new(
-                    StatusCode::UNAUTHORIZED,
-                    "Unauthorized",
-                    "send Authorization: Bearer TOKEN, or sign in at /login",
-                )
-                .into_response()
-            }
-            Err(response) => return response,
+        Ok(None) => match Viewer::from_request_parts(&mut parts, s).await {
+            Ok(Viewer(Some(session))) => Ok((Some(session.user), None)),
+            Ok(Viewer(None)) => Err(unauthorized("send Authorization: Bearer TOKEN, or sign in at /login")),
+            Err(response) => Err(response),
         },
+    }
+}
+
+async fn me_answer(s: &AppState, request: axum::extract::Request) -> Response {
+    let (user, token) = match reader(s, request).await {
+        Ok(who) => who,
+        Err(response) => return response,
     };
     let Some(user) = user else {
         // The operator's token belongs to nobody.

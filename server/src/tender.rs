@@ -214,7 +214,7 @@ pub async fn gather(s: &AppState, question: &Question, lang: &str, today: NaiveD
     // And of the asker's size (half to twice its population), from the same aggregates.
     let sizes = match &organisation {
         Some(a) => match a.population.filter(|p| *p > 0) {
-            Some(p) => s.dashboards.sizes_of(&slugs, &a.kind, &a.country, p / 2, p * 2),
+            Some(p) => s.dashboards.sizes_of(&slugs, &a.kind, &a.country, (p / 2, p * 2)),
             None => catalog::SizeCounts::new(),
         },
         None => catalog::SizeCounts::new(),

@@ -198,15 +198,6 @@ database_test!(offers_in_the_api_and_on_the_pages, |db| {
     let html = page.text().await.unwrap();
     assert!(html.contains("Ce que nous proposons aux autres"), "the provider's section");
     assert!(html.contains("href=\"/software/openresultat\""), "its offers");
-    let english = server
-        .client
-        .get(format!("{}/software/geocity", server.base))
-        .header("accept-language", "en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let english = server.page("/software/geocity", &[], "en").await;
     assert!(english.contains("Who can host it or support you") && english.contains("integration"), "{english}");
 });

@@ -142,16 +142,7 @@ database_test!(the_report_page_and_its_bad_questions, |db| {
         assert_eq!(body["field"], field, "{query}: {body}");
     }
     // English.
-    let english = server
-        .client
-        .get(format!("{}/tender?category=etat-civil", server.base))
-        .header("accept-language", "en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let english = server.page("/tender?category=etat-civil", &[], "en").await;
     assert!(english.contains("Before you tender") && english.contains("What to ask"), "{english}");
 });
 

@@ -297,18 +297,6 @@ impl Store {
 
     /// Up to `count` organisations of the same kind and country as `organisation` whose
     /// population is closest to its own (within a factor of two).
-    /// The bracket of `organisation`'s peers of its size: its kind, its country, and half
-    /// and twice its population; `None` without a population.
-    pub async fn size_bracket(&self, organisation: &str) -> Result<Option<(String, String, (i64, i64))>> {
-        let me: Option<(String, String, Option<i64>)> = self
-            .optional(q("SELECT kind, country, population FROM organisations WHERE slug = $1").bind(organisation))
-            .await?;
-        Ok(match me {
-            Some((kind, country, Some(p))) if p > 0 => Some((kind, country, (p / 2, p.saturating_mul(2)))),
-            _ => None,
-        })
-    }
-
     pub async fn similar_in_size(&self, organisation: &str, count: i64) -> Result<Vec<OrgRef>> {
         let me: Option<(i64, String, String, Option<i64>)> = self
             .optional(q("SELECT id, kind, country, population FROM organisations WHERE slug = $1").bind(organisation))

@@ -335,12 +335,26 @@ impl Store {
                 .bind(until),
             )
             .await?;
-        let mut out = Vec::new();
-        for (id, slug, name, kind, country) in rows {
-            let summary: SummaryRow = self.one(q(format!("{SUMMARY} WHERE qu.id = $1")).bind(id)).await?;
-            out.push((summary_of(summary), org((slug, name, kind, country))));
+        if rows.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(out)
+        // Their questions, each read once.
+        let mut ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let mut query = q(format!("{SUMMARY} WHERE qu.id IN ({})", marks.join(", ")));
+        for id in &ids {
+            query = query.bind(*id);
+        }
+        let questions: HashMap<i64, QuestionSummary> =
+            self.all::<SummaryRow>(query).await?.into_iter().map(summary_of).map(|q| (q.id, q)).collect();
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, slug, name, kind, country)| {
+                Some((questions.get(&id)?.clone(), org((slug, name, kind, country))))
+            })
+            .collect())
     }
 }
 

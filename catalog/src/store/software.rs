@@ -536,12 +536,11 @@ impl Store {
     }
 
     /// The organisations' slugs, `limit` of them from `offset`, by id: a sitemap's page.
-    pub async fn organisation_slugs(&self, limit: i64, offset: i64) -> Result<(i64, Vec<String>)> {
-        let (total,): (i64,) = self.one(q("SELECT COUNT(*) FROM organisations")).await?;
+    pub async fn organisation_slugs(&self, limit: i64, offset: i64) -> Result<Vec<String>> {
         let rows: Vec<(String,)> = self
             .all(q("SELECT slug FROM organisations ORDER BY id LIMIT $1 OFFSET $2").bind(limit).bind(offset))
             .await?;
-        Ok((total, rows.into_iter().map(|(s,)| s).collect()))
+        Ok(rows.into_iter().map(|(s,)| s).collect())
     }
 }
 

@@ -54,12 +54,12 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A fresh one-time token for a form.
-fn once() -> String {
+pub(super) fn once() -> String {
     catalog::token::random_hex().unwrap_or_default()
 }
 
 /// The author of a page's write: the person, for `acting_for`, with the form's one-time token.
-fn author(session: &Session, acting_for: Option<&str>, once: &str) -> Author {
+pub(super) fn author(session: &Session, acting_for: Option<&str>, once: &str) -> Author {
     Author {
         actor: Actor::User { handle: session.user.handle.clone(), token: None },
         acting_for: acting_for.map(str::to_string),

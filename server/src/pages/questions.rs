@@ -13,9 +13,8 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use catalog::contribution::Author;
 use catalog::question::{Question, QuestionForm, QuestionSummary, MAX_RECIPIENTS};
-use catalog::{Actor, Session};
+use catalog::Session;
 use serde::Deserialize;
 use web::{
     ActingFor, AdopterChoice, AnswerRow, AskPage, AskedRow, Choice, Chrome, FieldErrors, QuestionPage, QuestionRow,
@@ -23,6 +22,7 @@ use web::{
 };
 
 use super::account::{admitted, page, personal, refused, see_other, to_login};
+use super::contribute::{author, once};
 use super::{here, language, PageError};
 use crate::api::AppState;
 use crate::auth;
@@ -35,18 +35,6 @@ pub fn router() -> Router<AppState> {
         .route("/questions", get(list))
         .route("/questions/{id}", get(show))
         .route(auth::ANSWER_QUESTION_PAGE.path, post(answer))
-}
-
-fn once() -> String {
-    catalog::token::random_hex().unwrap_or_default()
-}
-
-fn author(session: &Session, organisation: &str, once: &str) -> Author {
-    Author {
-        actor: Actor::User { handle: session.user.handle.clone(), token: None },
-        acting_for: Some(organisation.to_string()),
-        once: catalog::contribution::once_key("once", once).ok(),
-    }
 }
 
 /// A refused question's or answer's fields, in the page's language; `None` when the error
@@ -224,7 +212,7 @@ async fn ask(
     let form = QuestionForm { organisation: None, to: values.to.clone(), body: values.body.clone() };
     let asked = match form.validate() {
         Ok(draft) => {
-            let author = author(session, &values.organisation, &once);
+            let author = author(session, Some(values.organisation.trim()), &once);
             s.store.ask_question(&author, &session.user, values.organisation.trim(), &slug, &draft).await
         }
         Err(e) => Err(e),
@@ -393,7 +381,7 @@ async fn answer(
     let Ok(number) = id.parse::<i64>() else {
         return refused(lang, &path, PageError::NotFound(format!("question not found: {id}")));
     };
-    let author = author(session, &f.organisation, &f.once);
+    let author = author(session, Some(f.organisation.trim()), &f.once);
     match s.store.answer_question(&author, &session.user, number, f.organisation.trim(), &f.body).await {
         Ok(_) => {
             tracing::info!(question = number, by = %session.user.handle, "question answered");

@@ -384,14 +384,16 @@ async fn organisation_page(
     // Every organisation of its kind and country within a factor two of its population,
     // itself aside, and what they use: both from the sizes the dashboards keep; the five
     // closest in size as a sample.
-    if let Some((kind, country, bracket)) = s.store.size_bracket(slug).await? {
-        let count = (s.dashboards.organisations_of_size(&kind, &country, bracket) - 1).max(0);
+    if let Some(population) = o.population.filter(|p| *p > 0) {
+        let (kind, country) = (o.kind.as_str(), o.country.code());
+        let bracket = (population / 2, population.saturating_mul(2));
+        let count = (s.dashboards.organisations_of_size(kind, country, bracket) - 1).max(0);
         let similar = s.store.similar_in_size(slug, 5).await?;
         step("similar", &mut since);
         if count > 0 {
             let software = s
                 .dashboards
-                .used_by_size(&kind, &country, bracket, &mine, 8)
+                .used_by_size(kind, country, bracket, &mine, 8)
                 .into_iter()
                 .map(|(r, users)| PeerSoftware { slug: r.slug, name: r.name, users })
                 .collect();

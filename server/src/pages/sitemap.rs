@@ -66,7 +66,7 @@ fn urlset(base: &str, paths: impl Iterator<Item = String>) -> String {
 
 async fn index(State(s): State<AppState>, headers: HeaderMap) -> Response {
     let base = s.site.base(&headers);
-    let (total, _) = match s.store.organisation_slugs(0, 0).await {
+    let total = match s.store.count_organisations().await {
         Ok(t) => t,
         Err(e) => return failed(e),
     };
@@ -101,8 +101,8 @@ async fn organisations(State(s): State<AppState>, headers: HeaderMap, Path(n): P
         return not_found();
     };
     match s.store.organisation_slugs(PER_LIST, (n - 1) * PER_LIST).await {
-        Ok((_, slugs)) if slugs.is_empty() => not_found(),
-        Ok((_, slugs)) => xml(urlset(&s.site.base(&headers), slugs.into_iter().map(|s| format!("/organisations/{s}")))),
+        Ok(slugs) if slugs.is_empty() => not_found(),
+        Ok(slugs) => xml(urlset(&s.site.base(&headers), slugs.into_iter().map(|s| format!("/organisations/{s}")))),
         Err(e) => failed(e),
     }
 }
