@@ -74,11 +74,8 @@ pub fn check_repository_address(field: &str, url: &str, policy: AddressPolicy) -
     read_repository_address(url, policy).map_err(|why| Error::invalid(field, why.to_string()))
 }
 
-/// The address, read and checked under `policy`, or why it is refused.
-pub fn read_repository_address(
-    url: &str,
-    policy: AddressPolicy,
-) -> std::result::Result<RepositoryAddress, AddressRefusal> {
+/// The address trimmed, unless it is empty or holds spaces or control characters.
+fn plain(url: &str) -> std::result::Result<&str, AddressRefusal> {
     let url = url.trim();
     if url.is_empty() {
         return Err(AddressRefusal::Malformed("must not be empty".into()));
@@ -86,6 +83,15 @@ pub fn read_repository_address(
     if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(format!("{url:?} holds spaces or control characters; give the plain address").into());
     }
+    Ok(url)
+}
+
+/// The address, read and checked under `policy`, or why it is refused.
+pub fn read_repository_address(
+    url: &str,
+    policy: AddressPolicy,
+) -> std::result::Result<RepositoryAddress, AddressRefusal> {
+    let url = plain(url)?;
     // libgit2 reads a URL's host itself, differently from the url crate (after the last `@`,
     // up to the first `/`): characters on which the two could disagree are refused, so that
     // the host checked is the host connected to.
@@ -95,7 +101,7 @@ pub fn read_repository_address(
         );
     }
     if let Some(scp) = scp_like(url) {
-        return public_host(url, "ssh", scp.host, 22, policy);
+        return public_host(url, "ssh", scp.host, 22, policy, "harvested");
     }
     let parsed =
         url::Url::parse(url).map_err(|e| AddressRefusal::Malformed(format!("{url:?} is not an address: {e}")))?;
@@ -129,7 +135,7 @@ pub fn read_repository_address(
         "ssh" => 22,
         _ => 443,
     });
-    public_host(url, &scheme, host, port, policy)
+    public_host(url, &scheme, host, port, policy, "harvested")
 }
 
 struct ScpLike<'a> {
@@ -152,6 +158,8 @@ fn public_host(
     host: &str,
     port: u16,
     policy: AddressPolicy,
+    // What is done to such hosts, for the refusal's words: harvested, called.
+    done: &str,
 ) -> std::result::Result<RepositoryAddress, AddressRefusal> {
     let host = host.trim_end_matches('.');
     if host.is_empty() {
@@ -179,11 +187,48 @@ fn public_host(
         };
         if let Some(kind) = kind {
             return Err(AddressRefusal::Local(format!(
-                "{url:?} points to a {kind} address; only public hosts are harvested"
+                "{url:?} points to a {kind} address; only public hosts are {done}"
             )));
         }
     }
     Ok(RepositoryAddress { url: url.to_string(), scheme: scheme.to_string(), host, port })
+}
+
+/// Checks a webhook's address: `https` or `http`, a host (public unless `policy` allows
+/// local ones), no credentials and no fragment. The query may carry what the receiver
+/// wants to see (`?source=communs`). The sender checks again every address the host
+/// resolves to, before each delivery.
+pub fn read_webhook_address(
+    url: &str,
+    policy: AddressPolicy,
+) -> std::result::Result<RepositoryAddress, AddressRefusal> {
+    let url = plain(url)?;
+    if url.len() > 2000 {
+        return Err(format!("{} characters: an address has at most 2000", url.len()).into());
+    }
+    let parsed =
+        url::Url::parse(url).map_err(|e| AddressRefusal::Malformed(format!("{url:?} is not an address: {e}")))?;
+    let scheme = parsed.scheme().to_string();
+    if scheme != "https" && scheme != "http" {
+        return Err(format!("the {scheme}: scheme cannot receive deliveries (https or http)").into());
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(format!("{url:?} carries credentials; the deliveries are signed instead").into());
+    }
+    if parsed.fragment().is_some() {
+        return Err(format!("{url:?} has a fragment (#), which is never sent to the receiver").into());
+    }
+    let host = parsed
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| AddressRefusal::Malformed(format!("{url:?} names no host")))?;
+    let port = parsed.port_or_known_default().unwrap_or(443);
+    public_host(url, &scheme, host, port, policy, "called")
+}
+
+/// Checks a webhook's address; the error names `field`.
+pub fn check_webhook_address(field: &str, url: &str, policy: AddressPolicy) -> Result<RepositoryAddress> {
+    read_webhook_address(url, policy).map_err(|why| Error::invalid(field, why.to_string()))
 }
 
 /// Names that always mean this machine, whatever a resolver says.

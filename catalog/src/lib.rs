@@ -24,6 +24,7 @@ pub mod tender;
 pub mod text;
 pub mod token;
 pub mod vocab;
+pub mod webhook;
 
 pub use account::{
     Identity, JoinOutcome, LoginAttempt, Member, Membership, MembershipRequest, RequestStatus, Role, Session,

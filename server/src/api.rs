@@ -101,6 +101,12 @@ pub fn router_with_accounts(
         .route("/questions", get(crate::questions::list))
         .route("/questions/{id}", get(crate::questions::show))
         .route("/questions/{id}/answers", post(crate::questions::answer).layer(body_limit()))
+        .route(
+            "/organisations/{slug}/webhooks",
+            get(crate::webhook_api::list).post(crate::webhook_api::add).layer(body_limit()),
+        )
+        .route("/organisations/{slug}/webhooks/{id}", axum::routing::delete(crate::webhook_api::remove))
+        .route("/organisations/{slug}/webhooks/{id}/deliveries", get(crate::webhook_api::deliveries))
         .route("/tender", get(crate::tender::api))
         .route("/software/{slug}/history", get(contribute::software_history))
         .route("/adoptions/{id}", get(contribute::adoption).patch(contribute::edit_adoption).layer(body_limit()))

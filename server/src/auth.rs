@@ -141,6 +141,15 @@ pub const ANSWER_QUESTION_PAGE: WriteRoute =
 pub const ANSWERS_QUESTIONS_PAGE: WriteRoute =
     WriteRoute { method: "POST", path: "/account/organisations/{slug}/questions", needs: Need::SignedIn };
 
+pub const ADD_WEBHOOK_PAGE: WriteRoute =
+    WriteRoute { method: "POST", path: "/organisations/{slug}/webhooks", needs: Need::OrganisationAdmin };
+pub const REMOVE_WEBHOOK_PAGE: WriteRoute =
+    WriteRoute { method: "POST", path: "/organisations/{slug}/webhooks/{id}/remove", needs: Need::OrganisationAdmin };
+pub const ADD_WEBHOOK: WriteRoute =
+    WriteRoute { method: "POST", path: "/api/v1/organisations/{slug}/webhooks", needs: Need::OrganisationAdmin };
+pub const REMOVE_WEBHOOK: WriteRoute =
+    WriteRoute { method: "DELETE", path: "/api/v1/organisations/{slug}/webhooks/{id}", needs: Need::OrganisationAdmin };
+
 /// The routes that record what organisations declare, fund and plan, through the API and
 /// the pages.
 pub const CONTRIBUTION_ROUTES: &[WriteRoute] = &[
@@ -193,8 +202,12 @@ pub const ACCOUNT_ROUTES: &[WriteRoute] =
 pub const QUESTION_ROUTES: &[WriteRoute] =
     &[ASK_QUESTION, ANSWER_QUESTION, ASK_QUESTION_PAGE, ANSWER_QUESTION_PAGE, ANSWERS_QUESTIONS_PAGE];
 
-/// Every route that writes, in its four parts.
-pub const WRITE_ROUTES: [&[WriteRoute]; 4] = [CATALOG_ROUTES, CONTRIBUTION_ROUTES, ACCOUNT_ROUTES, QUESTION_ROUTES];
+/// An organisation's webhooks, which its admins manage.
+pub const WEBHOOK_ROUTES: &[WriteRoute] = &[ADD_WEBHOOK_PAGE, REMOVE_WEBHOOK_PAGE, ADD_WEBHOOK, REMOVE_WEBHOOK];
+
+/// Every route that writes, in its five parts.
+pub const WRITE_ROUTES: [&[WriteRoute]; 5] =
+    [CATALOG_ROUTES, CONTRIBUTION_ROUTES, ACCOUNT_ROUTES, QUESTION_ROUTES, WEBHOOK_ROUTES];
 
 /// Every route that writes, one after the other.
 pub fn write_routes() -> impl Iterator<Item = &'static WriteRoute> {
@@ -342,7 +355,11 @@ mod tests {
         }
         assert!(
             seen.len()
-                >= CONTRIBUTION_ROUTES.len() + ACCOUNT_ROUTES.len() + CATALOG_ROUTES.len() + QUESTION_ROUTES.len()
+                >= CONTRIBUTION_ROUTES.len()
+                    + ACCOUNT_ROUTES.len()
+                    + CATALOG_ROUTES.len()
+                    + QUESTION_ROUTES.len()
+                    + WEBHOOK_ROUTES.len()
         );
     }
 }

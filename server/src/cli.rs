@@ -267,12 +267,18 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
                 let summary = crate::harvest::run(&store, &harvest, HarvestSelection::Due, None).await?;
                 writeln!(out, "demo repositories: {made} created and harvested ({})", summary.line())?;
             }
+            let allow_local = harvest.allow_local;
             crate::harvest::spawn_background(store.clone(), harvest);
             let mail_url = public_url.as_deref().or(config.public_url.as_deref()).map(url::Url::parse).transpose()?;
             if let Some(mail) = crate::mail::Mail::new(&config.mail, mail_url.as_ref())? {
                 writeln!(out, "daily digests at {:02}:00 UTC", mail.digest_hour)?;
                 crate::mail::spawn_daily(store.clone(), mail);
             }
+            let site_url = public_url
+                .as_deref()
+                .or(config.public_url.as_deref())
+                .map_or_else(|| format!("http://{}", config.bind), |u| u.trim_end_matches('/').to_string());
+            crate::webhooks::spawn(store.clone(), config.webhooks.config(allow_local, site_url)?);
             let search = std::sync::Arc::new(open_search(&config, &store, out).await?);
             let cache = cache_mb.map_or(crate::cache::DEFAULT_BUDGET, |mb| mb * 1024 * 1024);
             let limits = crate::ConnectionLimits {

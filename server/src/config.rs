@@ -31,6 +31,8 @@ pub struct FileConfig {
     pub rate_limits: RateLimitsFile,
     #[serde(default)]
     pub mail: crate::mail::MailFile,
+    #[serde(default)]
+    pub webhooks: crate::webhooks::WebhooksFile,
 }
 
 /// `[rate_limits]`: tries per client address (and per account for writes), as a burst then
@@ -107,6 +109,7 @@ pub struct Config {
     pub login: LoginFile,
     pub rate_limits: RateLimitsFile,
     pub mail: crate::mail::MailFile,
+    pub webhooks: crate::webhooks::WebhooksFile,
 }
 
 impl FileConfig {
@@ -150,6 +153,7 @@ impl Config {
             login: file.login,
             rate_limits: file.rate_limits,
             mail: file.mail,
+            webhooks: file.webhooks,
         })
     }
 
@@ -197,6 +201,7 @@ mod tests {
             login: LoginFile::default(),
             rate_limits: RateLimitsFile::default(),
             mail: crate::mail::MailFile::default(),
+            webhooks: crate::webhooks::WebhooksFile::default(),
         };
         let c = Config::resolve(None, None, Some("127.0.0.1:1234".into()), file).unwrap();
         assert_eq!(c.data_dir, PathBuf::from("/srv/communs"));

@@ -29,6 +29,8 @@ pub mod search;
 pub mod search_api;
 pub mod session;
 pub mod tender;
+pub mod webhook_api;
+pub mod webhooks;
 
 use std::io::Write;
 use std::net::SocketAddr;

@@ -244,6 +244,10 @@ pub fn names<T: IntoParams>() -> Vec<String> {
         crate::questions::list,
         crate::questions::show,
         crate::questions::answer,
+        crate::webhook_api::list,
+        crate::webhook_api::add,
+        crate::webhook_api::remove,
+        crate::webhook_api::deliveries,
         crate::api::add_repository,
         crate::api::organisation_list,
         crate::api::organisation_detail,
@@ -287,6 +291,7 @@ pub fn names<T: IntoParams>() -> Vec<String> {
         (name = "offers", description = "Who can run or support a software for others, where, and at what cost"),
         (name = "tender", description = "Before you tender: the candidates for a need, ranked, with what to take to the council"),
         (name = "questions", description = "Asking the adopters of a software a question, through the registry, and answering"),
+        (name = "webhooks", description = "An organisation's webhooks: signed deliveries of the changes it hears of"),
         (name = "accounts", description = "Who a token or session is"),
         (name = "contributions", description = "What organisations declare, fund and plan, and the history of every change"),
     )

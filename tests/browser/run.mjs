@@ -258,6 +258,27 @@ async function signIn(context, page) {
   const people = await page.locator("main table tbody tr").count();
   expect("the association's admin sees its people", people >= 1, ">= 1 person", people);
   await axe(page, "people");
+  await webhooks(page);
+}
+
+/** The association's admin subscribes a webhook: refused on this machine, then taken. */
+async function webhooks(page) {
+  const path = "/organisations/association-geocity/webhooks";
+  await open(page, path, "webhooks");
+  await axe(page, "webhooks");
+  await page.fill("#webhook-url", "http://127.0.0.1:9/hook");
+  await page.check("#webhook-kind-adoption");
+  await submit(page, path);
+  const refusal = await page.locator("#webhook-url-error").innerText();
+  expect("an address on this machine is refused", /loopback/.test(refusal), "the reason", refusal);
+  await axe(page, "webhook refused");
+  await page.fill("#webhook-url", "https://hooks.example.org/communs");
+  await submit(page, path);
+  const notice = await page.locator("p.notice").innerText();
+  expect("the webhook is created", /hooks\.example\.org/.test(notice), "a notice naming it", notice);
+  const secret = await page.locator("code.secret").first().textContent();
+  expect("its secret is shown to the admin", /^whsec_[0-9a-f]{64}$/.test(secret || ""), "whsec_…", secret);
+  await axe(page, "webhook created");
 }
 
 /** Signs in as a demo account with a click on the login page. */

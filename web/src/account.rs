@@ -179,3 +179,53 @@ pub struct AdminPage {
     pub notice: Option<String>,
     pub csrf: String,
 }
+
+/// An organisation's webhooks, for its admins.
+#[derive(Template)]
+#[template(path = "webhooks.html")]
+pub struct WebhooksPage {
+    pub chrome: Chrome,
+    pub slug: String,
+    pub name: String,
+    pub liaison: Option<u8>,
+    pub hooks: Vec<WebhookRow>,
+    /// The kinds of change to choose from: value, words, ticked.
+    pub kinds: Vec<(String, String, bool)>,
+    /// The form's values, kept when it is refused.
+    pub url: String,
+    pub scope: String,
+    pub errors: FieldErrors,
+    pub notice: Option<String>,
+    pub csrf: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct WebhookRow {
+    pub id: i64,
+    pub url: String,
+    pub secret: String,
+    /// The kinds, in words.
+    pub kinds: String,
+    /// The scope, in words.
+    pub scope: String,
+    pub created: String,
+    pub deliveries: Vec<DeliveryRow>,
+}
+
+/// A line of a webhook's delivery log.
+#[derive(Debug, Clone)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub event: i64,
+    /// Kind and action, in words.
+    pub change: String,
+    pub created: String,
+    /// `pending`, `delivered` or `failed`, for the class.
+    pub status: String,
+    pub status_words: String,
+    pub attempts: i64,
+    /// The last try's outcome: the receiver's status, or why it failed.
+    pub outcome: String,
+    /// When the next try is due, for a pending delivery.
+    pub next: String,
+}

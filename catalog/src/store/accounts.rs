@@ -468,7 +468,7 @@ async fn request_by_id(tx: &mut Tx, id: i64) -> Result<MembershipRequest> {
 }
 
 /// The id of the organisation `slug`, which must exist.
-async fn organisation_id_tx(tx: &mut Tx, slug: &str) -> Result<i64> {
+pub(super) async fn organisation_id_tx(tx: &mut Tx, slug: &str) -> Result<i64> {
     tx.organisation_id(&OrgKey::Slug(slug_of(slug)?)).await?.ok_or_else(|| Error::not_found("organisation", slug))
 }
 

@@ -59,22 +59,27 @@ impl Tx {
         after: Option<&impl Serialize>,
     ) -> Result<()> {
         let (actor, acting_for, now) = (self.actor.clone(), self.acting_for.clone(), self.now());
-        self.execute(
-            q("INSERT INTO audit_events (at, actor, action, entity, entity_key, before, after, acting_for, \
-               software, organisation, roadmap_item) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)")
-            .bind(now)
-            .bind(actor)
-            .bind(action)
-            .bind(entity)
-            .bind(key)
-            .bind(before.map(to_json))
-            .bind(after.map(to_json))
-            .bind(acting_for)
-            .bind(about.software.map(str::to_string))
-            .bind(about.organisation.map(str::to_string))
-            .bind(about.roadmap_item),
-        )
-        .await?;
+        let (event,): (i64,) = self
+            .one(
+                q("INSERT INTO audit_events (at, actor, action, entity, entity_key, before, after, acting_for, \
+               software, organisation, roadmap_item) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+               RETURNING id")
+                .bind(now)
+                .bind(actor)
+                .bind(action)
+                .bind(entity)
+                .bind(key)
+                .bind(before.map(to_json))
+                .bind(after.map(to_json))
+                .bind(acting_for)
+                .bind(about.software.map(str::to_string))
+                .bind(about.organisation.map(str::to_string))
+                .bind(about.roadmap_item),
+            )
+            .await?;
+        if let Some(kind) = crate::webhook::EventKind::of_entity(entity) {
+            self.fan_out(event, kind, &about).await?;
+        }
         Ok(())
     }
 }

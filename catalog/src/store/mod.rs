@@ -24,6 +24,7 @@ mod software;
 mod stats;
 mod tender;
 mod tokens;
+mod webhooks;
 
 use std::borrow::Cow;
 use std::str::FromStr;

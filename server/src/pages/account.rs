@@ -620,7 +620,7 @@ pub(super) fn limited(s: &AppState, peer: &Peer, headers: &HeaderMap, session: &
 }
 
 /// Refuses unless the person may use `route` as `role` in the organisation it names.
-fn may(route: WriteRoute, user: &User, role: Option<Role>, lang: Lang, path: &str) -> Result<(), Response> {
+pub(super) fn may(route: WriteRoute, user: &User, role: Option<Role>, lang: Lang, path: &str) -> Result<(), Response> {
     if auth::allows(route, user, role) {
         Ok(())
     } else {

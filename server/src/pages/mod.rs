@@ -14,6 +14,7 @@ mod questions;
 pub(crate) mod records;
 mod search;
 mod sitemap;
+mod webhooks;
 
 use askama::Template;
 use axum::extract::{Path, Query};
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .merge(questions::router())
         .merge(feeds::router())
         .merge(sitemap::router())
+        .merge(webhooks::router())
 }
 
 /// The reader's language: the one they chose with the switch (a cookie), else the first of
