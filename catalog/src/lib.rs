@@ -42,10 +42,10 @@ pub use offer::{NewOffer, Offer, OfferDraft, PriceBracket, Territory};
 pub use repository::*;
 pub use slug::Slug;
 pub use store::{
-    page_bounds, AdopterFilter, AdopterSort, AdoptionFact, Backend, Claim, FundingFact, ImportProblem, NearAdoption,
-    OrganisationDocument, OrganisationFilter, OrganisationProfile, OrganisationSummary, PeerUse, PersonalToken,
-    Placement, PublicCodeImport, PublicCodeImportOptions, RoadmapFilter, SearchDocument, SoftwareFilter, SoftwarePage,
-    Store, TerritoryRef, TokenHolder,
+    page_bounds, AdopterFilter, AdopterSort, AdoptionFact, Backend, CatalogueOutcome, CatalogueRecord, Claim,
+    FundingFact, ImportProblem, NearAdoption, OrganisationDocument, OrganisationFilter, OrganisationProfile,
+    OrganisationSummary, PeerUse, PersonalToken, Placement, PublicCodeImport, PublicCodeImportOptions, RoadmapFilter,
+    SearchDocument, SoftwareFilter, SoftwarePage, Store, TerritoryRef, TokenHolder,
 };
 pub use store::{
     AreaCounts, Asker, Hidden, Hideable, HistoryOf, OfferFilter, Proposal, Recipient, SizeCounts, UseCounts, Written,

@@ -209,6 +209,15 @@ pub enum Import {
         #[arg(long, default_value = "FR")]
         country: String,
     },
+    /// Developers Italia's catalogue: answers of its API's GET /v1/software (a page
+    /// {"data": [...]} per file, or a folder of them). All or nothing; a second run of the
+    /// same answers changes nothing; inactive entries are skipped.
+    DevelopersItalia {
+        path: PathBuf,
+        /// Country of the organisations the documents name that the catalog does not know.
+        #[arg(long, default_value = "IT")]
+        country: String,
+    },
 }
 
 /// Minutes between the server's looks for due repositories, unless told otherwise.
@@ -626,6 +635,21 @@ async fn import(config: &Config, what: Import, out: &mut dyn Write, err: &mut dy
             }
             let store = open(config).await?;
             crate::publiccode::import_path(&store, &path, country, today(), out, err).await
+        }
+        Import::DevelopersItalia { path, country } => {
+            let country = match catalog::Country::parse(&country) {
+                Ok(c) => c,
+                Err(e) => {
+                    writeln!(err, "error: --country: {e}")?;
+                    return Ok(REFUSED);
+                }
+            };
+            if !path.exists() {
+                writeln!(err, "error: {}: no such file or folder", path.display())?;
+                return Ok(FAILED);
+            }
+            let store = open(config).await?;
+            crate::catalogues::developers_italia(&store, &path, country, today(), out, err).await
         }
         Import::Fundings { file } => {
             let bytes = read_file(&file)?;

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod cache;
+pub mod catalogues;
 pub mod cli;
 pub mod config;
 pub mod connections;

@@ -46,7 +46,7 @@ pub use moderation::{Hidden, Hideable};
 pub use offers::OfferFilter;
 pub use organisations::{OrganisationFilter, OrganisationProfile, OrganisationSummary};
 pub use proposals::{Proposal, READ_PER_HARVEST, WAITING_PER_PERSON};
-pub use publiccode::{PublicCodeImport, PublicCodeImportOptions};
+pub use publiccode::{CatalogueOutcome, CatalogueRecord, PublicCodeImport, PublicCodeImportOptions};
 pub use search::{OrganisationDocument, SearchDocument};
 pub use software::{SoftwareFilter, SoftwarePage};
 pub use tender::{AreaCounts, Asker, SizeCounts, UseCounts, NEAREST};

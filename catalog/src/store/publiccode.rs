@@ -378,7 +378,71 @@ impl Tx {
     }
 }
 
+/// What a catalogue's import did to one of its records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", content = "slug", rename_all = "snake_case")]
+pub enum CatalogueOutcome {
+    Created(String),
+    Updated(String),
+    /// The record already holds this very document from this very source: nothing written.
+    Unchanged(String),
+}
+
+/// One record of another catalogue: where it comes from, and its document.
+#[derive(Debug, Clone)]
+pub struct CatalogueRecord {
+    /// How a problem names it: `FILE: data[3] (https://…)`.
+    pub label: String,
+    /// Kept with the record: `developers-italia:UUID`.
+    pub source: String,
+    pub document: publiccode::PublicCode,
+}
+
 impl Store {
+    /// Imports the publiccode.yml documents of another catalogue in one transaction: all or
+    /// nothing, the error naming its record. A record is matched by its repository, then
+    /// by its name; one that already holds the same document from the same source is left
+    /// as it is, so that a second run changes nothing.
+    pub async fn import_catalogue(
+        &self,
+        actor: &Actor,
+        records: &[CatalogueRecord],
+        country: Country,
+        today: NaiveDate,
+    ) -> Result<Vec<CatalogueOutcome>> {
+        let mut tx = self.begin(actor).await?;
+        tx.large_write(records.len() * 20).await?;
+        let mut outcomes = Vec::with_capacity(records.len());
+        for r in records {
+            let document =
+                serde_json::to_string(&r.document).map_err(|e| Error::invalid("publiccode", e.to_string()))?;
+            let kept: Option<(String, Option<String>, Option<String>)> = tx
+                .optional(
+                    q("SELECT s.slug, p.document, p.source FROM repositories r JOIN software s ON s.id = r.software_id \
+                       LEFT JOIN software_publiccode p ON p.software_id = s.id WHERE r.url = $1")
+                    .bind(&Reading::of(&r.document).repository),
+                )
+                .await?;
+            if let Some((slug, Some(d), Some(source))) = &kept {
+                if *d == document && *source == r.source {
+                    outcomes.push(CatalogueOutcome::Unchanged(slug.clone()));
+                    continue;
+                }
+            }
+            let options = PublicCodeImportOptions { country, today, source: r.source.clone(), acting_for: None };
+            let done = tx.import_publiccode(&r.document, &options).await.map_err(|e| e.within(&r.label))?;
+            let slug = done.software.slug.clone();
+            outcomes.push(if done.created { CatalogueOutcome::Created(slug) } else { CatalogueOutcome::Updated(slug) });
+        }
+        if outcomes.iter().all(|o| matches!(o, CatalogueOutcome::Unchanged(_))) {
+            // Nothing written: the catalog's version (and every cache) stays.
+            tx.commit_quietly().await?;
+        } else {
+            tx.commit().await?;
+        }
+        Ok(outcomes)
+    }
+
     /// Creates or updates the software a valid publiccode.yml describes, with the
     /// organisations it names, in one transaction; the document is kept with the record.
     pub async fn import_publiccode(
@@ -391,6 +455,17 @@ impl Store {
         let out = tx.import_publiccode(doc, options).await?;
         tx.commit().await?;
         Ok(out)
+    }
+
+    /// Where the record's kept publiccode.yml came from (a file's name, `api`,
+    /// `developers-italia:ID`) and when it was imported; `None` when none is kept.
+    pub async fn publiccode_origin(&self, slug: &str) -> Result<Option<(String, chrono::DateTime<chrono::Utc>)>> {
+        self.optional(
+            q("SELECT p.source, p.imported_at FROM software_publiccode p JOIN software s ON s.id = p.software_id \
+               WHERE s.slug = $1")
+            .bind(slug),
+        )
+        .await
     }
 
     /// The publiccode.yml document of a record (see `catalog::publiccode::compose`).

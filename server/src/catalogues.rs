@@ -1,0 +1,128 @@
+//! `communs import FORMAT FILE|DIR` for the other catalogues' exports: each format is read
+//! by its module of `catalog::import`, every record checked before anything is written,
+//! then imported in one transaction; the command prints what it created, updated and left
+//! unchanged, or every refused record with why, and imports nothing then.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use catalog::import::{developers_italia, RecordProblem};
+use catalog::{Actor, CatalogueOutcome, CatalogueRecord, Country, Store};
+
+use crate::cli::{FAILED, REFUSED};
+
+/// The largest export file read: a catalogue's whole export, not an unbounded stream.
+const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
+
+/// The files to read: the file itself, or the `.json` files of a folder, sorted.
+fn json_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot read the folder: {e}", path.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().and_then(|e| e.to_str()) == Some("json"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn read(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::other(format!("larger than {MAX_FILE_BYTES} bytes")));
+    }
+    Ok(bytes)
+}
+
+fn refuse(problems: &[RecordProblem], err: &mut dyn Write) -> anyhow::Result<i32> {
+    for p in problems {
+        writeln!(err, "{p}")?;
+    }
+    writeln!(err, "{} record(s) refused; nothing was imported", problems.len())?;
+    Ok(REFUSED)
+}
+
+/// `communs import developers-italia FILE|DIR`: answers of Developers Italia's
+/// `GET /v1/software`, one page per file.
+pub async fn developers_italia(
+    store: &Store,
+    path: &Path,
+    country: Country,
+    today: chrono::NaiveDate,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let files = json_files(path)?;
+    if files.is_empty() {
+        writeln!(err, "{}: no .json file in this folder", path.display())?;
+        return Ok(REFUSED);
+    }
+    let mut entries = Vec::new();
+    let mut problems = Vec::new();
+    for file in &files {
+        let name = file.display().to_string();
+        let bytes = match read(file) {
+            Ok(b) => b,
+            Err(e) => {
+                writeln!(err, "{name}: cannot read: {e}")?;
+                return Ok(FAILED);
+            }
+        };
+        match developers_italia::read(&bytes, &name) {
+            Ok(read) => entries.extend(read.into_iter().map(|e| (name.clone(), e))),
+            Err(p) => problems.extend(p),
+        }
+    }
+    if !problems.is_empty() {
+        return refuse(&problems, err);
+    }
+    let (active, inactive): (Vec<_>, Vec<_>) = entries.into_iter().partition(|(_, e)| e.active);
+    let records: Vec<CatalogueRecord> = active
+        .iter()
+        .map(|(file, e)| CatalogueRecord {
+            label: format!("{file}: {} ({})", e.id, e.url),
+            source: e.source(),
+            document: e.publiccode.clone(),
+        })
+        .collect();
+    let outcomes = match store.import_catalogue(&Actor::System("import"), &records, country, today).await {
+        Ok(o) => o,
+        Err(e @ (catalog::Error::Invalid { .. } | catalog::Error::Conflict { .. } | catalog::Error::Fields(_))) => {
+            writeln!(err, "{e}")?;
+            writeln!(err, "nothing was imported")?;
+            return Ok(REFUSED);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let (mut created, mut updated, mut unchanged) = (0, 0, 0);
+    for (record, outcome) in records.iter().zip(&outcomes) {
+        let (verb, slug) = match outcome {
+            CatalogueOutcome::Created(s) => {
+                created += 1;
+                ("created", s)
+            }
+            CatalogueOutcome::Updated(s) => {
+                updated += 1;
+                ("updated", s)
+            }
+            CatalogueOutcome::Unchanged(s) => {
+                unchanged += 1;
+                ("unchanged", s)
+            }
+        };
+        writeln!(out, "{}: software {slug} {verb}", record.label)?;
+    }
+    for (file, e) in &inactive {
+        writeln!(out, "{file}: {} ({}): skipped, no longer active in the catalogue", e.id, e.url)?;
+    }
+    writeln!(
+        out,
+        "{created} created, {updated} updated, {unchanged} unchanged, {} skipped (inactive)",
+        inactive.len()
+    )?;
+    Ok(0)
+}
