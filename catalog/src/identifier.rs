@@ -29,10 +29,13 @@ pub enum Scheme {
     ChOfs,
     /// Swiss canton abbreviation.
     ChCanton,
+    /// A French public service's id in the Annuaire de l'administration (service-public.fr),
+    /// which code.gouv.fr's list of forge accounts gives (`pso_id`).
+    FrAnnuaire,
 }
 
 impl Scheme {
-    pub const ALL: [Scheme; 7] = [
+    pub const ALL: [Scheme; 8] = [
         Scheme::FrInsee,
         Scheme::FrSiren,
         Scheme::FrDep,
@@ -40,6 +43,7 @@ impl Scheme {
         Scheme::BeNis,
         Scheme::ChOfs,
         Scheme::ChCanton,
+        Scheme::FrAnnuaire,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +55,7 @@ impl Scheme {
             Scheme::BeNis => "be-nis",
             Scheme::ChOfs => "ch-ofs",
             Scheme::ChCanton => "ch-canton",
+            Scheme::FrAnnuaire => "fr-annuaire",
         }
     }
 
@@ -96,6 +101,13 @@ impl Scheme {
             Scheme::ChCanton => {
                 let ok = v.len() == 2 && v.bytes().all(|b| b.is_ascii_uppercase());
                 ok.then_some(()).ok_or("two capital letters, e.g. VD")
+            }
+            Scheme::FrAnnuaire => {
+                // A UUID, written in lower case.
+                let groups: Vec<&str> = v.split('-').collect();
+                let ok = groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+                    && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)));
+                ok.then_some(()).ok_or("a UUID in lower case, e.g. 6b3e1a0c-2f5d-4c8e-9a1b-0d2c3e4f5a6b")
             }
         }
     }
@@ -198,6 +210,7 @@ mod tests {
             "fr-dep:988",
             "be-nis:92094",
             "ch-ofs:5938",
+            "fr-annuaire:6b3e1a0c-2f5d-4c8e-9a1b-0d2c3e4f5a6b",
             "ch-canton:VD",
         ] {
             let id = OfficialId::parse(good).unwrap_or_else(|e| panic!("{good}: {e}"));
@@ -220,6 +233,8 @@ mod tests {
             ("be-nis:9209", "5 digits"),
             ("ch-ofs:0593", "leading zero"),
             ("ch-canton:vd", "capital"),
+            ("fr-annuaire:6B3E1A0C-2F5D-4C8E-9A1B-0D2C3E4F5A6B", "UUID"),
+            ("fr-annuaire:6b3e1a0c2f5d4c8e9a1b0d2c3e4f5a6b", "UUID"),
         ] {
             let err = OfficialId::parse(bad).unwrap_err().to_string();
             assert!(err.contains(says), "{bad}: {err}");

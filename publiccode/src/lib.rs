@@ -16,7 +16,7 @@ mod lists;
 mod model;
 mod validate;
 mod write;
-mod yaml;
+pub mod yaml;
 
 use std::path::{Component, Path, PathBuf};
 

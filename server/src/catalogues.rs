@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use catalog::import::{developers_italia, RecordProblem};
+use catalog::import::{code_gouv, developers_italia, RecordProblem};
 use catalog::{Actor, CatalogueOutcome, CatalogueRecord, Country, Store};
 
 use crate::cli::{FAILED, REFUSED};
@@ -123,6 +123,55 @@ pub async fn developers_italia(
         out,
         "{created} created, {updated} updated, {unchanged} unchanged, {} skipped (inactive)",
         inactive.len()
+    )?;
+    Ok(0)
+}
+
+/// `communs import code-gouv FILE`: code.gouv.fr's list of public bodies' forge accounts
+/// (`comptes-organismes-publics.yml`).
+pub async fn code_gouv(store: &Store, file: &Path, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<i32> {
+    let name = file.display().to_string();
+    let text = match read(file).map(String::from_utf8) {
+        Ok(Ok(t)) => t,
+        Ok(Err(_)) => {
+            writeln!(err, "{name}: not UTF-8 text; nothing was imported")?;
+            return Ok(REFUSED);
+        }
+        Err(e) => {
+            writeln!(err, "{name}: cannot read: {e}")?;
+            return Ok(FAILED);
+        }
+    };
+    let accounts = match code_gouv::read(&text, &name) {
+        Ok(a) => a,
+        Err(problems) => return refuse(&problems, err),
+    };
+    let source =
+        format!("code.gouv.fr:{}", file.file_name().map_or(name.clone(), |f| f.to_string_lossy().into_owned()));
+    let report = match store.import_forge_accounts(&Actor::System("import"), &source, &accounts).await {
+        Ok(r) => r,
+        Err(e @ (catalog::Error::Invalid { .. } | catalog::Error::Conflict { .. } | catalog::Error::Fields(_))) => {
+            writeln!(err, "{e}")?;
+            writeln!(err, "nothing was imported")?;
+            return Ok(REFUSED);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for (url, organisation) in &report.accounts {
+        writeln!(out, "{url}: {organisation}")?;
+    }
+    if !report.organisations_created.is_empty() {
+        let names: Vec<String> =
+            report.organisations_created.iter().map(|o| format!("{} ({})", o.name, o.slug)).collect();
+        writeln!(out, "organisations created: {}", names.join(", "))?;
+    }
+    writeln!(
+        out,
+        "{} accounts created, {} updated, {} unchanged; {} organisations created",
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.organisations_created.len()
     )?;
     Ok(0)
 }

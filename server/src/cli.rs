@@ -209,6 +209,10 @@ pub enum Import {
         #[arg(long, default_value = "FR")]
         country: String,
     },
+    /// code.gouv.fr's list of public bodies' forge accounts (comptes-organismes-publics.yml):
+    /// records each account for the body it belongs to (found by its Annuaire id, then its
+    /// name, else created). All or nothing; a second run of the same list changes nothing.
+    CodeGouv { file: PathBuf },
     /// Developers Italia's catalogue: answers of its API's GET /v1/software (a page
     /// {"data": [...]} per file, or a folder of them). All or nothing; a second run of the
     /// same answers changes nothing; inactive entries are skipped.
@@ -635,6 +639,14 @@ async fn import(config: &Config, what: Import, out: &mut dyn Write, err: &mut dy
             }
             let store = open(config).await?;
             crate::publiccode::import_path(&store, &path, country, today(), out, err).await
+        }
+        Import::CodeGouv { file } => {
+            if !file.is_file() {
+                writeln!(err, "error: {}: no such file", file.display())?;
+                return Ok(FAILED);
+            }
+            let store = open(config).await?;
+            crate::catalogues::code_gouv(&store, &file, out, err).await
         }
         Import::DevelopersItalia { path, country } => {
             let country = match catalog::Country::parse(&country) {

@@ -95,3 +95,70 @@ database_test!(a_bad_developers_italia_file_imports_nothing, |db| {
     assert_eq!(code, 2);
     assert!(err.contains("no such file"), "{err}");
 });
+
+database_test!(code_gouv_forge_accounts_are_recorded_for_their_bodies, |db| {
+    let store = db.store.clone();
+    store.seed(&catalog::Actor::System("test"), &tests::demo_fixtures(), tests::today()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &'static str, body: String| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, body).unwrap();
+        let url = db.url.clone();
+        async move {
+            let path = path.to_str().unwrap().to_string();
+            communs(&["--database-url", &url, "import", "code-gouv", &path]).await
+        }
+    };
+    let text = std::fs::read_to_string(example("comptes-organismes-publics.yml")).unwrap();
+
+    // Bad lists import nothing, and name the account and its line.
+    let (code, _, err) = run("list.yml", "- github.com/etalab\n".into()).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("list.yml") && err.contains("map"), "{err}");
+    let bad = text.replace("      pso: Paris\n", "      floss: none\n").replace("git.arles.example", "192.168.1.20");
+    let (code, out, err) = run("bad.yml", bad).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(err.contains("bad.yml:15: github.com/paris: pso"), "{err}");
+    assert!(err.contains("bad.yml:28: 192.168.1.20") && err.contains("private"), "{err}");
+    assert!(err.contains("2 record(s) refused; nothing was imported"), "{err}");
+    assert!(store.forge_accounts_of("adullact").await.unwrap().is_empty());
+
+    // The list: accounts recorded for known bodies (by name) and new ones (with their
+    // Annuaire id), one body for two accounts.
+    let (code, out, err) = run("comptes-organismes-publics.yml", text.clone()).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("6 accounts created, 0 updated, 0 unchanged; 2 organisations created"), "{out}");
+    assert!(out.contains("https://github.com/paris: paris"), "{out}");
+    assert!(out.contains("https://git.arles.example: arles"), "{out}");
+    let dinum =
+        out.lines().find_map(|l| l.strip_prefix("https://github.com/etalab: ")).expect("etalab's body").to_string();
+    assert!(out.contains(&format!("https://github.com/betagouv: {dinum}")), "one body for both: {out}");
+    let accounts = store.forge_accounts_of(&dinum).await.unwrap();
+    assert_eq!(accounts.len(), 2);
+    assert_eq!(accounts[0].source, "code.gouv.fr:comptes-organismes-publics.yml");
+    let etalab = accounts.iter().find(|a| a.url == "https://github.com/etalab").unwrap();
+    assert!(etalab.floss_policy.as_deref().unwrap().starts_with("https://www.numerique.gouv.fr"));
+    let annuaire = catalog::OfficialId::parse("fr-annuaire:0c3e4f6a-1b2c-4d5e-8f90-a1b2c3d4e5f6").unwrap();
+    let found = store.organisation_slug(&catalog::OrgKey::Official(annuaire)).await.unwrap();
+    assert_eq!(found, Some(dinum.clone()), "the body has its Annuaire id");
+    let ignored = store.forge_accounts_of("ministere-de-la-transition-ecologique").await.unwrap();
+    assert_eq!(ignored[0].ignored_since, chrono::NaiveDate::from_ymd_opt(2023, 6, 1));
+
+    // Shown on the organisation's page and in the API.
+    let server = tests::TestServer::start(store.clone()).await;
+    let page = server.page("/organisations/paris", &[], "fr").await;
+    assert!(page.contains("Comptes sur les forges") && page.contains("https://github.com/paris"), "the page");
+    let (_, _, profile) = server.get("/api/v1/organisations/arles").await;
+    assert_eq!(profile["forge_accounts"][0]["url"], "https://git.arles.example");
+
+    // A second run changes nothing; a changed policy updates its account.
+    let (version, events) = (store.version().await.unwrap(), store.audit_count().await.unwrap());
+    let (code, out, _) = run("comptes-organismes-publics.yml", text.clone()).await;
+    assert_eq!(code, 0);
+    assert!(out.contains("0 accounts created, 0 updated, 6 unchanged; 0 organisations created"), "{out}");
+    assert_eq!((store.version().await.unwrap(), store.audit_count().await.unwrap()), (version, events));
+    let changed = text.replace("politique-logiciel-libre/", "politique-logiciel-libre-2025/");
+    let (code, out, _) = run("comptes-organismes-publics.yml", changed).await;
+    assert_eq!(code, 0);
+    assert!(out.contains("0 accounts created, 1 updated, 5 unchanged"), "{out}");
+});

@@ -571,6 +571,8 @@ pub struct OrganisationView {
     pub publishes: Vec<(String, String)>,
     pub maintains: Vec<(String, String)>,
     pub provides: Vec<(String, String)>,
+    /// Its accounts on forges (address, kind of forge), where its code is published.
+    pub forge_accounts: Vec<(String, String)>,
     /// What it offers to run or support for others.
     pub offers: Vec<OfferView>,
     pub peers: Vec<PeerGroup>,

@@ -1,6 +1,7 @@
 //! Reading the files people bring: CSV of adoptions and fundings, the French reference
 //! data of communes, other catalogues' exports, and the demo fixtures.
 
+pub mod code_gouv;
 pub mod communes;
 pub mod csv;
 pub mod developers_italia;

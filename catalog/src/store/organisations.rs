@@ -59,6 +59,19 @@ pub struct OrganisationProfile {
     pub publishes: Vec<SoftwareRef>,
     pub maintains: Vec<SoftwareRef>,
     pub provides: Vec<SoftwareRef>,
+    /// Its accounts on forges, where its code is published (from code.gouv.fr's list).
+    #[serde(default)]
+    pub forge_accounts: Vec<ForgeAccountRef>,
+}
+
+/// An account of an organisation on a forge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ForgeAccountRef {
+    /// `https://github.com/etalab`, or a whole forge's address.
+    pub url: String,
+    /// `github`, `gitlab`...
+    pub forge: String,
 }
 
 impl Tx {
@@ -159,6 +172,7 @@ struct OrgPageRow {
     fundings: Option<String>,
     publishes: Option<String>,
     roles: Option<String>,
+    forge_accounts: Option<String>,
 }
 
 fn assemble(row: OrgRow, identifiers: Vec<String>, parents: Vec<OrgRef>, domains: Vec<String>) -> Organisation {
@@ -278,12 +292,17 @@ impl Store {
             &[],
             "FROM software_organisations so JOIN software s ON s.id = so.software_id WHERE so.organisation_id = this_org.id",
         );
+        let forges = list(
+            &[field("f.url"), field("f.forge")],
+            &[],
+            "FROM forge_accounts f WHERE f.organisation_id = this_org.id",
+        );
         let sql = format!(
             "SELECT {}, \
              (SELECT COUNT(*) FROM adoptions a WHERE a.organisation_id = this_org.id) AS adoption_count, \
              (SELECT COUNT(*) FROM fundings f WHERE f.funder_id = this_org.id) AS funding_count, \
              (SELECT COUNT(*) FROM organisation_parents p WHERE p.parent_id = this_org.id) AS children, \
-             {} AS adoptions, {} AS fundings, {publishes} AS publishes, {roles} AS roles \
+             {} AS adoptions, {} AS fundings, {publishes} AS publishes, {roles} AS roles, {forges} AS forge_accounts \
              FROM organisations this_org WHERE this_org.slug = $1",
             record_columns(),
             first_adoptions("organisation_id", "this_org.id", "$2"),
@@ -314,8 +333,23 @@ impl Store {
             Page { items: unpack_adoptions(row.adoptions.as_deref())?, total: row.adoption_count, limit, offset: 0 };
         let funds =
             Page { items: unpack_fundings(row.fundings.as_deref())?, total: row.funding_count, limit, offset: 0 };
+        let mut forge_accounts: Vec<ForgeAccountRef> =
+            packed::unpack(row.forge_accounts.as_deref(), 2, "forge account")?
+                .iter()
+                .map(|r| ForgeAccountRef { url: r.text(0), forge: r.text(1) })
+                .collect();
+        forge_accounts.sort_by(|a, b| a.url.cmp(&b.url));
         let (_, organisation) = row.record.into_organisation()?;
-        Ok(OrganisationProfile { organisation, children: row.children, uses, funds, publishes, maintains, provides })
+        Ok(OrganisationProfile {
+            organisation,
+            children: row.children,
+            uses,
+            funds,
+            publishes,
+            maintains,
+            provides,
+            forge_accounts,
+        })
     }
 
     pub async fn count_organisations(&self) -> Result<i64> {

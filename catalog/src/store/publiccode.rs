@@ -72,7 +72,7 @@ impl Tx {
     /// An organisation the file names: the one its URI points to (exports write
     /// `urn:x-communs:org:SLUG`), or the one whose slug, official identifier or name the name
     /// is; `None` when none is, or when several share the name.
-    async fn find_named(&mut self, name: &str, slug_hint: Option<Slug>) -> Result<Option<(i64, OrgRef)>> {
+    pub(crate) async fn find_named(&mut self, name: &str, slug_hint: Option<Slug>) -> Result<Option<(i64, OrgRef)>> {
         let mut keys: Vec<OrgKey> = slug_hint.into_iter().chain(Slug::from_name(name).ok()).map(OrgKey::Slug).collect();
         if OfficialId::looks_like(name) {
             keys.extend(OfficialId::parse(name).ok().map(OrgKey::Official));

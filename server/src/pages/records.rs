@@ -447,6 +447,7 @@ async fn organisation_page(
         publishes: refs(&p.publishes),
         maintains: refs(&p.maintains),
         provides: refs(&p.provides),
+        forge_accounts: p.forge_accounts.iter().map(|a| (a.url.clone(), a.forge.clone())).collect(),
         offers: offers.iter().map(offer_view).collect(),
         peers,
         demo,
