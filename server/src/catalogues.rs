@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use catalog::import::{code_gouv, developers_italia, RecordProblem};
+use catalog::import::{code_gouv, comptoir, developers_italia, RecordProblem};
 use catalog::{Actor, CatalogueOutcome, CatalogueRecord, Country, Store};
 
 use crate::cli::{FAILED, REFUSED};
@@ -36,6 +36,24 @@ fn read(path: &Path) -> std::io::Result<Vec<u8>> {
         return Err(std::io::Error::other(format!("larger than {MAX_FILE_BYTES} bytes")));
     }
     Ok(bytes)
+}
+
+/// How an outcome is said, and the counts it adds to.
+fn tell(outcome: &CatalogueOutcome, counts: &mut [usize; 3]) -> (&'static str, String) {
+    match outcome {
+        CatalogueOutcome::Created(s) => {
+            counts[0] += 1;
+            ("created", s.clone())
+        }
+        CatalogueOutcome::Updated(s) => {
+            counts[1] += 1;
+            ("updated", s.clone())
+        }
+        CatalogueOutcome::Unchanged(s) => {
+            counts[2] += 1;
+            ("unchanged", s.clone())
+        }
+    }
 }
 
 fn refuse(problems: &[RecordProblem], err: &mut dyn Write) -> anyhow::Result<i32> {
@@ -98,22 +116,9 @@ pub async fn developers_italia(
         }
         Err(e) => return Err(e.into()),
     };
-    let (mut created, mut updated, mut unchanged) = (0, 0, 0);
+    let mut counts = [0; 3];
     for (record, outcome) in records.iter().zip(&outcomes) {
-        let (verb, slug) = match outcome {
-            CatalogueOutcome::Created(s) => {
-                created += 1;
-                ("created", s)
-            }
-            CatalogueOutcome::Updated(s) => {
-                updated += 1;
-                ("updated", s)
-            }
-            CatalogueOutcome::Unchanged(s) => {
-                unchanged += 1;
-                ("unchanged", s)
-            }
-        };
+        let (verb, slug) = tell(outcome, &mut counts);
         writeln!(out, "{}: software {slug} {verb}", record.label)?;
     }
     for (file, e) in &inactive {
@@ -121,7 +126,10 @@ pub async fn developers_italia(
     }
     writeln!(
         out,
-        "{created} created, {updated} updated, {unchanged} unchanged, {} skipped (inactive)",
+        "{} created, {} updated, {} unchanged, {} skipped (inactive)",
+        counts[0],
+        counts[1],
+        counts[2],
         inactive.len()
     )?;
     Ok(0)
@@ -171,6 +179,57 @@ pub async fn code_gouv(store: &Store, file: &Path, out: &mut dyn Write, err: &mu
         report.created,
         report.updated,
         report.unchanged,
+        report.organisations_created.len()
+    )?;
+    Ok(0)
+}
+
+/// `communs import comptoir FILE`: the Comptoir du Libre's public export.
+pub async fn comptoir(
+    store: &Store,
+    file: &Path,
+    today: chrono::NaiveDate,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let name = file.display().to_string();
+    let bytes = match read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            writeln!(err, "{name}: cannot read: {e}")?;
+            return Ok(FAILED);
+        }
+    };
+    let export = match comptoir::read(&bytes, &name) {
+        Ok(e) => e,
+        Err(problems) => return refuse(&problems, err),
+    };
+    let report = match store.import_comptoir(&Actor::System("import"), &export, today).await {
+        Ok(r) => r,
+        Err(e @ (catalog::Error::Invalid { .. } | catalog::Error::Conflict { .. } | catalog::Error::Fields(_))) => {
+            writeln!(err, "{e}")?;
+            writeln!(err, "nothing was imported")?;
+            return Ok(REFUSED);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut counts = [0; 3];
+    for (s, outcome) in export.software.iter().zip(&report.software) {
+        let (verb, slug) = tell(outcome, &mut counts);
+        writeln!(out, "{}: software {slug} {verb}", s.label)?;
+    }
+    if !report.organisations_created.is_empty() {
+        let names: Vec<String> =
+            report.organisations_created.iter().map(|o| format!("{} ({})", o.name, o.slug)).collect();
+        writeln!(out, "organisations created: {}", names.join(", "))?;
+    }
+    writeln!(
+        out,
+        "{} created, {} updated, {} unchanged; {} adoptions declared; {} organisations created",
+        counts[0],
+        counts[1],
+        counts[2],
+        report.adoptions,
         report.organisations_created.len()
     )?;
     Ok(0)

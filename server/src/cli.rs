@@ -213,6 +213,11 @@ pub enum Import {
     /// records each account for the body it belongs to (found by its Annuaire id, then its
     /// name, else created). All or nothing; a second run of the same list changes nothing.
     CodeGouv { file: PathBuf },
+    /// The Comptoir du Libre's public export (comptoir-du-libre_export_v1.json): software
+    /// (matched by repository, then name, else created), their providers, and the
+    /// organisations that use them as declared adoptions. All or nothing; a second run of
+    /// the same export changes nothing.
+    Comptoir { file: PathBuf },
     /// Developers Italia's catalogue: answers of its API's GET /v1/software (a page
     /// {"data": [...]} per file, or a folder of them). All or nothing; a second run of the
     /// same answers changes nothing; inactive entries are skipped.
@@ -639,6 +644,14 @@ async fn import(config: &Config, what: Import, out: &mut dyn Write, err: &mut dy
             }
             let store = open(config).await?;
             crate::publiccode::import_path(&store, &path, country, today(), out, err).await
+        }
+        Import::Comptoir { file } => {
+            if !file.is_file() {
+                writeln!(err, "error: {}: no such file", file.display())?;
+                return Ok(FAILED);
+            }
+            let store = open(config).await?;
+            crate::catalogues::comptoir(&store, &file, today(), out, err).await
         }
         Import::CodeGouv { file } => {
             if !file.is_file() {

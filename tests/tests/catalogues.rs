@@ -162,3 +162,62 @@ database_test!(code_gouv_forge_accounts_are_recorded_for_their_bodies, |db| {
     assert_eq!(code, 0);
     assert!(out.contains("0 accounts created, 1 updated, 5 unchanged"), "{out}");
 });
+
+database_test!(the_comptoir_du_libre_export_adds_software_users_and_providers, |db| {
+    let store = db.store.clone();
+    store.seed(&catalog::Actor::System("test"), &tests::demo_fixtures(), tests::today()).await.unwrap();
+    let file = example("comptoir-du-libre.json");
+    let path = file.to_str().unwrap();
+    let adoptions = store.count_adoptions().await.unwrap();
+
+    let (code, out, err) = communs(&["--database-url", &db.url, "import", "comptoir", path]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    // openCimetière and Lutece are matched by their repositories; the third is new.
+    assert!(out.contains("softwares[0] (openCimetière): software opencimetiere unchanged"), "{out}");
+    assert!(out.contains("softwares[2] (Registre Exemple): software registre-exemple created"), "{out}");
+    assert!(out.contains("1 created, 0 updated, 2 unchanged"), "{out}");
+    let registre = store.software("registre-exemple").await.unwrap();
+    assert_eq!(registre.licence, "CECILL-2.1");
+    assert_eq!(registre.providers[0].name, "Association Exemple Numérique");
+    assert_eq!(registre.providers[0].kind, "association");
+    let sources = store.software_sources("registre-exemple").await.unwrap();
+    assert_eq!(sources[0].0, "comptoir-du-libre:901");
+    // A commune unknown to the catalog is created and declared an adopter of both, with its
+    // Comptoir page as the evidence; a person is not.
+    let commune = store.organisation("commune-de-saint-exemple").await.unwrap();
+    assert_eq!(commune.kind.as_str(), "other-public-body");
+    let uses = store.organisation_adoptions("commune-de-saint-exemple", 10, 0).await.unwrap();
+    assert_eq!(uses.total, 2);
+    assert!(uses.items.iter().all(|a| a.state == "declared"));
+    assert!(uses.items.iter().all(|a| a.evidence_url.as_deref() == Some("https://comptoir-du-libre.org/fr/users/311")));
+    assert!(store.organisation("jeanne-martin").await.is_err(), "a person is no organisation");
+    let added = store.count_adoptions().await.unwrap() - adoptions;
+    assert!(out.contains(&format!("; {added} adoptions declared; 2 organisations created")), "{added}: {out}");
+
+    // A second run changes nothing.
+    let (version, events) = (store.version().await.unwrap(), store.audit_count().await.unwrap());
+    let (code, out, _) = communs(&["--database-url", &db.url, "import", "comptoir", path]).await;
+    assert_eq!(code, 0);
+    assert!(out.contains("0 created, 0 updated, 3 unchanged; 0 adoptions declared; 0 organisations created"), "{out}");
+    assert_eq!((store.version().await.unwrap(), store.audit_count().await.unwrap()), (version, events));
+
+    // Bad exports import nothing, and name the record.
+    let dir = tempfile::tempdir().unwrap();
+    let shape = dir.path().join("shape.json");
+    std::fs::write(&shape, r#"{"software": []}"#).unwrap();
+    let (code, _, err) = communs(&["--database-url", &db.url, "import", "comptoir", shape.to_str().unwrap()]).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("shape.json") && err.contains("Comptoir du Libre"), "{err}");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let bad = text
+        .replace("\"licence\": \"BSD 3 Clause\"", "\"licence\": \"Licence maison\"")
+        .replace("https://gitlab.adullact.net/exemple/registre", "http://10.1.2.3/registre")
+        .replace("\"name\": \"Registre Exemple\"", "\"name\": \"Registre Neuf\"");
+    let bad_file = dir.path().join("bad.json");
+    std::fs::write(&bad_file, bad).unwrap();
+    let (code, _, err) = communs(&["--database-url", &db.url, "import", "comptoir", bad_file.to_str().unwrap()]).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("bad.json: softwares[1] (Lutece): licence"), "{err}");
+    assert!(err.contains("bad.json: softwares[2] (Registre Neuf)") && err.contains("private"), "{err}");
+    assert!(store.software("registre-neuf").await.is_err(), "nothing imported");
+});

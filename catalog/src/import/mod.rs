@@ -3,6 +3,7 @@
 
 pub mod code_gouv;
 pub mod communes;
+pub mod comptoir;
 pub mod csv;
 pub mod developers_italia;
 pub mod fixtures;

@@ -5,6 +5,7 @@
 mod accounts;
 mod adoptions;
 mod audit;
+mod comptoir;
 mod contributions;
 mod dashboards;
 mod export;
@@ -40,6 +41,7 @@ use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 pub(crate) use adoptions::BATCH;
 pub use adoptions::{AdopterFilter, AdopterSort, ImportProblem, NearAdoption};
 pub use audit::HistoryOf;
+pub use comptoir::ComptoirImport;
 pub use contributions::{Recipient, Written};
 pub use dashboards::{AdoptionFact, FundingFact, PeerUse, Placement, RoadmapFilter, TerritoryRef};
 pub use forges::{ForgeAccountRecord, ForgeAccountsImport};

@@ -1,0 +1,282 @@
+//! The Comptoir du Libre's export into the catalog: each software matched by its
+//! repository, then its name, else created; its providers added to the record; the
+//! organisations that say they use it recorded as declared adopters, with their Comptoir
+//! page as the evidence. One transaction; a second run of the same export changes nothing.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::publiccode::CatalogueOutcome;
+use super::{q, Store, Tx};
+use crate::country::Country;
+use crate::error::{Error, Result};
+use crate::import::comptoir::{ComptoirExport, ComptoirOrganisation, ComptoirSoftware};
+use crate::model::{Actor, NewOrganisation, OrgKey, OrgRef, RepositoryDraft, Software, SoftwareDraft};
+use crate::slug::Slug;
+
+/// What an import of the Comptoir's export did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ComptoirImport {
+    /// Each software, in the export's order, with what became of it.
+    pub software: Vec<CatalogueOutcome>,
+    /// Adoptions newly recorded (declared) from the Comptoir's users.
+    pub adoptions: usize,
+    /// Organisations the export named that the catalog did not know, created.
+    pub organisations_created: Vec<OrgRef>,
+}
+
+/// A record's fields as a draft, to change some and write it back.
+fn draft_of(sw: &Software) -> SoftwareDraft {
+    let slugs = |list: &[OrgRef]| list.iter().map(|o| o.slug.clone()).collect::<Vec<_>>();
+    SoftwareDraft {
+        slug: sw.slug.clone(),
+        name: sw.name.clone(),
+        summary: sw.summary.clone(),
+        description: sw.description.clone(),
+        categories: sw.categories.clone(),
+        licence: sw.licence.clone(),
+        maturity: sw.maturity.clone(),
+        website: sw.website.clone(),
+        logo_url: sw.logo_url.clone(),
+        publisher: sw.publisher.as_ref().map(|p| p.slug.clone()),
+        maintainers: slugs(&sw.maintainers),
+        providers: slugs(&sw.providers),
+        funders: slugs(&sw.funders),
+        similar: sw.similar.iter().map(|s| s.slug.clone()).collect(),
+        repositories: sw
+            .repositories
+            .iter()
+            .map(|r| RepositoryDraft { url: r.url.clone(), forge: Some(r.forge.clone()) })
+            .collect(),
+        demo: sw.demo,
+    }
+}
+
+impl Store {
+    /// Imports the Comptoir du Libre's export (see the module's comment); `today` dates the
+    /// adoptions when the export carries no date.
+    pub async fn import_comptoir(
+        &self,
+        actor: &Actor,
+        export: &ComptoirExport,
+        today: NaiveDate,
+    ) -> Result<ComptoirImport> {
+        let mut tx = self.begin(actor).await?;
+        tx.large_write(export.software.len() * 20).await?;
+        let since = export.exported_on.unwrap_or(today);
+        let mut report = ComptoirImport::default();
+        let mut wrote = false;
+        for s in &export.software {
+            let (outcome, software_id) = tx.comptoir_software(s, &mut report).await.map_err(|e| e.within(&s.label))?;
+            let mut changed = !matches!(outcome, CatalogueOutcome::Unchanged(_));
+            for user in &s.users {
+                let (org_id, org) = tx.comptoir_organisation(user, &mut report.organisations_created).await?;
+                let now = tx.now();
+                let added = tx
+                    .execute(
+                        q("INSERT INTO adoptions (software_id, organisation_id, since, status, scope, evidence_url, \
+                           state, last_confirmed, demo, created_at, updated_at, check_due) \
+                           VALUES ($1, $2, $3, 'active', NULL, $4, 'declared', NULL, $5, $6, $6, $7) \
+                           ON CONFLICT (software_id, organisation_id) DO NOTHING")
+                        .bind(software_id)
+                        .bind(org_id)
+                        .bind(since)
+                        .bind(user.page.clone())
+                        .bind(false)
+                        .bind(now)
+                        .bind(crate::model::check_due_after(since)),
+                    )
+                    .await?;
+                if added > 0 {
+                    let slug = match &outcome {
+                        CatalogueOutcome::Created(s)
+                        | CatalogueOutcome::Updated(s)
+                        | CatalogueOutcome::Unchanged(s) => s,
+                    };
+                    let after = tx.load_adoption(software_id, org_id).await?;
+                    tx.audit("create", "adoption", &format!("{slug}/{}", org.slug), None::<&()>, after.as_ref())
+                        .await?;
+                    report.adoptions += 1;
+                    changed = true;
+                }
+            }
+            if changed {
+                tx.refresh_stats(&[software_id].into()).await?;
+                wrote = true;
+            }
+            report.software.push(outcome);
+        }
+        if wrote || !report.organisations_created.is_empty() {
+            tx.commit().await?;
+        } else {
+            // Nothing written: the catalog's version stays.
+            tx.commit_quietly().await?;
+        }
+        Ok(report)
+    }
+}
+
+impl Tx {
+    /// The record of one software of the export, created or completed.
+    async fn comptoir_software(
+        &mut self,
+        s: &ComptoirSoftware,
+        report: &mut ComptoirImport,
+    ) -> Result<(CatalogueOutcome, i64)> {
+        let by_repo: Option<(String,)> = match &s.repository {
+            Some(url) => {
+                self.optional(
+                    q("SELECT s.slug FROM repositories r JOIN software s ON s.id = r.software_id WHERE r.url = $1")
+                        .bind(url),
+                )
+                .await?
+            }
+            None => None,
+        };
+        let slug = match by_repo {
+            Some((slug,)) => slug,
+            None => Slug::from_name(&s.name).map_err(|e| e.within("name"))?.as_str().to_string(),
+        };
+        let mut providers = Vec::new();
+        for p in &s.providers {
+            let (_, org) = self.comptoir_organisation(p, &mut report.organisations_created).await?;
+            providers.push(org.slug);
+        }
+        let existing = self.load_software(&slug).await?;
+        let (draft, outcome) = match &existing {
+            None => {
+                let mut summary = std::collections::BTreeMap::new();
+                summary.insert(
+                    "fr".to_string(),
+                    format!(
+                        "{}, logiciel libre sous licence {}, référencé par le Comptoir du Libre.",
+                        s.name, s.licence
+                    ),
+                );
+                let draft = SoftwareDraft {
+                    slug: slug.clone(),
+                    name: s.name.clone(),
+                    summary,
+                    description: Default::default(),
+                    categories: Vec::new(),
+                    licence: s.licence.clone(),
+                    // Listed by the Comptoir because public bodies use it.
+                    maturity: "stable".into(),
+                    website: s.website.clone(),
+                    logo_url: None,
+                    publisher: None,
+                    maintainers: Vec::new(),
+                    providers,
+                    funders: Vec::new(),
+                    similar: Vec::new(),
+                    repositories: s
+                        .repository
+                        .iter()
+                        .map(|url| RepositoryDraft { url: url.clone(), forge: None })
+                        .collect(),
+                    demo: false,
+                };
+                (Some(draft), CatalogueOutcome::Created(slug.clone()))
+            }
+            Some(old) => {
+                // What the record already says stays; the Comptoir adds what it lacks.
+                let mut draft = draft_of(old);
+                let mut changed = false;
+                if let Some(url) = &s.repository {
+                    if !draft.repositories.iter().any(|r| &r.url == url) {
+                        draft.repositories.push(RepositoryDraft { url: url.clone(), forge: None });
+                        changed = true;
+                    }
+                }
+                for p in providers {
+                    if !draft.providers.contains(&p) {
+                        draft.providers.push(p);
+                        changed = true;
+                    }
+                }
+                if draft.website.is_none() && s.website.is_some() {
+                    draft.website = s.website.clone();
+                    changed = true;
+                }
+                if changed {
+                    (Some(draft), CatalogueOutcome::Updated(slug.clone()))
+                } else {
+                    (None, CatalogueOutcome::Unchanged(slug.clone()))
+                }
+            }
+        };
+        if let Some(draft) = draft {
+            let new = draft.validate()?;
+            self.put_software(&new).await?;
+        }
+        let id = self.software_id(&slug).await?.ok_or_else(|| Error::not_found("software", slug.clone()))?;
+        if !matches!(outcome, CatalogueOutcome::Unchanged(_)) {
+            let now = self.now();
+            self.execute(
+                q("INSERT INTO software_sources (software_id, source, imported_at) VALUES ($1, $2, $3) \
+                   ON CONFLICT (software_id, source) DO UPDATE SET imported_at = $3")
+                .bind(id)
+                .bind(s.source())
+                .bind(now),
+            )
+            .await?;
+        }
+        Ok((outcome, id))
+    }
+
+    /// The organisation a user or provider of the export is: the one of its name, else a
+    /// new one of its kind (France, where the Comptoir's members are).
+    async fn comptoir_organisation(
+        &mut self,
+        o: &ComptoirOrganisation,
+        created: &mut Vec<OrgRef>,
+    ) -> Result<(i64, OrgRef)> {
+        if let Some(found) = self.find_named(&o.name, None).await? {
+            return Ok(found);
+        }
+        let base = Slug::from_name(&o.name).map_err(|e| e.within("name"))?;
+        let mut slug = base.clone();
+        for n in 2.. {
+            if self.organisation_id(&OrgKey::Slug(slug.clone())).await?.is_none() {
+                break;
+            }
+            slug = Slug::parse(&format!("{}-{n}", base.as_str()))?;
+        }
+        let new = NewOrganisation {
+            slug: slug.clone(),
+            liaison: None,
+            name: o.name.clone(),
+            kind: o.kind,
+            country: Country::FR,
+            identifiers: Vec::new(),
+            population: None,
+            parents: Vec::new(),
+            website: o.website.clone(),
+            email_domains: Vec::new(),
+            demo: false,
+        };
+        let (made, _) = self.put_organisation(&new).await?;
+        let id = self.organisation_id(&OrgKey::Slug(slug)).await?.expect("just written");
+        let made = OrgRef {
+            slug: made.slug,
+            name: made.name,
+            kind: made.kind.as_str().to_string(),
+            country: made.country.code().to_string(),
+        };
+        created.push(made.clone());
+        Ok((id, made))
+    }
+}
+
+impl Store {
+    /// The other catalogues a record's facts came from (`comptoir-du-libre:123`), with when
+    /// each last changed it.
+    pub async fn software_sources(&self, slug: &str) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>> {
+        self.all(
+            q("SELECT o.source, o.imported_at FROM software_sources o JOIN software s ON s.id = o.software_id \
+               WHERE s.slug = $1 ORDER BY o.source")
+            .bind(slug),
+        )
+        .await
+    }
+}

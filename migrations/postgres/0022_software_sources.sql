@@ -1,0 +1,9 @@
+-- Where a software record's facts came from, besides a publiccode.yml (which keeps its own
+-- source): another catalogue's record (`comptoir-du-libre:123`), and when it last changed
+-- the record.
+CREATE TABLE software_sources (
+    software_id BIGINT NOT NULL REFERENCES software (id) ON DELETE CASCADE,
+    source      TEXT NOT NULL,
+    imported_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (software_id, source)
+);
