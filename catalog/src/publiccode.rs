@@ -232,10 +232,12 @@ impl Reading {
                 push_named(&mut funders, Named { key, name: name.to_string(), uri: Some(f.uri.clone()) });
             }
         }
+        // A long usedBy (Decidim's names 462 bodies) is deduplicated in one pass.
         let mut used_by: Vec<String> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for u in &doc.used_by {
             let u = u.trim();
-            if !u.is_empty() && !used_by.iter().any(|o| fold(o) == fold(u)) {
+            if !u.is_empty() && seen.insert(fold(u)) {
                 used_by.push(u.to_string());
             }
         }

@@ -7,3 +7,8 @@ CREATE TABLE software_sources (
     imported_at TEXT NOT NULL,
     PRIMARY KEY (software_id, source)
 );
+
+-- Imports find an organisation a file names by its name when no slug or identifier does
+-- (publiccode.yml's usedBy, the Comptoir's users): without an index, each such name was a
+-- scan of every organisation.
+CREATE INDEX organisations_name ON organisations (name);
