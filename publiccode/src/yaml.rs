@@ -107,11 +107,31 @@ impl Node {
     }
 }
 
+/// How large a document a read takes: a publiccode.yml's bounds by default; a larger list
+/// (code.gouv.fr's forge accounts) is read with larger ones, bounded all the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub bytes: usize,
+    pub nodes: usize,
+    pub scalar_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { bytes: MAX_BYTES, nodes: MAX_NODES, scalar_bytes: MAX_SCALAR_BYTES }
+    }
+}
+
 /// Reads text (already known to be UTF-8, without BOM) into a tree.
 pub fn read(text: &str) -> Result<Tree, ReadError> {
-    if text.len() > MAX_BYTES {
+    read_with(text, Limits::default())
+}
+
+/// Reads text into a tree within `limits`.
+pub fn read_with(text: &str, limits: Limits) -> Result<Tree, ReadError> {
+    if text.len() > limits.bytes {
         return Err(ReadError {
-            message: format!("the file is {} bytes; files over {} bytes are refused", text.len(), MAX_BYTES),
+            message: format!("the file is {} bytes; files over {} bytes are refused", text.len(), limits.bytes),
             line: 0,
             column: 0,
         });
@@ -130,7 +150,7 @@ pub fn read(text: &str) -> Result<Tree, ReadError> {
             column,
         });
     }
-    Builder::default().run(text)
+    Builder { limits, ..Builder::default() }.run(text)
 }
 
 /// YAML's printable characters (`c-printable`): what a YAML file may hold as it is, as the
@@ -165,6 +185,7 @@ struct Anchored {
 
 #[derive(Default)]
 struct Builder {
+    limits: Limits,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Anchored>,
     problems: Vec<TreeProblem>,
@@ -324,17 +345,20 @@ impl Builder {
     fn charge(&mut self, nodes: usize, bytes: usize, line: usize, column: usize) -> Result<(), ReadError> {
         self.nodes = self.nodes.saturating_add(nodes);
         self.bytes = self.bytes.saturating_add(bytes);
-        if self.nodes > MAX_NODES || self.bytes > MAX_SCALAR_BYTES {
+        let Limits { nodes: max_nodes, scalar_bytes: max_bytes, .. } = self.limits;
+        if self.nodes > max_nodes || self.bytes > max_bytes {
             let message = if self.aliased {
                 format!(
-                    "the document expands through its aliases to more than {MAX_NODES} values or \
-                     {MAX_SCALAR_BYTES} bytes of text (aliases used as a bomb?); refused"
+                    "the document expands through its aliases to more than {max_nodes} values or \
+                     {max_bytes} bytes of text (aliases used as a bomb?); refused"
                 )
-            } else {
+            } else if self.limits == Limits::default() {
                 format!(
-                    "the document holds more than {MAX_NODES} values or {MAX_SCALAR_BYTES} bytes of text; \
+                    "the document holds more than {max_nodes} values or {max_bytes} bytes of text; \
                      a publiccode.yml holds a few hundred values; refused"
                 )
+            } else {
+                format!("the document holds more than {max_nodes} values or {max_bytes} bytes of text; refused")
             };
             return Err(ReadError { message, line, column });
         }

@@ -21,6 +21,10 @@ use super::RecordProblem;
 use crate::address::{check_repository_address, AddressPolicy};
 use crate::identifier::OfficialId;
 
+/// The list's bounds: the real one names a few thousand accounts in a few hundred
+/// kilobytes; these leave room for a hundred times that, and no more.
+const LIMITS: yaml::Limits = yaml::Limits { bytes: 64 << 20, nodes: 2_000_000, scalar_bytes: 64 << 20 };
+
 /// One account, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForgeAccount {
@@ -41,7 +45,7 @@ pub struct ForgeAccount {
 /// Reads the list; `name` is the file's name, for the problems.
 pub fn read(text: &str, name: &str) -> Result<Vec<ForgeAccount>, Vec<RecordProblem>> {
     let whole = |message: String| vec![RecordProblem { record: name.to_string(), message }];
-    let tree = yaml::read(text).map_err(|e| whole(format!("line {}: not YAML: {}", e.line, e.message)))?;
+    let tree = yaml::read_with(text, LIMITS).map_err(|e| whole(format!("line {}: not YAML: {}", e.line, e.message)))?;
     let Value::Map(forges) = &tree.root.value else {
         return Err(whole(format!(
             "a map from each forge's host to its accounts was expected, not a {}",
@@ -182,5 +186,14 @@ mod tests {
         assert!(problems[1].message.contains("ignored_since"), "{problems:?}");
         assert!(problems[2].message.contains("private"), "{problems:?}");
         assert!(read("- a\n- b\n", "c.yml").unwrap_err()[0].message.contains("map"));
+    }
+
+    #[test]
+    fn a_list_larger_than_a_publiccode_yml_is_read() {
+        let mut text = String::from("github.com:\n  forge: github\n  groups:\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("    g{i}:\n      pso: Organisme {}\n", i % 500));
+        }
+        assert_eq!(read(&text, "c.yml").unwrap().len(), 20_000);
     }
 }
