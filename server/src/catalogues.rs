@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use catalog::import::{code_gouv, comptoir, developers_italia, RecordProblem};
+use catalog::import::{code_gouv, developers_italia, Listing, RecordProblem};
 use catalog::{Actor, CatalogueOutcome, CatalogueRecord, Country, Store};
 
 use crate::cli::{FAILED, REFUSED};
@@ -184,10 +184,15 @@ pub async fn code_gouv(store: &Store, file: &Path, out: &mut dyn Write, err: &mu
     Ok(0)
 }
 
-/// `communs import comptoir FILE`: the Comptoir du Libre's public export.
-pub async fn comptoir(
+/// Reads a catalogue's list from the bytes of a file named so.
+pub type ListingReader = fn(&[u8], &str) -> Result<Listing, Vec<RecordProblem>>;
+
+/// `communs import comptoir FILE` (the Comptoir du Libre's public export) and `communs
+/// import sill FILE` (the SILL's software), each read by its `reader`.
+pub async fn listing(
     store: &Store,
     file: &Path,
+    reader: ListingReader,
     today: chrono::NaiveDate,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -200,11 +205,11 @@ pub async fn comptoir(
             return Ok(FAILED);
         }
     };
-    let export = match comptoir::read(&bytes, &name) {
+    let export = match reader(&bytes, &name) {
         Ok(e) => e,
         Err(problems) => return refuse(&problems, err),
     };
-    let report = match store.import_comptoir(&Actor::System("import"), &export, today).await {
+    let report = match store.import_listing(&Actor::System("import"), &export, today).await {
         Ok(r) => r,
         Err(e @ (catalog::Error::Invalid { .. } | catalog::Error::Conflict { .. } | catalog::Error::Fields(_))) => {
             writeln!(err, "{e}")?;
@@ -218,6 +223,9 @@ pub async fn comptoir(
         let (verb, slug) = tell(outcome, &mut counts);
         writeln!(out, "{}: software {slug} {verb}", s.label)?;
     }
+    for s in &export.skipped {
+        writeln!(out, "{s}: skipped")?;
+    }
     if !report.organisations_created.is_empty() {
         let names: Vec<String> =
             report.organisations_created.iter().map(|o| format!("{} ({})", o.name, o.slug)).collect();
@@ -225,10 +233,11 @@ pub async fn comptoir(
     }
     writeln!(
         out,
-        "{} created, {} updated, {} unchanged; {} adoptions declared; {} organisations created",
+        "{} created, {} updated, {} unchanged, {} skipped; {} adoptions declared; {} organisations created",
         counts[0],
         counts[1],
         counts[2],
+        export.skipped.len(),
         report.adoptions,
         report.organisations_created.len()
     )?;

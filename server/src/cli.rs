@@ -218,6 +218,11 @@ pub enum Import {
     /// organisations that use them as declared adoptions. All or nothing; a second run of
     /// the same export changes nothing.
     Comptoir { file: PathBuf },
+    /// The SILL's software (a list of the SILL API's Software records): matched by
+    /// repository, then name, else created, with the CNLL's providers and the organisations
+    /// whose agents use them as declared adoptions; dereferenced software skipped. All or
+    /// nothing; a second run of the same list changes nothing.
+    Sill { file: PathBuf },
     /// Developers Italia's catalogue: answers of its API's GET /v1/software (a page
     /// {"data": [...]} per file, or a folder of them). All or nothing; a second run of the
     /// same answers changes nothing; inactive entries are skipped.
@@ -601,6 +606,22 @@ fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
+/// `communs import comptoir|sill FILE`.
+async fn listing_file(
+    config: &Config,
+    file: &Path,
+    reader: crate::catalogues::ListingReader,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    if !file.is_file() {
+        writeln!(err, "error: {}: no such file", file.display())?;
+        return Ok(FAILED);
+    }
+    let store = open(config).await?;
+    crate::catalogues::listing(&store, file, reader, today(), out, err).await
+}
+
 async fn import(config: &Config, what: Import, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<i32> {
     match what {
         Import::Communes { dir } => {
@@ -645,14 +666,8 @@ async fn import(config: &Config, what: Import, out: &mut dyn Write, err: &mut dy
             let store = open(config).await?;
             crate::publiccode::import_path(&store, &path, country, today(), out, err).await
         }
-        Import::Comptoir { file } => {
-            if !file.is_file() {
-                writeln!(err, "error: {}: no such file", file.display())?;
-                return Ok(FAILED);
-            }
-            let store = open(config).await?;
-            crate::catalogues::comptoir(&store, &file, today(), out, err).await
-        }
+        Import::Comptoir { file } => listing_file(config, &file, catalog::import::comptoir::read, out, err).await,
+        Import::Sill { file } => listing_file(config, &file, catalog::import::sill::read, out, err).await,
         Import::CodeGouv { file } => {
             if !file.is_file() {
                 writeln!(err, "error: {}: no such file", file.display())?;

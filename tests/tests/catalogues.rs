@@ -198,7 +198,10 @@ database_test!(the_comptoir_du_libre_export_adds_software_users_and_providers, |
     let (version, events) = (store.version().await.unwrap(), store.audit_count().await.unwrap());
     let (code, out, _) = communs(&["--database-url", &db.url, "import", "comptoir", path]).await;
     assert_eq!(code, 0);
-    assert!(out.contains("0 created, 0 updated, 3 unchanged; 0 adoptions declared; 0 organisations created"), "{out}");
+    assert!(
+        out.contains("0 created, 0 updated, 3 unchanged, 0 skipped; 0 adoptions declared; 0 organisations created"),
+        "{out}"
+    );
     assert_eq!((store.version().await.unwrap(), store.audit_count().await.unwrap()), (version, events));
 
     // Bad exports import nothing, and name the record.
@@ -220,4 +223,59 @@ database_test!(the_comptoir_du_libre_export_adds_software_users_and_providers, |
     assert!(err.contains("bad.json: softwares[1] (Lutece): licence"), "{err}");
     assert!(err.contains("bad.json: softwares[2] (Registre Neuf)") && err.contains("private"), "{err}");
     assert!(store.software("registre-neuf").await.is_err(), "nothing imported");
+});
+
+database_test!(the_sill_adds_software_their_users_and_providers, |db| {
+    let store = db.store.clone();
+    store.seed(&catalog::Actor::System("test"), &tests::demo_fixtures(), tests::today()).await.unwrap();
+    let file = example("sill.json");
+    let path = file.to_str().unwrap();
+    let (code, out, err) = communs(&["--database-url", &db.url, "import", "sill", path]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    // Decidim is the demo's, found by its repository; so is LibreOffice, found by its name,
+    // which gains the SILL's repository; the dereferenced one is left out.
+    let summary = store.software("libreoffice").await.unwrap().summary;
+    assert!(out.contains("[0] (LibreOffice): software libreoffice updated"), "{out}");
+    assert!(out.contains("[2] (Ancien Outil): dereferenced by the SILL: skipped"), "{out}");
+    assert!(out.contains("0 created, 1 updated, 1 unchanged, 1 skipped"), "{out}");
+    let libreoffice = store.software("libreoffice").await.unwrap();
+    assert_eq!(libreoffice.summary, summary, "what the record says stays");
+    assert!(libreoffice.repositories.iter().any(|r| r.url == "https://github.com/LibreOffice/core"));
+    // The CNLL's provider is created with its SIREN; Paris, known, is declared a user.
+    let provider = &libreoffice.providers[0];
+    assert_eq!(provider.kind, "company");
+    let siren = catalog::OfficialId::parse("fr-siren:200054781").unwrap();
+    assert_eq!(store.organisation_slug(&catalog::OrgKey::Official(siren)).await.unwrap(), Some(provider.slug.clone()));
+    let paris = store.organisation_adoptions("paris", 100, 0).await.unwrap();
+    let used = paris.items.iter().find(|a| a.software == "libreoffice").expect("Paris uses LibreOffice");
+    assert_eq!(used.evidence_url.as_deref(), Some("https://code.gouv.fr/sill/detail?name=LibreOffice"));
+    assert!(store.software("ancien-outil").await.is_err());
+    assert_eq!(store.software_sources("libreoffice").await.unwrap()[0].0, "sill:94");
+    // A software new to the catalog takes the SILL's description as its summary.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let new = text
+        .replace("\"softwareName\": \"LibreOffice\"", "\"softwareName\": \"Bureautique Neuve\"")
+        .replace("https://github.com/LibreOffice/core", "https://github.com/example/bureautique-neuve");
+    let new_file = dir.path().join("new.json");
+    std::fs::write(&new_file, new).unwrap();
+    let (code, out, _) = communs(&["--database-url", &db.url, "import", "sill", new_file.to_str().unwrap()]).await;
+    assert_eq!(code, 0, "{out}");
+    let created = store.software("bureautique-neuve").await.unwrap();
+    assert_eq!(created.summary["fr"], "Suite bureautique : traitement de texte, tableur, présentations.");
+    assert_eq!(created.licence, "MPL-2.0");
+
+    // A second run changes nothing; a bad list imports nothing.
+    let (version, events) = (store.version().await.unwrap(), store.audit_count().await.unwrap());
+    let (code, out, _) = communs(&["--database-url", &db.url, "import", "sill", path]).await;
+    assert_eq!(code, 0);
+    assert!(out.contains("0 created, 0 updated, 2 unchanged, 1 skipped; 0 adoptions declared"), "{out}");
+    assert_eq!((store.version().await.unwrap(), store.audit_count().await.unwrap()), (version, events));
+    let bad =
+        std::fs::read_to_string(&file).unwrap().replace("\"license\": \"MPL-2.0\"", "\"license\": \"Propriétaire\"");
+    let bad_file = dir.path().join("bad.json");
+    std::fs::write(&bad_file, bad).unwrap();
+    let (code, _, err) = communs(&["--database-url", &db.url, "import", "sill", bad_file.to_str().unwrap()]).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("bad.json: [0] (LibreOffice): license"), "{err}");
 });

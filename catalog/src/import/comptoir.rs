@@ -10,53 +10,11 @@
 //!
 //! Every record is checked before anything is written; a problem names the record.
 
-use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::RecordProblem;
+use super::{Listed, ListedOrganisation, Listing, RecordProblem};
 use crate::address::{check_repository_address, AddressPolicy};
 use crate::vocab::OrganisationKind;
-
-/// One software of the export, checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ComptoirSoftware {
-    pub id: i64,
-    pub name: String,
-    /// The licence as an SPDX expression.
-    pub licence: String,
-    pub website: Option<String>,
-    pub repository: Option<String>,
-    /// Its page on the Comptoir.
-    pub page: Option<String>,
-    pub users: Vec<ComptoirOrganisation>,
-    pub providers: Vec<ComptoirOrganisation>,
-    /// How a problem with it is named: `FILE: softwares[3] (Name)`.
-    pub label: String,
-}
-
-impl ComptoirSoftware {
-    pub fn source(&self) -> String {
-        format!("comptoir-du-libre:{}", self.id)
-    }
-}
-
-/// A user or a provider of a software, as the Comptoir names it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ComptoirOrganisation {
-    pub name: String,
-    pub kind: OrganisationKind,
-    /// Its page on the Comptoir: the evidence of what it says.
-    pub page: Option<String>,
-    pub website: Option<String>,
-}
-
-/// The whole export, checked.
-#[derive(Debug, Clone)]
-pub struct ComptoirExport {
-    /// The day of the export: since when, at the latest, its users use what they say.
-    pub exported_on: Option<NaiveDate>,
-    pub software: Vec<ComptoirSoftware>,
-}
 
 #[derive(Deserialize)]
 struct RawExport {
@@ -101,7 +59,7 @@ struct RawOrganisation {
 }
 
 /// Reads the export; `name` is the file's name, for the problems.
-pub fn read(bytes: &[u8], name: &str) -> Result<ComptoirExport, Vec<RecordProblem>> {
+pub fn read(bytes: &[u8], name: &str) -> Result<Listing, Vec<RecordProblem>> {
     let raw: RawExport = serde_json::from_slice(bytes).map_err(|e| {
         vec![RecordProblem {
             record: name.to_string(),
@@ -129,7 +87,7 @@ pub fn read(bytes: &[u8], name: &str) -> Result<ComptoirExport, Vec<RecordProble
         }
     }
     if problems.is_empty() {
-        Ok(ComptoirExport { exported_on, software })
+        Ok(Listing { catalogue: "le Comptoir du Libre", listed_on: exported_on, software, skipped: Vec::new() })
     } else {
         Err(problems)
     }
@@ -137,12 +95,12 @@ pub fn read(bytes: &[u8], name: &str) -> Result<ComptoirExport, Vec<RecordProble
 
 /// An address the export gives, kept when it is a public web address; the export's empty
 /// strings are none.
-fn web(field: &str, v: Option<String>) -> Result<Option<String>, String> {
+pub(super) fn web(field: &str, v: Option<String>) -> Result<Option<String>, String> {
     let Some(v) = v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) else { return Ok(None) };
     crate::text::web_url(field, &v).map(Some).map_err(|e| e.to_string())
 }
 
-fn software_of(raw: RawSoftware) -> Result<ComptoirSoftware, String> {
+fn software_of(raw: RawSoftware) -> Result<Listed, String> {
     let name = crate::text::line("name", &raw.name, 200).map_err(|e| e.to_string())?;
     let written = raw.licence.unwrap_or_default();
     let licence = spdx_of(&written).ok_or_else(|| {
@@ -157,7 +115,7 @@ fn software_of(raw: RawSoftware) -> Result<ComptoirSoftware, String> {
         ),
         None => None,
     };
-    let organisation = |o: RawOrganisation, what: &str, i: usize| -> Result<Option<ComptoirOrganisation>, String> {
+    let organisation = |o: RawOrganisation, what: &str, i: usize| -> Result<Option<ListedOrganisation>, String> {
         let field = format!("{what}[{i}]");
         let kind = match o.kind.as_deref().map(str::trim).unwrap_or("") {
             // A person is not an organisation of the registry.
@@ -167,7 +125,7 @@ fn software_of(raw: RawSoftware) -> Result<ComptoirSoftware, String> {
             _ => OrganisationKind::OtherPublicBody,
         };
         let name = crate::text::line(&format!("{field}.name"), &o.name, 200).map_err(|e| e.to_string())?;
-        Ok(Some(ComptoirOrganisation {
+        Ok(Some(ListedOrganisation {
             name,
             kind,
             page: web(&format!("{field}.url"), o.url)?,
@@ -175,6 +133,7 @@ fn software_of(raw: RawSoftware) -> Result<ComptoirSoftware, String> {
                 &format!("{field}.external_resources.website"),
                 o.external_resources.unwrap_or_default().website,
             )?,
+            identifier: None,
         }))
     };
     let mut users = Vec::new();
@@ -185,9 +144,10 @@ fn software_of(raw: RawSoftware) -> Result<ComptoirSoftware, String> {
     for (i, p) in raw.providers.into_iter().enumerate() {
         providers.extend(organisation(p, "providers", i)?);
     }
-    Ok(ComptoirSoftware {
-        id: raw.id,
+    Ok(Listed {
+        source: format!("comptoir-du-libre:{}", raw.id),
         name,
+        summary: None,
         licence,
         website: web("external_resources.website", resources.website)?,
         repository,
@@ -239,6 +199,7 @@ pub fn spdx_of(written: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
 
     #[test]
     fn licences_are_read_as_spdx() {
@@ -279,7 +240,7 @@ mod tests {
         let ok = serde_json::json!({"date_of_export": "2025-11-30T04:00:00+00:00", "softwares": [
             {"id": 1, "name": "Ok", "licence": "MIT", "users": [{"id": 9, "name": "Jean", "type": "Person"}]}]});
         let read = read(ok.to_string().as_bytes(), "e.json").unwrap();
-        assert_eq!(read.exported_on, NaiveDate::from_ymd_opt(2025, 11, 30));
+        assert_eq!(read.listed_on, NaiveDate::from_ymd_opt(2025, 11, 30));
         assert!(read.software[0].users.is_empty(), "a person is not an organisation");
     }
 }

@@ -1,7 +1,8 @@
-//! The Comptoir du Libre's export into the catalog: each software matched by its
-//! repository, then its name, else created; its providers added to the record; the
-//! organisations that say they use it recorded as declared adopters, with their Comptoir
-//! page as the evidence. One transaction; a second run of the same export changes nothing.
+//! Another catalogue's list (the Comptoir du Libre's export, the SILL) into the catalog:
+//! each software matched by its repository, then its name, else created; its providers
+//! added to the record; the organisations that say they use it recorded as declared
+//! adopters, with the catalogue's page as the evidence. One transaction; a second run of
+//! the same list changes nothing.
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -10,18 +11,18 @@ use super::publiccode::CatalogueOutcome;
 use super::{q, Store, Tx};
 use crate::country::Country;
 use crate::error::{Error, Result};
-use crate::import::comptoir::{ComptoirExport, ComptoirOrganisation, ComptoirSoftware};
+use crate::import::{Listed, ListedOrganisation, Listing};
 use crate::model::{Actor, NewOrganisation, OrgKey, OrgRef, RepositoryDraft, Software, SoftwareDraft};
 use crate::slug::Slug;
 
-/// What an import of the Comptoir's export did.
+/// What an import of a catalogue's list did.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct ComptoirImport {
+pub struct ListingImport {
     /// Each software, in the export's order, with what became of it.
     pub software: Vec<CatalogueOutcome>,
-    /// Adoptions newly recorded (declared) from the Comptoir's users.
+    /// Adoptions newly recorded (declared) from the list's users.
     pub adoptions: usize,
-    /// Organisations the export named that the catalog did not know, created.
+    /// Organisations the list named that the catalog did not know, created.
     pub organisations_created: Vec<OrgRef>,
 }
 
@@ -53,24 +54,20 @@ fn draft_of(sw: &Software) -> SoftwareDraft {
 }
 
 impl Store {
-    /// Imports the Comptoir du Libre's export (see the module's comment); `today` dates the
-    /// adoptions when the export carries no date.
-    pub async fn import_comptoir(
-        &self,
-        actor: &Actor,
-        export: &ComptoirExport,
-        today: NaiveDate,
-    ) -> Result<ComptoirImport> {
+    /// Imports a catalogue's list (see the module's comment); `today` dates the adoptions
+    /// when the list carries no date.
+    pub async fn import_listing(&self, actor: &Actor, export: &Listing, today: NaiveDate) -> Result<ListingImport> {
         let mut tx = self.begin(actor).await?;
         tx.large_write(export.software.len() * 20).await?;
-        let since = export.exported_on.unwrap_or(today);
-        let mut report = ComptoirImport::default();
+        let since = export.listed_on.unwrap_or(today);
+        let mut report = ListingImport::default();
         let mut wrote = false;
         for s in &export.software {
-            let (outcome, software_id) = tx.comptoir_software(s, &mut report).await.map_err(|e| e.within(&s.label))?;
+            let (outcome, software_id) =
+                tx.listed_software(s, export.catalogue, &mut report).await.map_err(|e| e.within(&s.label))?;
             let mut changed = !matches!(outcome, CatalogueOutcome::Unchanged(_));
             for user in &s.users {
-                let (org_id, org) = tx.comptoir_organisation(user, &mut report.organisations_created).await?;
+                let (org_id, org) = tx.listed_organisation(user, &mut report.organisations_created).await?;
                 let now = tx.now();
                 let added = tx
                     .execute(
@@ -117,11 +114,12 @@ impl Store {
 }
 
 impl Tx {
-    /// The record of one software of the export, created or completed.
-    async fn comptoir_software(
+    /// The record of one software of the list, created or completed.
+    async fn listed_software(
         &mut self,
-        s: &ComptoirSoftware,
-        report: &mut ComptoirImport,
+        s: &Listed,
+        catalogue: &str,
+        report: &mut ListingImport,
     ) -> Result<(CatalogueOutcome, i64)> {
         let by_repo: Option<(String,)> = match &s.repository {
             Some(url) => {
@@ -139,19 +137,19 @@ impl Tx {
         };
         let mut providers = Vec::new();
         for p in &s.providers {
-            let (_, org) = self.comptoir_organisation(p, &mut report.organisations_created).await?;
+            let (_, org) = self.listed_organisation(p, &mut report.organisations_created).await?;
             providers.push(org.slug);
         }
         let existing = self.load_software(&slug).await?;
         let (draft, outcome) = match &existing {
             None => {
+                // The list's description, else what it says of the software in one sentence.
                 let mut summary = std::collections::BTreeMap::new();
                 summary.insert(
                     "fr".to_string(),
-                    format!(
-                        "{}, logiciel libre sous licence {}, référencé par le Comptoir du Libre.",
-                        s.name, s.licence
-                    ),
+                    s.summary.clone().unwrap_or_else(|| {
+                        format!("{}, logiciel libre sous licence {}, référencé par {catalogue}.", s.name, s.licence)
+                    }),
                 );
                 let draft = SoftwareDraft {
                     slug: slug.clone(),
@@ -160,7 +158,7 @@ impl Tx {
                     description: Default::default(),
                     categories: Vec::new(),
                     licence: s.licence.clone(),
-                    // Listed by the Comptoir because public bodies use it.
+                    // Listed because public bodies use it.
                     maturity: "stable".into(),
                     website: s.website.clone(),
                     logo_url: None,
@@ -216,7 +214,7 @@ impl Tx {
                 q("INSERT INTO software_sources (software_id, source, imported_at) VALUES ($1, $2, $3) \
                    ON CONFLICT (software_id, source) DO UPDATE SET imported_at = $3")
                 .bind(id)
-                .bind(s.source())
+                .bind(&s.source)
                 .bind(now),
             )
             .await?;
@@ -224,13 +222,21 @@ impl Tx {
         Ok((outcome, id))
     }
 
-    /// The organisation a user or provider of the export is: the one of its name, else a
-    /// new one of its kind (France, where the Comptoir's members are).
-    async fn comptoir_organisation(
+    /// The organisation a user or provider of the list is: the one with its identifier,
+    /// else the one of its name, else a new one of its kind (in France, where these
+    /// catalogues' members are).
+    async fn listed_organisation(
         &mut self,
-        o: &ComptoirOrganisation,
+        o: &ListedOrganisation,
         created: &mut Vec<OrgRef>,
     ) -> Result<(i64, OrgRef)> {
+        if let Some(id) = &o.identifier {
+            if let Some(org) = self.organisation_id(&OrgKey::Official(id.clone())).await? {
+                let found =
+                    self.one(q("SELECT slug, name, kind, country FROM organisations WHERE id = $1").bind(org)).await?;
+                return Ok((org, found));
+            }
+        }
         if let Some(found) = self.find_named(&o.name, None).await? {
             return Ok(found);
         }
@@ -248,7 +254,7 @@ impl Tx {
             name: o.name.clone(),
             kind: o.kind,
             country: Country::FR,
-            identifiers: Vec::new(),
+            identifiers: o.identifier.iter().cloned().collect(),
             population: None,
             parents: Vec::new(),
             website: o.website.clone(),

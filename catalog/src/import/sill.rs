@@ -1,0 +1,231 @@
+//! The SILL (socle interministériel de logiciels libres, code.gouv.fr/sill): the free
+//! software the French State's agencies recommend, with the organisations whose agents use
+//! it or answer for it, and the service providers of the CNLL's directory. The shape is the
+//! SILL's own `Software` type (github.com/codegouvfr/sill-api,
+//! `src/core/usecases/readWriteSillData/types.ts`): `softwareId`, `softwareName`,
+//! `softwareDescription`, `license`, `officialWebsiteUrl`, `codeRepositoryUrl`,
+//! `dereferencing`, `userAndReferentCountByOrganization` (organisation → counts),
+//! `annuaireCnllServiceProviders` (`name`, `siren`, `url`)... A file holds a list of them,
+//! or the SILL API's answer that wraps it (`{"result": {"data": [...]}}`).
+//!
+//! Software the SILL has dereferenced are skipped. Every record is checked before anything
+//! is written; a problem names the record.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::comptoir::{spdx_of, web};
+use super::{Listed, ListedOrganisation, Listing, RecordProblem};
+use crate::address::{check_repository_address, AddressPolicy};
+use crate::identifier::OfficialId;
+use crate::vocab::OrganisationKind;
+
+/// The longest summary the catalog keeps; a longer description is cut at a word.
+const SUMMARY_CHARS: usize = 500;
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum File {
+    List(Vec<serde_json::Value>),
+    Answer { result: AnswerResult },
+}
+
+#[derive(Deserialize)]
+struct AnswerResult {
+    data: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawSoftware {
+    software_id: i64,
+    software_name: String,
+    #[serde(default)]
+    software_description: Option<String>,
+    #[serde(default)]
+    license: Option<String>,
+    #[serde(default)]
+    official_website_url: Option<String>,
+    #[serde(default)]
+    code_repository_url: Option<String>,
+    #[serde(default)]
+    dereferencing: Option<serde_json::Value>,
+    #[serde(default)]
+    user_and_referent_count_by_organization: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    annuaire_cnll_service_providers: Option<Vec<RawProvider>>,
+}
+
+#[derive(Deserialize)]
+struct RawProvider {
+    name: String,
+    #[serde(default)]
+    siren: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+}
+
+/// Reads a file of the SILL; `name` is the file's name, for the problems.
+pub fn read(bytes: &[u8], name: &str) -> Result<Listing, Vec<RecordProblem>> {
+    let file: File = serde_json::from_slice(bytes).map_err(|e| {
+        vec![RecordProblem {
+            record: name.to_string(),
+            message: format!("not a list of the SILL's software ([...] or {{\"result\": {{\"data\": [...]}}}}): {e}"),
+        }]
+    })?;
+    let values = match file {
+        File::List(v) => v,
+        File::Answer { result } => result.data,
+    };
+    let mut software = Vec::new();
+    let mut skipped = Vec::new();
+    let mut problems = Vec::new();
+    for (i, value) in values.into_iter().enumerate() {
+        let named = value.get("softwareName").and_then(|n| n.as_str()).map(str::to_string);
+        let label = match &named {
+            Some(n) => format!("{name}: [{i}] ({n})"),
+            None => format!("{name}: [{i}]"),
+        };
+        let raw = match serde_json::from_value::<RawSoftware>(value) {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(RecordProblem {
+                    record: label,
+                    message: format!("not a software of the SILL (softwareId, softwareName, license...): {e}"),
+                });
+                continue;
+            }
+        };
+        if raw.dereferencing.as_ref().is_some_and(|d| !d.is_null()) {
+            skipped.push(format!("{label}: dereferenced by the SILL"));
+            continue;
+        }
+        match software_of(raw) {
+            Ok(mut s) => {
+                s.label = label;
+                software.push(s);
+            }
+            Err(message) => problems.push(RecordProblem { record: label, message }),
+        }
+    }
+    if problems.is_empty() {
+        Ok(Listing { catalogue: "le SILL", listed_on: None, software, skipped })
+    } else {
+        Err(problems)
+    }
+}
+
+/// The description cut to the catalog's summary, at a word.
+fn summary_of(description: &str) -> Option<String> {
+    let d = description.split_whitespace().collect::<Vec<_>>().join(" ");
+    if d.is_empty() {
+        return None;
+    }
+    if d.chars().count() <= SUMMARY_CHARS {
+        return Some(d);
+    }
+    let mut cut: String = d.chars().take(SUMMARY_CHARS - 1).collect();
+    if let Some(space) = cut.rfind(' ') {
+        cut.truncate(space);
+    }
+    Some(format!("{cut}…"))
+}
+
+fn software_of(raw: RawSoftware) -> Result<Listed, String> {
+    let name = crate::text::line("softwareName", &raw.software_name, 200).map_err(|e| e.to_string())?;
+    let written = raw.license.unwrap_or_default();
+    let licence = spdx_of(&written)
+        .ok_or_else(|| format!("license: {written:?} is not a licence Communs can name in SPDX (such as MPL-2.0)"))?;
+    let repository = match raw.code_repository_url.map(|r| r.trim().to_string()).filter(|r| !r.is_empty()) {
+        Some(r) => Some(
+            check_repository_address("codeRepositoryUrl", &r, AddressPolicy::PublicOnly)
+                .map_err(|e| e.to_string())?
+                .url,
+        ),
+        None => None,
+    };
+    // The SILL's page of the software: the evidence that these organisations use it.
+    let page = format!(
+        "https://code.gouv.fr/sill/detail?name={}",
+        url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
+    );
+    let mut users = Vec::new();
+    for (organisation, _) in raw.user_and_referent_count_by_organization {
+        let organisation = organisation.trim();
+        if organisation.is_empty() {
+            continue;
+        }
+        let field = format!("userAndReferentCountByOrganization[{organisation:?}]");
+        users.push(ListedOrganisation {
+            name: crate::text::line(&field, organisation, 200).map_err(|e| e.to_string())?,
+            kind: OrganisationKind::OtherPublicBody,
+            page: Some(page.clone()),
+            website: None,
+            identifier: None,
+        });
+    }
+    let mut providers = Vec::new();
+    for (i, p) in raw.annuaire_cnll_service_providers.unwrap_or_default().into_iter().enumerate() {
+        let field = format!("annuaireCnllServiceProviders[{i}]");
+        let identifier = match p.siren.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(siren) => Some(OfficialId::new("fr-siren", siren).map_err(|e| format!("{field}.siren: {e}"))?),
+            None => None,
+        };
+        providers.push(ListedOrganisation {
+            name: crate::text::line(&format!("{field}.name"), &p.name, 200).map_err(|e| e.to_string())?,
+            kind: OrganisationKind::Company,
+            page: None,
+            website: web(&format!("{field}.url"), p.url)?,
+            identifier,
+        });
+    }
+    Ok(Listed {
+        source: format!("sill:{}", raw.software_id),
+        name,
+        summary: raw.software_description.as_deref().and_then(summary_of),
+        licence,
+        website: web("officialWebsiteUrl", raw.official_website_url)?,
+        repository,
+        page: Some(page),
+        users,
+        providers,
+        label: String::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sill_is_read_and_bad_records_named() {
+        let list = serde_json::json!({"result": {"data": [
+            {"softwareId": 1, "softwareName": "Ok", "softwareDescription": "Un   outil.", "license": "MPL-2.0",
+             "userAndReferentCountByOrganization": {"DINUM": {"userCount": 2, "referentCount": 1}},
+             "annuaireCnllServiceProviders": [{"name": "Prestataire", "siren": "200054781", "url": "https://p.example"}],
+             "dereferencing": null},
+            {"softwareId": 2, "softwareName": "Retiré", "license": "MIT", "dereferencing": {"time": 1}},
+        ]}});
+        let listing = read(list.to_string().as_bytes(), "s.json").unwrap();
+        assert_eq!(listing.software.len(), 1);
+        assert_eq!(listing.skipped, ["s.json: [1] (Retiré): dereferenced by the SILL"]);
+        let ok = &listing.software[0];
+        assert_eq!((ok.source.as_str(), ok.summary.as_deref()), ("sill:1", Some("Un outil.")));
+        assert_eq!(ok.users[0].name, "DINUM");
+        assert_eq!(ok.providers[0].identifier.as_ref().unwrap().to_string(), "fr-siren:200054781");
+        let bad = serde_json::json!([
+            {"softwareId": 3, "softwareName": "Maison", "license": "Licence maison"},
+            {"softwareId": 4, "softwareName": "Local", "license": "MIT", "codeRepositoryUrl": "http://127.0.0.1/x"},
+            {"softwareId": 5, "softwareName": "Siren", "license": "MIT",
+             "annuaireCnllServiceProviders": [{"name": "P", "siren": "123"}]},
+        ]);
+        let problems = read(bad.to_string().as_bytes(), "s.json").unwrap_err();
+        let records: Vec<&str> = problems.iter().map(|p| p.record.as_str()).collect();
+        assert_eq!(records, ["s.json: [0] (Maison)", "s.json: [1] (Local)", "s.json: [2] (Siren)"]);
+        assert!(problems[2].message.contains("siren"), "{problems:?}");
+        let long = "mot ".repeat(300);
+        let cut = summary_of(&long).unwrap();
+        assert!(cut.chars().count() <= SUMMARY_CHARS && cut.ends_with('…'), "{cut}");
+    }
+}
