@@ -6,6 +6,7 @@
 //! `tests/catalogues/` (Developers Italia's API pages of 100 entries, each a publiccode.yml
 //! from the demo's `decidim.yml` under another name and repository, naming 3 adopters; a Comptoir du Libre
 //! export whose software each name 2 users among 2,000 communes and 1 provider among 100;
+//! the SILL's list of 10,000 software, each with 2 of 2,000 organisations and 1 of 100 providers;
 //! code.gouv.fr's list with 10,000 GitHub groups of 2,000 bodies), then runs the real
 //! `communs` binary on a fresh SQLite database (and PostgreSQL with `--postgres URL`) for
 //! each: the first run and the second. As a baseline measured in the same run, the same
@@ -123,6 +124,53 @@ fn write_comptoir(file: &Path, n: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A SIREN of 9 digits whose last is its Luhn check digit.
+fn siren(i: usize) -> String {
+    let body = format!("{:08}", 30_000_000 + i);
+    let sum = |check: u32| -> u32 {
+        format!("{body}{check}")
+            .bytes()
+            .rev()
+            .enumerate()
+            .map(|(k, b)| {
+                let d = u32::from(b - b'0');
+                if k % 2 == 1 {
+                    if d * 2 > 9 {
+                        d * 2 - 9
+                    } else {
+                        d * 2
+                    }
+                } else {
+                    d
+                }
+            })
+            .sum()
+    };
+    let check = (0..10).find(|c| sum(*c) % 10 == 0).expect("a check digit");
+    format!("{body}{check}")
+}
+
+fn write_sill(file: &Path, n: usize) -> anyhow::Result<()> {
+    let licences = ["MPL-2.0", "GPL-3.0-or-later", "AGPL-3.0-or-later", "Apache-2.0", "MIT", "EUPL-1.2"];
+    let software: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let mut users = serde_json::Map::new();
+            for u in [i % 2000, (i * 7 + 1) % 2000] {
+                users.insert(format!("Organisme {u}"), serde_json::json!({"userCount": 1, "referentCount": 0}));
+            }
+            serde_json::json!({"softwareId": i, "softwareName": format!("Outil {i}"),
+                "softwareDescription": format!("Outil numéro {i} du socle."), "dereferencing": null,
+                "license": licences[i % licences.len()], "officialWebsiteUrl": null,
+                "codeRepositoryUrl": format!("https://github.com/example/outil-{i}"),
+                "userAndReferentCountByOrganization": users,
+                "annuaireCnllServiceProviders": [{"name": format!("Prestataire CNLL {}", i % 100),
+                    "siren": siren(i % 100), "url": null}]})
+        })
+        .collect();
+    std::fs::write(file, serde_json::Value::Array(software).to_string())?;
+    Ok(())
+}
+
 fn write_code_gouv(file: &Path, n: usize) -> anyhow::Result<()> {
     let mut text = String::from("github.com:\n  general_purpose: true\n  forge: github\n  groups:\n");
     for i in 0..n {
@@ -196,6 +244,7 @@ async fn main() -> anyhow::Result<()> {
     write_publiccode_files(&dir.join("publiccode"), n, &template)?;
     write_comptoir(&dir.join("comptoir.json"), n)?;
     write_code_gouv(&dir.join("comptes.yml"), n)?;
+    write_sill(&dir.join("sill.json"), n)?;
     println!("== IMPORTS: {n} records of each format, written in {:.1} s", started.elapsed().as_secs_f64());
     let backends: Vec<(&str, Option<&str>)> = match &args.postgres {
         Some(url) => vec![("sqlite", None), ("postgres", Some(url.as_str()))],
@@ -212,9 +261,10 @@ async fn main() -> anyhow::Result<()> {
             baseline.as_secs_f64(),
             n as f64 / baseline.as_secs_f64()
         );
-        let formats: [(&str, PathBuf); 3] = [
+        let formats: [(&str, PathBuf); 4] = [
             ("developers-italia", dir.join("italia")),
             ("comptoir", dir.join("comptoir.json")),
+            ("sill", dir.join("sill.json")),
             ("code-gouv", dir.join("comptes.yml")),
         ];
         for (format, path) in formats {
