@@ -56,6 +56,28 @@ fn tell(outcome: &CatalogueOutcome, counts: &mut [usize; 3]) -> (&'static str, S
     }
 }
 
+/// The organisations an import created, by name and slug.
+fn tell_created(created: &[catalog::OrgRef], out: &mut dyn Write) -> anyhow::Result<()> {
+    if !created.is_empty() {
+        let names: Vec<String> = created.iter().map(|o| format!("{} ({})", o.name, o.slug)).collect();
+        writeln!(out, "organisations created: {}", names.join(", "))?;
+    }
+    Ok(())
+}
+
+/// A refusal of the catalog (a name taken, a field it refuses) says why and imports
+/// nothing; any other error is the service's.
+fn refused_by_catalog(e: catalog::Error, err: &mut dyn Write) -> anyhow::Result<i32> {
+    match e {
+        catalog::Error::Invalid { .. } | catalog::Error::Conflict { .. } | catalog::Error::Fields(_) => {
+            writeln!(err, "{e}")?;
+            writeln!(err, "nothing was imported")?;
+            Ok(REFUSED)
+        }
+        other => Err(other.into()),
+    }
+}
+
 fn refuse(problems: &[RecordProblem], err: &mut dyn Write) -> anyhow::Result<i32> {
     for p in problems {
         writeln!(err, "{p}")?;
@@ -109,12 +131,7 @@ pub async fn developers_italia(
         .collect();
     let outcomes = match store.import_catalogue(&Actor::System("import"), &records, country, today).await {
         Ok(o) => o,
-        Err(e @ (catalog::Error::Invalid { .. } | catalog::Error::Conflict { .. } | catalog::Error::Fields(_))) => {
-            writeln!(err, "{e}")?;
-            writeln!(err, "nothing was imported")?;
-            return Ok(REFUSED);
-        }
-        Err(e) => return Err(e.into()),
+        Err(e) => return refused_by_catalog(e, err),
     };
     let mut counts = [0; 3];
     for (record, outcome) in records.iter().zip(&outcomes) {
@@ -158,21 +175,12 @@ pub async fn code_gouv(store: &Store, file: &Path, out: &mut dyn Write, err: &mu
         format!("code.gouv.fr:{}", file.file_name().map_or(name.clone(), |f| f.to_string_lossy().into_owned()));
     let report = match store.import_forge_accounts(&Actor::System("import"), &source, &accounts).await {
         Ok(r) => r,
-        Err(e @ (catalog::Error::Invalid { .. } | catalog::Error::Conflict { .. } | catalog::Error::Fields(_))) => {
-            writeln!(err, "{e}")?;
-            writeln!(err, "nothing was imported")?;
-            return Ok(REFUSED);
-        }
-        Err(e) => return Err(e.into()),
+        Err(e) => return refused_by_catalog(e, err),
     };
     for (url, organisation) in &report.accounts {
         writeln!(out, "{url}: {organisation}")?;
     }
-    if !report.organisations_created.is_empty() {
-        let names: Vec<String> =
-            report.organisations_created.iter().map(|o| format!("{} ({})", o.name, o.slug)).collect();
-        writeln!(out, "organisations created: {}", names.join(", "))?;
-    }
+    tell_created(&report.organisations_created, out)?;
     writeln!(
         out,
         "{} accounts created, {} updated, {} unchanged; {} organisations created",
@@ -211,12 +219,7 @@ pub async fn listing(
     };
     let report = match store.import_listing(&Actor::System("import"), &export, today).await {
         Ok(r) => r,
-        Err(e @ (catalog::Error::Invalid { .. } | catalog::Error::Conflict { .. } | catalog::Error::Fields(_))) => {
-            writeln!(err, "{e}")?;
-            writeln!(err, "nothing was imported")?;
-            return Ok(REFUSED);
-        }
-        Err(e) => return Err(e.into()),
+        Err(e) => return refused_by_catalog(e, err),
     };
     let mut counts = [0; 3];
     for (s, outcome) in export.software.iter().zip(&report.software) {
@@ -226,11 +229,7 @@ pub async fn listing(
     for s in &export.skipped {
         writeln!(out, "{s}: skipped")?;
     }
-    if !report.organisations_created.is_empty() {
-        let names: Vec<String> =
-            report.organisations_created.iter().map(|o| format!("{} ({})", o.name, o.slug)).collect();
-        writeln!(out, "organisations created: {}", names.join(", "))?;
-    }
+    tell_created(&report.organisations_created, out)?;
     writeln!(
         out,
         "{} created, {} updated, {} unchanged, {} skipped; {} adoptions declared; {} organisations created",

@@ -6,11 +6,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::{q, Store, Tx};
-use crate::country::Country;
 use crate::error::Result;
 use crate::import::code_gouv::ForgeAccount;
-use crate::model::{Actor, NewOrganisation, OrgKey, OrgRef};
-use crate::slug::Slug;
+use crate::import::ListedOrganisation;
+use crate::model::{Actor, OrgRef};
 use crate::vocab::OrganisationKind;
 
 /// An account as the catalog keeps it.
@@ -139,55 +138,15 @@ impl Store {
 
 impl Tx {
     /// The organisation an account belongs to: the one with its Annuaire id, else the one of
-    /// its name (which then gets the id, when no other has it), else a new one.
+    /// its name (which then gets the id), else a new public body.
     async fn body_of(&mut self, a: &ForgeAccount, created: &mut Vec<OrgRef>) -> Result<(i64, OrgRef)> {
-        if let Some(id) = &a.annuaire {
-            if let Some(org) = self.organisation_id(&OrgKey::Official(id.clone())).await? {
-                return Ok((org, self.org_ref(org).await?));
-            }
-        }
-        if let Some((org, found)) = self.find_named(&a.body, None).await? {
-            if let Some(id) = &a.annuaire {
-                self.execute(
-                    q("INSERT INTO organisation_identifiers (scheme, value, organisation_id) VALUES ($1, $2, $3) \
-                       ON CONFLICT DO NOTHING")
-                    .bind(id.scheme().as_str())
-                    .bind(id.value())
-                    .bind(org),
-                )
-                .await?;
-            }
-            return Ok((org, found));
-        }
-        let base = Slug::from_name(&a.body).map_err(|e| e.within("pso"))?;
-        let mut slug = base.clone();
-        for n in 2.. {
-            if self.organisation_id(&OrgKey::Slug(slug.clone())).await?.is_none() {
-                break;
-            }
-            slug = Slug::parse(&format!("{}-{n}", base.as_str()))?;
-        }
-        let new = NewOrganisation {
-            slug: slug.clone(),
-            liaison: None,
+        let body = ListedOrganisation {
             name: a.body.clone(),
             kind: OrganisationKind::OtherPublicBody,
-            country: Country::FR,
-            identifiers: a.annuaire.iter().cloned().collect(),
-            population: None,
-            parents: Vec::new(),
+            page: None,
             website: None,
-            email_domains: Vec::new(),
-            demo: false,
+            identifier: a.annuaire.clone(),
         };
-        self.put_organisation(&new).await?;
-        let org = self.organisation_id(&OrgKey::Slug(slug)).await?.expect("just written");
-        let made = self.org_ref(org).await?;
-        created.push(made.clone());
-        Ok((org, made))
-    }
-
-    async fn org_ref(&mut self, id: i64) -> Result<OrgRef> {
-        self.one(q("SELECT slug, name, kind, country FROM organisations WHERE id = $1").bind(id)).await
+        self.listed_organisation(&body, created).await.map_err(|e| e.within("pso"))
     }
 }

@@ -7,12 +7,12 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::publiccode::CatalogueOutcome;
+use super::publiccode::{CatalogueOutcome, NewNamed};
 use super::{q, Store, Tx};
 use crate::country::Country;
 use crate::error::{Error, Result};
 use crate::import::{Listed, ListedOrganisation, Listing};
-use crate::model::{Actor, NewOrganisation, OrgKey, OrgRef, RepositoryDraft, Software, SoftwareDraft};
+use crate::model::{Actor, OrgKey, OrgRef, RepositoryDraft, Software, SoftwareDraft};
 use crate::slug::Slug;
 
 /// What an import of a catalogue's list did.
@@ -223,9 +223,9 @@ impl Tx {
     }
 
     /// The organisation a user or provider of the list is: the one with its identifier,
-    /// else the one of its name, else a new one of its kind (in France, where these
-    /// catalogues' members are).
-    async fn listed_organisation(
+    /// else the one of its name (which then gets the identifier, when no other has it), else
+    /// a new one of its kind (in France, where these catalogues' members are).
+    pub(super) async fn listed_organisation(
         &mut self,
         o: &ListedOrganisation,
         created: &mut Vec<OrgRef>,
@@ -237,40 +237,28 @@ impl Tx {
                 return Ok((org, found));
             }
         }
-        if let Some(found) = self.find_named(&o.name, None).await? {
-            return Ok(found);
-        }
-        let base = Slug::from_name(&o.name).map_err(|e| e.within("name"))?;
-        let mut slug = base.clone();
-        for n in 2.. {
-            if self.organisation_id(&OrgKey::Slug(slug.clone())).await?.is_none() {
-                break;
+        if let Some((org, found)) = self.find_named(&o.name, None).await? {
+            if let Some(id) = &o.identifier {
+                self.execute(
+                    q("INSERT INTO organisation_identifiers (scheme, value, organisation_id) VALUES ($1, $2, $3) \
+                       ON CONFLICT DO NOTHING")
+                    .bind(id.scheme().as_str())
+                    .bind(id.value())
+                    .bind(org),
+                )
+                .await?;
             }
-            slug = Slug::parse(&format!("{}-{n}", base.as_str()))?;
+            return Ok((org, found));
         }
-        let new = NewOrganisation {
-            slug: slug.clone(),
-            liaison: None,
-            name: o.name.clone(),
+        let new = NewNamed {
+            field: "name",
+            name: &o.name,
             kind: o.kind,
             country: Country::FR,
             identifiers: o.identifier.iter().cloned().collect(),
-            population: None,
-            parents: Vec::new(),
             website: o.website.clone(),
-            email_domains: Vec::new(),
-            demo: false,
         };
-        let (made, _) = self.put_organisation(&new).await?;
-        let id = self.organisation_id(&OrgKey::Slug(slug)).await?.expect("just written");
-        let made = OrgRef {
-            slug: made.slug,
-            name: made.name,
-            kind: made.kind.as_str().to_string(),
-            country: made.country.code().to_string(),
-        };
-        created.push(made.clone());
-        Ok((id, made))
+        self.new_named_organisation(new, created).await
     }
 }
 

@@ -26,6 +26,17 @@ pub struct PublicCodeImportOptions {
     pub acting_for: Option<String>,
 }
 
+/// An organisation an import creates: its name (and the field that gave it, for an
+/// error), kind, country, identifiers and website.
+pub(crate) struct NewNamed<'a> {
+    pub field: &'a str,
+    pub name: &'a str,
+    pub kind: OrganisationKind,
+    pub country: Country,
+    pub identifiers: Vec<OfficialId>,
+    pub website: Option<String>,
+}
+
 /// What an import did.
 #[derive(Debug, Clone, Serialize)]
 pub struct PublicCodeImport {
@@ -109,7 +120,19 @@ impl Tx {
         if let Some((_, org)) = self.find_named(&name, named.slug_hint()).await? {
             return Slug::parse(&org.slug);
         }
-        let base = Slug::from_name(&name).map_err(|e| e.within(&named.key))?;
+        let new = NewNamed { field: &named.key, name: &name, kind, country, identifiers: Vec::new(), website: None };
+        let (_, made) = self.new_named_organisation(new, created).await?;
+        Slug::parse(&made.slug)
+    }
+
+    /// A new organisation of that name, under the first free slug its name gives; it joins
+    /// `created`.
+    pub(crate) async fn new_named_organisation(
+        &mut self,
+        new: NewNamed<'_>,
+        created: &mut Vec<OrgRef>,
+    ) -> Result<(i64, OrgRef)> {
+        let base = Slug::from_name(new.name).map_err(|e| e.within(new.field))?;
         let mut slug = base.clone();
         for n in 2.. {
             if self.organisation_id(&OrgKey::Slug(slug.clone())).await?.is_none() {
@@ -120,24 +143,26 @@ impl Tx {
         let org = NewOrganisation {
             slug: slug.clone(),
             liaison: None,
-            name,
-            kind,
-            country,
-            identifiers: Vec::new(),
+            name: new.name.to_string(),
+            kind: new.kind,
+            country: new.country,
+            identifiers: new.identifiers,
             population: None,
             parents: Vec::new(),
-            website: None,
+            website: new.website,
             email_domains: Vec::new(),
             demo: false,
         };
         let (made, _) = self.put_organisation(&org).await?;
-        created.push(OrgRef {
+        let id = self.organisation_id(&OrgKey::Slug(slug)).await?.expect("just written");
+        let made = OrgRef {
             slug: made.slug,
             name: made.name,
             kind: made.kind.as_str().to_string(),
             country: made.country.code().to_string(),
-        });
-        Ok(slug)
+        };
+        created.push(made.clone());
+        Ok((id, made))
     }
 
     /// The organisations of one of the file's lists, each once, created when unknown.
