@@ -48,8 +48,8 @@ pub use store::{
     SearchDocument, SoftwareFilter, SoftwarePage, Store, TerritoryRef, TokenHolder,
 };
 pub use store::{
-    AreaCounts, Asker, Hidden, Hideable, HistoryOf, OfferFilter, Proposal, Recipient, SizeCounts, UseCounts, Written,
-    NEAREST, READ_PER_HARVEST,
+    AreaCounts, Asker, Change, ChangeCursor, Hidden, Hideable, HistoryOf, OfferFilter, Proposal, Recipient, SizeCounts,
+    UseCounts, Written, NEAREST, READ_PER_HARVEST,
 };
 pub use token::{ApiToken, TokenScope};
 pub use vocab::*;

@@ -107,6 +107,7 @@ pub fn router_with_accounts(
         )
         .route("/organisations/{slug}/webhooks/{id}", axum::routing::delete(crate::webhook_api::remove))
         .route("/organisations/{slug}/webhooks/{id}/deliveries", get(crate::webhook_api::deliveries))
+        .route("/changes", get(crate::changes::changes))
         .route("/tender", get(crate::tender::api))
         .route("/software/{slug}/history", get(contribute::software_history))
         .route("/adoptions/{id}", get(contribute::adoption).patch(contribute::edit_adoption).layer(body_limit()))

@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod cache;
 pub mod catalogues;
+pub mod changes;
 pub mod cli;
 pub mod config;
 pub mod connections;

@@ -24,6 +24,19 @@ pub struct PageQuery {
     pub offset: Option<i64>,
 }
 
+/// `GET /api/v1/changes`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ChangesQuery {
+    /// The cursor of the last change read (`VERSION.ID`, from a change's `cursor` or the
+    /// answer's `next`); `0`, or none, for the start.
+    pub since: Option<String>,
+    /// How many changes (1 to 1,000; 100 unless told).
+    pub limit: Option<i64>,
+}
+
 /// `GET /api/v1/software`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -244,6 +257,7 @@ pub fn names<T: IntoParams>() -> Vec<String> {
         crate::questions::list,
         crate::questions::show,
         crate::questions::answer,
+        crate::changes::changes,
         crate::webhook_api::list,
         crate::webhook_api::add,
         crate::webhook_api::remove,
@@ -291,6 +305,7 @@ pub fn names<T: IntoParams>() -> Vec<String> {
         (name = "offers", description = "Who can run or support a software for others, where, and at what cost"),
         (name = "tender", description = "Before you tender: the candidates for a need, ranked, with what to take to the council"),
         (name = "questions", description = "Asking the adopters of a software a question, through the registry, and answering"),
+        (name = "changes", description = "Every change of the catalog's records, in commit order, for followers"),
         (name = "webhooks", description = "An organisation's webhooks: signed deliveries of the changes it hears of"),
         (name = "accounts", description = "Who a token or session is"),
         (name = "contributions", description = "What organisations declare, fund and plan, and the history of every change"),

@@ -5,6 +5,7 @@
 mod accounts;
 mod adoptions;
 mod audit;
+mod changes;
 mod contributions;
 mod dashboards;
 mod export;
@@ -41,6 +42,7 @@ use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 pub(crate) use adoptions::BATCH;
 pub use adoptions::{AdopterFilter, AdopterSort, ImportProblem, NearAdoption};
 pub use audit::HistoryOf;
+pub use changes::{Change, ChangeCursor};
 pub use contributions::{Recipient, Written};
 pub use dashboards::{AdoptionFact, FundingFact, PeerUse, Placement, RoadmapFilter, TerritoryRef};
 pub use forges::{ForgeAccountRecord, ForgeAccountsImport};
@@ -425,6 +427,10 @@ impl Tx {
                  WHERE version IS NULL",
             ))
             .await?;
+            // And the changes feed's (0023).
+            self.execute(q("UPDATE record_changes SET version = (SELECT version FROM catalog_version WHERE id = 1) \
+                 WHERE version IS NULL"))
+                .await?;
         }
         if self.large {
             self.execute(q(format!("PRAGMA cache_size = {SQLITE_CACHE_KIB}"))).await?;
