@@ -19,7 +19,8 @@ CREATE TABLE webhooks (
     created_at      TEXT NOT NULL,
     created_by      TEXT NOT NULL
 );
-CREATE INDEX webhooks_organisation ON webhooks (organisation_id);
+-- One address once per organisation: a second is a conflict on `url`.
+CREATE UNIQUE INDEX webhooks_organisation ON webhooks (organisation_id, url);
 
 CREATE TABLE webhook_deliveries (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,

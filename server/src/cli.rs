@@ -606,6 +606,31 @@ fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
+/// Whether the file an import names exists; when not, says so.
+fn existing_file(file: &Path, err: &mut dyn Write) -> anyhow::Result<bool> {
+    if !file.is_file() {
+        writeln!(err, "error: {}: no such file", file.display())?;
+    }
+    Ok(file.is_file())
+}
+
+/// The `--country` and the file or folder of an import of documents, or the exit status
+/// of a refused country (1) or a missing path (2).
+fn import_input(country: &str, path: &Path, err: &mut dyn Write) -> anyhow::Result<Result<catalog::Country, i32>> {
+    let country = match catalog::Country::parse(country) {
+        Ok(c) => c,
+        Err(e) => {
+            writeln!(err, "error: --country: {e}")?;
+            return Ok(Err(REFUSED));
+        }
+    };
+    if !path.exists() {
+        writeln!(err, "error: {}: no such file or folder", path.display())?;
+        return Ok(Err(FAILED));
+    }
+    Ok(Ok(country))
+}
+
 /// `communs import comptoir|sill FILE`.
 async fn listing_file(
     config: &Config,
@@ -614,8 +639,7 @@ async fn listing_file(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<i32> {
-    if !file.is_file() {
-        writeln!(err, "error: {}: no such file", file.display())?;
+    if !existing_file(file, err)? {
         return Ok(FAILED);
     }
     let store = open(config).await?;
@@ -652,42 +676,27 @@ async fn import(config: &Config, what: Import, out: &mut dyn Write, err: &mut dy
             }
         }
         Import::Publiccode { path, country } => {
-            let country = match catalog::Country::parse(&country) {
+            let country = match import_input(&country, &path, err)? {
                 Ok(c) => c,
-                Err(e) => {
-                    writeln!(err, "error: --country: {e}")?;
-                    return Ok(REFUSED);
-                }
+                Err(status) => return Ok(status),
             };
-            if !path.exists() {
-                writeln!(err, "error: {}: no such file or folder", path.display())?;
-                return Ok(FAILED);
-            }
             let store = open(config).await?;
             crate::publiccode::import_path(&store, &path, country, today(), out, err).await
         }
         Import::Comptoir { file } => listing_file(config, &file, catalog::import::comptoir::read, out, err).await,
         Import::Sill { file } => listing_file(config, &file, catalog::import::sill::read, out, err).await,
         Import::CodeGouv { file } => {
-            if !file.is_file() {
-                writeln!(err, "error: {}: no such file", file.display())?;
+            if !existing_file(&file, err)? {
                 return Ok(FAILED);
             }
             let store = open(config).await?;
             crate::catalogues::code_gouv(&store, &file, out, err).await
         }
         Import::DevelopersItalia { path, country } => {
-            let country = match catalog::Country::parse(&country) {
+            let country = match import_input(&country, &path, err)? {
                 Ok(c) => c,
-                Err(e) => {
-                    writeln!(err, "error: --country: {e}")?;
-                    return Ok(REFUSED);
-                }
+                Err(status) => return Ok(status),
             };
-            if !path.exists() {
-                writeln!(err, "error: {}: no such file or folder", path.display())?;
-                return Ok(FAILED);
-            }
             let store = open(config).await?;
             crate::catalogues::developers_italia(&store, &path, country, today(), out, err).await
         }

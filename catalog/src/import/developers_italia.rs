@@ -28,8 +28,6 @@ pub struct Entry {
     pub active: bool,
     /// The document, valid.
     pub publiccode: publiccode::PublicCode,
-    /// When the catalogue last changed it, as it says it.
-    pub updated_at: Option<String>,
 }
 
 impl Entry {
@@ -54,8 +52,6 @@ struct RawEntry {
     publiccode_yml: String,
     #[serde(default)]
     active: Option<bool>,
-    #[serde(default)]
-    updated_at: Option<String>,
 }
 
 /// Reads a file of entries; `name` prefixes each problem's record (a file's name when
@@ -128,13 +124,7 @@ fn entry(raw: RawEntry) -> Result<Entry, (String, String)> {
             .collect();
         return Err(fail(format!("publiccodeYml is not a valid publiccode.yml: {}", findings.join("; "))));
     };
-    Ok(Entry {
-        id: raw.id.trim().to_string(),
-        url,
-        active: raw.active.unwrap_or(true),
-        publiccode: doc,
-        updated_at: raw.updated_at,
-    })
+    Ok(Entry { id: raw.id.trim().to_string(), url, active: raw.active.unwrap_or(true), publiccode: doc })
 }
 
 #[cfg(test)]

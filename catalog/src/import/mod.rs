@@ -85,3 +85,69 @@ pub struct Listing {
     /// Records the list holds but the import leaves out, each with why.
     pub skipped: Vec<String>,
 }
+
+/// An address a list gives, kept when it is a public web address; empty strings are none.
+pub(crate) fn web(field: &str, v: Option<String>) -> Result<Option<String>, String> {
+    let Some(v) = v.map(|v| v.trim().to_string()).filter(|v| !v.is_empty()) else { return Ok(None) };
+    crate::text::web_url(field, &v).map(Some).map_err(|e| e.to_string())
+}
+
+/// The SPDX expression of a licence as the catalogues write it ("GNU GPL v3", "CeCILL v2.1",
+/// "Apache 2.0"), or of an SPDX expression written as such; `None` when it names none.
+/// Versions without "only" are read as "or later", as the GNU licences advise.
+pub fn spdx_of(written: &str) -> Option<String> {
+    let words: Vec<String> = written
+        .to_lowercase()
+        .replace(['.', '-', '_', '(', ')', ','], " ")
+        .split_whitespace()
+        .filter(|w| !matches!(*w, "gnu" | "licence" | "license" | "the" | "public" | "general" | "version" | "v"))
+        .map(|w| w.trim_start_matches('v').to_string())
+        .collect();
+    let key = words.join(" ");
+    let known = match key.as_str() {
+        "gpl 2" | "gpl 2 0" => "GPL-2.0-or-later",
+        "gpl 3" | "gpl 3 0" => "GPL-3.0-or-later",
+        "agpl 3" | "agpl 3 0" | "affero gpl 3" | "affero 3" => "AGPL-3.0-or-later",
+        "lgpl 2 1" => "LGPL-2.1-or-later",
+        "lgpl 3" | "lgpl 3 0" => "LGPL-3.0-or-later",
+        "cecill 2" | "cecill 2 0" => "CECILL-2.0",
+        "cecill 2 1" => "CECILL-2.1",
+        "cecill b" => "CECILL-B",
+        "cecill c" => "CECILL-C",
+        "apache 2" | "apache 2 0" => "Apache-2.0",
+        "mit" => "MIT",
+        "bsd 2 clause" => "BSD-2-Clause",
+        "bsd 3 clause" => "BSD-3-Clause",
+        "eupl 1 1" => "EUPL-1.1",
+        "eupl 1 2" => "EUPL-1.2",
+        "mpl 2" | "mpl 2 0" | "mozilla 2 0" => "MPL-2.0",
+        _ => "",
+    };
+    if !known.is_empty() {
+        return Some(known.to_string());
+    }
+    let written = written.trim();
+    (!written.is_empty() && crate::licence::Licence::parse(written).is_ok()).then(|| written.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn licences_are_read_as_spdx() {
+        for (written, spdx) in [
+            ("GNU GPL v3", "GPL-3.0-or-later"),
+            ("GNU Affero GPL v3", "AGPL-3.0-or-later"),
+            ("CeCILL v2.1", "CECILL-2.1"),
+            ("Apache 2.0", "Apache-2.0"),
+            ("GNU LGPL v2.1", "LGPL-2.1-or-later"),
+            ("EUPL-1.2", "EUPL-1.2"),
+            ("MIT OR Apache-2.0", "MIT OR Apache-2.0"),
+        ] {
+            assert_eq!(spdx_of(written).as_deref(), Some(spdx), "{written}");
+        }
+        assert_eq!(spdx_of("Licence maison"), None);
+        assert_eq!(spdx_of(""), None);
+    }
+}

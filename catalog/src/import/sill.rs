@@ -15,8 +15,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::comptoir::{spdx_of, web};
-use super::{Listed, ListedOrganisation, Listing, RecordProblem};
+use super::{spdx_of, web, Listed, ListedOrganisation, Listing, RecordProblem};
 use crate::address::{check_repository_address, AddressPolicy};
 use crate::identifier::OfficialId;
 use crate::vocab::OrganisationKind;

@@ -232,9 +232,7 @@ impl Tx {
     ) -> Result<(i64, OrgRef)> {
         if let Some(id) = &o.identifier {
             if let Some(org) = self.organisation_id(&OrgKey::Official(id.clone())).await? {
-                let found =
-                    self.one(q("SELECT slug, name, kind, country FROM organisations WHERE id = $1").bind(org)).await?;
-                return Ok((org, found));
+                return Ok((org, self.org_ref(org).await?));
             }
         }
         if let Some((org, found)) = self.find_named(&o.name, None).await? {

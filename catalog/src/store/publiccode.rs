@@ -103,9 +103,7 @@ impl Tx {
             }
         }
         let Some(id) = id else { return Ok(None) };
-        let org: OrgRef =
-            self.one(q("SELECT slug, name, kind, country FROM organisations WHERE id = $1").bind(id)).await?;
-        Ok(Some((id, org)))
+        Ok(Some((id, self.org_ref(id).await?)))
     }
 
     /// The organisation a file names, created when the catalog does not know it.
@@ -123,6 +121,11 @@ impl Tx {
         let new = NewNamed { field: &named.key, name: &name, kind, country, identifiers: Vec::new(), website: None };
         let (_, made) = self.new_named_organisation(new, created).await?;
         Slug::parse(&made.slug)
+    }
+
+    /// The reference (slug, name, kind, country) of the organisation `id`.
+    pub(crate) async fn org_ref(&mut self, id: i64) -> Result<OrgRef> {
+        self.one(q("SELECT slug, name, kind, country FROM organisations WHERE id = $1").bind(id)).await
     }
 
     /// A new organisation of that name, under the first free slug its name gives; it joins

@@ -110,15 +110,6 @@ impl Store {
                 message: format!("{organisation} has {count} webhooks already, the most it may keep; remove one first"),
             });
         }
-        let (same,): (i64,) = tx
-            .one(q("SELECT COUNT(*) FROM webhooks WHERE organisation_id = $1 AND url = $2").bind(org).bind(&draft.url))
-            .await?;
-        if same > 0 {
-            return Err(Error::Conflict {
-                field: "url".into(),
-                message: format!("{organisation} has a webhook at {} already", draft.url),
-            });
-        }
         let now = tx.now();
         let (id,): (i64,) = tx
             .one(
@@ -132,7 +123,8 @@ impl Store {
                 .bind(now)
                 .bind(actor.label()),
             )
-            .await?;
+            .await
+            .map_err(super::conflict_on("url", format!("{organisation} has a webhook at {} already", draft.url)))?;
         let created = webhook_tx(&mut tx, id).await?;
         // The secret stays out of the log.
         let logged = serde_json::json!({
