@@ -8,6 +8,7 @@ pub mod category;
 pub mod contribution;
 pub mod country;
 pub mod error;
+pub mod federation;
 pub mod identifier;
 pub mod import;
 pub mod licence;

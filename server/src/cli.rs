@@ -100,6 +100,37 @@ pub enum Command {
     /// Work with publiccode.yml files.
     #[command(subcommand)]
     Publiccode(Publiccode),
+    /// Follow other Communs instances: their records are shown here as theirs, with a link
+    /// back, and follow their changes.
+    #[command(subcommand)]
+    Federation(Federation),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Federation {
+    /// Follow the instance at URL (its site's address) under NAME; its records come with the
+    /// next round (`serve` runs one every hour, `[federation] every_minutes`; or
+    /// `federation round`). Public hosts only, unless --allow-local.
+    Add {
+        name: String,
+        url: String,
+        /// Also take hosts on loopback or private networks.
+        #[arg(long, env = "COMMUNS_HARVEST_ALLOW_LOCAL")]
+        allow_local: bool,
+    },
+    /// The instances followed: address, records that came from each, last round, last
+    /// problem.
+    List,
+    /// Stop following NAME: the records that came from it are removed.
+    Remove { name: String },
+    /// Read now what the instances followed (or NAME alone) changed since the last round.
+    /// Exit status 1 when a record was refused, 2 when a peer could not be read.
+    Round {
+        name: Option<String>,
+        /// Also reach hosts on loopback or private networks.
+        #[arg(long, env = "COMMUNS_HARVEST_ALLOW_LOCAL")]
+        allow_local: bool,
+    },
 }
 
 /// How harvests run; each also reads `[harvest]` in communs.toml.
@@ -302,6 +333,7 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
                 .or(config.public_url.as_deref())
                 .map_or_else(|| format!("http://{}", config.bind), |u| u.trim_end_matches('/').to_string());
             crate::webhooks::spawn(store.clone(), config.webhooks.config(allow_local, site_url)?);
+            crate::federation::spawn(store.clone(), config.federation.config(allow_local)?);
             let search = std::sync::Arc::new(open_search(&config, &store, out).await?);
             let cache = cache_mb.map_or(crate::cache::DEFAULT_BUDGET, |mb| mb * 1024 * 1024);
             let limits = crate::ConnectionLimits {
@@ -400,6 +432,7 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
                 Err(e) => Err(e.into()),
             }
         }
+        Command::Federation(command) => federation(&config, command, out, err).await,
         Command::Repo(Repo::Status { software }) => {
             let store = open(&config).await?;
             if let Err(e) = store.software(&software).await {
@@ -741,4 +774,90 @@ fn refuse(file: &str, problems: &[catalog::import::LineProblem], err: &mut dyn W
     }
     writeln!(err, "{} bad row(s); nothing was imported", problems.len())?;
     Ok(REFUSED)
+}
+
+/// `communs federation ...`.
+async fn federation(
+    config: &Config,
+    command: Federation,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    let store = open(config).await?;
+    let refused = |e: catalog::Error| -> anyhow::Result<catalog::Error> {
+        match e {
+            e
+            @ (catalog::Error::Invalid { .. } | catalog::Error::Conflict { .. } | catalog::Error::NotFound { .. }) => {
+                Ok(e)
+            }
+            other => Err(other.into()),
+        }
+    };
+    let allowed = |flag: bool| flag || config.harvest_file.allow_local.unwrap_or(false);
+    match command {
+        Federation::Add { name, url, allow_local } => {
+            match store.add_peer(&Actor::System("cli"), &name, &url, address_policy(allowed(allow_local))).await {
+                Ok(peer) => {
+                    writeln!(out, "following {} at {}; its records come with the next round", peer.name, peer.url)?;
+                    Ok(0)
+                }
+                Err(e) => {
+                    writeln!(err, "error: {}", refused(e)?)?;
+                    Ok(REFUSED)
+                }
+            }
+        }
+        Federation::List => {
+            for p in store.peers().await? {
+                let last = p.last_round_at.map_or_else(|| "never read".to_string(), |t| t.to_rfc3339());
+                writeln!(out, "{}\t{}\t{} record(s)\t{last}", p.name, p.url, p.records)?;
+                if let Some(problem) = p.last_problem {
+                    writeln!(out, "  {problem}")?;
+                }
+            }
+            Ok(0)
+        }
+        Federation::Remove { name } => match store.remove_peer(&Actor::System("cli"), &name).await {
+            Ok(n) => {
+                writeln!(out, "no longer following {name}; {n} record(s) that came from it removed")?;
+                Ok(0)
+            }
+            Err(e) => {
+                writeln!(err, "error: {}", refused(e)?)?;
+                Ok(REFUSED)
+            }
+        },
+        Federation::Round { name, allow_local } => {
+            let peers = match name {
+                Some(name) => match store.peer(&name).await {
+                    Ok(p) => vec![p],
+                    Err(e) => {
+                        writeln!(err, "error: {}", refused(e)?)?;
+                        return Ok(REFUSED);
+                    }
+                },
+                None => store.peers().await?,
+            };
+            let settings = config.federation.config(allowed(allow_local))?;
+            let mut code = 0;
+            for peer in peers {
+                match crate::federation::round(&store, &peer, &settings).await {
+                    Ok(report) => {
+                        for why in &report.applied.refused {
+                            writeln!(err, "{}: refused: {why}", peer.name)?;
+                        }
+                        writeln!(out, "{}", report.line())?;
+                        if !report.applied.refused.is_empty() {
+                            code = code.max(REFUSED);
+                        }
+                    }
+                    Err(e) => {
+                        writeln!(err, "error: {}: {e:#}", peer.name)?;
+                        code = FAILED;
+                    }
+                }
+            }
+            Ok(code)
+        }
+    }
 }

@@ -33,6 +33,8 @@ pub struct FileConfig {
     pub mail: crate::mail::MailFile,
     #[serde(default)]
     pub webhooks: crate::webhooks::WebhooksFile,
+    #[serde(default)]
+    pub federation: crate::federation::FederationFile,
 }
 
 /// `[rate_limits]`: tries per client address (and per account for writes), as a burst then
@@ -110,6 +112,7 @@ pub struct Config {
     pub rate_limits: RateLimitsFile,
     pub mail: crate::mail::MailFile,
     pub webhooks: crate::webhooks::WebhooksFile,
+    pub federation: crate::federation::FederationFile,
 }
 
 impl FileConfig {
@@ -154,6 +157,7 @@ impl Config {
             rate_limits: file.rate_limits,
             mail: file.mail,
             webhooks: file.webhooks,
+            federation: file.federation,
         })
     }
 
@@ -202,6 +206,7 @@ mod tests {
             rate_limits: RateLimitsFile::default(),
             mail: crate::mail::MailFile::default(),
             webhooks: crate::webhooks::WebhooksFile::default(),
+            federation: crate::federation::FederationFile::default(),
         };
         let c = Config::resolve(None, None, Some("127.0.0.1:1234".into()), file).unwrap();
         assert_eq!(c.data_dir, PathBuf::from("/srv/communs"));

@@ -14,6 +14,7 @@ pub mod dashboards;
 pub mod dcat;
 pub mod demo;
 pub mod export;
+pub mod federation;
 pub mod guard;
 pub mod harvest;
 pub mod mail;

@@ -209,9 +209,9 @@ pub async fn deliver(d: &DueDelivery, config: &WebhookConfig, now: DateTime<Utc>
     }
 }
 
-/// Checks `url` again, then every address its host resolves to: the name and the address
+/// Checks `url` again (as a webhook's or a peer's address), then every address its host resolves to: the name and the address
 /// to connect to, or `None` for an address written as such (already checked).
-async fn resolve(url: &str, allow_local: bool) -> Result<Option<(String, SocketAddr)>, String> {
+pub(crate) async fn resolve(url: &str, allow_local: bool) -> Result<Option<(String, SocketAddr)>, String> {
     let policy = if allow_local { AddressPolicy::AllowLocal } else { AddressPolicy::PublicOnly };
     let address = read_webhook_address(url, policy).map_err(|why| format!("refused address: {why}"))?;
     let name = match address.host {

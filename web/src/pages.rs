@@ -418,6 +418,14 @@ impl RoadmapView {
     }
 }
 
+/// The instance a record comes from (another Communs this one follows), and the record's
+/// page there.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub peer: String,
+    pub url: String,
+}
+
 #[derive(Template)]
 #[template(path = "software.html")]
 pub struct SoftwareView {
@@ -454,6 +462,8 @@ pub struct SoftwareView {
     pub similar: Vec<(String, String)>,
     pub has_publiccode: bool,
     pub demo: bool,
+    /// The instance this record comes from (see `catalog::federation`): it is kept there.
+    pub origin: Option<Origin>,
 }
 
 impl SoftwareView {
@@ -553,6 +563,8 @@ pub struct MemberRow {
 #[template(path = "organisation.html")]
 pub struct OrganisationView {
     pub chrome: Chrome,
+    /// The instance this record comes from, if another's.
+    pub origin: Option<Origin>,
     pub slug: String,
     pub name: String,
     /// INSEE's type de liaison of the name, for its French articles.

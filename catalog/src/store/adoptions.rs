@@ -381,10 +381,10 @@ impl Tx {
     }
 }
 
-impl Store {
-    /// Declares an adoption, or updates the one of the same organisation and software.
-    pub async fn put_adoption(&self, actor: &Actor, a: &NewAdoption) -> Result<(Adoption, bool)> {
-        let mut tx = self.begin(actor).await?;
+impl Tx {
+    /// See `Store::put_adoption`.
+    pub(crate) async fn put_adoption(&mut self, a: &NewAdoption) -> Result<(Adoption, bool)> {
+        let tx = self;
         let software_id = tx.require_software("software", &a.software).await?;
         let organisation_id = tx.require_organisation("organisation", &a.organisation).await?;
         let before = tx.load_adoption(software_id, organisation_id).await?;
@@ -413,8 +413,17 @@ impl Store {
         let key = format!("{}/{}", after.software, after.organisation);
         let action = if before.is_some() { "update" } else { "create" };
         tx.audit(action, "adoption", &key, before.as_ref(), Some(&after)).await?;
-        tx.commit().await?;
         Ok((after, before.is_none()))
+    }
+}
+
+impl Store {
+    /// Declares an adoption, or updates the one of the same organisation and software.
+    pub async fn put_adoption(&self, actor: &Actor, a: &NewAdoption) -> Result<(Adoption, bool)> {
+        let mut tx = self.begin(actor).await?;
+        let out = tx.put_adoption(a).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Writes many adoptions at once, all or none: every row's references are checked

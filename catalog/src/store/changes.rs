@@ -1,5 +1,6 @@
 //! The changes feed: every create, update and removal of the catalog's records in commit
-//! order, paged by a cursor (version, id) that a follower keeps (see migration 0023).
+//! order, paged by a cursor (version, id) that a follower keeps (see migration 0023). The
+//! records written from a peer's feed are not in it (migration 0024, `crate::federation`).
 
 use serde::Serialize;
 
@@ -62,6 +63,7 @@ impl Store {
             .all(
                 q("SELECT version, id, entity, record_key, deleted FROM record_changes \
                    WHERE version IS NOT NULL AND (version > $1 OR (version = $1 AND id > $2)) \
+                   AND peer_id IS NULL \
                    ORDER BY version, id LIMIT $3")
                 .bind(since.version)
                 .bind(since.id)

@@ -2,6 +2,7 @@
 //! ended; fundings recorded and edited; roadmap items, needs and pledges. Each commits with
 //! its audit event, and a write sent twice with the same key happens once.
 
+use crate::federation::FederatedEntity;
 use chrono::NaiveDate;
 
 use super::adoptions::adoption_view;
@@ -242,6 +243,7 @@ impl Store {
         }
         let (software_id, _) = tx.ids_of_adoption(id).await?;
         let before = tx.adoption_by_id(id).await?;
+        tx.refuse_followed(FederatedEntity::Adoption, id).await?;
         let now = tx.now();
         let today = now.date_naive();
         let since = c.since.unwrap_or(before.since);
@@ -305,6 +307,7 @@ impl Store {
         if let Some(id) = tx.claim(author, "adoption").await? {
             return Ok(Written { record: tx.adoption_by_id(id).await?, replayed: true });
         }
+        tx.refuse_followed(FederatedEntity::Adoption, id).await?;
         let before = tx.adoption_by_id(id).await?;
         if before.status == AdoptionStatus::Ended.as_str() {
             return Err(Error::Conflict {
@@ -349,6 +352,7 @@ impl Store {
         }
         let (software_id, _) = tx.ids_of_adoption(id).await?;
         let before = tx.adoption_by_id(id).await?;
+        tx.refuse_followed(FederatedEntity::Adoption, id).await?;
         if before.status == AdoptionStatus::Ended.as_str() {
             return Err(Error::Conflict { field: "status".into(), message: "this adoption has ended already".into() });
         }
@@ -509,6 +513,7 @@ impl Store {
     pub async fn edit_software(&self, author: &Author, slug: &str, c: &SoftwareChange) -> Result<Written<Software>> {
         let mut tx = self.begin_as(author).await?;
         let (id, before) = tx.load_software_with_id(slug).await?.ok_or_else(|| Error::not_found("software", slug))?;
+        tx.refuse_followed(FederatedEntity::Software, id).await?;
         if let Some(_done) = tx.claim(author, "software").await? {
             return Ok(Written { record: before, replayed: true });
         }
@@ -622,6 +627,7 @@ impl Store {
         }
         let before = tx.funding_by_id(id).await?;
         let (software_id,): (i64,) = tx.one(q("SELECT software_id FROM fundings WHERE id = $1").bind(id)).await?;
+        tx.refuse_followed(FederatedEntity::Funding, id).await?;
         let current = FundingRecord {
             funder: None,
             amount: before.amount,
@@ -686,6 +692,7 @@ impl Store {
             return Ok(Written { record: tx.item_by_id(id).await?, replayed: true });
         }
         let software_id = tx.software_id(software).await?.ok_or_else(|| Error::not_found("software", software))?;
+        tx.refuse_followed(FederatedEntity::Software, software_id).await?;
         let base = Slug::from_name(&item.title).map_err(|e| match e {
             Error::Invalid { message, .. } => Error::invalid("title", message),
             other => other,
@@ -731,6 +738,7 @@ impl Store {
         if let Some(id) = tx.claim(author, "roadmap_item").await? {
             return Ok(Written { record: tx.item_by_id(id).await?, replayed: true });
         }
+        tx.refuse_followed(FederatedEntity::RoadmapItem, id).await?;
         let before = tx.item_by_id(id).await?;
         let cost: Option<Money> = match c.estimated_cost {
             Some(cost) => cost,
@@ -768,6 +776,7 @@ impl Store {
         if let Some(id) = tx.claim(author, "roadmap_item").await? {
             return Ok(Written { record: tx.item_by_id(id).await?, replayed: true });
         }
+        tx.refuse_followed(FederatedEntity::RoadmapItem, id).await?;
         let before = tx.item_by_id(id).await?;
         let organisation_id = tx.require_organisation("organisation", organisation).await?;
         let added = tx
@@ -797,6 +806,7 @@ impl Store {
     /// An organisation that did not say it gets `NotFound`.
     pub async fn withdraw_need(&self, author: &Author, id: i64, organisation: &OrgKey) -> Result<RoadmapItem> {
         let mut tx = self.begin_as(author).await?;
+        tx.refuse_followed(FederatedEntity::RoadmapItem, id).await?;
         let before = tx.item_by_id(id).await?;
         let organisation_id = tx.require_organisation("organisation", organisation).await?;
         let removed = tx

@@ -240,10 +240,16 @@ impl Tx {
     }
 }
 
-impl Store {
-    /// Records a funding.
-    pub async fn add_funding(&self, actor: &Actor, f: &NewFunding) -> Result<Funding> {
-        let mut tx = self.begin(actor).await?;
+impl Tx {
+    /// See `Store::add_funding`.
+    pub(crate) async fn add_funding(&mut self, f: &NewFunding) -> Result<Funding> {
+        self.write_funding(None, f).await
+    }
+
+    /// Writes a funding: a new one, or over the one with id `existing` (a record a peer
+    /// changed, see `crate::federation`), which keeps its id.
+    pub(crate) async fn write_funding(&mut self, existing: Option<i64>, f: &NewFunding) -> Result<Funding> {
+        let tx = self;
         let software_id = tx.require_software("software", &f.software).await?;
         let funder_id = tx.require_organisation("funder", &f.funder).await?;
         let item_id =
@@ -254,35 +260,65 @@ impl Store {
                 None => None,
             };
         let now = tx.now();
-        let (id,): (i64,) = tx
-            .one(
-                q("INSERT INTO fundings (funder_id, software_id, roadmap_item_id, amount_minor, currency, funded_on, \
-                   kind, status, evidence_url, demo, created_at, updated_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id")
-                .bind(funder_id)
-                .bind(software_id)
-                .bind(item_id)
-                .bind(f.amount.minor)
-                .bind(f.amount.currency.code())
-                .bind(f.date)
-                .bind(f.kind.as_str())
-                .bind(f.status.as_str())
-                .bind(f.evidence_url.clone())
-                .bind(f.demo)
-                .bind(now),
-            )
-            .await?;
-        tx.refresh_stats(&[software_id].into()).await?;
-        let after =
-            tx.one::<FundingRow>(q(format!("{FUNDING_VIEW} WHERE f.id = $1")).bind(id)).await?.into_funding()?;
+        let view = |id: i64| q(format!("{FUNDING_VIEW} WHERE f.id = $1")).bind(id);
+        let (before, mut touched) = match existing {
+            Some(id) => {
+                let before = tx.one::<FundingRow>(view(id)).await?.into_funding()?;
+                let (old_software,): (i64,) =
+                    tx.one(q("SELECT software_id FROM fundings WHERE id = $1").bind(id)).await?;
+                (Some(before), std::collections::BTreeSet::from([old_software]))
+            }
+            None => (None, std::collections::BTreeSet::new()),
+        };
+        touched.insert(software_id);
+        let sql = match existing {
+            None => {
+                "INSERT INTO fundings (funder_id, software_id, roadmap_item_id, amount_minor, currency, funded_on, \
+                 kind, status, evidence_url, demo, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id"
+            }
+            Some(_) => {
+                "UPDATE fundings SET funder_id = $1, software_id = $2, roadmap_item_id = $3, amount_minor = $4, \
+                 currency = $5, funded_on = $6, kind = $7, status = $8, evidence_url = $9, demo = $10, \
+                 updated_at = $11 WHERE id = $12 RETURNING id"
+            }
+        };
+        let mut query = q(sql)
+            .bind(funder_id)
+            .bind(software_id)
+            .bind(item_id)
+            .bind(f.amount.minor)
+            .bind(f.amount.currency.code())
+            .bind(f.date)
+            .bind(f.kind.as_str())
+            .bind(f.status.as_str())
+            .bind(f.evidence_url.clone())
+            .bind(f.demo)
+            .bind(now);
+        if let Some(id) = existing {
+            query = query.bind(id);
+        }
+        let (id,): (i64,) = tx.one(query).await?;
+        tx.refresh_stats(&touched).await?;
+        let after = tx.one::<FundingRow>(view(id)).await?.into_funding()?;
         let about = super::audit::Subject {
             software: Some(&after.software),
             organisation: Some(&after.funder),
             roadmap_item: item_id,
         };
-        tx.audit_about("create", "funding", &id.to_string(), about, None::<&()>, Some(&after)).await?;
-        tx.commit().await?;
+        let action = if before.is_some() { "update" } else { "create" };
+        tx.audit_about(action, "funding", &id.to_string(), about, before.as_ref(), Some(&after)).await?;
         Ok(after)
+    }
+}
+
+impl Store {
+    /// Records a funding.
+    pub async fn add_funding(&self, actor: &Actor, f: &NewFunding) -> Result<Funding> {
+        let mut tx = self.begin(actor).await?;
+        let out = tx.add_funding(f).await?;
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Writes many fundings at once, all or none (see `import_adoptions`).

@@ -39,6 +39,11 @@ pub struct Claim<'a> {
     pub lease: chrono::Duration,
 }
 
+/// A repository of a software that came from a peer is harvested there, not here (see
+/// `crate::federation`): its record follows the peer's.
+const NOT_FOLLOWED: &str = "NOT EXISTS (SELECT 1 FROM federated_records f \
+     WHERE f.entity = 'software' AND f.local_id = r.software_id AND f.owned)";
+
 impl Store {
     /// Adds a repository to a software, after its others.
     pub async fn add_repository(&self, actor: &Actor, software: &str, url: &str) -> Result<Repository> {
@@ -46,6 +51,7 @@ impl Store {
         let forge = forge_of(&url);
         let mut tx = self.begin(actor).await?;
         let id = tx.software_id(software).await?.ok_or_else(|| Error::not_found("software", software))?;
+        tx.refuse_followed(crate::federation::FederatedEntity::Software, id).await?;
         let owner: Option<(String,)> = tx
             .optional(
                 q("SELECT s.slug FROM repositories r JOIN software s ON s.id = r.software_id WHERE r.url = $1")
@@ -107,7 +113,7 @@ impl Store {
             "UPDATE repositories SET lease_owner = $1, lease_until = $2 WHERE id = (\
                SELECT r.id FROM repositories r \
                WHERE (r.lease_until IS NULL OR r.lease_until < $3) \
-               AND (r.last_harvest_at IS NULL OR r.last_harvest_at < $4) {scope} \
+               AND (r.last_harvest_at IS NULL OR r.last_harvest_at < $4) AND {NOT_FOLLOWED} {scope} \
                ORDER BY (r.next_harvest_at IS NOT NULL), r.next_harvest_at, r.id LIMIT 1 {lock}) \
              RETURNING id"
         );
@@ -144,12 +150,17 @@ impl Store {
         let (n,): (i64,) = match selection {
             HarvestSelection::Due => {
                 self.one(
-                    q("SELECT COUNT(*) FROM repositories WHERE next_harvest_at IS NULL OR next_harvest_at <= $1")
-                        .bind(now),
+                    q(format!(
+                        "SELECT COUNT(*) FROM repositories r WHERE (r.next_harvest_at IS NULL OR r.next_harvest_at <= $1) \
+                         AND {NOT_FOLLOWED}"
+                    ))
+                    .bind(now),
                 )
                 .await?
             }
-            HarvestSelection::All => self.one(q("SELECT COUNT(*) FROM repositories")).await?,
+            HarvestSelection::All => {
+                self.one(q(format!("SELECT COUNT(*) FROM repositories r WHERE {NOT_FOLLOWED}"))).await?
+            }
             HarvestSelection::Software(slug) => {
                 self.one(
                     q("SELECT COUNT(*) FROM repositories r JOIN software s ON s.id = r.software_id WHERE s.slug = $1")

@@ -9,6 +9,7 @@ mod changes;
 mod contributions;
 mod dashboards;
 mod export;
+mod federation;
 mod forges;
 mod fundings;
 mod harvest;

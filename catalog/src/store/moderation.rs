@@ -55,6 +55,12 @@ impl Store {
     pub async fn hide(&self, author: &Author, what: Hideable, id: i64, reason: &str) -> Result<Hidden> {
         let reason = crate::text::line("reason", reason, REASON_MAX)?;
         let mut tx = self.begin_as(author).await?;
+        let followed = match what {
+            Hideable::Adoption => crate::federation::FederatedEntity::Adoption,
+            Hideable::Funding => crate::federation::FederatedEntity::Funding,
+            Hideable::RoadmapItem => crate::federation::FederatedEntity::RoadmapItem,
+        };
+        tx.refuse_followed(followed, id).await?;
         let (record, software, software_id, organisation): (String, String, i64, Option<String>) = match what {
             Hideable::Adoption => {
                 let a = tx.adoption_by_id(id).await?;

@@ -308,6 +308,7 @@ async fn software_page(
         similar: sw.similar.iter().map(|r| (r.slug.clone(), r.name.clone())).collect(),
         has_publiccode,
         demo,
+        origin: origin(s, catalog::federation::FederatedEntity::Software, slug).await?,
     };
     Ok(html(lang, &view))
 }
@@ -417,6 +418,7 @@ async fn organisation_page(
     chrome.feed = Some((t.fill("feeds.organisation", &o.name), format!("/organisations/{}/feed.atom", o.slug)));
     let refs = |list: &[catalog::SoftwareRef]| list.iter().map(|r| (r.slug.clone(), r.name.clone())).collect();
     let view = OrganisationView {
+        origin: origin(s, catalog::federation::FederatedEntity::Organisation, slug).await?,
         chrome,
         slug: o.slug.clone(),
         name: o.name.clone(),
@@ -638,4 +640,13 @@ fn offset(p: &crate::params::Params) -> Result<i64, PageError> {
         o if o < 0 => Err(crate::problem::Problem::bad_parameter("offset", "must be 0 or more").into()),
         o => Ok(o),
     }
+}
+
+/// Where a record came from, when another instance keeps it.
+async fn origin(
+    s: &AppState,
+    entity: catalog::federation::FederatedEntity,
+    slug: &str,
+) -> Result<Option<web::pages::Origin>, catalog::Error> {
+    Ok(s.store.origin(entity, slug).await?.map(|o| web::pages::Origin { peer: o.peer, url: o.url }))
 }
