@@ -237,6 +237,11 @@ pub struct RemoteAdoption {
     pub state: String,
     #[serde(default)]
     pub last_confirmed: Option<String>,
+    #[serde(default)]
+    pub instance_url: Option<String>,
+    /// The organisation that runs or supports it for the adopter, by its slug.
+    #[serde(default)]
+    pub provider: Option<String>,
 }
 
 /// An amount as the API writes it: minor units and a currency.

@@ -201,6 +201,7 @@ pub async fn listing(
     store: &Store,
     file: &Path,
     reader: ListingReader,
+    instances: Option<&Path>,
     today: chrono::NaiveDate,
     out: &mut dyn Write,
     err: &mut dyn Write,
@@ -213,10 +214,25 @@ pub async fn listing(
             return Ok(FAILED);
         }
     };
-    let export = match reader(&bytes, &name) {
+    let mut export = match reader(&bytes, &name) {
         Ok(e) => e,
         Err(problems) => return refuse(&problems, err),
     };
+    // The SILL's instances, read whole before anything is written, like the list.
+    if let Some(path) = instances {
+        let name = path.display().to_string();
+        let bytes = match read(path) {
+            Ok(b) => b,
+            Err(e) => {
+                writeln!(err, "{name}: cannot read: {e}")?;
+                return Ok(FAILED);
+            }
+        };
+        export.instances = match catalog::import::sill::read_instances(&bytes, &name) {
+            Ok(i) => i,
+            Err(problems) => return refuse(&problems, err),
+        };
+    }
     let report = match store.import_listing(&Actor::System("import"), &export, today).await {
         Ok(r) => r,
         Err(e) => return refused_by_catalog(e, err),
@@ -226,7 +242,7 @@ pub async fn listing(
         let (verb, slug) = tell(outcome, &mut counts);
         writeln!(out, "{}: software {slug} {verb}", s.label)?;
     }
-    for s in &export.skipped {
+    for s in export.skipped.iter().chain(&report.skipped) {
         writeln!(out, "{s}: skipped")?;
     }
     tell_created(&report.organisations_created, out)?;
@@ -240,5 +256,6 @@ pub async fn listing(
         report.adoptions,
         report.organisations_created.len()
     )?;
+    writeln!(out, "{} similar software linked; {} instances recorded", report.similar, report.instances)?;
     Ok(0)
 }

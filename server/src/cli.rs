@@ -253,7 +253,13 @@ pub enum Import {
     /// repository, then name, else created, with the CNLL's providers and the organisations
     /// whose agents use them as declared adoptions; dereferenced software skipped. All or
     /// nothing; a second run of the same list changes nothing.
-    Sill { file: PathBuf },
+    Sill {
+        file: PathBuf,
+        /// The SILL's instances (a list of its API's Instance records): each is recorded as
+        /// an adoption of its software by the organisation that runs it, with its address.
+        #[arg(long, value_name = "FILE")]
+        instances: Option<PathBuf>,
+    },
     /// Developers Italia's catalogue: answers of its API's GET /v1/software (a page
     /// {"data": [...]} per file, or a folder of them). All or nothing; a second run of the
     /// same answers changes nothing; inactive entries are skipped.
@@ -669,6 +675,7 @@ async fn listing_file(
     config: &Config,
     file: &Path,
     reader: crate::catalogues::ListingReader,
+    instances: Option<&Path>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<i32> {
@@ -676,7 +683,7 @@ async fn listing_file(
         return Ok(FAILED);
     }
     let store = open(config).await?;
-    crate::catalogues::listing(&store, file, reader, today(), out, err).await
+    crate::catalogues::listing(&store, file, reader, instances, today(), out, err).await
 }
 
 async fn import(config: &Config, what: Import, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<i32> {
@@ -716,8 +723,14 @@ async fn import(config: &Config, what: Import, out: &mut dyn Write, err: &mut dy
             let store = open(config).await?;
             crate::publiccode::import_path(&store, &path, country, today(), out, err).await
         }
-        Import::Comptoir { file } => listing_file(config, &file, catalog::import::comptoir::read, out, err).await,
-        Import::Sill { file } => listing_file(config, &file, catalog::import::sill::read, out, err).await,
+        Import::Comptoir { file } => listing_file(config, &file, catalog::import::comptoir::read, None, out, err).await,
+        Import::Sill { file, instances } => {
+            if let Some(i) = instances.as_deref().filter(|i| !i.is_file()) {
+                writeln!(err, "error: --instances: {}: no such file", i.display())?;
+                return Ok(FAILED);
+            }
+            listing_file(config, &file, catalog::import::sill::read, instances.as_deref(), out, err).await
+        }
         Import::CodeGouv { file } => {
             if !existing_file(&file, err)? {
                 return Ok(FAILED);

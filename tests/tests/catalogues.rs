@@ -236,8 +236,13 @@ database_test!(the_sill_adds_software_their_users_and_providers, |db| {
     // which gains the SILL's repository; the dereferenced one is left out.
     let summary = store.software("libreoffice").await.unwrap().summary;
     assert!(out.contains("[0] (LibreOffice): software libreoffice updated"), "{out}");
-    assert!(out.contains("[2] (Ancien Outil): dereferenced by the SILL: skipped"), "{out}");
-    assert!(out.contains("0 created, 1 updated, 1 unchanged, 1 skipped"), "{out}");
+    assert!(out.contains("[3] (Ancien Outil): dereferenced by the SILL: skipped"), "{out}");
+    assert!(out.contains("1 created, 1 updated, 1 unchanged, 1 skipped"), "{out}");
+    // ONLYOFFICE Docs names LibreOffice, of the same list, as similar (and a software only
+    // Wikidata knows, left out).
+    assert!(out.contains("\n1 similar software linked; 0 instances recorded"), "{out}");
+    let onlyoffice = store.software("onlyoffice-docs").await.unwrap();
+    assert_eq!(onlyoffice.similar.iter().map(|s| s.slug.as_str()).collect::<Vec<_>>(), ["libreoffice"]);
     let libreoffice = store.software("libreoffice").await.unwrap();
     assert_eq!(libreoffice.summary, summary, "what the record says stays");
     assert!(libreoffice.repositories.iter().any(|r| r.url == "https://github.com/LibreOffice/core"));
@@ -269,8 +274,40 @@ database_test!(the_sill_adds_software_their_users_and_providers, |db| {
     let (version, events) = (store.version().await.unwrap(), store.audit_count().await.unwrap());
     let (code, out, _) = communs(&["--database-url", &db.url, "import", "sill", path]).await;
     assert_eq!(code, 0);
-    assert!(out.contains("0 created, 0 updated, 2 unchanged, 1 skipped; 0 adoptions declared"), "{out}");
+    assert!(out.contains("0 created, 0 updated, 3 unchanged, 1 skipped; 0 adoptions declared"), "{out}");
+    assert!(out.contains("\n0 similar software linked; 0 instances recorded"), "{out}");
     assert_eq!((store.version().await.unwrap(), store.audit_count().await.unwrap()), (version, events));
+
+    // The SILL's instances: adoptions with the instance's address, by the organisations that
+    // run them; an instance of a software the list does not hold is left out, said so.
+    let instances = example("sill-instances.json");
+    let with = ["--database-url", db.url.as_str(), "import", "sill", path, "--instances", instances.to_str().unwrap()];
+    let (code, out, err) = communs(&with).await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("sill-instances.json: [2] (Paris): sill:12 is not in the list imported: skipped"), "{out}");
+    assert!(out.contains("0 created, 0 updated, 3 unchanged, 1 skipped; 1 adoptions declared"), "{out}");
+    assert!(out.contains("\n0 similar software linked; 2 instances recorded"), "{out}");
+    let montpellier = store.organisation_adoptions("montpellier", 100, 0).await.unwrap();
+    let decidim = montpellier.items.iter().find(|a| a.software == "decidim").expect("Montpellier uses Decidim");
+    assert_eq!(decidim.instance_url.as_deref(), Some("https://participer.montpellier.example"));
+    let users = store.software_adoptions("onlyoffice-docs", 10, 0).await.unwrap();
+    assert_eq!(users.items[0].organisation_name, "Ministère Exemple");
+    assert_eq!(users.items[0].scope.as_deref(), Some("Les agents du ministère"));
+    let (version, events) = (store.version().await.unwrap(), store.audit_count().await.unwrap());
+    let (code, out, _) = communs(&with).await;
+    assert_eq!(code, 0);
+    assert!(out.contains("\n0 similar software linked; 0 instances recorded"), "{out}");
+    assert_eq!((store.version().await.unwrap(), store.audit_count().await.unwrap()), (version, events));
+    let bad_instances = dir.path().join("bad-instances.json");
+    std::fs::write(&bad_instances, r#"[{"id": 1, "organization": "Sans logiciel"}]"#).unwrap();
+    let bad =
+        ["--database-url", db.url.as_str(), "import", "sill", path, "--instances", bad_instances.to_str().unwrap()];
+    let (code, _, err) = communs(&bad).await;
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("bad-instances.json: [0] (Sans logiciel): not an instance") && err.contains("mainSoftwareSillId"),
+        "{err}"
+    );
     let bad =
         std::fs::read_to_string(&file).unwrap().replace("\"license\": \"MPL-2.0\"", "\"license\": \"Propriétaire\"");
     let bad_file = dir.path().join("bad.json");

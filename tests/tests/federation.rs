@@ -262,9 +262,10 @@ async fn bad_peer() -> String {
             {"cursor": "1.2", "version": 1, "entity": "software", "key": "broken", "change": "upsert", "href": "/api/v1/software/broken"},
             {"cursor": "1.3", "version": 1, "entity": "software", "key": "../../etc", "change": "upsert", "href": "/etc/passwd"},
             {"cursor": "1.4", "version": 1, "entity": "adoption", "key": "9", "change": "upsert", "href": "/api/v1/adoptions/9"},
-            {"cursor": "1.5", "version": 1, "entity": "newer_kind", "key": "x", "change": "upsert", "href": null}
+            {"cursor": "1.5", "version": 1, "entity": "newer_kind", "key": "x", "change": "upsert", "href": null},
+            {"cursor": "1.6", "version": 1, "entity": "organisation", "key": "saint-denis", "change": "upsert", "href": "/api/v1/organisations/saint-denis"}
         ],
-        "next": "1.5", "more": false, "version": 1
+        "next": "1.6", "more": false, "version": 1
     });
     let app = axum::Router::new()
         .route(
@@ -272,8 +273,8 @@ async fn bad_peer() -> String {
             get(move |q: axum::extract::RawQuery| {
                 let feed = feed.clone();
                 async move {
-                    if q.0.unwrap_or_default().contains("since=1.5") {
-                        Json(serde_json::json!({"changes": [], "next": "1.5", "more": false, "version": 1}))
+                    if q.0.unwrap_or_default().contains("since=1.6") {
+                        Json(serde_json::json!({"changes": [], "next": "1.6", "more": false, "version": 1}))
                     } else {
                         Json(feed)
                     }
@@ -283,6 +284,12 @@ async fn bad_peer() -> String {
         .route(
             "/api/v1/organisations/lyon",
             get(|| async { Json(serde_json::json!({"slug": "lyon", "name": "Lyon", "kind": "commune", "country": "FR"})) }),
+        )
+        .route(
+            "/api/v1/organisations/saint-denis",
+            get(|| async {
+                Json(serde_json::json!({"slug": "saint-denis", "name": "Saint-Denis", "kind": "commune", "country": "FR", "identifiers": ["fr-insee:97411"]}))
+            }),
         )
         .route(
             "/api/v1/software/broken",
@@ -313,7 +320,18 @@ database_test!(bad_records_and_bad_peers_are_named, |db| {
         store.add_peer(&t, "Not A Name", "https://communs.example.org", AddressPolicy::PublicOnly).await.unwrap_err();
     assert!(e.to_string().starts_with("name:"), "{e}");
 
-    // Bad records are refused by name; the good one is written; the cursor moves on.
+    // Saint-Denis of the Seine is here; the peer's, of La Réunion, is another body.
+    let here = catalog::OrganisationDraft {
+        slug: "saint-denis".into(),
+        name: "Saint-Denis".into(),
+        kind: "commune".into(),
+        country: "FR".into(),
+        identifiers: vec!["fr-insee:93066".into()],
+        ..Default::default()
+    };
+    store.put_organisation(&t, &here.validate().unwrap()).await.unwrap();
+
+    // Bad records are refused by name; the good ones are written; the cursor moves on.
     let base = bad_peer().await;
     store.add_peer(&t, "bad", &base, AddressPolicy::AllowLocal).await.unwrap();
     let e = store.add_peer(&t, "again", &base, AddressPolicy::AllowLocal).await.unwrap_err();
@@ -325,10 +343,12 @@ database_test!(bad_records_and_bad_peers_are_named, |db| {
     assert!(refused.contains("software broken: licence"), "{refused}");
     assert!(refused.contains("\"../../etc\""), "{refused}");
     assert!(refused.contains("adoption 9: software: unknown is not known here"), "{refused}");
-    assert_eq!(report.applied.created, 1);
+    assert_eq!(report.applied.created, 2);
     assert_eq!(store.organisation("lyon").await.unwrap().name, "Lyon");
+    let reunion = store.organisation("saint-denis-bad").await.unwrap();
+    assert_eq!(reunion.identifiers[0].to_string(), "fr-insee:97411");
     let peer = store.peer("bad").await.unwrap();
-    assert_eq!(peer.cursor.to_string(), "1.5");
+    assert_eq!(peer.cursor.to_string(), "1.6");
     assert!(peer.last_problem.as_deref().unwrap_or_default().contains("software broken"), "{peer:?}");
     // The next round starts after them: nothing new.
     let again = round(&store, &peer, &config()).await.unwrap();

@@ -87,7 +87,13 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Listing, Vec<RecordProblem>> {
         }
     }
     if problems.is_empty() {
-        Ok(Listing { catalogue: "le Comptoir du Libre", listed_on: exported_on, software, skipped: Vec::new() })
+        Ok(Listing {
+            catalogue: "le Comptoir du Libre",
+            listed_on: exported_on,
+            software,
+            instances: Vec::new(),
+            skipped: Vec::new(),
+        })
     } else {
         Err(problems)
     }
@@ -147,6 +153,7 @@ fn software_of(raw: RawSoftware) -> Result<Listed, String> {
         page: web("url", raw.url)?,
         users,
         providers,
+        similar: Vec::new(),
         label: String::new(),
     })
 }

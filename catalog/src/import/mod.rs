@@ -58,7 +58,24 @@ pub struct Listed {
     pub page: Option<String>,
     pub users: Vec<ListedOrganisation>,
     pub providers: Vec<ListedOrganisation>,
+    /// The software of the same list the catalogue calls similar, by their `source`.
+    pub similar: Vec<String>,
     /// How a problem with it is named: `FILE: softwares[3] (Name)`.
+    pub label: String,
+}
+
+/// An instance of a listed software that an organisation runs (the SILL's instances): an
+/// adoption, with the instance's address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedInstance {
+    /// The software's `source` in the list (`sill:310`).
+    pub software: String,
+    pub organisation: ListedOrganisation,
+    /// Its public address, when it has one.
+    pub url: Option<String>,
+    /// Who it serves, in the catalogue's words.
+    pub audience: Option<String>,
+    /// How a problem with it is named: `FILE: [3] (Organisation)`.
     pub label: String,
 }
 
@@ -82,6 +99,8 @@ pub struct Listing {
     /// The day of the list: since when, at the latest, its users use what they say.
     pub listed_on: Option<chrono::NaiveDate>,
     pub software: Vec<Listed>,
+    /// The instances of its software that organisations run, when the catalogue lists them.
+    pub instances: Vec<ListedInstance>,
     /// Records the list holds but the import leaves out, each with why.
     pub skipped: Vec<String>,
 }

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::{spdx_of, web, Listed, ListedOrganisation, Listing, RecordProblem};
+use super::{spdx_of, web, Listed, ListedInstance, ListedOrganisation, Listing, RecordProblem};
 use crate::address::{check_repository_address, AddressPolicy};
 use crate::identifier::OfficialId;
 use crate::vocab::OrganisationKind;
@@ -54,6 +54,35 @@ struct RawSoftware {
     user_and_referent_count_by_organization: BTreeMap<String, serde_json::Value>,
     #[serde(default)]
     annuaire_cnll_service_providers: Option<Vec<RawProvider>>,
+    #[serde(default)]
+    similar_softwares: Vec<RawSimilar>,
+}
+
+/// A similar software as the SILL gives it: one of its own (`isInSill`, by its name, and
+/// by its id in later versions), or one only Wikidata knows, which the import leaves out.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawSimilar {
+    #[serde(default)]
+    is_in_sill: bool,
+    #[serde(default)]
+    software_id: Option<i64>,
+    #[serde(default)]
+    software_name: Option<String>,
+}
+
+/// An instance of a software of the SILL that an organisation runs, as the SILL's own
+/// `Instance` type declares it (same source as `RawSoftware`): `id`, `mainSoftwareSillId`,
+/// `organization`, `targetAudience`, `publicUrl`, `otherWikidataSoftwares`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawInstance {
+    main_software_sill_id: i64,
+    organization: String,
+    #[serde(default)]
+    target_audience: Option<String>,
+    #[serde(default)]
+    public_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -78,6 +107,7 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Listing, Vec<RecordProblem>> {
         File::Answer { result } => result.data,
     };
     let mut software = Vec::new();
+    let mut similar_of = Vec::new();
     let mut skipped = Vec::new();
     let mut problems = Vec::new();
     for (i, value) in values.into_iter().enumerate() {
@@ -100,19 +130,99 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Listing, Vec<RecordProblem>> {
             skipped.push(format!("{label}: dereferenced by the SILL"));
             continue;
         }
+        let similar: Vec<(Option<i64>, Option<String>)> = raw
+            .similar_softwares
+            .iter()
+            .filter(|s| s.is_in_sill)
+            .map(|s| (s.software_id, s.software_name.clone()))
+            .collect();
         match software_of(raw) {
             Ok(mut s) => {
                 s.label = label;
                 software.push(s);
+                similar_of.push(similar);
+            }
+            Err(message) => problems.push(RecordProblem { record: label, message }),
+        }
+    }
+    // Similar software named by their name in the SILL are found among the list's own.
+    let ids: BTreeMap<String, String> = software.iter().map(|s| (s.name.to_lowercase(), s.source.clone())).collect();
+    for (s, similar) in software.iter_mut().zip(similar_of) {
+        s.similar = similar
+            .into_iter()
+            .filter_map(|(id, name)| match (id, name) {
+                (Some(id), _) => Some(format!("sill:{id}")),
+                (None, Some(name)) => ids.get(&name.to_lowercase()).cloned(),
+                (None, None) => None,
+            })
+            .filter(|source| source != &s.source)
+            .collect();
+    }
+    if problems.is_empty() {
+        Ok(Listing { catalogue: "le SILL", listed_on: None, software, instances: Vec::new(), skipped })
+    } else {
+        Err(problems)
+    }
+}
+
+/// Reads a file of the SILL's instances (a list of them, or the API's answer that wraps
+/// it): each becomes an adoption of its software, with the instance's address, when the
+/// software is in the list imported with it.
+pub fn read_instances(bytes: &[u8], name: &str) -> Result<Vec<ListedInstance>, Vec<RecordProblem>> {
+    let file: File = serde_json::from_slice(bytes).map_err(|e| {
+        vec![RecordProblem {
+            record: name.to_string(),
+            message: format!("not a list of the SILL's instances ([...] or {{\"result\": {{\"data\": [...]}}}}): {e}"),
+        }]
+    })?;
+    let values = match file {
+        File::List(v) => v,
+        File::Answer { result } => result.data,
+    };
+    let mut instances = Vec::new();
+    let mut problems = Vec::new();
+    for (i, value) in values.into_iter().enumerate() {
+        let label = match value.get("organization").and_then(|n| n.as_str()) {
+            Some(o) => format!("{name}: [{i}] ({o})"),
+            None => format!("{name}: [{i}]"),
+        };
+        let read = serde_json::from_value::<RawInstance>(value)
+            .map_err(|e| format!("not an instance of the SILL (mainSoftwareSillId, organization...): {e}"))
+            .and_then(instance_of);
+        match read {
+            Ok(mut instance) => {
+                instance.label = label;
+                instances.push(instance);
             }
             Err(message) => problems.push(RecordProblem { record: label, message }),
         }
     }
     if problems.is_empty() {
-        Ok(Listing { catalogue: "le SILL", listed_on: None, software, skipped })
+        Ok(instances)
     } else {
         Err(problems)
     }
+}
+
+fn instance_of(raw: RawInstance) -> Result<ListedInstance, String> {
+    let organisation = crate::text::line("organization", &raw.organization, 200).map_err(|e| e.to_string())?;
+    let audience = match raw.target_audience.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        Some(a) => Some(crate::text::line("targetAudience", a, 500).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    Ok(ListedInstance {
+        software: format!("sill:{}", raw.main_software_sill_id),
+        organisation: ListedOrganisation {
+            name: organisation,
+            kind: OrganisationKind::OtherPublicBody,
+            page: None,
+            website: None,
+            identifier: None,
+        },
+        url: web("publicUrl", raw.public_url)?,
+        audience,
+        label: String::new(),
+    })
 }
 
 /// The description cut to the catalog's summary, at a word.
@@ -189,6 +299,7 @@ fn software_of(raw: RawSoftware) -> Result<Listed, String> {
         page: Some(page),
         users,
         providers,
+        similar: Vec::new(),
         label: String::new(),
     })
 }

@@ -56,6 +56,16 @@ fn origin_url(base: &str, entity: FederatedEntity, key: &str) -> String {
     }
 }
 
+/// Whether an error is the record's (a field it gets wrong, a rule of the catalog it
+/// breaks), which refuses it alone, rather than the database's, which stops the round.
+fn refusal(e: &Error) -> bool {
+    match e {
+        Error::Invalid { .. } | Error::Conflict { .. } | Error::NotFound { .. } | Error::Fields(_) => true,
+        Error::Database(sqlx::Error::Database(db)) => !matches!(db.kind(), sqlx::error::ErrorKind::Other),
+        _ => false,
+    }
+}
+
 fn same_name(a: &str, b: &str) -> bool {
     match (Slug::from_name(a), Slug::from_name(b)) {
         (Ok(a), Ok(b)) => a == b,
@@ -194,7 +204,7 @@ impl Store {
                     }
                     tx.execute(q("RELEASE SAVEPOINT federated_record")).await?;
                 }
-                Err(e @ (Error::Invalid { .. } | Error::Conflict { .. } | Error::NotFound { .. })) => {
+                Err(e) if refusal(&e) => {
                     tx.execute(q("ROLLBACK TO SAVEPOINT federated_record")).await?;
                     tx.execute(q("RELEASE SAVEPOINT federated_record")).await?;
                     report.refused.push(format!("{} {}: {e}", change.entity.as_str(), change.key));
@@ -356,8 +366,15 @@ impl Tx {
         let Some(record) = &change.record else {
             return match known {
                 Some((id, true)) => {
+                    // The audit event names the record as the pages do: a slug, else its id.
+                    let key = match change.entity {
+                        FederatedEntity::Software | FederatedEntity::Organisation => {
+                            self.slug_of_id(change.entity, id).await?
+                        }
+                        _ => id.to_string(),
+                    };
                     self.remove_local(change.entity, id).await?;
-                    self.audit("delete", change.entity.as_str(), &id.to_string(), None::<&()>, None::<&()>).await?;
+                    self.audit("delete", change.entity.as_str(), &key, None::<&()>, None::<&()>).await?;
                     Ok(Outcome::Removed)
                 }
                 Some((_, false)) => {
@@ -407,10 +424,17 @@ impl Tx {
                         return Ok(Outcome::Matched);
                     }
                 }
-                let same: Option<(i64, String)> =
-                    self.optional(q("SELECT id, name FROM organisations WHERE slug = $1").bind(&o.slug)).await?;
-                if let Some((local, name)) = same {
-                    if same_name(&name, &o.name) {
+                // Two bodies of the same name that both have official identifiers, none of
+                // them shared, are two bodies (Saint-Denis of La Réunion and of the Seine).
+                let same: Option<(i64, String, i64)> = self
+                    .optional(
+                        q("SELECT o.id, o.name, (SELECT COUNT(*) FROM organisation_identifiers i \
+                           WHERE i.organisation_id = o.id) FROM organisations o WHERE o.slug = $1")
+                        .bind(&o.slug),
+                    )
+                    .await?;
+                if let Some((local, name, identified)) = same {
+                    if same_name(&name, &o.name) && (identified == 0 || o.identifiers.is_empty()) {
                         self.map(peer, entity, key, local, false).await?;
                         return Ok(Outcome::Matched);
                     }
@@ -568,7 +592,25 @@ impl Tx {
                 return Ok(Outcome::Matched);
             }
         }
+        let instance_url = match a.instance_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+            Some(u) => Some(crate::text::web_url("instance_url", u)?),
+            None => None,
+        };
+        let provider = match &a.provider {
+            Some(p) => match self.slug_here(peer, FederatedEntity::Organisation, p).await? {
+                Some(here) => self.organisation_id(&crate::model::OrgKey::Slug(Slug::parse(&here)?)).await?,
+                None => None,
+            },
+            None => None,
+        };
         let (written, _) = self.put_adoption(&new).await?;
+        self.execute(
+            q("UPDATE adoptions SET instance_url = $1, provider_id = $2 WHERE id = $3")
+                .bind(instance_url)
+                .bind(provider)
+                .bind(written.id),
+        )
+        .await?;
         if owned.is_some() {
             return Ok(Outcome::Updated);
         }

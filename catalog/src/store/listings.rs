@@ -24,6 +24,13 @@ pub struct ListingImport {
     pub adoptions: usize,
     /// Organisations the list named that the catalog did not know, created.
     pub organisations_created: Vec<OrgRef>,
+    /// Instances left out, each with why (their software is not in the list).
+    pub skipped: Vec<String>,
+    /// Links between similar software newly recorded.
+    pub similar: usize,
+    /// Instances newly recorded on adoptions (new adoptions, or declared ones that gave no
+    /// address).
+    pub instances: usize,
 }
 
 /// A record's fields as a draft, to change some and write it back.
@@ -62,9 +69,17 @@ impl Store {
         let since = export.listed_on.unwrap_or(today);
         let mut report = ListingImport::default();
         let mut wrote = false;
+        // Each record of the list, by its source: for its similar software and its instances.
+        let mut written: std::collections::HashMap<&str, (i64, String)> = Default::default();
         for s in &export.software {
             let (outcome, software_id) =
                 tx.listed_software(s, export.catalogue, &mut report).await.map_err(|e| e.within(&s.label))?;
+            let slug = match &outcome {
+                CatalogueOutcome::Created(s) | CatalogueOutcome::Updated(s) | CatalogueOutcome::Unchanged(s) => {
+                    s.clone()
+                }
+            };
+            written.insert(s.source.as_str(), (software_id, slug));
             let mut changed = !matches!(outcome, CatalogueOutcome::Unchanged(_));
             for user in &s.users {
                 let (org_id, org) = tx.listed_organisation(user, &mut report.organisations_created).await?;
@@ -102,6 +117,85 @@ impl Store {
                 wrote = true;
             }
             report.software.push(outcome);
+        }
+        // What the record already says stays; the list adds the similar software it lacks.
+        for s in &export.software {
+            let (id, slug) = written[s.source.as_str()].clone();
+            let others: Vec<&(i64, String)> =
+                s.similar.iter().filter_map(|source| written.get(source.as_str())).collect();
+            if others.is_empty() {
+                continue;
+            }
+            let before = tx.load_software(&slug).await?.ok_or_else(|| Error::not_found("software", slug.clone()))?;
+            let mut similar: Vec<String> = before.similar.iter().map(|r| r.slug.clone()).collect();
+            let known = similar.len();
+            for (other_id, other) in others {
+                if *other_id != id && !similar.contains(other) {
+                    similar.push(other.clone());
+                }
+            }
+            if similar.len() == known {
+                continue;
+            }
+            let slugs = similar.iter().map(|s| Slug::parse(s)).collect::<Result<Vec<_>>>()?;
+            tx.set_similar(id, &slugs).await?;
+            let after = tx.load_software(&slug).await?;
+            tx.audit("update", "software", &slug, Some(&before), after.as_ref()).await?;
+            report.similar += similar.len() - known;
+            wrote = true;
+        }
+        for instance in &export.instances {
+            let Some((software_id, slug)) = written.get(instance.software.as_str()).cloned() else {
+                report.skipped.push(format!("{}: {} is not in the list imported", instance.label, instance.software));
+                continue;
+            };
+            let (org_id, org) = tx
+                .listed_organisation(&instance.organisation, &mut report.organisations_created)
+                .await
+                .map_err(|e| e.within(&instance.label))?;
+            let before = tx.load_adoption(software_id, org_id).await?;
+            let now = tx.now();
+            let changed = match &before {
+                None => {
+                    tx.execute(
+                        q("INSERT INTO adoptions (software_id, organisation_id, since, status, scope, evidence_url, \
+                           state, last_confirmed, demo, created_at, updated_at, check_due, instance_url) \
+                           VALUES ($1, $2, $3, 'active', $4, NULL, 'declared', NULL, FALSE, $5, $5, $6, $7)")
+                        .bind(software_id)
+                        .bind(org_id)
+                        .bind(since)
+                        .bind(instance.audience.clone())
+                        .bind(now)
+                        .bind(crate::model::check_due_after(since))
+                        .bind(instance.url.clone()),
+                    )
+                    .await?;
+                    report.adoptions += 1;
+                    true
+                }
+                // A declared adoption that gave no address gets the instance's.
+                Some(a) if a.instance_url.is_none() && instance.url.is_some() => {
+                    tx.execute(
+                        q("UPDATE adoptions SET instance_url = $1, updated_at = $2 \
+                           WHERE software_id = $3 AND organisation_id = $4")
+                        .bind(instance.url.clone())
+                        .bind(now)
+                        .bind(software_id)
+                        .bind(org_id),
+                    )
+                    .await?;
+                    true
+                }
+                Some(_) => false,
+            };
+            if changed {
+                let after = tx.load_adoption(software_id, org_id).await?;
+                let action = if before.is_some() { "update" } else { "create" };
+                tx.audit(action, "adoption", &format!("{slug}/{}", org.slug), before.as_ref(), after.as_ref()).await?;
+                tx.refresh_stats(&[software_id].into()).await?;
+                report.instances += 1;
+                wrote = true;
+            }
         }
         if wrote || !report.organisations_created.is_empty() {
             tx.commit().await?;
