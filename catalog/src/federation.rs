@@ -307,7 +307,7 @@ impl ApplyReport {
 }
 
 /// Where a record here came from: the peer, and the record's page there.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Origin {
     pub peer: String,

@@ -38,7 +38,10 @@ fn texts(by_lang: &std::collections::BTreeMap<String, String>) -> Vec<Value> {
     responses((status = 200, description = "The catalog as a DCAT-AP dcat:Catalog in JSON-LD (application/ld+json)")))]
 pub(crate) async fn catalog(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, Problem> {
     let base = s.site.base(&headers);
-    let records = s.store.export_software().await?;
+    // The records that came from another instance are in its catalogue, not this one's.
+    let followed = s.store.followed_software().await?;
+    let mut records = s.store.export_software().await?;
+    records.retain(|sw| !followed.contains(&sw.slug));
     let provenance = s.store.software_provenance().await?;
     let mut modified = None;
     let datasets: Vec<Value> = records

@@ -151,9 +151,29 @@ database_test!(a_peers_records_follow_it_and_stay_its_own, |db| {
     // B does not harvest A's repositories: A does.
     assert_eq!(b.count_harvestable(&catalog::HarvestSelection::All, chrono::Utc::now()).await.unwrap(), 1);
 
+    // The API says where the record is kept.
+    let (_, _, json) = server_b.get("/api/v1/software/openmairie").await;
+    assert_eq!(json["origin"]["peer"], "region-a");
+    let (_, _, json) = server_b.get("/api/v1/organisations/dijon").await;
+    assert_eq!(json["origin"]["url"], format!("{}/organisations/dijon", server_a.base));
+    let (_, _, json) = server_b.get("/api/v1/software/cimetiere").await;
+    assert!(json.get("origin").is_none(), "B's own record");
+
     // The page credits A and links back.
     let page = server_b.page("/software/openmairie", &[], "en").await;
     assert!(page.contains(&format!("href=\"{}/software/openmairie\"", server_a.base)), "a link back");
+    let canonical = format!("<link rel=\"canonical\" href=\"{}/software/openmairie\">", server_a.base);
+    assert!(page.contains(&canonical), "search engines are sent to A");
+    // A's records are in A's sitemap and DCAT catalogue, not in B's.
+    let sitemap = server_b.client.get(format!("{}/sitemaps/software.xml", server_b.base)).send().await.unwrap();
+    let sitemap = sitemap.text().await.unwrap();
+    assert!(
+        sitemap.contains("/software/cimetiere</loc>") && !sitemap.contains("/software/openmairie</loc>"),
+        "{sitemap}"
+    );
+    let (_, _, dcat) = server_b.get("/api/v1/catalog.jsonld").await;
+    let dcat = dcat.to_string();
+    assert!(dcat.contains("/software/cimetiere") && !dcat.contains("/software/openmairie"), "{dcat}");
 
     // Nothing new: one request.
     let quiet = round_with(&b, "region-a").await;

@@ -26,6 +26,9 @@ pub struct Chrome {
     pub query: String,
     /// The page's Atom feed: (its title, its path).
     pub feed: Option<(String, String)>,
+    /// Where the page's record is kept, when another instance keeps it: search engines are
+    /// sent there (`<link rel="canonical">`).
+    pub canonical: Option<String>,
 }
 
 impl Chrome {
@@ -38,6 +41,7 @@ impl Chrome {
             demo: false,
             query: String::new(),
             feed: None,
+            canonical: None,
         }
     }
 

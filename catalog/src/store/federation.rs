@@ -17,6 +17,13 @@ use crate::money::{Currency, Money};
 use crate::store::ChangeCursor;
 use crate::Slug;
 
+/// A software `s` that came from a peer (within `NOT EXISTS (…)`).
+pub(crate) const FOLLOWED_SOFTWARE: &str =
+    "SELECT 1 FROM federated_records f WHERE f.entity = 'software' AND f.local_id = s.id AND f.owned";
+/// An organisation `o` that came from a peer.
+pub(crate) const FOLLOWED_ORGANISATION: &str =
+    "SELECT 1 FROM federated_records f WHERE f.entity = 'organisation' AND f.local_id = o.id AND f.owned";
+
 const PEER_COLUMNS: &str = "p.id, p.name, p.url, p.cursor, p.added_at, p.last_round_at, p.last_problem, \
      (SELECT COUNT(*) FROM federated_records f WHERE f.peer_id = p.id AND f.owned)";
 
@@ -225,6 +232,13 @@ impl Store {
         tx.execute(q("UPDATE record_changes SET peer_id = $1 WHERE version IS NULL").bind(peer.id)).await?;
         tx.commit().await?;
         Ok(report)
+    }
+
+    /// The slugs of the software that came from peers: the peers publish them (DCAT).
+    pub async fn followed_software(&self) -> Result<std::collections::HashSet<String>> {
+        let rows: Vec<(String,)> =
+            self.all(q(format!("SELECT s.slug FROM software s WHERE EXISTS ({FOLLOWED_SOFTWARE})"))).await?;
+        Ok(rows.into_iter().map(|(s,)| s).collect())
     }
 
     /// Where a software or an organisation here came from, when a peer's it is.

@@ -62,6 +62,9 @@ pub struct OrganisationProfile {
     /// Its accounts on forges, where its code is published (from code.gouv.fr's list).
     #[serde(default)]
     pub forge_accounts: Vec<ForgeAccountRef>,
+    /// The instance this record comes from, when another keeps it (see `crate::federation`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<crate::federation::Origin>,
 }
 
 /// An account of an organisation on a forge.
@@ -340,6 +343,7 @@ impl Store {
                 .collect();
         forge_accounts.sort_by(|a, b| a.url.cmp(&b.url));
         let (_, organisation) = row.record.into_organisation()?;
+        let origin = self.origin(crate::federation::FederatedEntity::Organisation, &organisation.slug).await?;
         Ok(OrganisationProfile {
             organisation,
             children: row.children,
@@ -349,6 +353,7 @@ impl Store {
             maintains,
             provides,
             forge_accounts,
+            origin,
         })
     }
 

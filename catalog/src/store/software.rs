@@ -184,6 +184,9 @@ pub struct SoftwarePage {
     /// The health of the first repository that has been harvested, in the record's order.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub health: Option<crate::repository::Health>,
+    /// The instance this record comes from, when another keeps it (see `crate::federation`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<crate::federation::Origin>,
 }
 
 /// Filters of the software list; all optional, combined with AND.
@@ -437,7 +440,16 @@ impl Store {
             }
         }
         let health = software.repositories.iter().find_map(|r| r.harvest.as_ref().and_then(|h| h.health.clone()));
-        Ok(SoftwarePage { software, adoptions, fundings, funding_totals: totals(funding_totals)?, roadmap, health })
+        let origin = self.origin(crate::federation::FederatedEntity::Software, slug).await?;
+        Ok(SoftwarePage {
+            software,
+            adoptions,
+            fundings,
+            funding_totals: totals(funding_totals)?,
+            roadmap,
+            health,
+            origin,
+        })
     }
 
     pub async fn software_list(
@@ -531,14 +543,28 @@ impl Store {
 impl Store {
     /// Every software's slug, by slug: the sitemap's and the catalog's list.
     pub async fn software_slugs(&self) -> Result<Vec<String>> {
-        let rows: Vec<(String,)> = self.all(q("SELECT slug FROM software ORDER BY slug")).await?;
+        let rows: Vec<(String,)> = self
+            .all(q(format!(
+                "SELECT slug FROM software s WHERE NOT EXISTS ({}) ORDER BY slug",
+                super::federation::FOLLOWED_SOFTWARE
+            )))
+            .await?;
         Ok(rows.into_iter().map(|(s,)| s).collect())
     }
 
-    /// The organisations' slugs, `limit` of them from `offset`, by id: a sitemap's page.
+    /// The organisations' slugs, `limit` of them from `offset`, by id: a sitemap's page. The
+    /// records another instance keeps are its sitemap's (see `crate::federation`), as are
+    /// its software's above.
     pub async fn organisation_slugs(&self, limit: i64, offset: i64) -> Result<Vec<String>> {
         let rows: Vec<(String,)> = self
-            .all(q("SELECT slug FROM organisations ORDER BY id LIMIT $1 OFFSET $2").bind(limit).bind(offset))
+            .all(
+                q(format!(
+                    "SELECT slug FROM organisations o WHERE NOT EXISTS ({}) ORDER BY id LIMIT $1 OFFSET $2",
+                    super::federation::FOLLOWED_ORGANISATION
+                ))
+                .bind(limit)
+                .bind(offset),
+            )
             .await?;
         Ok(rows.into_iter().map(|(s,)| s).collect())
     }

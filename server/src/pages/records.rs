@@ -247,6 +247,8 @@ async fn software_page(
     let mut chrome = Chrome::new(lang, path, sw.name.clone(), "");
     chrome.demo = demo;
     chrome.feed = Some((t.fill("feeds.software", &sw.name), format!("/software/{}/feed.atom", sw.slug)));
+    let origin = page.origin.clone().map(|o| web::pages::Origin { peer: o.peer, url: o.url });
+    chrome.canonical = origin.as_ref().map(|o| o.url.clone());
     let description_html = localised(&sw.description, lang).map(|d| Text {
         text: indexer::harvest::readme::markdown_html(&d.text),
         lang: d.lang,
@@ -308,7 +310,7 @@ async fn software_page(
         similar: sw.similar.iter().map(|r| (r.slug.clone(), r.name.clone())).collect(),
         has_publiccode,
         demo,
-        origin: origin(s, catalog::federation::FederatedEntity::Software, slug).await?,
+        origin,
     };
     Ok(html(lang, &view))
 }
@@ -416,9 +418,11 @@ async fn organisation_page(
     let mut chrome = Chrome::new(lang, path, o.name.clone(), "");
     chrome.demo = demo;
     chrome.feed = Some((t.fill("feeds.organisation", &o.name), format!("/organisations/{}/feed.atom", o.slug)));
+    let origin = p.origin.clone().map(|o| web::pages::Origin { peer: o.peer, url: o.url });
+    chrome.canonical = origin.as_ref().map(|o| o.url.clone());
     let refs = |list: &[catalog::SoftwareRef]| list.iter().map(|r| (r.slug.clone(), r.name.clone())).collect();
     let view = OrganisationView {
-        origin: origin(s, catalog::federation::FederatedEntity::Organisation, slug).await?,
+        origin,
         chrome,
         slug: o.slug.clone(),
         name: o.name.clone(),
@@ -640,13 +644,4 @@ fn offset(p: &crate::params::Params) -> Result<i64, PageError> {
         o if o < 0 => Err(crate::problem::Problem::bad_parameter("offset", "must be 0 or more").into()),
         o => Ok(o),
     }
-}
-
-/// Where a record came from, when another instance keeps it.
-async fn origin(
-    s: &AppState,
-    entity: catalog::federation::FederatedEntity,
-    slug: &str,
-) -> Result<Option<web::pages::Origin>, catalog::Error> {
-    Ok(s.store.origin(entity, slug).await?.map(|o| web::pages::Origin { peer: o.peer, url: o.url }))
 }
