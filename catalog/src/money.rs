@@ -162,6 +162,85 @@ impl fmt::Display for Money {
     }
 }
 
+/// A dated rate between two currencies, from the operator's configuration: how much of
+/// `to` one unit of `from` is worth. Amounts in different currencies are never added unless
+/// such a rate says how, and the page then says which rate it used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExchangeRate {
+    pub from: Currency,
+    pub to: Currency,
+    /// As written: `1.0650`.
+    pub rate: String,
+    /// The rate is `numerator / 10^scale`.
+    numerator: i128,
+    scale: u32,
+    /// The day it was published for.
+    pub on: chrono::NaiveDate,
+    /// Who published it (`BCE`), when the configuration says.
+    pub source: Option<String>,
+}
+
+impl ExchangeRate {
+    /// A rate written as a decimal (`1.0650`), positive, of 12 digits at most on each side.
+    pub fn new(
+        from: Currency,
+        to: Currency,
+        rate: &str,
+        on: chrono::NaiveDate,
+        source: Option<String>,
+    ) -> Result<ExchangeRate> {
+        if from == to {
+            return Err(Error::invalid("to", format!("a rate from {from} to {to} changes nothing")));
+        }
+        let written = rate.trim();
+        let bad = || Error::invalid("rate", format!("{rate:?} is not a rate: write a positive decimal such as 1.0650"));
+        let (whole, frac) = written.split_once('.').unwrap_or((written, ""));
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || whole.len() > 12 || frac.len() > 12 || !digits(whole) || !digits(frac) {
+            return Err(bad());
+        }
+        let numerator: i128 = format!("{whole}{frac}").parse().map_err(|_| bad())?;
+        if numerator == 0 {
+            return Err(bad());
+        }
+        Ok(ExchangeRate { from, to, rate: written.to_string(), numerator, scale: frac.len() as u32, on, source })
+    }
+
+    /// `m`, in `from`, as an amount of `to`, rounded half up to `to`'s minor unit; `None`
+    /// for an amount in another currency.
+    pub fn convert(&self, m: Money) -> Option<Money> {
+        if m.currency != self.from {
+            return None;
+        }
+        let ten = |n: u32| 10_i128.pow(n);
+        let numerator = i128::from(m.minor) * self.numerator * ten(self.to.minor_digits());
+        let denominator = ten(self.scale + self.from.minor_digits());
+        let minor = (numerator + denominator / 2) / denominator;
+        Money::new(i64::try_from(minor).ok()?, self.to).ok()
+    }
+}
+
+/// The rates the configuration gives; of a pair's, the latest counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rates(Vec<ExchangeRate>);
+
+impl Rates {
+    pub fn new(rates: Vec<ExchangeRate>) -> Rates {
+        Rates(rates)
+    }
+
+    /// The latest rate from `from` to `to`, if the configuration gives one. Only the
+    /// direction written counts: a rate from CHF to EUR counts Swiss pledges towards a cost
+    /// in euros, not the other way.
+    pub fn rate(&self, from: Currency, to: Currency) -> Option<&ExchangeRate> {
+        self.0.iter().filter(|r| r.from == from && r.to == to).max_by_key(|r| r.on)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,5 +281,27 @@ mod tests {
         let m = Money::parse("12000.50", Currency::CHF).unwrap();
         assert_eq!(m.decimal(), "12000.50");
         assert_eq!(Money::parse(&m.decimal(), Currency::CHF).unwrap(), m);
+    }
+
+    #[test]
+    fn rates_convert_exactly_and_refuse_nonsense() {
+        let (chf, eur, jpy) =
+            (Currency::parse("CHF").unwrap(), Currency::parse("EUR").unwrap(), Currency::parse("JPY").unwrap());
+        let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let r = ExchangeRate::new(chf, eur, "1.0650", day(28), Some("BCE".into())).unwrap();
+        assert_eq!(r.convert(Money::new(255_000, chf).unwrap()), Some(Money::new(271_575, eur).unwrap()));
+        assert_eq!(r.convert(Money::new(1, chf).unwrap()), Some(Money::new(1, eur).unwrap()), "half up");
+        assert_eq!(r.convert(Money::new(100, eur).unwrap()), None, "another currency");
+        let yen = ExchangeRate::new(eur, jpy, "161.5", day(28), None).unwrap();
+        assert_eq!(yen.convert(Money::new(1_000, eur).unwrap()), Some(Money::new(1_615, jpy).unwrap()), "0 digits");
+        for bad in ["", "0", "0.000", "-1", "1,05", "1.2.3", "abc", "1e3"] {
+            let e = ExchangeRate::new(chf, eur, bad, day(28), None).unwrap_err().to_string();
+            assert!(e.starts_with("rate:"), "{bad}: {e}");
+        }
+        assert!(ExchangeRate::new(eur, eur, "1", day(28), None).unwrap_err().to_string().starts_with("to:"));
+        let older = ExchangeRate::new(chf, eur, "1.02", day(1), None).unwrap();
+        let rates = Rates::new(vec![older, r.clone()]);
+        assert_eq!(rates.rate(chf, eur), Some(&r), "the latest");
+        assert_eq!(rates.rate(eur, chf), None, "only the direction written");
     }
 }

@@ -319,7 +319,10 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
             // local address for the whole run.
             let harvest = config.harvest(&harvest, Some(every));
             let site = crate::guard::Site::new(public_url.as_deref().or(config.public_url.as_deref()))?;
-            let store = open(&config).await?.with_address_policy(address_policy(harvest.allow_local));
+            let store = open(&config)
+                .await?
+                .with_address_policy(address_policy(harvest.allow_local))
+                .with_exchange_rates(config.exchange_rates.clone());
             if demo && is_empty(&store).await? {
                 let report = store.seed(&Actor::System("demo"), &crate::demo::fixtures()?, today()).await?;
                 writeln!(out, "demo data loaded: {}", describe(&report))?;

@@ -35,6 +35,44 @@ pub struct FileConfig {
     pub webhooks: crate::webhooks::WebhooksFile,
     #[serde(default)]
     pub federation: crate::federation::FederationFile,
+    /// `[[exchange_rates]]`: dated rates by which pledges in another currency count towards
+    /// a roadmap item's cost.
+    #[serde(default)]
+    pub exchange_rates: Vec<ExchangeRateFile>,
+}
+
+/// One `[[exchange_rates]]`: one unit of `from` is worth `rate` of `to`, on the day `on`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeRateFile {
+    pub from: String,
+    pub to: String,
+    /// A decimal, as a string (`"1.0650"`), so that it is read exactly.
+    pub rate: String,
+    /// `YYYY-MM-DD`.
+    pub on: String,
+    /// Who published it (`"BCE"`), shown beside the amounts it converts.
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+impl ExchangeRateFile {
+    fn read(&self, i: usize) -> anyhow::Result<catalog::money::ExchangeRate> {
+        let at = |e: catalog::Error| anyhow::anyhow!("exchange_rates[{i}].{e}");
+        let currency = |field: &str, code: &str| {
+            catalog::Currency::parse(code).map_err(|e| match e {
+                catalog::Error::Invalid { message, .. } => anyhow::anyhow!("exchange_rates[{i}].{field}: {message}"),
+                other => anyhow::anyhow!("exchange_rates[{i}].{field}: {other}"),
+            })
+        };
+        let (from, to) = (currency("from", &self.from)?, currency("to", &self.to)?);
+        let on = catalog::text::date("on", &self.on).map_err(at)?;
+        let source = match self.source.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => Some(catalog::text::line("source", s, 100).map_err(at)?),
+            None => None,
+        };
+        catalog::money::ExchangeRate::new(from, to, &self.rate, on, source).map_err(at)
+    }
 }
 
 /// `[rate_limits]`: tries per client address (and per account for writes), as a burst then
@@ -113,6 +151,7 @@ pub struct Config {
     pub mail: crate::mail::MailFile,
     pub webhooks: crate::webhooks::WebhooksFile,
     pub federation: crate::federation::FederationFile,
+    pub exchange_rates: catalog::money::Rates,
 }
 
 impl FileConfig {
@@ -146,7 +185,12 @@ impl Config {
         let bind = bind_text
             .parse()
             .map_err(|_| anyhow::anyhow!("bind: {bind_text:?} is not an address such as 127.0.0.1:8080"))?;
+        let mut rates = Vec::new();
+        for (i, r) in file.exchange_rates.iter().enumerate() {
+            rates.push(r.read(i)?);
+        }
         Ok(Config {
+            exchange_rates: catalog::money::Rates::new(rates),
             data_dir,
             database_url,
             bind,
@@ -207,6 +251,7 @@ mod tests {
             mail: crate::mail::MailFile::default(),
             webhooks: crate::webhooks::WebhooksFile::default(),
             federation: crate::federation::FederationFile::default(),
+            exchange_rates: Vec::new(),
         };
         let c = Config::resolve(None, None, Some("127.0.0.1:1234".into()), file).unwrap();
         assert_eq!(c.data_dir, PathBuf::from("/srv/communs"));
@@ -244,5 +289,25 @@ mod tests {
         let limits = |text: &str| toml::from_str::<FileConfig>(text).unwrap().rate_limits.limits();
         assert!(limits("[rate_limits]\nwrite_burst = 0").unwrap_err().to_string().contains("rate_limits.write_burst"));
         assert_eq!(limits("[rate_limits]\nlogin_per_minute = 3").unwrap().login.per_minute, 3);
+    }
+
+    #[test]
+    fn exchange_rates_are_read_and_bad_ones_named() {
+        let rates = |text: &str| Config::resolve(None, None, None, toml::from_str::<FileConfig>(text).unwrap());
+        let one = "[[exchange_rates]]\nfrom = \"CHF\"\nto = \"EUR\"\nrate = \"1.0650\"\non = \"2026-11-28\"\nsource = \"BCE\"\n";
+        let c = rates(one).unwrap();
+        let chf = catalog::Currency::parse("CHF").unwrap();
+        let rate = c.exchange_rates.rate(chf, catalog::Currency::parse("EUR").unwrap()).unwrap();
+        assert_eq!((rate.rate.as_str(), rate.source.as_deref()), ("1.0650", Some("BCE")));
+        for (bad, field) in [
+            (one.replace("\"CHF\"", "\"XYZ\""), "exchange_rates[0].from"),
+            (one.replace("\"1.0650\"", "\"-1\""), "exchange_rates[0].rate"),
+            (one.replace("\"2026-11-28\"", "\"28/11/2026\""), "exchange_rates[0].on"),
+            (one.replace("\"EUR\"", "\"CHF\""), "exchange_rates[0].to"),
+        ] {
+            let e = rates(&bad).unwrap_err().to_string();
+            assert!(e.starts_with(field), "{field}: {e}");
+        }
+        assert!(toml::from_str::<FileConfig>(&one.replace("source", "by")).is_err(), "an unknown key is refused");
     }
 }

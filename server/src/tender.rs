@@ -367,7 +367,7 @@ pub fn reason(t: &T, r: &Reason) -> String {
 }
 
 /// The report as the page shows it.
-pub fn view(report: &Report, t: &T, site: &str) -> TenderReport {
+pub fn view(report: &Report, t: &T, site: &str, rates: &catalog::money::Rates) -> TenderReport {
     let asked = match (&report.need, &report.category) {
         (Some(n), _) => n.clone(),
         (None, Some(c)) => crate::pages::build::category_label(c, t.lang),
@@ -429,7 +429,7 @@ pub fn view(report: &Report, t: &T, site: &str) -> TenderReport {
                 .collect(),
             funded_by_year: c.funded_by_year.iter().map(|(y, s)| (*y, amounts(s))).collect(),
             funded_by_funder_kind: c.funded_by_funder_kind.iter().map(|(k, s)| (k.clone(), amounts(s))).collect(),
-            roadmap: c.open_roadmap.iter().map(|i| roadmap_view(i, None)).collect(),
+            roadmap: c.open_roadmap.iter().map(|i| roadmap_view(i, None, rates)).collect(),
             offers: c.offers.iter().map(offer_view).collect(),
             answering_adopters: c.answering_adopters,
             ask: c.ask.clone(),
@@ -498,7 +498,7 @@ pub async fn page(State(s): State<AppState>, headers: HeaderMap, uri: Uri, p: Pa
         Ok(report) => {
             chrome.demo = report.demo;
             view.chrome = chrome;
-            view.report = Some(self::view(&report, &t, &site_address(&s, &headers)));
+            view.report = Some(self::view(&report, &t, &site_address(&s, &headers), s.store.exchange_rates()));
             crate::pages::html(lang, &view)
         }
         Err(problem) if problem.status == 400 => {
@@ -515,7 +515,7 @@ pub async fn odt(State(s): State<AppState>, headers: HeaderMap, p: Params) -> Re
     let t = T::new(lang);
     let question = Question::read(&p)?;
     let report = gather(&s, &question, lang.code(), today()).await?;
-    let view = self::view(&report, &t, &site_address(&s, &headers));
+    let view = self::view(&report, &t, &site_address(&s, &headers), s.store.exchange_rates());
     let name = match &report.organisation {
         Some(o) => format!("avant-marche-{}.odt", o.slug),
         None => "avant-marche.odt".to_string(),

@@ -89,6 +89,29 @@ store_test!(money_is_never_added_across_currencies, |store| {
     assert!(roadmaps.contains("<span class=\"meta\">+ CHF"), "the roadmaps table lists other currencies beside");
 });
 
+store_test!(an_exchange_rate_counts_other_currencies_and_says_which, |store| {
+    store.seed(&Actor::System("test"), &tests::demo_fixtures(), today()).await.unwrap();
+    let progress = |page: &str| -> (i64, String) {
+        let item = &page[page.find("id=\"item-module-cimetieres\"").expect("the item")..];
+        let item = &item[..item.find("</li>").unwrap()];
+        let value = item.split("value=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+        (value, item.to_string())
+    };
+    let without = TestServer::start(store.clone()).await;
+    let (before, _) = progress(&without.page("/software/lizmap", &[], "fr").await);
+    // The operator's rate: one franc is worth 1.0650 euros.
+    let (chf, eur) = (catalog::Currency::parse("CHF").unwrap(), catalog::Currency::parse("EUR").unwrap());
+    let on = chrono::NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+    let rate = catalog::money::ExchangeRate::new(chf, eur, "1.0650", on, Some("BCE".into())).unwrap();
+    let with = TestServer::start(store.clone().with_exchange_rates(catalog::money::Rates::new(vec![rate]))).await;
+    let (after, item) = progress(&with.page("/software/lizmap", &[], "fr").await);
+    assert!(after > before, "the francs count once converted: {before} then {after}");
+    assert!(item.contains("compté au taux de 1 CHF = 1,0650 EUR au ") && item.contains("(BCE)"), "{item}");
+    assert!(!item.contains("non compté dans la progression"), "nothing left beside: {item}");
+    let roadmaps = with.page("/roadmaps", &[], "en").await;
+    assert!(roadmaps.contains("counted at 1 CHF = 1.0650 EUR on "), "the roadmaps table says the rate too");
+});
+
 store_test!(a_dashboard_table_holds_one_currency_and_each_software_once, |store| {
     store.seed(&Actor::System("test"), &tests::demo_fixtures(), today()).await.unwrap();
     let server = TestServer::start(store.clone()).await;

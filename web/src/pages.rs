@@ -386,18 +386,50 @@ pub struct RoadmapView {
     pub cost: Option<Amount>,
     pub target_date: Option<NaiveDate>,
     pub funded: Vec<Amount>,
+    /// Fundings in another currency than the cost's that an exchange rate of the
+    /// configuration counts towards it.
+    pub conversions: Vec<Conversion>,
     pub needed_by: Vec<OrgLink>,
     pub demo: bool,
 }
 
+/// An amount counted in another currency, and the rate that did it.
+#[derive(Debug, Clone)]
+pub struct Conversion {
+    pub from: Amount,
+    pub into: Amount,
+    /// As the configuration writes it (`1.0650`): one unit of `from`'s currency in `into`'s.
+    pub rate: String,
+    pub on: NaiveDate,
+    pub source: Option<String>,
+}
+
+impl Conversion {
+    /// "1 CHF = 1.0650 EUR on 28 November 2026 (BCE)", in the reader's language.
+    pub fn rate_text(&self, t: &T) -> String {
+        let rate = match t.lang {
+            Lang::Fr => self.rate.replace('.', ","),
+            Lang::En => self.rate.clone(),
+        };
+        let text = t.fill("roadmap.rate", &format!("1 {} = {rate} {}", self.from.currency, self.into.currency));
+        let dated = text.replace("{on}", &t.date(self.on));
+        match &self.source {
+            Some(s) => format!("{dated} ({s})"),
+            None => dated,
+        }
+    }
+}
+
 impl RoadmapView {
-    /// How much of the estimated cost the fundings in its currency cover, 0 to 1.
+    /// How much of the estimated cost the fundings cover, 0 to 1: those in its currency, and
+    /// those an exchange rate of the configuration converts.
     pub fn progress(&self) -> Option<f64> {
         let cost = self.cost.as_ref()?;
         if cost.minor <= 0 {
             return None;
         }
-        let funded: i64 = self.funded.iter().filter(|a| a.currency == cost.currency).map(|a| a.minor).sum();
+        let funded: i64 = self.funded.iter().filter(|a| a.currency == cost.currency).map(|a| a.minor).sum::<i64>()
+            + self.conversions.iter().map(|c| c.into.minor).sum::<i64>();
         Some((funded as f64 / cost.minor as f64).min(1.0))
     }
 
@@ -413,10 +445,17 @@ impl RoadmapView {
         }
     }
 
-    /// What was funded in other currencies than the cost's: shown beside, never added.
+    /// What was funded in other currencies than the cost's, that no rate converts: shown
+    /// beside, never added.
     pub fn in_other_currencies(&self) -> Vec<&Amount> {
         match &self.cost {
-            Some(cost) => self.funded.iter().filter(|a| a.currency != cost.currency).collect(),
+            Some(cost) => self
+                .funded
+                .iter()
+                .filter(|a| {
+                    a.currency != cost.currency && !self.conversions.iter().any(|c| c.from.currency == a.currency)
+                })
+                .collect(),
             None => Vec::new(),
         }
     }

@@ -82,6 +82,9 @@ pub struct Store {
     db: Db,
     /// Whether `add_repository` takes local addresses: the operator's `--allow-local`.
     addresses: crate::address::AddressPolicy,
+    /// The operator's exchange rates, by which the pages count pledges in another currency
+    /// towards a roadmap item's cost (and say so).
+    rates: std::sync::Arc<crate::money::Rates>,
 }
 
 /// Which database a Store talks to.
@@ -215,7 +218,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
-            Ok(Store { db: Db::Postgres(pool), addresses: Default::default() })
+            Ok(Store { db: Db::Postgres(pool), addresses: Default::default(), rates: Default::default() })
         } else if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -235,7 +238,7 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
-            Ok(Store { db: Db::Sqlite(pool), addresses: Default::default() })
+            Ok(Store { db: Db::Sqlite(pool), addresses: Default::default(), rates: Default::default() })
         } else {
             Err(Error::invalid("database_url", format!("{url:?} is neither a sqlite: nor a postgres:// URL")))
         }
@@ -251,6 +254,16 @@ impl Store {
     pub fn with_address_policy(mut self, policy: crate::address::AddressPolicy) -> Store {
         self.addresses = policy;
         self
+    }
+
+    pub fn with_exchange_rates(mut self, rates: crate::money::Rates) -> Store {
+        self.rates = std::sync::Arc::new(rates);
+        self
+    }
+
+    /// The operator's exchange rates (`[[exchange_rates]]` of communs.toml).
+    pub fn exchange_rates(&self) -> &crate::money::Rates {
+        &self.rates
     }
 
     pub fn backend(&self) -> Backend {

@@ -1032,7 +1032,7 @@ async fn show_item(
     let view = RoadmapItemPage {
         chrome: Chrome::new(lang, path, item.title.clone(), "roadmaps"),
         software: (software.slug.clone(), software.name.clone()),
-        item: super::records::roadmap_view(&item, None),
+        item: super::records::roadmap_view(&item, None, s.store.exchange_rates()),
         fundings: fundings.iter().map(super::records::funding_row).collect(),
         signed_in: viewer.0.is_some(),
         acting,

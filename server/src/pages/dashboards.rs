@@ -114,7 +114,11 @@ async fn funding_page(s: &AppState, lang: Lang, path: &str, seen: &Seen) -> Resu
             .items
             .iter()
             .map(|i| {
-                roadmap_view(i, Some((i.software.clone(), name_of(&i.software).unwrap_or_else(|| i.software.clone()))))
+                roadmap_view(
+                    i,
+                    Some((i.software.clone(), name_of(&i.software).unwrap_or_else(|| i.software.clone()))),
+                    s.store.exchange_rates(),
+                )
             })
             .collect(),
     };
@@ -176,7 +180,11 @@ async fn roadmaps_page(s: &AppState, lang: Lang, path: &str, p: &Params) -> Resu
     chrome.demo = items.items.iter().any(|i| i.demo);
     let page = RoadmapsPage {
         chrome,
-        items: items.items.iter().map(|i| roadmap_view(i, Some((i.software.clone(), name_of(&i.software))))).collect(),
+        items: items
+            .items
+            .iter()
+            .map(|i| roadmap_view(i, Some((i.software.clone(), name_of(&i.software))), s.store.exchange_rates()))
+            .collect(),
         total: items.total,
         statuses: catalog::RoadmapStatus::ALL
             .iter()

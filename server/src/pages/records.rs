@@ -3,6 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
+use catalog::money::Rates;
 use catalog::{Adoption, Funding, Offer, OrgRef, RoadmapItem};
 use web::{
     AdopterRow, Chrome, FundingRow, HealthCard, HealthPart, Lang, Link, OfferView, OrgLink, OrganisationView,
@@ -60,8 +61,30 @@ pub fn funding_row(f: &Funding) -> FundingRow {
     }
 }
 
-pub fn roadmap_view(i: &RoadmapItem, software: Option<(String, String)>) -> RoadmapView {
+/// A roadmap item as pages show it; `rates` are the operator's exchange rates, which count
+/// fundings in another currency towards its cost.
+pub fn roadmap_view(i: &RoadmapItem, software: Option<(String, String)>, rates: &Rates) -> RoadmapView {
+    let conversions = match &i.estimated_cost {
+        None => Vec::new(),
+        Some(cost) => i
+            .funded
+            .iter()
+            .filter(|t| t.currency != cost.currency)
+            .filter_map(|t| {
+                let rate = rates.rate(t.currency, cost.currency)?;
+                let into = rate.convert(catalog::Money::new(t.minor, t.currency).ok()?)?;
+                Some(web::pages::Conversion {
+                    from: amount(t.minor, t.currency.code()),
+                    into: money(&into),
+                    rate: rate.rate.clone(),
+                    on: rate.on,
+                    source: rate.source.clone(),
+                })
+            })
+            .collect(),
+    };
     RoadmapView {
+        conversions,
         id: i.id,
         software,
         slug: i.slug.clone(),
@@ -301,7 +324,7 @@ async fn software_page(
         fundings_total: page.fundings.total,
         funding_years,
         funding_totals: page.funding_totals.iter().map(|t| amount(t.minor, t.currency.code())).collect(),
-        roadmap: page.roadmap.iter().map(|i| roadmap_view(i, None)).collect(),
+        roadmap: page.roadmap.iter().map(|i| roadmap_view(i, None, s.store.exchange_rates())).collect(),
         offers: offers.iter().map(offer_view).collect(),
         tender: match sw.categories.first() {
             Some(c) => format!("/tender?category={}", web::encode(c)),
