@@ -1361,7 +1361,7 @@ fn check_mirrors(corpus: &Corpus, urls: &[String], root: &Path) -> anyhow::Resul
         let mut out = Vec::new();
         for r in repo.references()? {
             let r = r?;
-            if let (Some(name), Some(oid)) = (r.name(), r.target()) {
+            if let (Some(name), Some(oid)) = (r.name().ok(), r.target()) {
                 out.push((name.to_string(), oid));
             }
         }

@@ -82,7 +82,7 @@ fn time(t: &git2::Time) -> DateTime<Utc> {
 
 fn default_branch(repo: &Repository) -> Result<String, Failure> {
     if let Ok(head) = repo.find_reference("HEAD") {
-        if let Some(target) = head.symbolic_target() {
+        if let Some(target) = head.symbolic_target().ok().flatten() {
             if let Some(name) = target.strip_prefix("refs/heads/") {
                 if repo.find_reference(target).is_ok() {
                     return Ok(name.to_string());
@@ -93,7 +93,7 @@ fn default_branch(repo: &Repository) -> Result<String, Failure> {
     let mut branches: Vec<String> = repo
         .references_glob("refs/heads/*")
         .map_err(|e| other("cannot list branches", &e))?
-        .filter_map(|r| r.ok().and_then(|r| r.name().map(|n| n.trim_start_matches("refs/heads/").to_string())))
+        .filter_map(|r| r.ok().and_then(|r| r.name().ok().map(|n| n.trim_start_matches("refs/heads/").to_string())))
         .collect();
     branches.sort();
     FALLBACK_BRANCHES
@@ -122,7 +122,7 @@ fn documentation_files(repo: &Repository, tree: &Tree<'_>) -> DocumentationFiles
         let mut names: Vec<String> = t
             .iter()
             .filter(|e| e.kind() == Some(ObjectType::Blob))
-            .filter_map(|e| e.name().map(|n| format!("{prefix}{n}")))
+            .filter_map(|e| e.name().ok().map(|n| format!("{prefix}{n}")))
             .collect();
         // Prefer README.md over README.txt over README: the shortest extension that renders.
         names.sort_by_key(|n| (!n.to_lowercase().ends_with(".md"), n.len(), n.clone()));
@@ -260,7 +260,7 @@ fn releases(repo: &Repository) -> Result<(Vec<Release>, u32), Failure> {
     let mut out = Vec::new();
     let tags = repo.references_glob("refs/tags/*").map_err(|e| other("cannot list tags", &e))?;
     for tag in tags.flatten() {
-        let Some(name) = tag.name().map(|n| n.trim_start_matches("refs/tags/").to_string()) else { continue };
+        let Some(name) = tag.name().ok().map(|n| n.trim_start_matches("refs/tags/").to_string()) else { continue };
         if !is_release_tag(&name) {
             continue;
         }
@@ -324,8 +324,8 @@ fn walk(
         first = Some(first.map_or(when, |f| f.min(when)));
         last = Some(last.map_or(when, |l| l.max(when)));
         let author = match mailmap {
-            Some(m) => commit.author_with_mailmap(m).ok().and_then(|s| s.email().map(str::to_lowercase)),
-            None => commit.author().email().map(str::to_lowercase),
+            Some(m) => commit.author_with_mailmap(m).ok().and_then(|s| s.email().ok().map(str::to_lowercase)),
+            None => commit.author().email().ok().map(str::to_lowercase),
         };
         *by_author.entry(author.unwrap_or_default()).or_default() += 1;
         if let Some(i) = months.iter().position(|m| *m == (when.year(), when.month())) {

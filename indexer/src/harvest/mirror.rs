@@ -142,7 +142,7 @@ fn list_remote(
     // list is asked for only then.
     let Ok(head) = connection.default_branch() else { return Ok(None) };
     let heads = connection.list().map_err(|e| classify(&e, None))?;
-    let mut out = Advertised { refs: BTreeMap::new(), head: head.as_str().map(str::to_string) };
+    let mut out = Advertised { refs: BTreeMap::new(), head: head.as_str().ok().map(str::to_string) };
     for h in heads {
         let name = h.name();
         if (name.starts_with("refs/heads/") || name.starts_with("refs/tags/")) && !name.ends_with("^{}") {
@@ -193,7 +193,7 @@ fn local(repo: &Repository) -> Result<Advertised, Failure> {
     let mut out = Advertised::default();
     for r in repo.references().map_err(git)? {
         let r = r.map_err(git)?;
-        if let (Some(name), Some(oid)) = (r.name(), r.target()) {
+        if let (Some(name), Some(oid)) = (r.name().ok(), r.target()) {
             if name.starts_with("refs/heads/") || name.starts_with("refs/tags/") {
                 out.refs.insert(name.to_string(), oid);
             }
@@ -202,7 +202,7 @@ fn local(repo: &Repository) -> Result<Advertised, Failure> {
     out.head = repo
         .find_reference("HEAD")
         .ok()
-        .and_then(|h| h.symbolic_target().map(str::to_string))
+        .and_then(|h| h.symbolic_target().ok().flatten().map(str::to_string))
         .filter(|h| out.refs.contains_key(h));
     Ok(out)
 }

@@ -1956,7 +1956,7 @@ mod tests {
         for (slug, plan) in &plans {
             let repo = Repository::open_bare(root.path().join(slug)).unwrap();
             let head = repo.head().unwrap();
-            assert_eq!(head.name(), Some(format!("refs/heads/{}", plan.branch).as_str()), "{slug}");
+            assert_eq!(head.name().ok(), Some(format!("refs/heads/{}", plan.branch).as_str()), "{slug}");
             let mut walk = repo.revwalk().unwrap();
             walk.push_head().unwrap();
             let mut recent = 0;
@@ -2015,14 +2015,14 @@ mod tests {
                 None => assert_eq!(tags.len(), 0, "{slug}"),
                 Some(releases) => {
                     assert!(!tags.is_empty(), "{slug}: releases");
-                    for tag in tags.iter().flatten() {
+                    for tag in tags.iter().flatten().flatten() {
                         let reference = repo.find_reference(&format!("refs/tags/{tag}")).unwrap();
                         assert_eq!(reference.peel_to_tag().is_ok(), releases.annotated, "{slug}: {tag}");
                         assert!(tag.chars().any(|c| c.is_ascii_digit()), "{slug}: {tag}");
                     }
                     if plan.changelog {
                         let changelog = head_file(&repo, "CHANGELOG.md").unwrap();
-                        let newest = tags.iter().flatten().map(|t| {
+                        let newest = tags.iter().flatten().flatten().map(|t| {
                             let target =
                                 repo.find_reference(&format!("refs/tags/{t}")).unwrap().peel_to_commit().unwrap();
                             (target.time().seconds(), t.to_owned())
