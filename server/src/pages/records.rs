@@ -89,7 +89,7 @@ pub fn roadmap_view(i: &RoadmapItem, software: Option<(String, String)>, rates: 
         software,
         slug: i.slug.clone(),
         title: i.title.clone(),
-        body_html: i.body.as_deref().filter(|b| !b.trim().is_empty()).map(indexer::harvest::readme::markdown_html),
+        body_html: i.body.as_deref().filter(|b| !b.trim().is_empty()).map(markdown::to_html),
         status: i.status.clone(),
         cost: i.estimated_cost.as_ref().map(money),
         target_date: i.target_date,
@@ -273,7 +273,7 @@ async fn software_page(
     let origin = page.origin.clone().map(|o| web::pages::Origin { peer: o.peer, url: o.url });
     chrome.canonical = origin.as_ref().map(|o| o.url.clone());
     let description_html = localised(&sw.description, lang).map(|d| Text {
-        text: indexer::harvest::readme::markdown_html(&d.text),
+        text: markdown::to_html(&d.text),
         lang: d.lang,
         foreign: d.foreign,
     });
