@@ -187,18 +187,7 @@ fn typo(word: &str, rng: &mut Rng) -> String {
 
 /// Lowercase, without accents: how many officials type.
 fn unaccented(text: &str) -> String {
-    text.to_lowercase()
-        .chars()
-        .map(|c| match c {
-            'à' | 'â' | 'ä' => 'a',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'î' | 'ï' => 'i',
-            'ô' | 'ö' => 'o',
-            'ù' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            c => c,
-        })
-        .collect()
+    catalog::text::fold(text)
 }
 
 /// Words no record of the catalog has, as a person adds them to a need.

@@ -30,7 +30,7 @@ impl Slug {
     /// hyphens (`Marcq-en-Barœul` -> `marcq-en-baroeul`).
     pub fn from_name(name: &str) -> Result<Slug> {
         let mut out = String::with_capacity(name.len());
-        for c in name.chars().flat_map(fold_char) {
+        for c in crate::text::fold(name).chars() {
             if c.is_ascii_alphanumeric() {
                 out.push(c.to_ascii_lowercase());
             } else if !out.ends_with('-') && !out.is_empty() {
@@ -50,25 +50,6 @@ impl Slug {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-}
-
-/// Latin letters with diacritics and ligatures as their plain ASCII spelling.
-fn fold_char(c: char) -> Vec<char> {
-    let plain = match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => 'a',
-        'ç' | 'Ç' => 'c',
-        'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => 'e',
-        'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => 'i',
-        'ñ' | 'Ñ' => 'n',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' => 'o',
-        'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => 'u',
-        'ý' | 'ÿ' | 'Ý' | 'Ÿ' => 'y',
-        'œ' | 'Œ' => return vec!['o', 'e'],
-        'æ' | 'Æ' => return vec!['a', 'e'],
-        'ß' => return vec!['s', 's'],
-        other => other,
-    };
-    vec![plain]
 }
 
 impl fmt::Display for Slug {

@@ -94,18 +94,24 @@ struct RawProvider {
     url: Option<String>,
 }
 
-/// Reads a file of the SILL; `name` is the file's name, for the problems.
-pub fn read(bytes: &[u8], name: &str) -> Result<Listing, Vec<RecordProblem>> {
+/// The records of a file of the SILL (`what` it lists, for the problem): a list, or the
+/// API's answer that wraps it.
+fn records(bytes: &[u8], name: &str, what: &str) -> Result<Vec<serde_json::Value>, Vec<RecordProblem>> {
     let file: File = serde_json::from_slice(bytes).map_err(|e| {
         vec![RecordProblem {
             record: name.to_string(),
-            message: format!("not a list of the SILL's software ([...] or {{\"result\": {{\"data\": [...]}}}}): {e}"),
+            message: format!("not a list of the SILL's {what} ([...] or {{\"result\": {{\"data\": [...]}}}}): {e}"),
         }]
     })?;
-    let values = match file {
+    Ok(match file {
         File::List(v) => v,
         File::Answer { result } => result.data,
-    };
+    })
+}
+
+/// Reads a file of the SILL; `name` is the file's name, for the problems.
+pub fn read(bytes: &[u8], name: &str) -> Result<Listing, Vec<RecordProblem>> {
+    let values = records(bytes, name, "software")?;
     let mut software = Vec::new();
     let mut similar_of = Vec::new();
     let mut skipped = Vec::new();
@@ -169,16 +175,7 @@ pub fn read(bytes: &[u8], name: &str) -> Result<Listing, Vec<RecordProblem>> {
 /// it): each becomes an adoption of its software, with the instance's address, when the
 /// software is in the list imported with it.
 pub fn read_instances(bytes: &[u8], name: &str) -> Result<Vec<ListedInstance>, Vec<RecordProblem>> {
-    let file: File = serde_json::from_slice(bytes).map_err(|e| {
-        vec![RecordProblem {
-            record: name.to_string(),
-            message: format!("not a list of the SILL's instances ([...] or {{\"result\": {{\"data\": [...]}}}}): {e}"),
-        }]
-    })?;
-    let values = match file {
-        File::List(v) => v,
-        File::Answer { result } => result.data,
-    };
+    let values = records(bytes, name, "instances")?;
     let mut instances = Vec::new();
     let mut problems = Vec::new();
     for (i, value) in values.into_iter().enumerate() {

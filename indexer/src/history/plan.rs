@@ -738,25 +738,10 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
-/// Lower-case ASCII for an e-mail's local part.
+/// Lower-case ASCII for an e-mail's local part: letters folded, spaces and hyphens kept,
+/// anything else left out.
 fn fold(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.to_lowercase().chars() {
-        let folded = match c {
-            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => 'a',
-            'ç' => 'c',
-            'é' | 'è' | 'ê' | 'ë' => 'e',
-            'í' | 'ì' | 'î' | 'ï' => 'i',
-            'ñ' => 'n',
-            'ó' | 'ò' | 'ô' | 'ö' | 'õ' | 'ø' => 'o',
-            'ú' | 'ù' | 'û' | 'ü' => 'u',
-            'ý' | 'ÿ' => 'y',
-            c if c.is_ascii_alphanumeric() || c == ' ' || c == '-' => c,
-            _ => continue,
-        };
-        out.push(folded);
-    }
-    out
+    catalog::text::fold(text).chars().filter(|c| c.is_ascii_alphanumeric() || *c == ' ' || *c == '-').collect()
 }
 
 // Invented people for the generated communities: common first and last names of the
