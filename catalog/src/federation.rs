@@ -292,6 +292,9 @@ pub struct ApplyReport {
     /// kept as they are, and used to place the peer's adoptions and fundings.
     pub matched: usize,
     pub removed: usize,
+    /// Records the peer removed but on which this instance's own records hang (a commune's
+    /// adoption of the peer's software): kept, as this instance's records from now on.
+    pub kept: Vec<String>,
     /// Records not written, each with why (`software x: licence: …`).
     pub refused: Vec<String>,
 }
@@ -302,6 +305,7 @@ impl ApplyReport {
         self.updated += other.updated;
         self.matched += other.matched;
         self.removed += other.removed;
+        self.kept.extend(other.kept);
         self.refused.extend(other.refused);
     }
 }

@@ -834,8 +834,15 @@ async fn federation(
             Ok(0)
         }
         Federation::Remove { name } => match store.remove_peer(&Actor::System("cli"), &name).await {
-            Ok(n) => {
-                writeln!(out, "no longer following {name}; {n} record(s) that came from it removed")?;
+            Ok(r) => {
+                if !r.kept.is_empty() {
+                    writeln!(
+                        out,
+                        "kept as this instance's, since its own records hang on them: {}",
+                        r.kept.join(", ")
+                    )?;
+                }
+                writeln!(out, "no longer following {name}; {} record(s) that came from it removed", r.removed)?;
                 Ok(0)
             }
             Err(e) => {

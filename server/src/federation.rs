@@ -75,13 +75,14 @@ impl RoundReport {
     pub fn line(&self) -> String {
         let a = &self.applied;
         format!(
-            "{}: {} request(s); {} created, {} updated, {} matched, {} removed, {} refused; next from {}",
+            "{}: {} request(s); {} created, {} updated, {} matched, {} removed, {} kept, {} refused; next from {}",
             self.peer,
             self.requests,
             a.created,
             a.updated,
             a.matched,
             a.removed,
+            a.kept.len(),
             a.refused.len(),
             self.cursor
         )

@@ -175,6 +175,11 @@ database_test!(a_peers_records_follow_it_and_stay_its_own, |db| {
     let dcat = dcat.to_string();
     assert!(dcat.contains("/software/cimetiere") && !dcat.contains("/software/openmairie"), "{dcat}");
 
+    // Beaune, a commune of B's own, says it uses A's openMairie.
+    let t = Actor::System("test");
+    b.put_organisation(&t, &organisation("beaune", "Beaune", "commune", &["fr-insee:21054"])).await.unwrap();
+    b.put_adoption(&t, &adoption("openmairie", "beaune", "active")).await.unwrap();
+
     // Nothing new: one request.
     let quiet = round_with(&b, "region-a").await;
     assert_eq!((quiet.requests, quiet.applied), (1, Default::default()));
@@ -204,7 +209,6 @@ database_test!(a_peers_records_follow_it_and_stay_its_own, |db| {
     assert!(matches!(hide, Err(catalog::Error::Conflict { .. })), "{hide:?}");
 
     // An edit and a hide on A follow with the next round.
-    let t = Actor::System("test");
     let mut renamed =
         software("openmairie", "openMairie 5", "https://gitlab.example.org/openmairie.git", Some("adullact"));
     renamed.website = Some("https://www.openmairie.org".into());
@@ -218,19 +222,27 @@ database_test!(a_peers_records_follow_it_and_stay_its_own, |db| {
     let openmairie = b.software_page("openmairie", 10).await.unwrap();
     assert_eq!(openmairie.software.name, "openMairie 5");
     assert_eq!(openmairie.software.website.as_deref(), Some("https://www.openmairie.org"));
-    assert_eq!((openmairie.adoptions.items[0].status.as_str(), openmairie.fundings.total), ("ended", 0));
+    let dijon = openmairie.adoptions.items.iter().find(|a| a.organisation == "dijon").expect("Dijon's");
+    assert_eq!((dijon.status.as_str(), openmairie.fundings.total), ("ended", 0));
 
     // B's own feed does not carry A's records: a follower of B reads them from A.
     let (_, _, feed) = server_b.get("/api/v1/changes?since=0&limit=1000").await;
     let keys: Vec<&str> = feed["changes"].as_array().unwrap().iter().map(|c| c["key"].as_str().unwrap()).collect();
     assert!(keys.contains(&"cimetiere") && !keys.contains(&"openmairie") && !keys.contains(&"dijon"), "{keys:?}");
 
-    // Removing A removes what came from it, and only that.
+    // Removing A removes what came from it, and only that: openMairie, on which Beaune's
+    // adoption hangs, stays, as B's record from now on, and so does ADULLACT, which the
+    // record names as its publisher.
     let peer = b.peer("region-a").await.unwrap();
     assert!(peer.records >= 6 && peer.last_problem.is_none(), "{peer:?}");
     let gone = b.remove_peer(&t, "region-a").await.unwrap();
-    assert_eq!(gone as i64, peer.records);
-    assert!(b.software("openmairie").await.is_err() && b.organisation("dijon").await.is_err());
+    assert_eq!(gone.kept, ["software openmairie", "organisation adullact"]);
+    assert_eq!(gone.removed as i64, peer.records - 2);
+    assert_eq!(b.software("openmairie").await.unwrap().publisher.map(|p| p.slug), Some("adullact".into()));
+    assert!(b.organisation("dijon").await.is_err(), "nothing of B's hung on Dijon");
+    let openmairie = b.software_page("openmairie", 10).await.unwrap();
+    assert_eq!((openmairie.origin, openmairie.adoptions.total), (None, 1), "B's now, with Beaune's adoption");
+    assert_eq!(openmairie.adoptions.items[0].organisation, "beaune");
     let cimetiere = b.software_page("cimetiere", 10).await.unwrap();
     assert_eq!(cimetiere.adoptions.total, 0, "Dijon's adoption went with Dijon");
     a_db.finish().await;

@@ -33,12 +33,25 @@ fn peer((id, name, url, cursor, added_at, last_round_at, last_problem, records):
     Ok(Peer { id, name, url, cursor: ChangeCursor::parse(&cursor)?, added_at, last_round_at, last_problem, records })
 }
 
+/// What stopping following a peer did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeerRemoval {
+    /// The records that came from it, removed.
+    pub removed: usize,
+    /// Its software and organisations on which this instance's own records hang, kept as
+    /// this instance's (`software openmairie`).
+    pub kept: Vec<String>,
+}
+
 /// What one change did here.
 enum Outcome {
     Created,
     Updated,
     Matched,
     Removed,
+    /// The peer removed it, but this instance's own records hang on it: kept as this
+    /// instance's.
+    Kept,
     Unchanged,
 }
 
@@ -122,10 +135,12 @@ impl Store {
     }
 
     /// Stops following a peer: the records that came from it go (those it matched here
-    /// stay); returns how many went.
-    pub async fn remove_peer(&self, actor: &Actor, name: &str) -> Result<usize> {
+    /// stay, and so do its software and organisations on which this instance's own records
+    /// hang, which become this instance's).
+    pub async fn remove_peer(&self, actor: &Actor, name: &str) -> Result<PeerRemoval> {
         let peer = self.peer(name).await?;
         let mut tx = self.begin(actor).await?;
+        let mut report = PeerRemoval::default();
         let mut removed = 0;
         // The records that hang on others first: an adoption before its software.
         for entity in [
@@ -143,8 +158,11 @@ impl Store {
                 )
                 .await?;
             for (id,) in ids {
-                tx.remove_local(entity, id).await?;
-                removed += 1;
+                if tx.let_go(entity, id).await? {
+                    removed += 1;
+                } else {
+                    report.kept.push(format!("{} {}", entity.as_str(), tx.label_of(entity, id).await?));
+                }
             }
         }
         tx.execute(q("DELETE FROM federation_peers WHERE id = $1").bind(peer.id)).await?;
@@ -152,7 +170,8 @@ impl Store {
         // Those removals were never in this instance's feed: they stay out of it.
         tx.execute(q("UPDATE record_changes SET peer_id = $1 WHERE version IS NULL").bind(peer.id)).await?;
         tx.commit().await?;
-        Ok(removed)
+        report.removed = removed;
+        Ok(report)
     }
 
     /// Notes a round that could not read the peer: when, and why.
@@ -207,6 +226,7 @@ impl Store {
                         Outcome::Updated => report.updated += 1,
                         Outcome::Matched => report.matched += 1,
                         Outcome::Removed => report.removed += 1,
+                        Outcome::Kept => report.kept.push(format!("{} {}", change.entity.as_str(), change.key)),
                         Outcome::Unchanged => {}
                     }
                     tx.execute(q("RELEASE SAVEPOINT federated_record")).await?;
@@ -325,6 +345,14 @@ impl Tx {
         })
     }
 
+    /// A record as pages name it: a software's or an organisation's slug, else its id.
+    async fn label_of(&mut self, entity: FederatedEntity, id: i64) -> Result<String> {
+        match entity {
+            FederatedEntity::Software | FederatedEntity::Organisation => self.slug_of_id(entity, id).await,
+            _ => Ok(id.to_string()),
+        }
+    }
+
     async fn slug_of_id(&mut self, entity: FederatedEntity, id: i64) -> Result<String> {
         let (slug,): (String,) =
             self.one(q(format!("SELECT slug FROM {} WHERE id = $1", table(entity))).bind(id)).await?;
@@ -344,6 +372,57 @@ impl Tx {
             field: "slug".into(),
             message: format!("{wanted} is taken here, and so is {wanted}-{}", peer.name),
         })
+    }
+
+    /// How many of this instance's own records (not a peer's) hang on a software or an
+    /// organisation: adoptions, fundings, roadmap items, memberships, the records that name
+    /// it. Removing it would take them too.
+    async fn own_dependents(&mut self, entity: FederatedEntity, id: i64) -> Result<i64> {
+        let not_followed = |kind: &str, alias: &str| {
+            format!(
+                "NOT EXISTS (SELECT 1 FROM federated_records f WHERE f.entity = '{kind}' \
+                 AND f.local_id = {alias}.id AND f.owned)"
+            )
+        };
+        let sql = match entity {
+            FederatedEntity::Software => format!(
+                "SELECT (SELECT COUNT(*) FROM adoptions a WHERE a.software_id = $1 AND {}) \
+                 + (SELECT COUNT(*) FROM fundings u WHERE u.software_id = $1 AND {}) \
+                 + (SELECT COUNT(*) FROM roadmap_items r WHERE r.software_id = $1 AND {})",
+                not_followed("adoption", "a"),
+                not_followed("funding", "u"),
+                not_followed("roadmap_item", "r"),
+            ),
+            FederatedEntity::Organisation => format!(
+                "SELECT (SELECT COUNT(*) FROM adoptions a WHERE a.organisation_id = $1 AND {}) \
+                 + (SELECT COUNT(*) FROM fundings u WHERE u.funder_id = $1 AND {}) \
+                 + (SELECT COUNT(*) FROM memberships m WHERE m.organisation_id = $1) \
+                 + (SELECT COUNT(*) FROM software s WHERE s.publisher_id = $1 AND NOT EXISTS ({FOLLOWED_SOFTWARE})) \
+                 + (SELECT COUNT(*) FROM software_organisations so JOIN software s ON s.id = so.software_id \
+                    WHERE so.organisation_id = $1 AND NOT EXISTS ({FOLLOWED_SOFTWARE}))",
+                not_followed("adoption", "a"),
+                not_followed("funding", "u"),
+            ),
+            _ => return Ok(0),
+        };
+        let (n,): (i64,) = self.one(q(sql).bind(id)).await?;
+        Ok(n)
+    }
+
+    /// A peer's software or organisation leaving (the peer removed it, or this instance
+    /// stops following the peer): removed, unless this instance's own records hang on it;
+    /// then it stays, as this instance's record from now on, so that nothing of this
+    /// instance's goes with it. Returns whether it was removed.
+    async fn let_go(&mut self, entity: FederatedEntity, id: i64) -> Result<bool> {
+        if self.own_dependents(entity, id).await? > 0 {
+            self.execute(
+                q("DELETE FROM federated_records WHERE entity = $1 AND local_id = $2").bind(entity.as_str()).bind(id),
+            )
+            .await?;
+            return Ok(false);
+        }
+        self.remove_local(entity, id).await?;
+        Ok(true)
     }
 
     /// Removes a record here, with what hangs on it, and the figures it counted in.
@@ -381,13 +460,12 @@ impl Tx {
             return match known {
                 Some((id, true)) => {
                     // The audit event names the record as the pages do: a slug, else its id.
-                    let key = match change.entity {
-                        FederatedEntity::Software | FederatedEntity::Organisation => {
-                            self.slug_of_id(change.entity, id).await?
-                        }
-                        _ => id.to_string(),
-                    };
-                    self.remove_local(change.entity, id).await?;
+                    let key = self.label_of(change.entity, id).await?;
+                    if !self.let_go(change.entity, id).await? {
+                        // This instance's own records hang on it: it stays, as this
+                        // instance's record.
+                        return Ok(Outcome::Kept);
+                    }
                     self.audit("delete", change.entity.as_str(), &key, None::<&()>, None::<&()>).await?;
                     Ok(Outcome::Removed)
                 }

@@ -46,6 +46,7 @@ pub use audit::HistoryOf;
 pub use changes::{Change, ChangeCursor};
 pub use contributions::{Recipient, Written};
 pub use dashboards::{AdoptionFact, FundingFact, PeerUse, Placement, RoadmapFilter, TerritoryRef};
+pub use federation::PeerRemoval;
 pub use forges::{ForgeAccountRecord, ForgeAccountsImport};
 pub use harvest::Claim;
 pub use listings::ListingImport;
