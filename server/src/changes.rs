@@ -42,11 +42,57 @@ pub(crate) async fn changes(State(s): State<AppState>, p: Params) -> Result<Json
     if !(1..=MAX_CHANGES).contains(&limit) {
         return Err(Problem::bad_parameter("limit", format!("{limit} is not between 1 and {MAX_CHANGES}")));
     }
+    let records = match p.text("records") {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => return Err(Problem::bad_parameter("records", format!("{other:?} is neither true nor false"))),
+    };
     let version = s.store.version().await?;
     // One more than asked tells whether more follow.
     let mut changes = s.store.record_changes(since, limit + 1).await?;
     let more = changes.len() as i64 > limit;
     changes.truncate(limit as usize);
+    if records {
+        with_records(&s.store, &mut changes).await?;
+    }
     let next = changes.last().map_or_else(|| since.to_string(), |c| c.cursor.clone());
     Ok(Json(Changes { changes, next, more, version }))
+}
+
+/// The most a page's records may weigh, serialised: past it, the changes carry none and the
+/// follower reads them at their `href` (a software's description may be long).
+const RECORDS_BUDGET: usize = 4 * 1024 * 1024;
+
+/// Puts in each change that is not a removal its record as its `href` answers it (for a
+/// software, its record without the page's adoptions and fundings, which are changes of
+/// their own). A record gone since is left out; the follower finds it gone at its `href`.
+async fn with_records(store: &catalog::Store, changes: &mut [Change]) -> Result<(), Problem> {
+    // The records' types serialise without fail (no map with other than string keys).
+    fn json<T: Serialize>(r: T) -> serde_json::Value {
+        serde_json::to_value(r).expect("a record serialises")
+    }
+    let mut spent = 0;
+    for c in changes.iter_mut().filter(|c| c.href.is_some()) {
+        // The feed writes the ids of adoptions, fundings and roadmap items as numbers.
+        let id = c.key.parse::<i64>().unwrap_or(-1);
+        let read = match c.entity.as_str() {
+            "software" => store.software(&c.key).await.map(json),
+            "organisation" => store.organisation(&c.key).await.map(json),
+            "adoption" => store.adoption(id).await.map(json),
+            "funding" => store.funding(id).await.map(json),
+            "roadmap_item" => store.roadmap_item(id).await.map(json),
+            _ => continue,
+        };
+        let record = match read {
+            Ok(value) => value,
+            Err(catalog::Error::NotFound { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        spent += record.to_string().len();
+        if spent > RECORDS_BUDGET {
+            break;
+        }
+        c.record = Some(record);
+    }
+    Ok(())
 }

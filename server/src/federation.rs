@@ -1,8 +1,9 @@
 //! Following peers (see `catalog::federation`): a round reads a peer's changes feed from the
-//! cursor kept here, by pages of 1,000; reads each record that changed (once per page, at
-//! its latest), where this instance builds the address itself from the feed's kind and
-//! key; and writes the page here in one transaction that moves the cursor. A round with
-//! nothing new is one request. The peer's address is checked again and resolved before each
+//! cursor kept here, by pages of 1,000, each change with its record (`records=true`); a
+//! record the page does not carry (past the peer's budget for a page) is read once, at an
+//! address this instance builds itself from the change's kind and key; the page is written
+//! here in one transaction that moves the cursor. A round is one request a page, and one
+//! with nothing new one request. The peer's address is checked again and resolved before each
 //! round, and every request of the round goes to the address checked, without redirects.
 
 use std::time::Duration;
@@ -101,6 +102,9 @@ struct FeedChange {
     entity: String,
     key: String,
     change: String,
+    /// The record as it is now, when the peer gave it (`records=true`).
+    #[serde(default)]
+    record: Option<serde_json::Value>,
 }
 
 /// The peer, reached at the address checked for this round.
@@ -161,7 +165,7 @@ async fn read_feed(
     let client = PeerClient::new(peer, config).await?;
     let mut cursor = peer.cursor;
     for _ in 0..MAX_PAGES {
-        let (status, body) = client.get(&format!("/api/v1/changes?since={cursor}&limit={PAGE}")).await?;
+        let (status, body) = client.get(&format!("/api/v1/changes?since={cursor}&limit={PAGE}&records=true")).await?;
         report.requests += 1;
         if status != 200 {
             bail!("{}/api/v1/changes answered {status}: is it a Communs instance?", peer.url);
@@ -198,7 +202,9 @@ async fn read_records(
     changes: &[FeedChange],
     requests: &mut usize,
 ) -> anyhow::Result<(Vec<Incoming>, Vec<String>)> {
-    let mut last: Vec<(FederatedEntity, &str, bool)> = Vec::new();
+    // Each record once: (kind, key, removed, its record as the page gives it).
+    let mut last: Vec<(FederatedEntity, &str, bool, Option<&serde_json::Value>)> = Vec::new();
+    let mut at: std::collections::HashMap<(FederatedEntity, &str), usize> = Default::default();
     let mut refused = Vec::new();
     for c in changes {
         // A kind of record a newer peer has, which this instance does not keep.
@@ -210,16 +216,29 @@ async fn read_records(
         // A record keeps the place of its first change in the page, so that what it needs
         // (a software's organisations) comes before it, and takes its last change's kind.
         let deleted = c.change == "delete";
-        match last.iter_mut().find(|(e, k, _)| *e == entity && *k == c.key) {
-            Some(seen) => seen.2 = deleted,
-            None => last.push((entity, &c.key, deleted)),
+        match at.get(&(entity, c.key.as_str())) {
+            Some(&i) => last[i] = (entity, &c.key, deleted, c.record.as_ref().or(last[i].3)),
+            None => {
+                at.insert((entity, &c.key), last.len());
+                last.push((entity, &c.key, deleted, c.record.as_ref()));
+            }
         }
     }
     let mut incoming = Vec::with_capacity(last.len());
-    for (entity, key, deleted) in last {
+    for (entity, key, deleted, given) in last {
         let record = if deleted {
             None
+        } else if let Some(value) = given {
+            match RemoteRecord::read(entity, key, value.to_string().as_bytes()) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    refused.push(e.to_string());
+                    continue;
+                }
+            }
         } else {
+            // Past the page's budget for records, or a peer that gives none: read where
+            // the feed says.
             let (status, body) = client.get(&format!("/api/v1/{}/{key}", entity.collection())).await?;
             *requests += 1;
             match status {

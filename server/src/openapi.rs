@@ -35,6 +35,10 @@ pub struct ChangesQuery {
     pub since: Option<String>,
     /// How many changes (1 to 1,000; 100 unless told).
     pub limit: Option<i64>,
+    /// `true`: each change carries its record as its `href` answers it now (up to 4 MiB of
+    /// records a page; the changes past that carry none and are read at their `href`), so
+    /// that a follower reads a page in one request.
+    pub records: Option<bool>,
 }
 
 /// `GET /api/v1/software`.

@@ -132,6 +132,7 @@ database_test!(a_peers_records_follow_it_and_stay_its_own, |db| {
 
     // One round: A's records are on B.
     let first = round_with(&b, "region-a").await;
+    assert_eq!(first.requests, 1, "one page, each change with its record: {first:?}");
     assert_eq!(first.applied.matched, 1, "openCimetière matched by its repository: {first:?}");
     assert!(first.applied.created >= 6, "{first:?}");
     let openmairie = b.software_page("openmairie", 10).await.unwrap();
@@ -150,6 +151,17 @@ database_test!(a_peers_records_follow_it_and_stay_its_own, |db| {
     assert_eq!(b.origin(FederatedEntity::Software, "cimetiere").await.unwrap(), None);
     // B does not harvest A's repositories: A does.
     assert_eq!(b.count_harvestable(&catalog::HarvestSelection::All, chrono::Utc::now()).await.unwrap(), 1);
+
+    // The feed gives each change's record when asked, as its address answers it.
+    let (_, _, page) = server_a.get("/api/v1/changes?records=true").await;
+    let change = page["changes"].as_array().unwrap().iter().find(|c| c["key"] == "openmairie").unwrap();
+    let (_, _, answered) = server_a.get("/api/v1/software/openmairie").await;
+    assert_eq!(change["record"]["name"], answered["name"]);
+    assert_eq!(change["record"]["repositories"][0]["url"], answered["repositories"][0]["url"]);
+    let (_, _, plain) = server_a.get("/api/v1/changes").await;
+    assert!(plain["changes"][0].get("record").is_none(), "only when asked");
+    let (status, _, problem) = server_a.get("/api/v1/changes?records=yes").await;
+    assert_eq!((status, problem["field"].as_str()), (400, Some("records")), "{problem}");
 
     // The API says where the record is kept.
     let (_, _, json) = server_b.get("/api/v1/software/openmairie").await;

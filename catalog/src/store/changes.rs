@@ -52,6 +52,11 @@ pub struct Change {
     pub change: String,
     /// Where the record is read in the API; none once it is removed.
     pub href: Option<String>,
+    /// The record as `href` answers it now, when the follower asked for records
+    /// (`records=true`) and the page's budget for them was not spent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub record: Option<serde_json::Value>,
 }
 
 type ChangeRow = (i64, i64, String, String, bool);
@@ -87,6 +92,7 @@ impl Store {
                     entity,
                     key,
                     change: if deleted { "delete" } else { "upsert" }.to_string(),
+                    record: None,
                 }
             })
             .collect())
