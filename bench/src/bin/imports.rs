@@ -170,7 +170,7 @@ fn write_code_gouv(file: &Path, n: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs `communs` with `args` on `database`; how long it took and its last line.
+/// Runs `communs` with `args` on `database`; how long it took and its summary line.
 fn run(communs: &Path, database: &str, args: &[&str]) -> anyhow::Result<(Duration, String)> {
     let started = Instant::now();
     let out = Command::new(communs)
@@ -189,7 +189,10 @@ fn run(communs: &Path, database: &str, args: &[&str]) -> anyhow::Result<(Duratio
         );
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
-    Ok((took, stdout.lines().last().unwrap_or("").to_string()))
+    // The summary: the last line that counts what was created (a listing's import says
+    // its similar software and instances after it).
+    let summary = stdout.lines().rev().find(|l| l.contains(" created")).or_else(|| stdout.lines().last());
+    Ok((took, summary.unwrap_or("").to_string()))
 }
 
 /// A fresh database: a SQLite file in `dir`, or a new database on the PostgreSQL server.
