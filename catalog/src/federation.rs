@@ -135,15 +135,22 @@ pub enum RemoteRecord {
 impl RemoteRecord {
     /// Reads the answer of a record's address; the problem names the record.
     pub fn read(entity: FederatedEntity, key: &str, json: &[u8]) -> Result<RemoteRecord> {
-        fn parse<T: serde::de::DeserializeOwned>(json: &[u8]) -> std::result::Result<T, String> {
-            serde_json::from_slice(json).map_err(|e| e.to_string())
+        let value = serde_json::from_slice(json)
+            .map_err(|e| Error::invalid(format!("{} {key}", entity.as_str()), e.to_string()))?;
+        RemoteRecord::from_value(entity, key, value)
+    }
+
+    /// Reads a record as the feed carries it (`records=true`) or its address answers it.
+    pub fn from_value(entity: FederatedEntity, key: &str, value: serde_json::Value) -> Result<RemoteRecord> {
+        fn parse<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> std::result::Result<T, String> {
+            serde_json::from_value(value).map_err(|e| e.to_string())
         }
         let read = match entity {
-            FederatedEntity::Organisation => parse(json).map(RemoteRecord::Organisation),
-            FederatedEntity::Software => parse(json).map(RemoteRecord::Software),
-            FederatedEntity::RoadmapItem => parse(json).map(RemoteRecord::RoadmapItem),
-            FederatedEntity::Adoption => parse(json).map(RemoteRecord::Adoption),
-            FederatedEntity::Funding => parse(json).map(RemoteRecord::Funding),
+            FederatedEntity::Organisation => parse(value).map(RemoteRecord::Organisation),
+            FederatedEntity::Software => parse(value).map(RemoteRecord::Software),
+            FederatedEntity::RoadmapItem => parse(value).map(RemoteRecord::RoadmapItem),
+            FederatedEntity::Adoption => parse(value).map(RemoteRecord::Adoption),
+            FederatedEntity::Funding => parse(value).map(RemoteRecord::Funding),
         };
         let record = read.map_err(|why| Error::invalid(format!("{} {key}", entity.as_str()), why))?;
         // The answer is of the record the feed named, or it is not that record.

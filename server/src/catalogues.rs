@@ -28,14 +28,18 @@ fn json_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn read(path: &Path) -> std::io::Result<Vec<u8>> {
+/// A file's bytes, at most `MAX_FILE_BYTES`; `None` when it cannot be read, which it says.
+fn read(path: &Path, err: &mut dyn Write) -> anyhow::Result<Option<Vec<u8>>> {
     use std::io::Read;
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(std::io::Error::other(format!("larger than {MAX_FILE_BYTES} bytes")));
-    }
-    Ok(bytes)
+    let read = std::fs::File::open(path).and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes));
+    let problem = match read {
+        Err(e) => e.to_string(),
+        Ok(_) if bytes.len() as u64 > MAX_FILE_BYTES => format!("larger than {MAX_FILE_BYTES} bytes"),
+        Ok(_) => return Ok(Some(bytes)),
+    };
+    writeln!(err, "{}: cannot read: {problem}", path.display())?;
+    Ok(None)
 }
 
 /// How an outcome is said, and the counts it adds to.
@@ -105,13 +109,7 @@ pub async fn developers_italia(
     let mut problems = Vec::new();
     for file in &files {
         let name = file.display().to_string();
-        let bytes = match read(file) {
-            Ok(b) => b,
-            Err(e) => {
-                writeln!(err, "{name}: cannot read: {e}")?;
-                return Ok(FAILED);
-            }
-        };
+        let Some(bytes) = read(file, err)? else { return Ok(FAILED) };
         match developers_italia::read(&bytes, &name) {
             Ok(read) => entries.extend(read.into_iter().map(|e| (name.clone(), e))),
             Err(p) => problems.extend(p),
@@ -156,16 +154,10 @@ pub async fn developers_italia(
 /// (`comptes-organismes-publics.yml`).
 pub async fn code_gouv(store: &Store, file: &Path, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<i32> {
     let name = file.display().to_string();
-    let text = match read(file).map(String::from_utf8) {
-        Ok(Ok(t)) => t,
-        Ok(Err(_)) => {
-            writeln!(err, "{name}: not UTF-8 text; nothing was imported")?;
-            return Ok(REFUSED);
-        }
-        Err(e) => {
-            writeln!(err, "{name}: cannot read: {e}")?;
-            return Ok(FAILED);
-        }
+    let Some(bytes) = read(file, err)? else { return Ok(FAILED) };
+    let Ok(text) = String::from_utf8(bytes) else {
+        writeln!(err, "{name}: not UTF-8 text; nothing was imported")?;
+        return Ok(REFUSED);
     };
     let accounts = match code_gouv::read(&text, &name) {
         Ok(a) => a,
@@ -207,13 +199,7 @@ pub async fn listing(
     err: &mut dyn Write,
 ) -> anyhow::Result<i32> {
     let name = file.display().to_string();
-    let bytes = match read(file) {
-        Ok(b) => b,
-        Err(e) => {
-            writeln!(err, "{name}: cannot read: {e}")?;
-            return Ok(FAILED);
-        }
-    };
+    let Some(bytes) = read(file, err)? else { return Ok(FAILED) };
     let mut export = match reader(&bytes, &name) {
         Ok(e) => e,
         Err(problems) => return refuse(&problems, err),
@@ -221,13 +207,7 @@ pub async fn listing(
     // The SILL's instances, read whole before anything is written, like the list.
     if let Some(path) = instances {
         let name = path.display().to_string();
-        let bytes = match read(path) {
-            Ok(b) => b,
-            Err(e) => {
-                writeln!(err, "{name}: cannot read: {e}")?;
-                return Ok(FAILED);
-            }
-        };
+        let Some(bytes) = read(path, err)? else { return Ok(FAILED) };
         export.instances = match catalog::import::sill::read_instances(&bytes, &name) {
             Ok(i) => i,
             Err(problems) => return refuse(&problems, err),

@@ -4,6 +4,7 @@
 
 use axum::extract::State;
 use axum::Json;
+use catalog::federation::FederatedEntity;
 use catalog::{Change, ChangeCursor};
 use serde::Serialize;
 
@@ -75,13 +76,13 @@ async fn with_records(store: &catalog::Store, changes: &mut [Change]) -> Result<
     for c in changes.iter_mut().filter(|c| c.href.is_some()) {
         // The feed writes the ids of adoptions, fundings and roadmap items as numbers.
         let id = c.key.parse::<i64>().unwrap_or(-1);
-        let read = match c.entity.as_str() {
-            "software" => store.software(&c.key).await.map(json),
-            "organisation" => store.organisation(&c.key).await.map(json),
-            "adoption" => store.adoption(id).await.map(json),
-            "funding" => store.funding(id).await.map(json),
-            "roadmap_item" => store.roadmap_item(id).await.map(json),
-            _ => continue,
+        let Some(entity) = FederatedEntity::parse(&c.entity) else { continue };
+        let read = match entity {
+            FederatedEntity::Software => store.software(&c.key).await.map(json),
+            FederatedEntity::Organisation => store.organisation(&c.key).await.map(json),
+            FederatedEntity::Adoption => store.adoption(id).await.map(json),
+            FederatedEntity::Funding => store.funding(id).await.map(json),
+            FederatedEntity::RoadmapItem => store.roadmap_item(id).await.map(json),
         };
         let record = match read {
             Ok(value) => value,

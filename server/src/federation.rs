@@ -115,16 +115,11 @@ struct PeerClient {
 
 impl PeerClient {
     async fn new(peer: &Peer, config: &FederationConfig) -> anyhow::Result<PeerClient> {
-        let target = crate::webhooks::resolve(&peer.url, config.allow_local).await.map_err(|why| anyhow!(why))?;
-        let mut http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .timeout(config.timeout)
-            .user_agent(concat!("communs-federation/", env!("CARGO_PKG_VERSION")));
-        if let Some((name, address)) = &target {
-            http = http.resolve(name, *address);
-        }
-        Ok(PeerClient { http: http.build().context("no HTTP client")?, base: peer.url.clone() })
+        let agent = concat!("communs-federation/", env!("CARGO_PKG_VERSION"));
+        let http = crate::outbound::pinned_client(&peer.url, config.allow_local, config.timeout, agent)
+            .await
+            .map_err(|why| anyhow!(why))?;
+        Ok(PeerClient { http, base: peer.url.clone() })
     }
 
     /// The status and body of `GET {base}{path}`, the body bounded.
@@ -229,7 +224,7 @@ async fn read_records(
         let record = if deleted {
             None
         } else if let Some(value) = given {
-            match RemoteRecord::read(entity, key, value.to_string().as_bytes()) {
+            match RemoteRecord::from_value(entity, key, value.clone()) {
                 Ok(r) => Some(r),
                 Err(e) => {
                     refused.push(e.to_string());

@@ -21,6 +21,7 @@ pub mod mail;
 pub mod memory;
 pub mod oidc;
 pub mod openapi;
+pub mod outbound;
 pub mod pages;
 pub mod params;
 pub mod problem;

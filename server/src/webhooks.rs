@@ -1,17 +1,14 @@
 //! The webhook sender: a background task that takes the deliveries due, sends each as a
 //! signed JSON POST, and records how it went; a refused delivery is tried again with waits
-//! that double, for a day. The address is checked again before each try, on every address
-//! its host resolves to, and the connection goes to the address checked (no second lookup
-//! an attacker's DNS could answer differently), without following redirects.
+//! that double, for a day. The address is checked again before each try, and the connection
+//! goes to the address checked (`crate::outbound`).
 //!
 //! The signature: `Communs-Signature: t=UNIX_SECONDS,v1=HEX`, where HEX is
 //! HMAC-SHA256(secret, "UNIX_SECONDS." + body). A receiver recomputes it, compares in
 //! constant time, and refuses a `t` too far from its clock.
 
-use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use catalog::address::{read_webhook_address, refused_kind, AddressPolicy, Host};
 use catalog::webhook::{Attempt, DueDelivery};
 use catalog::Store;
 use chrono::{DateTime, Utc};
@@ -169,21 +166,10 @@ pub fn signature(secret: &str, t: i64, body: &[u8]) -> String {
 /// One try of a delivery.
 pub async fn deliver(d: &DueDelivery, config: &WebhookConfig, now: DateTime<Utc>) -> Attempt {
     let failed = |error: String| Attempt::Failed { status: None, error };
-    let target = match resolve(&d.url, config.allow_local).await {
-        Ok(t) => t,
-        Err(why) => return failed(why),
-    };
-    let mut client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .timeout(config.timeout)
-        .user_agent(concat!("communs-webhooks/", env!("CARGO_PKG_VERSION")));
-    if let Some((name, address)) = &target {
-        client = client.resolve(name, *address);
-    }
-    let client = match client.build() {
+    let agent = concat!("communs-webhooks/", env!("CARGO_PKG_VERSION"));
+    let client = match crate::outbound::pinned_client(&d.url, config.allow_local, config.timeout, agent).await {
         Ok(c) => c,
-        Err(e) => return failed(format!("no HTTP client: {e}")),
+        Err(why) => return failed(why),
     };
     let body = body(d, &config.site);
     let sent = client
@@ -207,29 +193,6 @@ pub async fn deliver(d: &DueDelivery, config: &WebhookConfig, now: DateTime<Utc>
             std::error::Error::source(&e).map_or_else(|| e.to_string(), |s| s.to_string())
         )),
     }
-}
-
-/// Checks `url` again (as a webhook's or a peer's address), then every address its host resolves to: the name and the address
-/// to connect to, or `None` for an address written as such (already checked).
-pub(crate) async fn resolve(url: &str, allow_local: bool) -> Result<Option<(String, SocketAddr)>, String> {
-    let policy = if allow_local { AddressPolicy::AllowLocal } else { AddressPolicy::PublicOnly };
-    let address = read_webhook_address(url, policy).map_err(|why| format!("refused address: {why}"))?;
-    let name = match address.host {
-        Host::Ip(_) | Host::Local => return Ok(None),
-        Host::Name(name) => name,
-    };
-    let found: Vec<IpAddr> = tokio::net::lookup_host((name.as_str(), address.port))
-        .await
-        .map_err(|e| format!("{name} does not resolve: {e}"))?
-        .map(|a| a.ip())
-        .collect();
-    let first = *found.first().ok_or_else(|| format!("{name} resolves to no address"))?;
-    if !allow_local {
-        if let Some((ip, kind)) = found.iter().find_map(|ip| refused_kind(ip).map(|k| (ip, k))) {
-            return Err(format!("refused address: {name} resolves to {ip}, a {kind} address"));
-        }
-    }
-    Ok(Some((name, SocketAddr::new(first, address.port))))
 }
 
 #[cfg(test)]

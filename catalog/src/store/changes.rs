@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::{q, Store};
 use crate::error::{Error, Result};
+use crate::federation::FederatedEntity;
 
 /// Where a follower is in the feed: after the change `id` of the catalog version
 /// `version`. Written `VERSION.ID`; `0` is the start.
@@ -78,13 +79,8 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(|(version, id, entity, key, deleted)| {
-                let collection = match entity.as_str() {
-                    "software" => "software",
-                    "organisation" => "organisations",
-                    "adoption" => "adoptions",
-                    "funding" => "fundings",
-                    _ => "roadmap",
-                };
+                // The triggers write only the kinds federation knows (migration 0023).
+                let collection = FederatedEntity::parse(&entity).map_or("roadmap", FederatedEntity::collection);
                 Change {
                     cursor: ChangeCursor { version, id }.to_string(),
                     version,

@@ -17,12 +17,14 @@ use crate::money::{Currency, Money};
 use crate::store::ChangeCursor;
 use crate::Slug;
 
-/// A software `s` that came from a peer (within `NOT EXISTS (…)`).
-pub(crate) const FOLLOWED_SOFTWARE: &str =
-    "SELECT 1 FROM federated_records f WHERE f.entity = 'software' AND f.local_id = s.id AND f.owned";
-/// An organisation `o` that came from a peer.
-pub(crate) const FOLLOWED_ORGANISATION: &str =
-    "SELECT 1 FROM federated_records f WHERE f.entity = 'organisation' AND f.local_id = o.id AND f.owned";
+/// A subquery that finds a row when the record of `entity` whose id is the SQL expression
+/// `id` came from a peer; within `EXISTS (…)` or `NOT EXISTS (…)`.
+pub(crate) fn followed(entity: FederatedEntity, id: &str) -> String {
+    format!(
+        "SELECT 1 FROM federated_records f WHERE f.entity = '{}' AND f.local_id = {id} AND f.owned",
+        entity.as_str()
+    )
+}
 
 const PEER_COLUMNS: &str = "p.id, p.name, p.url, p.cursor, p.added_at, p.last_round_at, p.last_problem, \
      (SELECT COUNT(*) FROM federated_records f WHERE f.peer_id = p.id AND f.owned)";
@@ -31,6 +33,35 @@ type PeerRow = (i64, String, String, String, DateTime<Utc>, Option<DateTime<Utc>
 
 fn peer((id, name, url, cursor, added_at, last_round_at, last_problem, records): PeerRow) -> Result<Peer> {
     Ok(Peer { id, name, url, cursor: ChangeCursor::parse(&cursor)?, added_at, last_round_at, last_problem, records })
+}
+
+/// Where a page's record came from, read by the page's own query (`origin_columns`) rather
+/// than by a second one.
+#[derive(sqlx::FromRow)]
+pub(crate) struct OriginColumns {
+    origin_peer: Option<String>,
+    origin_base: Option<String>,
+    origin_key: Option<String>,
+}
+
+impl OriginColumns {
+    /// The columns `origin_peer`, `origin_base` and `origin_key` of the record of `entity`
+    /// whose id is the SQL expression `id`.
+    pub(crate) fn sql(entity: FederatedEntity, id: &str) -> String {
+        let from = format!(
+            "FROM federated_records f JOIN federation_peers p ON p.id = f.peer_id \
+             WHERE f.entity = '{}' AND f.local_id = {id} AND f.owned",
+            entity.as_str()
+        );
+        format!("(SELECT p.name {from}) AS origin_peer, (SELECT p.url {from}) AS origin_base, (SELECT f.remote_key {from}) AS origin_key")
+    }
+
+    pub(crate) fn origin(self, entity: FederatedEntity) -> Option<Origin> {
+        match (self.origin_peer, self.origin_base, self.origin_key) {
+            (Some(peer), Some(base), Some(key)) => Some(Origin { peer, url: origin_url(&base, entity, &key) }),
+            _ => None,
+        }
+    }
 }
 
 /// What stopping following a peer did.
@@ -256,8 +287,12 @@ impl Store {
 
     /// The slugs of the software that came from peers: the peers publish them (DCAT).
     pub async fn followed_software(&self) -> Result<std::collections::HashSet<String>> {
-        let rows: Vec<(String,)> =
-            self.all(q(format!("SELECT s.slug FROM software s WHERE EXISTS ({FOLLOWED_SOFTWARE})"))).await?;
+        let rows: Vec<(String,)> = self
+            .all(q(format!(
+                "SELECT s.slug FROM software s WHERE EXISTS ({})",
+                followed(FederatedEntity::Software, "s.id")
+            )))
+            .await?;
         Ok(rows.into_iter().map(|(s,)| s).collect())
     }
 
@@ -378,30 +413,26 @@ impl Tx {
     /// organisation: adoptions, fundings, roadmap items, memberships, the records that name
     /// it. Removing it would take them too.
     async fn own_dependents(&mut self, entity: FederatedEntity, id: i64) -> Result<i64> {
-        let not_followed = |kind: &str, alias: &str| {
-            format!(
-                "NOT EXISTS (SELECT 1 FROM federated_records f WHERE f.entity = '{kind}' \
-                 AND f.local_id = {alias}.id AND f.owned)"
-            )
-        };
+        let not_followed = |kind: FederatedEntity, alias: &str| format!("NOT EXISTS ({})", followed(kind, alias));
+        let own_software = not_followed(FederatedEntity::Software, "s.id");
         let sql = match entity {
             FederatedEntity::Software => format!(
                 "SELECT (SELECT COUNT(*) FROM adoptions a WHERE a.software_id = $1 AND {}) \
                  + (SELECT COUNT(*) FROM fundings u WHERE u.software_id = $1 AND {}) \
                  + (SELECT COUNT(*) FROM roadmap_items r WHERE r.software_id = $1 AND {})",
-                not_followed("adoption", "a"),
-                not_followed("funding", "u"),
-                not_followed("roadmap_item", "r"),
+                not_followed(FederatedEntity::Adoption, "a.id"),
+                not_followed(FederatedEntity::Funding, "u.id"),
+                not_followed(FederatedEntity::RoadmapItem, "r.id"),
             ),
             FederatedEntity::Organisation => format!(
                 "SELECT (SELECT COUNT(*) FROM adoptions a WHERE a.organisation_id = $1 AND {}) \
                  + (SELECT COUNT(*) FROM fundings u WHERE u.funder_id = $1 AND {}) \
                  + (SELECT COUNT(*) FROM memberships m WHERE m.organisation_id = $1) \
-                 + (SELECT COUNT(*) FROM software s WHERE s.publisher_id = $1 AND NOT EXISTS ({FOLLOWED_SOFTWARE})) \
+                 + (SELECT COUNT(*) FROM software s WHERE s.publisher_id = $1 AND {own_software}) \
                  + (SELECT COUNT(*) FROM software_organisations so JOIN software s ON s.id = so.software_id \
-                    WHERE so.organisation_id = $1 AND NOT EXISTS ({FOLLOWED_SOFTWARE}))",
-                not_followed("adoption", "a"),
-                not_followed("funding", "u"),
+                    WHERE so.organisation_id = $1 AND {own_software})",
+                not_followed(FederatedEntity::Adoption, "a.id"),
+                not_followed(FederatedEntity::Funding, "u.id"),
             ),
             _ => return Ok(0),
         };

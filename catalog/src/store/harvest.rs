@@ -39,10 +39,14 @@ pub struct Claim<'a> {
     pub lease: chrono::Duration,
 }
 
-/// A repository of a software that came from a peer is harvested there, not here (see
+/// A repository `r` of a software that came from a peer is harvested there, not here (see
 /// `crate::federation`): its record follows the peer's.
-const NOT_FOLLOWED: &str = "NOT EXISTS (SELECT 1 FROM federated_records f \
-     WHERE f.entity = 'software' AND f.local_id = r.software_id AND f.owned)";
+fn not_followed() -> String {
+    format!(
+        "NOT EXISTS ({})",
+        super::federation::followed(crate::federation::FederatedEntity::Software, "r.software_id")
+    )
+}
 
 impl Store {
     /// Adds a repository to a software, after its others.
@@ -109,11 +113,12 @@ impl Store {
             Backend::Postgres => "FOR UPDATE OF r SKIP LOCKED",
             Backend::Sqlite => "",
         };
+        let not_followed = not_followed();
         let sql = format!(
             "UPDATE repositories SET lease_owner = $1, lease_until = $2 WHERE id = (\
                SELECT r.id FROM repositories r \
                WHERE (r.lease_until IS NULL OR r.lease_until < $3) \
-               AND (r.last_harvest_at IS NULL OR r.last_harvest_at < $4) AND {NOT_FOLLOWED} {scope} \
+               AND (r.last_harvest_at IS NULL OR r.last_harvest_at < $4) AND {not_followed} {scope} \
                ORDER BY (r.next_harvest_at IS NOT NULL), r.next_harvest_at, r.id LIMIT 1 {lock}) \
              RETURNING id"
         );
@@ -152,14 +157,15 @@ impl Store {
                 self.one(
                     q(format!(
                         "SELECT COUNT(*) FROM repositories r WHERE (r.next_harvest_at IS NULL OR r.next_harvest_at <= $1) \
-                         AND {NOT_FOLLOWED}"
+                         AND {}",
+                        not_followed()
                     ))
                     .bind(now),
                 )
                 .await?
             }
             HarvestSelection::All => {
-                self.one(q(format!("SELECT COUNT(*) FROM repositories r WHERE {NOT_FOLLOWED}"))).await?
+                self.one(q(format!("SELECT COUNT(*) FROM repositories r WHERE {}", not_followed()))).await?
             }
             HarvestSelection::Software(slug) => {
                 self.one(

@@ -176,6 +176,8 @@ struct OrgPageRow {
     publishes: Option<String>,
     roles: Option<String>,
     forge_accounts: Option<String>,
+    #[sqlx(flatten)]
+    origin: super::federation::OriginColumns,
 }
 
 fn assemble(row: OrgRow, identifiers: Vec<String>, parents: Vec<OrgRef>, domains: Vec<String>) -> Organisation {
@@ -305,11 +307,12 @@ impl Store {
              (SELECT COUNT(*) FROM adoptions a WHERE a.organisation_id = this_org.id) AS adoption_count, \
              (SELECT COUNT(*) FROM fundings f WHERE f.funder_id = this_org.id) AS funding_count, \
              (SELECT COUNT(*) FROM organisation_parents p WHERE p.parent_id = this_org.id) AS children, \
-             {} AS adoptions, {} AS fundings, {publishes} AS publishes, {roles} AS roles, {forges} AS forge_accounts \
+             {} AS adoptions, {} AS fundings, {publishes} AS publishes, {roles} AS roles, {forges} AS forge_accounts, {} \
              FROM organisations this_org WHERE this_org.slug = $1",
             record_columns(),
             first_adoptions("organisation_id", "this_org.id", "$2"),
             first_fundings("funder_id", "this_org.id", "$2"),
+            super::federation::OriginColumns::sql(crate::federation::FederatedEntity::Organisation, "this_org.id"),
         );
         let row: OrgPageRow = self
             .optional(q(sql).bind(slug).bind(limit))
@@ -343,7 +346,7 @@ impl Store {
                 .collect();
         forge_accounts.sort_by(|a, b| a.url.cmp(&b.url));
         let (_, organisation) = row.record.into_organisation()?;
-        let origin = self.origin(crate::federation::FederatedEntity::Organisation, &organisation.slug).await?;
+        let origin = row.origin.origin(crate::federation::FederatedEntity::Organisation);
         Ok(OrganisationProfile {
             organisation,
             children: row.children,

@@ -12,6 +12,7 @@ use super::roadmap::{roadmap_columns, unpack_roadmap};
 use super::{conflict_on, packed, q, Store, Tx};
 use crate::category::Category;
 use crate::error::{Error, Result};
+use crate::federation::FederatedEntity;
 use crate::model::{Actor, NewSoftware, OrgRef, Page, Repository, Software, SoftwareRef, SoftwareSummary};
 use crate::model::{Adoption, Funding, RoadmapItem, Total};
 use crate::slug::Slug;
@@ -169,6 +170,8 @@ struct SoftwarePageRow {
     roadmap: Option<String>,
     roadmap_needs: Option<String>,
     roadmap_funded: Option<String>,
+    #[sqlx(flatten)]
+    origin: super::federation::OriginColumns,
 }
 
 /// A software and what its page shows besides.
@@ -405,11 +408,12 @@ impl Store {
             "SELECT {}, \
              (SELECT st.adoptions FROM software_stats st WHERE st.software_id = this_sw.id) AS adoption_count, \
              (SELECT st.fundings FROM software_stats st WHERE st.software_id = this_sw.id) AS funding_count, \
-             {} AS adoptions, {} AS fundings, {totals_column} AS totals, {} {SOFTWARE_FROM}",
+             {} AS adoptions, {} AS fundings, {totals_column} AS totals, {}, {} {SOFTWARE_FROM}",
             record_columns(),
             first_adoptions("software_id", "this_sw.id", "$2"),
             first_fundings("software_id", "this_sw.id", "$2"),
             roadmap_columns("this_sw.id"),
+            super::federation::OriginColumns::sql(FederatedEntity::Software, "this_sw.id"),
         );
         let row: SoftwarePageRow =
             self.optional(q(sql).bind(slug).bind(limit)).await?.ok_or_else(|| Error::not_found("software", slug))?;
@@ -440,7 +444,7 @@ impl Store {
             }
         }
         let health = software.repositories.iter().find_map(|r| r.harvest.as_ref().and_then(|h| h.health.clone()));
-        let origin = self.origin(crate::federation::FederatedEntity::Software, slug).await?;
+        let origin = row.origin.origin(FederatedEntity::Software);
         Ok(SoftwarePage {
             software,
             adoptions,
@@ -546,7 +550,7 @@ impl Store {
         let rows: Vec<(String,)> = self
             .all(q(format!(
                 "SELECT slug FROM software s WHERE NOT EXISTS ({}) ORDER BY slug",
-                super::federation::FOLLOWED_SOFTWARE
+                super::federation::followed(FederatedEntity::Software, "s.id")
             )))
             .await?;
         Ok(rows.into_iter().map(|(s,)| s).collect())
@@ -560,7 +564,7 @@ impl Store {
             .all(
                 q(format!(
                     "SELECT slug FROM organisations o WHERE NOT EXISTS ({}) ORDER BY id LIMIT $1 OFFSET $2",
-                    super::federation::FOLLOWED_ORGANISATION
+                    super::federation::followed(FederatedEntity::Organisation, "o.id")
                 ))
                 .bind(limit)
                 .bind(offset),
