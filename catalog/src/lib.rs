@@ -43,14 +43,14 @@ pub use offer::{NewOffer, Offer, OfferDraft, PriceBracket, Territory};
 pub use repository::*;
 pub use slug::Slug;
 pub use store::{
-    page_bounds, AdopterFilter, AdopterSort, AdoptionFact, Backend, CatalogueOutcome, CatalogueRecord, Claim,
-    FundingFact, ImportProblem, NearAdoption, OrganisationDocument, OrganisationFilter, OrganisationProfile,
-    OrganisationSummary, PeerUse, PersonalToken, Placement, PublicCodeImport, PublicCodeImportOptions, RoadmapFilter,
-    SearchDocument, SoftwareFilter, SoftwarePage, Store, TerritoryRef, TokenHolder,
+    inspect_copy, AreaCounts, Asker, Change, ChangeCursor, CopyFacts, Hidden, Hideable, HistoryOf, OfferFilter,
+    Proposal, Recipient, SizeCounts, UseCounts, Written, NEAREST, READ_PER_HARVEST,
 };
 pub use store::{
-    AreaCounts, Asker, Change, ChangeCursor, Hidden, Hideable, HistoryOf, OfferFilter, Proposal, Recipient, SizeCounts,
-    UseCounts, Written, NEAREST, READ_PER_HARVEST,
+    page_bounds, AdopterFilter, AdopterSort, AdoptionFact, Backend, CatalogueOutcome, CatalogueRecord, Claim,
+    FundingFact, ImportProblem, NearAdoption, OrganisationDocument, OrganisationFilter, OrganisationProfile,
+    OrganisationSummary, PeerUse, PersonalToken, Placement, PoolUse, PublicCodeImport, PublicCodeImportOptions,
+    RoadmapFilter, SearchDocument, SoftwareFilter, SoftwarePage, Store, TerritoryRef, TokenHolder,
 };
 pub use token::{ApiToken, TokenScope};
 pub use vocab::*;

@@ -35,6 +35,8 @@ pub struct AppState {
     /// Sign-in: providers, session lifetimes, demo accounts.
     pub accounts: Arc<crate::session::Accounts>,
     pub limits: Arc<crate::ratelimit::Limiter>,
+    /// This process's counters, shown at `/metrics` on the metrics address.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 type ApiResult<T> = Result<Json<T>, Problem>;
@@ -72,6 +74,32 @@ pub fn router_with_accounts(
     site: crate::guard::Site,
     accounts: crate::session::Accounts,
 ) -> Router {
+    site_router(app_state(store, search, cache_bytes, site, accounts, crate::metrics::Metrics::new()))
+}
+
+/// What every handler shares.
+pub fn app_state(
+    store: Store,
+    search: Arc<SearchIndex>,
+    cache_bytes: usize,
+    site: crate::guard::Site,
+    accounts: crate::session::Accounts,
+    metrics: Arc<crate::metrics::Metrics>,
+) -> AppState {
+    AppState {
+        store,
+        cache: Arc::new(ResponseCache::new(cache_bytes)),
+        search,
+        dashboards: Arc::new(crate::dashboards::Dashboards::new()),
+        site: Arc::new(site),
+        limits: Arc::new(crate::ratelimit::Limiter::new(accounts.rate_limits)),
+        accounts: Arc::new(accounts),
+        metrics,
+    }
+}
+
+/// The whole site on `state`: the pages, the API, `/healthz` and `/readyz`.
+pub fn site_router(state: AppState) -> Router {
     let api = Router::new()
         .route("/", get(index))
         .route("/healthz", get(healthz))
@@ -142,18 +170,11 @@ pub fn router_with_accounts(
                 .layer(axum::extract::DefaultBodyLimit::max(publiccode::MAX_FILE_BYTES + 1024)),
         )
         .fallback(api_not_found);
-    let state = AppState {
-        store,
-        cache: Arc::new(ResponseCache::new(cache_bytes)),
-        search,
-        dashboards: Arc::new(crate::dashboards::Dashboards::new()),
-        site: Arc::new(site),
-        limits: Arc::new(crate::ratelimit::Limiter::new(accounts.rate_limits)),
-        accounts: Arc::new(accounts),
-    };
     let pages = crate::pages::router().layer(axum::middleware::from_fn_with_state(state.clone(), crate::cache::layer));
     Router::new()
         .route("/api/v1/", get(index))
+        .route("/healthz", get(crate::probes::alive))
+        .route("/readyz", get(crate::probes::ready))
         .route("/software/{slug}/publiccode.yml", get(crate::publiccode::http::software_publiccode))
         .nest("/api/v1", api.layer(axum::middleware::from_fn_with_state(state.clone(), crate::cache::layer)))
         .merge(pages)
@@ -163,8 +184,20 @@ pub fn router_with_accounts(
         .layer(CatchPanicLayer::new())
         .layer(axum::middleware::from_fn(crate::problem::plain_errors))
         .layer(axum::middleware::from_fn(crate::pages::security_headers))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::metrics::layer))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        // Outside the trace, so that its span carries the id; a proxy's own id is kept.
+        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(tower_http::request_id::MakeRequestUuid))
         .with_state(state)
+}
+
+/// Each request's span: what every line logged while it runs carries, its id first, so
+/// that the lines of one request can be found together (and matched with the proxy's, which
+/// sends its own id in `X-Request-Id`).
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    tracing::info_span!("request", request_id = %id, method = %request.method(), uri = %request.uri())
 }
 
 /// A contribution's body: its JSON, at most `contribute::BODY_BYTES`.

@@ -7,6 +7,7 @@
 //! `If-None-Match` gets `304 Not Modified` while nothing has changed.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use axum::body::{Body, Bytes};
@@ -26,6 +27,16 @@ const LARGEST: usize = 1024 * 1024;
 pub struct ResponseCache {
     budget: usize,
     inner: Mutex<Entries>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// What the cache did since the process started, for `/metrics`.
+#[derive(Debug, Clone, Copy)]
+pub struct CacheStats {
+    pub hits: u64,
+    pub misses: u64,
+    pub bytes: usize,
 }
 
 #[derive(Default)]
@@ -48,12 +59,28 @@ impl Entries {
 
 impl ResponseCache {
     pub fn new(budget: usize) -> ResponseCache {
-        ResponseCache { budget, inner: Mutex::new(Entries::default()) }
+        ResponseCache {
+            budget,
+            inner: Mutex::new(Entries::default()),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+            bytes: self.bytes(),
+        }
     }
 
     pub fn get(&self, version: i64, key: &str) -> Option<Bytes> {
         let mut inner = self.inner.lock().expect("cache lock");
-        inner.at(version).bodies.get(key).cloned()
+        let found = inner.at(version).bodies.get(key).cloned();
+        let counter = if found.is_some() { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+        found
     }
 
     pub fn put(&self, version: i64, key: String, body: Bytes) {

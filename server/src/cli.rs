@@ -56,6 +56,14 @@ pub enum Command {
         /// Connections served at once; more wait to be accepted (default 512).
         #[arg(long, value_name = "N", env = "COMMUNS_MAX_CONNECTIONS")]
         max_connections: Option<usize>,
+        /// Where to serve `/metrics` (Prometheus text format), apart from the site, such as
+        /// 127.0.0.1:9090; unset: nowhere. Keep it off the address the proxy forwards to.
+        #[arg(long, value_name = "ADDRESS", env = "COMMUNS_METRICS_BIND")]
+        metrics_bind: Option<String>,
+        /// The reverse proxies' addresses (comma-separated), whose X-Forwarded-For names
+        /// the client; from other peers it is ignored.
+        #[arg(long, value_name = "IP,...", env = "COMMUNS_TRUSTED_PROXIES", value_delimiter = ',')]
+        trusted_proxies: Vec<String>,
     },
     /// API tokens: the API takes writes only with a token allowed to write.
     #[command(subcommand)]
@@ -73,6 +81,18 @@ pub enum Command {
     /// Rebuild the search index from the database (the server keeps it in step by
     /// itself; this is for a damaged or deleted index).
     Reindex,
+    /// Write a consistent copy of a SQLite catalog to DIR, while the server runs
+    /// (`communs-YYYYMMDD-HHMMSS.db`). PostgreSQL: use pg_dump.
+    Backup {
+        /// The folder the copy goes into (created if missing).
+        dir: PathBuf,
+    },
+    /// Replace the catalog by a backup, with the server stopped: the copy is checked first,
+    /// the database it replaces is kept beside it, and the search index is rebuilt.
+    Restore {
+        /// A file written by `communs backup`.
+        file: PathBuf,
+    },
     /// Send now the daily digests of what people's organisations are asked (`[mail]` of
     /// communs.toml names the SMTP server); `serve` sends them every day by itself.
     Digest,
@@ -312,7 +332,21 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
             writeln!(out, "migrations applied")?;
             Ok(0)
         }
-        Command::Serve { demo, harvest, harvest_every, cache_mb, public_url, max_connections } => {
+        Command::Serve {
+            demo,
+            harvest,
+            harvest_every,
+            cache_mb,
+            public_url,
+            max_connections,
+            metrics_bind,
+            trusted_proxies,
+        } => {
+            let trusted_proxies = config.trusted_proxies(&trusted_proxies)?;
+            let observe = crate::Observe {
+                metrics: Default::default(),
+                metrics_bind: config.metrics_bind(metrics_bind.as_deref())?,
+            };
             let every = harvest_every.or(config.harvest_file.every_minutes).unwrap_or(DEFAULT_HARVEST_EVERY);
             // --allow-local is the operator's alone: the demo's repositories are harvested
             // from the data folder through the harvest's trusted root, not by allowing every
@@ -328,10 +362,11 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
                 writeln!(out, "demo data loaded: {}", describe(&report))?;
                 let made = crate::demo::repositories(&store, &config.data_dir, today()).await?;
                 let summary = crate::harvest::run(&store, &harvest, HarvestSelection::Due, None).await?;
+                observe.metrics.harvest(&summary);
                 writeln!(out, "demo repositories: {made} created and harvested ({})", summary.line())?;
             }
             let allow_local = harvest.allow_local;
-            crate::harvest::spawn_background(store.clone(), harvest);
+            crate::harvest::spawn_background(store.clone(), harvest, observe.metrics.clone());
             let mail_url = public_url.as_deref().or(config.public_url.as_deref()).map(url::Url::parse).transpose()?;
             if let Some(mail) = crate::mail::Mail::new(&config.mail, mail_url.as_ref())? {
                 writeln!(out, "daily digests at {:02}:00 UTC", mail.digest_hour)?;
@@ -350,6 +385,7 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
                     .or(config.max_connections)
                     .unwrap_or(crate::DEFAULT_MAX_CONNECTIONS)
                     .max(1),
+                trusted_proxies,
                 ..crate::ConnectionLimits::default()
             };
             let public_url = public_url.as_deref().or(config.public_url.as_deref()).map(url::Url::parse).transpose()?;
@@ -361,7 +397,7 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
                 public_url,
                 rate_limits: config.rate_limits.limits()?,
             };
-            crate::serve(store, search, config.bind, cache, site, accounts, limits, out).await?;
+            crate::serve(store, search, config.bind, cache, site, accounts, limits, observe, out).await?;
             Ok(0)
         }
         Command::Digest => {
@@ -378,6 +414,17 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
                 report.sent, report.quiet, report.failed
             )?;
             Ok(if report.failed > 0 { FAILED } else { 0 })
+        }
+        Command::Backup { dir } => {
+            let store = open(&config).await?;
+            let written = crate::backup::backup(&store, &dir, out).await;
+            store.close().await;
+            written?;
+            Ok(0)
+        }
+        Command::Restore { file } => {
+            crate::backup::restore(&config, &file, out).await?;
+            Ok(0)
         }
         Command::Reindex => {
             let store = open(&config).await?;

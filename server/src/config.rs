@@ -23,6 +23,11 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     /// Connections served at once.
     pub max_connections: Option<usize>,
+    /// Where `/metrics` is served (`127.0.0.1:9090`), apart from the site; unset: nowhere.
+    pub metrics_bind: Option<String>,
+    /// The reverse proxies' addresses, whose `X-Forwarded-For` is believed; empty: none is.
+    #[serde(default)]
+    pub trusted_proxies: Vec<String>,
     #[serde(default)]
     pub harvest: HarvestFile,
     #[serde(default)]
@@ -145,6 +150,8 @@ pub struct Config {
     pub bind: SocketAddr,
     pub public_url: Option<String>,
     pub max_connections: Option<usize>,
+    pub metrics_bind: Option<String>,
+    pub trusted_proxies: Vec<String>,
     pub harvest_file: HarvestFile,
     pub login: LoginFile,
     pub rate_limits: RateLimitsFile,
@@ -196,6 +203,8 @@ impl Config {
             bind,
             public_url: file.public_url,
             max_connections: file.max_connections,
+            metrics_bind: file.metrics_bind,
+            trusted_proxies: file.trusted_proxies,
             harvest_file: file.harvest,
             login: file.login,
             rate_limits: file.rate_limits,
@@ -203,6 +212,40 @@ impl Config {
             webhooks: file.webhooks,
             federation: file.federation,
         })
+    }
+
+    /// Where `/metrics` is served: `flag` (`--metrics-bind`, `COMMUNS_METRICS_BIND`), else
+    /// the file's `metrics_bind`; an empty value turns it off.
+    pub fn metrics_bind(&self, flag: Option<&str>) -> anyhow::Result<Option<SocketAddr>> {
+        let Some(text) = flag.or(self.metrics_bind.as_deref()).map(str::trim).filter(|t| !t.is_empty()) else {
+            return Ok(None);
+        };
+        let at: SocketAddr = text
+            .parse()
+            .map_err(|_| anyhow::anyhow!("metrics_bind: {text:?} is not an address such as 127.0.0.1:9090"))?;
+        if at == self.bind && at.port() != 0 {
+            anyhow::bail!("metrics_bind: {at} is the site's own address (bind); the metrics need one of their own");
+        }
+        Ok(Some(at))
+    }
+
+    /// The proxies whose forwarded headers are believed: `flag` (`--trusted-proxies`,
+    /// `COMMUNS_TRUSTED_PROXIES`, comma-separated) when given, else the file's list.
+    pub fn trusted_proxies(&self, flag: &[String]) -> anyhow::Result<Vec<std::net::IpAddr>> {
+        let list = if flag.is_empty() { &self.trusted_proxies } else { flag };
+        let mut out = Vec::new();
+        for (i, text) in list.iter().map(|t| t.trim()).enumerate() {
+            if text.is_empty() {
+                continue;
+            }
+            let ip: std::net::IpAddr = text.parse().map_err(|_| {
+                anyhow::anyhow!("trusted_proxies[{i}]: {text:?} is not an IP address such as 127.0.0.1")
+            })?;
+            if !out.contains(&ip) {
+                out.push(ip);
+            }
+        }
+        Ok(out)
     }
 
     /// How harvests run: flags and variables (`args`), then `[harvest]` of the file, then
@@ -245,6 +288,8 @@ mod tests {
             bind: Some("0.0.0.0:9000".into()),
             public_url: None,
             max_connections: None,
+            metrics_bind: None,
+            trusted_proxies: Vec::new(),
             harvest: HarvestFile::default(),
             login: LoginFile::default(),
             rate_limits: RateLimitsFile::default(),
@@ -260,6 +305,98 @@ mod tests {
         let d = Config::resolve(None, None, None, FileConfig::default()).unwrap();
         assert_eq!(d.bind.to_string(), DEFAULT_BIND);
         assert!(Config::resolve(None, None, Some("localhost".into()), FileConfig::default()).is_err());
+    }
+
+    /// deploy/communs.toml sets every setting, each to a value that is accepted. The
+    /// patterns below name every field: a new setting does not compile until it is there.
+    #[test]
+    fn the_example_in_deploy_sets_every_setting_and_reads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/communs.toml");
+        let file = FileConfig::load(Some(&path)).unwrap();
+        let FileConfig {
+            data_dir,
+            database_url,
+            bind,
+            public_url,
+            max_connections,
+            metrics_bind,
+            trusted_proxies,
+            harvest,
+            login,
+            rate_limits,
+            mail,
+            webhooks,
+            federation,
+            exchange_rates,
+        } = &file;
+        assert!(data_dir.is_some() && database_url.is_some() && bind.is_some() && public_url.is_some());
+        assert!(max_connections.is_some() && metrics_bind.is_some() && !trusted_proxies.is_empty());
+        let HarvestFile {
+            workers,
+            timeout_seconds,
+            max_repository_bytes,
+            max_file_bytes,
+            interval_hours,
+            every_minutes,
+            allow_local,
+        } = harvest;
+        assert!(workers.is_some() && timeout_seconds.is_some() && max_repository_bytes.is_some());
+        assert!(
+            max_file_bytes.is_some() && interval_hours.is_some() && every_minutes.is_some() && allow_local.is_some()
+        );
+        let LoginFile { session_idle_hours, session_days, site_admins, providers } = login;
+        assert!(session_idle_hours.is_some() && session_days.is_some() && !site_admins.is_empty());
+        let crate::oidc::ProviderConfig {
+            id: _,
+            name: _,
+            issuer: _,
+            client_id: _,
+            client_secret: _,
+            client_secret_env,
+            scopes,
+            allowed_domains: _,
+        } = &providers[0];
+        assert!(client_secret_env.is_some() && scopes.is_some());
+        let RateLimitsFile { login_burst, login_per_minute, write_burst, write_per_minute } = rate_limits;
+        assert!(
+            login_burst.is_some() && login_per_minute.is_some() && write_burst.is_some() && write_per_minute.is_some()
+        );
+        let crate::mail::MailFile { smtp_url, from, digest_hour } = mail;
+        assert!(smtp_url.is_some() && from.is_some() && digest_hour.is_some());
+        let crate::webhooks::WebhooksFile { first_retry_seconds, poll_seconds, timeout_seconds } = webhooks;
+        assert!(first_retry_seconds.is_some() && poll_seconds.is_some() && timeout_seconds.is_some());
+        let crate::federation::FederationFile { every_minutes, timeout_seconds } = federation;
+        assert!(every_minutes.is_some() && timeout_seconds.is_some());
+        assert!(exchange_rates.iter().all(|r| r.source.is_some()) && !exchange_rates.is_empty());
+
+        let c = Config::resolve(None, None, None, file).unwrap();
+        c.login.lifetimes().unwrap();
+        // Read whole; only the secret is missing, as it is on a machine without it.
+        let e = crate::oidc::Providers::new(c.login.providers.clone()).err().unwrap().to_string();
+        assert!(e.contains("COMMUNS_PROCONNECT_SECRET (client_secret_env) is not set"), "{e}");
+        c.rate_limits.limits().unwrap();
+        assert!(c.metrics_bind(None).unwrap().is_some());
+        assert_eq!(c.trusted_proxies(&[]).unwrap().len(), 2);
+        c.webhooks.config(false, String::new()).unwrap();
+        c.federation.config(false).unwrap();
+        assert!(c.mail.digest_hour.is_some_and(|h| h < 24));
+        assert!(url::Url::parse(c.public_url.as_deref().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn proxies_and_the_metrics_address_are_read_and_bad_ones_named() {
+        let c = |text: &str| Config::resolve(None, None, None, toml::from_str::<FileConfig>(text).unwrap()).unwrap();
+        let file = c("trusted_proxies = [\"127.0.0.1\", \"::1\"]\nmetrics_bind = \"127.0.0.1:9090\"\n");
+        assert_eq!(file.trusted_proxies(&[]).unwrap().len(), 2);
+        // The flag's list replaces the file's.
+        let flag = file.trusted_proxies(&["10.0.0.2".to_string()]).unwrap();
+        assert_eq!(flag, vec!["10.0.0.2".parse::<std::net::IpAddr>().unwrap()]);
+        let err = c("trusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]").trusted_proxies(&[]).unwrap_err();
+        assert_eq!(err.to_string(), "trusted_proxies[1]: \"10.0.0.0/8\" is not an IP address such as 127.0.0.1");
+        assert_eq!(file.metrics_bind(None).unwrap().unwrap().to_string(), "127.0.0.1:9090");
+        assert_eq!(file.metrics_bind(Some("")).unwrap(), None, "an empty flag turns it off");
+        assert_eq!(c("").metrics_bind(None).unwrap(), None, "off unless set");
+        assert!(toml::from_str::<FileConfig>("trusted_proxy = []").is_err(), "an unknown key is refused");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::io;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -19,6 +20,32 @@ use tokio::net::TcpListener;
 
 use crate::ConnectionLimits;
 
+/// The client a request comes from: the peer, or, when the peer is a trusted proxy, the
+/// address it says it forwarded for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub IpAddr);
+
+/// The client behind `peer`. Only a trusted proxy's `X-Forwarded-For` is read, from its
+/// right end: each proxy appends the address it got the request from, so the rightmost
+/// address that is not one of our proxies is the one no client could have written itself.
+/// A header that cannot be read leaves the peer as the client.
+pub fn client_address(peer: IpAddr, headers: &axum::http::HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let mut hops = Vec::new();
+    for value in headers.get_all("x-forwarded-for") {
+        let Ok(text) = value.to_str() else { return peer };
+        for hop in text.split(',') {
+            match hop.trim().parse::<IpAddr>() {
+                Ok(ip) => hops.push(ip),
+                Err(_) => return peer,
+            }
+        }
+    }
+    hops.into_iter().rev().find(|ip| !trusted.contains(ip)).unwrap_or(peer)
+}
+
 /// Serves `app` on `listener` until `stop` completes, then lets the connections in flight
 /// finish their requests (for 10 s at most).
 pub async fn serve(listener: TcpListener, app: Router, limits: ConnectionLimits, stop: impl Future<Output = ()>) {
@@ -28,6 +55,7 @@ pub async fn serve(listener: TcpListener, app: Router, limits: ConnectionLimits,
     builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_timeout).keep_alive(true);
     builder.http2().timer(TokioTimer::new()).keep_alive_interval(Some(limits.idle_timeout / 2));
     let builder = Arc::new(builder);
+    let trusted: Arc<[IpAddr]> = limits.trusted_proxies.clone().into();
     tokio::pin!(stop);
     loop {
         let permit = tokio::select! {
@@ -49,11 +77,14 @@ pub async fn serve(listener: TcpListener, app: Router, limits: ConnectionLimits,
         let _ = stream.set_nodelay(true);
         let activity = Activity::new();
         let io = TokioIo::new(Watched { inner: stream, activity: activity.clone() });
-        // The peer's address, for the rate limits (`crate::ratelimit`).
+        // The peer's address and the client's, for the rate limits (`crate::ratelimit`).
+        let trusted = trusted.clone();
         let service = TowerToHyperService::new(tower::ServiceExt::map_request(
             app.clone(),
             move |mut r: axum::http::Request<hyper::body::Incoming>| {
+                let client = client_address(peer.ip(), r.headers(), &trusted);
                 r.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                r.extensions_mut().insert(ClientAddress(client));
                 r
             },
         ));
@@ -143,5 +174,36 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_trusted_proxy_is_believed_and_from_the_right() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let proxy = ip("10.0.0.2");
+        let headers = |values: &[&str]| {
+            let mut h = axum::http::HeaderMap::new();
+            for v in values {
+                h.append("x-forwarded-for", v.parse().unwrap());
+            }
+            h
+        };
+        let trusted = [proxy, ip("10.0.0.3")];
+        // A client that writes its own header directly is itself.
+        assert_eq!(client_address(ip("203.0.113.9"), &headers(&["198.51.100.1"]), &trusted), ip("203.0.113.9"));
+        // Through the proxy: the rightmost address that is not a proxy, whatever the client
+        // put before it.
+        let h = headers(&["198.51.100.1, 192.0.2.7", "10.0.0.3"]);
+        assert_eq!(client_address(proxy, &h, &trusted), ip("192.0.2.7"));
+        assert_eq!(client_address(proxy, &headers(&["2001:db8::1"]), &trusted), ip("2001:db8::1"));
+        // Nothing forwarded, or a hop that is not an address: the proxy itself.
+        assert_eq!(client_address(proxy, &headers(&[]), &trusted), proxy);
+        assert_eq!(client_address(proxy, &headers(&["unknown, 192.0.2.7"]), &trusted), proxy);
+        // No proxies configured: forwarded headers are ignored.
+        assert_eq!(client_address(proxy, &headers(&["192.0.2.7"]), &[]), proxy);
     }
 }

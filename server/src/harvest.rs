@@ -205,7 +205,7 @@ pub fn terminal_progress(total: i64) -> Option<Progress> {
 }
 
 /// The server's background job: every `every`, harvests the repositories that are due.
-pub fn spawn_background(store: Store, config: HarvestConfig) {
+pub fn spawn_background(store: Store, config: HarvestConfig, metrics: Arc<crate::metrics::Metrics>) {
     let Some(every) = config.every else { return };
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
@@ -213,7 +213,10 @@ pub fn spawn_background(store: Store, config: HarvestConfig) {
         loop {
             tick.tick().await;
             match run(&store, &config, HarvestSelection::Due, None).await {
-                Ok(s) if s.done() + s.proposals_read > 0 => tracing::info!(summary = %s.line(), "background harvest"),
+                Ok(s) if s.done() + s.proposals_read > 0 => {
+                    metrics.harvest(&s);
+                    tracing::info!(summary = %s.line(), "background harvest")
+                }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %format!("{e:#}"), "background harvest stopped"),
             }

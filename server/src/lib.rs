@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod backup;
 pub mod cache;
 pub mod catalogues;
 pub mod changes;
@@ -17,13 +18,16 @@ pub mod export;
 pub mod federation;
 pub mod guard;
 pub mod harvest;
+pub mod logging;
 pub mod mail;
 pub mod memory;
+pub mod metrics;
 pub mod oidc;
 pub mod openapi;
 pub mod outbound;
 pub mod pages;
 pub mod params;
+pub mod probes;
 pub mod problem;
 pub mod proposals;
 pub mod publiccode;
@@ -54,6 +58,9 @@ pub struct ConnectionLimits {
     pub header_timeout: Duration,
     /// A connection that neither reads nor writes for this long is closed.
     pub idle_timeout: Duration,
+    /// The reverse proxies whose `X-Forwarded-For` is believed (`trusted_proxies`); from any
+    /// other peer, forwarded headers are ignored and the peer is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ConnectionLimits {
@@ -62,8 +69,17 @@ impl Default for ConnectionLimits {
             max_connections: DEFAULT_MAX_CONNECTIONS,
             header_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
+            trusted_proxies: Vec::new(),
         }
     }
+}
+
+/// What the operator watches the process by.
+#[derive(Debug, Default)]
+pub struct Observe {
+    pub metrics: std::sync::Arc<metrics::Metrics>,
+    /// Where `/metrics` is served, apart from the site; `None`: nowhere.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
@@ -76,13 +92,27 @@ pub async fn serve(
     site: guard::Site,
     accounts: session::Accounts,
     limits: ConnectionLimits,
+    observe: Observe,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let listener =
         tokio::net::TcpListener::bind(bind).await.map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
+    let state = api::app_state(store.clone(), search.clone(), cache_bytes, site, accounts, observe.metrics);
+    if let Some(at) = observe.metrics_bind {
+        let metrics = tokio::net::TcpListener::bind(at)
+            .await
+            .map_err(|e| anyhow::anyhow!("metrics_bind: cannot listen on {at}: {e}"))?;
+        writeln!(out, "metrics at http://{}/metrics", metrics.local_addr()?)?;
+        let app = axum::Router::new().route("/metrics", axum::routing::get(metrics::page)).with_state(state.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(metrics, app).await {
+                tracing::error!(error = %e, "the metrics address stopped");
+            }
+        });
+    }
     writeln!(out, "Communs is listening on http://{}", listener.local_addr()?)?;
     out.flush()?;
-    let app = api::router_with_accounts(store.clone(), search.clone(), cache_bytes, site, accounts);
+    let app = api::site_router(state);
     connections::serve(listener, app, limits, shutdown()).await;
     // What the last writes left for the index's text, committed: the next start need not
     // read it again.

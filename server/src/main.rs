@@ -1,4 +1,6 @@
 use clap::Parser;
+use server::logging::LogFormat;
+use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
 fn main() {
@@ -10,10 +12,20 @@ fn main() {
 }
 
 async fn run() -> i32 {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("COMMUNS_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = EnvFilter::try_from_env("COMMUNS_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let format = match std::env::var("COMMUNS_LOG_FORMAT") {
+        Ok(v) => LogFormat::parse(Some(&v)),
+        Err(std::env::VarError::NotPresent) => LogFormat::parse(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err("COMMUNS_LOG_FORMAT is not UTF-8; it takes json or text".into()),
+    };
+    let format = match format {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return server::cli::FAILED;
+        }
+    };
+    server::logging::subscriber(format, filter, std::io::stderr).init();
     let cli = server::cli::Cli::parse();
     server::cli::run(cli, &mut std::io::stdout(), &mut std::io::stderr()).await
 }

@@ -31,3 +31,12 @@ pub fn give_back() {
         libc::malloc_trim(0);
     }
 }
+
+/// The process's resident memory, from the `VmRSS` line of `/proc/self/status`; `None`
+/// where there is no such file.
+pub fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.trim_start_matches("VmRSS:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb * 1024)
+}

@@ -106,9 +106,14 @@ impl Default for Limiter {
     }
 }
 
-/// The client's address, as the connection gives it. Behind a reverse proxy every client
-/// is the proxy: the per-account limits still tell people apart.
+/// The client's address: the connection's, or the one a trusted proxy forwarded for
+/// (`crate::connections::client_address`). Behind a proxy that is not declared in
+/// `trusted_proxies`, every client is the proxy: the per-account limits still tell people
+/// apart.
 pub fn client_key(parts: &Parts) -> String {
+    if let Some(c) = parts.extensions.get::<crate::connections::ClientAddress>() {
+        return format!("ip:{}", c.0);
+    }
     parts
         .extensions
         .get::<axum::extract::ConnectInfo<SocketAddr>>()

@@ -264,6 +264,16 @@ impl SearchIndex {
         (!self.text.behind()).then(|| self.text.ended.load(Ordering::Acquire))
     }
 
+    /// The catalog version the last catch-up looked at (-1 before the first).
+    pub fn seen_version(&self) -> i64 {
+        self.seen.load(Ordering::Acquire)
+    }
+
+    /// Whether text written is waiting for the software index's commit.
+    pub fn text_behind(&self) -> bool {
+        self.text.behind()
+    }
+
     /// Waits for the pruning under way, if any, to end.
     pub async fn pruned(&self) {
         let task = self.pruning.lock().expect("not poisoned").take();

@@ -99,10 +99,13 @@ pub async fn run_search(
     request: &Request,
 ) -> Result<Results, Problem> {
     caught_up(s, seen).await?;
-    s.search.search.search(request).map_err(|e| match e {
+    let started = std::time::Instant::now();
+    let results = s.search.search.search(request).map_err(|e| match e {
         indexer::search::Error::Invalid { field, message } => Problem::bad_parameter(&field, message),
         other => internal(other.into()),
-    })
+    });
+    s.metrics.search("software", started.elapsed());
+    results
 }
 
 /// A software search's answer, with the organisations and categories the query names when
@@ -241,9 +244,12 @@ pub async fn organisations(
         offset,
     };
     caught_up(&s, seen).await?;
+    let started = std::time::Instant::now();
     let results = s.search.organisations.search(&request).map_err(|e| match e {
         indexer::search::Error::Invalid { field, message } => Problem::bad_parameter(&field, message),
         other => internal(other.into()),
-    })?;
+    });
+    s.metrics.search("organisations", started.elapsed());
+    let results = results?;
     Ok(Json(results))
 }

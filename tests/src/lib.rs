@@ -342,9 +342,16 @@ impl OidcProvider {
     pub fn start(site: &str, rogue: bool) -> OidcProvider {
         use std::io::BufRead;
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("browser");
-        if !dir.join("node_modules/oidc-provider").is_dir() {
-            let status = std::process::Command::new("bash").arg(dir.join("install.sh")).status();
-            assert!(status.is_ok_and(|s| s.success()), "tests/browser/install.sh could not install oidc-provider");
+        // One install at a time: the tests of a binary start providers side by side, and two
+        // installs at once on a fresh machine broke each other (the known flake of
+        // `an_id_token_signed_by_another_key_is_refused`).
+        static INSTALLING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        {
+            let _installing = INSTALLING.lock().unwrap_or_else(|e| e.into_inner());
+            if !dir.join("node_modules/oidc-provider").is_dir() {
+                let status = std::process::Command::new("bash").arg(dir.join("install.sh")).status();
+                assert!(status.is_ok_and(|s| s.success()), "tests/browser/install.sh could not install oidc-provider");
+            }
         }
         let mut child = std::process::Command::new("node")
             .arg("oidc-provider.mjs")

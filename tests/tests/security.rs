@@ -386,7 +386,12 @@ async fn the_language_switch_follows_only_paths_of_this_site() {
 async fn strict_server(store: Store, max_connections: usize, patience: Duration) -> (u16, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let limits = server::ConnectionLimits { max_connections, header_timeout: patience, idle_timeout: patience * 2 };
+    let limits = server::ConnectionLimits {
+        max_connections,
+        header_timeout: patience,
+        idle_timeout: patience * 2,
+        trusted_proxies: Vec::new(),
+    };
     let app = server::api::router(store);
     (port, tokio::spawn(server::connections::serve(listener, app, limits, std::future::pending())))
 }

@@ -5,6 +5,7 @@
 mod accounts;
 mod adoptions;
 mod audit;
+mod backup;
 mod changes;
 mod contributions;
 mod dashboards;
@@ -43,6 +44,7 @@ use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 pub(crate) use adoptions::BATCH;
 pub use adoptions::{AdopterFilter, AdopterSort, ImportProblem, NearAdoption};
 pub use audit::HistoryOf;
+pub use backup::{inspect_copy, CopyFacts};
 pub use changes::{Change, ChangeCursor};
 pub use contributions::{Recipient, Written};
 pub use dashboards::{AdoptionFact, FundingFact, PeerUse, Placement, RoadmapFilter, TerritoryRef};
@@ -70,6 +72,14 @@ const SQLITE_CACHE_KIB: i64 = -2000;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// The pool's connections: open, idle among them, and the most it opens.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolUse {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
 
 #[derive(Clone, Debug)]
 enum Db {
@@ -272,6 +282,15 @@ impl Store {
             Db::Sqlite(_) => Backend::Sqlite,
             Db::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    /// The connection pool as it is now, for `/metrics`.
+    pub fn pool_use(&self) -> PoolUse {
+        let (open, idle, max) = match &self.db {
+            Db::Sqlite(p) => (p.size(), p.num_idle(), p.options().get_max_connections()),
+            Db::Postgres(p) => (p.size(), p.num_idle(), p.options().get_max_connections()),
+        };
+        PoolUse { open, idle: idle as u32, max }
     }
 
     /// Applies the migrations that have not run yet.
