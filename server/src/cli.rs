@@ -31,6 +31,17 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// What a `serve` process does, when several share one database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// The pages and the API, and the background work.
+    All,
+    /// The pages and the API; another process does the background work.
+    Web,
+    /// The background work; no pages.
+    Harvest,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the site and the API; repositories that are due are harvested in the
@@ -64,6 +75,11 @@ pub enum Command {
         /// the client; from other peers it is ignored.
         #[arg(long, value_name = "IP,...", env = "COMMUNS_TRUSTED_PROXIES", value_delimiter = ',')]
         trusted_proxies: Vec<String>,
+        /// What this process does: `web` serves the pages and the API only; `harvest` runs
+        /// the background work only (harvests, webhooks, federation rounds, digests);
+        /// `all` does both, for a single process.
+        #[arg(long, value_enum, default_value = "all", env = "COMMUNS_ROLE")]
+        role: Role,
     },
     /// API tokens: the API takes writes only with a token allowed to write.
     #[command(subcommand)]
@@ -341,7 +357,11 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
             max_connections,
             metrics_bind,
             trusted_proxies,
+            role,
         } => {
+            if demo && role != Role::All {
+                anyhow::bail!("--demo loads and harvests the demo: it runs with --role all");
+            }
             let trusted_proxies = config.trusted_proxies(&trusted_proxies)?;
             let observe = crate::Observe {
                 metrics: Default::default(),
@@ -366,18 +386,31 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
                 writeln!(out, "demo repositories: {made} created and harvested ({})", summary.line())?;
             }
             let allow_local = harvest.allow_local;
-            crate::harvest::spawn_background(store.clone(), harvest, observe.metrics.clone());
+            // Read even where unused, so that a bad setting stops every process alike.
             let mail_url = public_url.as_deref().or(config.public_url.as_deref()).map(url::Url::parse).transpose()?;
-            if let Some(mail) = crate::mail::Mail::new(&config.mail, mail_url.as_ref())? {
-                writeln!(out, "daily digests at {:02}:00 UTC", mail.digest_hour)?;
-                crate::mail::spawn_daily(store.clone(), mail);
-            }
+            let mail = crate::mail::Mail::new(&config.mail, mail_url.as_ref())?;
             let site_url = public_url
                 .as_deref()
                 .or(config.public_url.as_deref())
                 .map_or_else(|| format!("http://{}", config.bind), |u| u.trim_end_matches('/').to_string());
-            crate::webhooks::spawn(store.clone(), config.webhooks.config(allow_local, site_url)?);
-            crate::federation::spawn(store.clone(), config.federation.config(allow_local)?);
+            let webhooks = config.webhooks.config(allow_local, site_url)?;
+            let federation = config.federation.config(allow_local)?;
+            if role != Role::Web {
+                if harvest.every.is_none() && role == Role::Harvest {
+                    writeln!(err, "note: harvest_every is 0: this harvest process harvests nothing by itself")?;
+                }
+                crate::harvest::spawn_background(store.clone(), harvest, observe.metrics.clone());
+                if let Some(mail) = mail {
+                    writeln!(out, "daily digests at {:02}:00 UTC", mail.digest_hour)?;
+                    crate::mail::spawn_daily(store.clone(), mail);
+                }
+                crate::webhooks::spawn(store.clone(), webhooks);
+                crate::federation::spawn(store.clone(), federation);
+            }
+            if role == Role::Harvest {
+                crate::serve_jobs(store, observe, out).await?;
+                return Ok(0);
+            }
             let search = std::sync::Arc::new(open_search(&config, &store, out).await?);
             let cache = cache_mb.map_or(crate::cache::DEFAULT_BUDGET, |mb| mb * 1024 * 1024);
             let limits = crate::ConnectionLimits {

@@ -99,16 +99,7 @@ pub async fn serve(
         tokio::net::TcpListener::bind(bind).await.map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
     let state = api::app_state(store.clone(), search.clone(), cache_bytes, site, accounts, observe.metrics);
     if let Some(at) = observe.metrics_bind {
-        let metrics = tokio::net::TcpListener::bind(at)
-            .await
-            .map_err(|e| anyhow::anyhow!("metrics_bind: cannot listen on {at}: {e}"))?;
-        writeln!(out, "metrics at http://{}/metrics", metrics.local_addr()?)?;
-        let app = axum::Router::new().route("/metrics", axum::routing::get(metrics::page)).with_state(state.clone());
-        tokio::spawn(async move {
-            if let Err(e) = axum::serve(metrics, app).await {
-                tracing::error!(error = %e, "the metrics address stopped");
-            }
-        });
+        metrics::serve(at, metrics::Watched::of_site(&state), out).await?;
     }
     writeln!(out, "Communs is listening on http://{}", listener.local_addr()?)?;
     out.flush()?;
@@ -117,6 +108,20 @@ pub async fn serve(
     // What the last writes left for the index's text, committed: the next start need not
     // read it again.
     search.text_committed().await;
+    store.close().await;
+    Ok(())
+}
+
+/// A process that serves no pages (`serve --role harvest`): its background work runs until
+/// Ctrl-C or SIGTERM, its metrics on their address if it has one.
+pub async fn serve_jobs(store: Store, observe: Observe, out: &mut dyn Write) -> anyhow::Result<()> {
+    if let Some(at) = observe.metrics_bind {
+        let watched = metrics::Watched { metrics: observe.metrics.clone(), store: store.clone(), site: None };
+        metrics::serve(at, watched, out).await?;
+    }
+    writeln!(out, "Communs is running its background work (no pages: --role harvest)")?;
+    out.flush()?;
+    shutdown().await;
     store.close().await;
     Ok(())
 }

@@ -67,6 +67,8 @@ pub struct DigestReport {
     pub quiet: usize,
     /// Messages the server refused or could not take (logged; tried again next round).
     pub failed: usize,
+    /// Digests another process took first (several send at the same hour).
+    pub taken: usize,
 }
 
 /// The first digest of a person tells what happened over the last day.
@@ -81,18 +83,21 @@ pub async fn send_digests(store: &Store, mail: &Mail, now: DateTime<Utc>) -> any
             report.quiet += 1;
             continue;
         };
+        // Taken before it is sent: another process at the same hour skips this person.
+        if !store.claim_digest(person.user_id, person.last_sent, now).await? {
+            report.taken += 1;
+            continue;
+        }
         match send(mail, &person, body).await {
-            Ok(()) => {
-                store.digest_sent(person.user_id, now).await?;
-                report.sent += 1;
-            }
+            Ok(()) => report.sent += 1,
             Err(e) => {
                 tracing::warn!(user = %person.handle, error = %format!("{e:#}"), "digest not sent");
+                store.release_digest(person.user_id, person.last_sent, now).await?;
                 report.failed += 1;
             }
         }
     }
-    tracing::info!(sent = report.sent, quiet = report.quiet, failed = report.failed, "digests");
+    tracing::info!(sent = report.sent, quiet = report.quiet, failed = report.failed, taken = report.taken, "digests");
     Ok(report)
 }
 

@@ -138,8 +138,8 @@ impl Metrics {
         }
     }
 
-    /// The page: this process's counters, then the gauges read now from `state`.
-    pub async fn render(&self, state: &AppState) -> String {
+    /// The page: this process's counters, then the gauges read now from `w`.
+    pub async fn render(&self, w: &Watched) -> String {
         let mut out = String::with_capacity(16 * 1024);
         let head = |out: &mut String, name: &str, kind: &str, help: &str| {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
@@ -176,50 +176,52 @@ impl Metrics {
             let _ = writeln!(out, "communs_harvest_failures_total{{class=\"{}\"}} {n}", label(class));
         }
 
-        let cache = state.cache.stats();
-        head(&mut out, "communs_cache_hits_total", "counter", "Answers served from the answer cache.");
-        let _ = writeln!(out, "communs_cache_hits_total {}", cache.hits);
-        head(&mut out, "communs_cache_misses_total", "counter", "Cacheable answers computed.");
-        let _ = writeln!(out, "communs_cache_misses_total {}", cache.misses);
-        head(&mut out, "communs_cache_bytes", "gauge", "Bytes of answers the cache holds.");
-        let _ = writeln!(out, "communs_cache_bytes {}", cache.bytes);
-
-        let pool = state.store.pool_use();
+        let pool = w.store.pool_use();
         head(&mut out, "communs_database_connections", "gauge", "Database connections open, by state.");
         let _ = writeln!(out, "communs_database_connections{{state=\"idle\"}} {}", pool.idle);
         let _ = writeln!(out, "communs_database_connections{{state=\"used\"}} {}", pool.open.saturating_sub(pool.idle));
         head(&mut out, "communs_database_connections_max", "gauge", "The pool's largest size.");
         let _ = writeln!(out, "communs_database_connections_max {}", pool.max);
 
-        let seen = state.search.seen_version();
-        head(
-            &mut out,
-            "communs_search_index_version",
-            "gauge",
-            "The catalog version the search index last caught up with.",
-        );
-        let _ = writeln!(out, "communs_search_index_version {seen}");
-        // The lag is read only when the database answers; without it, the line is left out
-        // rather than given a value that would look like "caught up".
-        if let Ok(version) = state.store.version().await {
-            head(&mut out, "communs_catalog_version", "gauge", "The catalog's change counter.");
-            let _ = writeln!(out, "communs_catalog_version {version}");
+        // A harvest process serves no pages: no cache, no index.
+        if let Some((cache, search)) = &w.site {
+            let cache = cache.stats();
+            head(&mut out, "communs_cache_hits_total", "counter", "Answers served from the answer cache.");
+            let _ = writeln!(out, "communs_cache_hits_total {}", cache.hits);
+            head(&mut out, "communs_cache_misses_total", "counter", "Cacheable answers computed.");
+            let _ = writeln!(out, "communs_cache_misses_total {}", cache.misses);
+            head(&mut out, "communs_cache_bytes", "gauge", "Bytes of answers the cache holds.");
+            let _ = writeln!(out, "communs_cache_bytes {}", cache.bytes);
+
+            let seen = search.seen_version();
             head(
                 &mut out,
-                "communs_search_index_lag_versions",
+                "communs_search_index_version",
                 "gauge",
-                "Catalog versions the search index has not caught up with yet (it catches up before a search answers).",
+                "The catalog version the search index last caught up with.",
             );
-            let _ = writeln!(out, "communs_search_index_lag_versions {}", (version - seen.max(0)).max(0));
+            let _ = writeln!(out, "communs_search_index_version {seen}");
+            // The lag is read only when the database answers; without it, the line is left out
+            // rather than given a value that would look like "caught up".
+            if let Ok(version) = w.store.version().await {
+                head(&mut out, "communs_catalog_version", "gauge", "The catalog's change counter.");
+                let _ = writeln!(out, "communs_catalog_version {version}");
+                head(
+                    &mut out,
+                    "communs_search_index_lag_versions",
+                    "gauge",
+                    "Catalog versions the search index has not caught up with yet (it catches up before a search answers).",
+                );
+                let _ = writeln!(out, "communs_search_index_lag_versions {}", (version - seen.max(0)).max(0));
+            }
+            head(
+                &mut out,
+                "communs_search_text_pending",
+                "gauge",
+                "1 while text written is waiting for the index's commit.",
+            );
+            let _ = writeln!(out, "communs_search_text_pending {}", u8::from(search.text_behind()));
         }
-        head(
-            &mut out,
-            "communs_search_text_pending",
-            "gauge",
-            "1 while text written is waiting for the index's commit.",
-        );
-        let _ = writeln!(out, "communs_search_text_pending {}", u8::from(state.search.text_behind()));
-
         head(&mut out, "process_uptime_seconds", "gauge", "Seconds since the process started.");
         let _ = writeln!(out, "process_uptime_seconds {:.3}", self.started.elapsed().as_secs_f64());
         if let Some(rss) = crate::memory::resident_bytes() {
@@ -242,10 +244,44 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     response
 }
 
+/// What the metrics page reads besides the counters.
+#[derive(Clone)]
+pub struct Watched {
+    pub metrics: Arc<Metrics>,
+    pub store: catalog::Store,
+    /// The site's answer cache and search index; a harvest process has neither.
+    pub site: Option<(Arc<crate::cache::ResponseCache>, Arc<crate::search::SearchIndex>)>,
+}
+
+impl Watched {
+    pub fn of_site(state: &AppState) -> Watched {
+        Watched {
+            metrics: state.metrics.clone(),
+            store: state.store.clone(),
+            site: Some((state.cache.clone(), state.search.clone())),
+        }
+    }
+}
+
 /// `GET /metrics` on the metrics address.
-pub async fn page(State(state): State<AppState>) -> Response {
-    let body = state.metrics.render(&state).await;
+async fn page(State(w): State<Watched>) -> Response {
+    let body = w.metrics.render(&w).await;
     ([(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
+}
+
+/// Serves `/metrics` on `at`, apart from the site, until the process ends.
+pub async fn serve(at: std::net::SocketAddr, w: Watched, out: &mut dyn std::io::Write) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(at)
+        .await
+        .map_err(|e| anyhow::anyhow!("metrics_bind: cannot listen on {at}: {e}"))?;
+    writeln!(out, "metrics at http://{}/metrics", listener.local_addr()?)?;
+    let app = axum::Router::new().route("/metrics", axum::routing::get(page)).with_state(w);
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "the metrics address stopped");
+        }
+    });
+    Ok(())
 }
 
 #[cfg(test)]

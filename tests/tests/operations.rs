@@ -330,3 +330,36 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_limits() {
         db.finish().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_harvest_process_serves_no_pages_but_its_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = demo_data(dir.path()).await;
+    let (port, metrics_port) = (free_port(), free_port());
+    let (bind, metrics_bind) = (format!("127.0.0.1:{port}"), format!("127.0.0.1:{metrics_port}"));
+    let (code, _, err) = communs(&["--data-dir", &data, "serve", "--demo", "--role", "web"]).await;
+    assert_eq!(code, server::cli::FAILED);
+    assert!(err.contains("--demo loads and harvests the demo: it runs with --role all"), "{err}");
+    let args = ["--data-dir", &data, "serve", "--role", "harvest", "--bind", &bind, "--metrics-bind", &metrics_bind];
+    while_serving(&args, async {
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+        let mut page = None;
+        for _ in 0..600 {
+            if let Ok(r) = client.get(format!("http://{metrics_bind}/metrics")).send().await {
+                page = Some(r.text().await.unwrap());
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let m = page.expect("the harvest process serves its metrics");
+        assert!(value(&m, "communs_harvest_runs_total").is_some(), "{m}");
+        assert!(value(&m, "communs_database_connections_max").unwrap() >= 1.0, "{m}");
+        // No pages, so no answer cache and no search index to tell of.
+        assert!(!m.contains("communs_cache_hits_total") && !m.contains("communs_search_index_lag"), "{m}");
+        assert!(
+            client.get(format!("http://{bind}/healthz")).send().await.is_err(),
+            "nothing listens on the site's address"
+        );
+    })
+    .await;
+}

@@ -494,17 +494,64 @@ impl Store {
             .collect())
     }
 
-    /// Notes that a digest went to a person at `at`.
-    pub async fn digest_sent(&self, user_id: i64, at: chrono::DateTime<chrono::Utc>) -> Result<()> {
+    /// Takes the digest of `user_id` due since `last_sent` for sending at `at`: `false` when
+    /// another process took it first (several processes send digests at the same hour; each
+    /// person gets one). The mark moves only if it is still `last_sent`.
+    pub async fn claim_digest(
+        &self,
+        user_id: i64,
+        last_sent: Option<chrono::DateTime<chrono::Utc>>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool> {
         // Bookkeeping that no page shows: committed without moving the catalog's version.
         let mut tx = self.begin(&crate::model::Actor::System("mail")).await?;
-        tx.execute(
-            q("INSERT INTO mail_digests (user_id, sent_at) VALUES ($1, $2) \
-               ON CONFLICT (user_id) DO UPDATE SET sent_at = $2")
-            .bind(user_id)
-            .bind(at),
-        )
-        .await?;
+        let taken = match last_sent {
+            None => {
+                tx.execute(
+                    q("INSERT INTO mail_digests (user_id, sent_at) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING")
+                        .bind(user_id)
+                        .bind(at),
+                )
+                .await?
+            }
+            Some(last) => {
+                tx.execute(
+                    q("UPDATE mail_digests SET sent_at = $2 WHERE user_id = $1 AND sent_at = $3")
+                        .bind(user_id)
+                        .bind(at)
+                        .bind(last),
+                )
+                .await?
+            }
+        };
+        tx.commit_quietly().await?;
+        Ok(taken == 1)
+    }
+
+    /// Gives back a digest taken at `at` that could not be sent: the next run tries again
+    /// from `last_sent`.
+    pub async fn release_digest(
+        &self,
+        user_id: i64,
+        last_sent: Option<chrono::DateTime<chrono::Utc>>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
+        let mut tx = self.begin(&crate::model::Actor::System("mail")).await?;
+        match last_sent {
+            None => {
+                tx.execute(q("DELETE FROM mail_digests WHERE user_id = $1 AND sent_at = $2").bind(user_id).bind(at))
+                    .await?
+            }
+            Some(last) => {
+                tx.execute(
+                    q("UPDATE mail_digests SET sent_at = $3 WHERE user_id = $1 AND sent_at = $2")
+                        .bind(user_id)
+                        .bind(at)
+                        .bind(last),
+                )
+                .await?
+            }
+        };
         tx.commit_quietly().await
     }
 
