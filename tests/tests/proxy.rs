@@ -229,7 +229,10 @@ async fn through_nginx(dir: &Path, ports: [u16; 2], metrics: [u16; 2], token: &s
     let r = client
         .patch(format!("{base}/api/v1/software/decidim"))
         .bearer_auth(token)
-        .json(&serde_json::json!({"website": "https://decidim.example/zygomorphe"}))
+        .json(&serde_json::json!({
+            "website": "https://decidim.example/zygomorphe",
+            "summary_fr": "Plateforme de participation citoyenne zygomorphe.",
+        }))
         .send()
         .await
         .unwrap();
@@ -244,9 +247,21 @@ async fn through_nginx(dir: &Path, ports: [u16; 2], metrics: [u16; 2], token: &s
             .await
             .unwrap();
         assert_eq!(r["website"], "https://decidim.example/zygomorphe", "process on {port}");
+        let found: serde_json::Value = client
+            .get(format!("http://127.0.0.1:{port}/api/v1/search?q=zygomorphe"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(found["hits"][0]["slug"], "decidim", "searchable through the process on {port}: {found}");
     }
     let seen = started.elapsed();
-    println!("a write seen through both processes {:.1} ms after it was sent", seen.as_secs_f64() * 1e3);
+    println!(
+        "a write read and found by search through both processes {:.1} ms after it was sent",
+        seen.as_secs_f64() * 1e3
+    );
 
     // A body over the limit stops at nginx.
     let r = client
