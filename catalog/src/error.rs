@@ -26,6 +26,22 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
+    /// The database did not answer: gone, restarting, refusing connections, or every
+    /// connection busy past the wait. Worth trying again shortly, unlike other failures.
+    pub fn is_unavailable(&self) -> bool {
+        let Error::Database(e) = self else { return false };
+        match e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed => {
+                true
+            }
+            // SQLite busy past its wait; PostgreSQL shutting down, starting, or full.
+            _ => e
+                .as_database_error()
+                .and_then(|d| d.code())
+                .is_some_and(|c| matches!(c.as_ref(), "5" | "57P01" | "57P02" | "57P03" | "53300")),
+        }
+    }
+
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Invalid { field: field.into(), message: message.into() }
     }

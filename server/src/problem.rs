@@ -4,6 +4,9 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+/// What a client is told to wait when the database does not answer.
+pub const UNAVAILABLE_RETRY_SECONDS: u64 = 5;
+
 /// An RFC 9457 problem.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
@@ -51,6 +54,18 @@ impl Problem {
         }
     }
 
+    /// 503 with `Retry-After`: the database does not answer for now.
+    pub fn unavailable() -> Problem {
+        Problem {
+            retry_after: Some(UNAVAILABLE_RETRY_SECONDS),
+            ..Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Unavailable",
+                "the database does not answer; try again shortly",
+            )
+        }
+    }
+
     pub fn not_found(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::NOT_FOUND, "Not found", detail)
     }
@@ -90,6 +105,10 @@ impl From<catalog::Error> for Problem {
                 ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid input", e.to_string())
             },
             catalog::Error::Forbidden(message) => Problem::new(StatusCode::FORBIDDEN, "Forbidden", message),
+            ref unavailable if unavailable.is_unavailable() => {
+                tracing::warn!(error = %unavailable, "the database does not answer");
+                Problem::unavailable()
+            }
             other => {
                 tracing::error!(error = %other, "request failed");
                 Problem::new(

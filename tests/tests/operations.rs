@@ -363,3 +363,93 @@ async fn a_harvest_process_serves_no_pages_but_its_metrics() {
     })
     .await;
 }
+
+/// A TCP relay to PostgreSQL that can be cut: the database going away, as a restart or a
+/// network fault would make it, and coming back.
+struct Relay {
+    port: u16,
+    up: Arc<std::sync::atomic::AtomicBool>,
+    links: Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    async fn start(to: std::net::SocketAddr) -> Relay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let links: Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>> = Arc::default();
+        let (is_up, kept) = (up.clone(), links.clone());
+        let task = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if !is_up.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue; // dropped: the connection is refused, as by a stopped server
+                }
+                let link = tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(to).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                kept.lock().unwrap().push(link.abort_handle());
+            }
+        });
+        Relay { port, up, links, task }
+    }
+
+    fn cut(&self) {
+        self.up.store(false, std::sync::atomic::Ordering::SeqCst);
+        for link in self.links.lock().unwrap().drain(..) {
+            link.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_database_gone_for_ten_seconds_gives_503s_then_the_site_recovers() {
+    let Some(db) = tests::TestDb::postgres().await else { return };
+    let mut url = url::Url::parse(&db.url).unwrap();
+    let to = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
+    let relay = Relay::start(tokio::net::lookup_host(&to).await.unwrap().next().unwrap()).await;
+    url.set_port(Some(relay.port)).unwrap();
+    let store = Store::connect(url.as_str()).await.unwrap();
+    let server = tests::TestServer::start(store.clone()).await;
+    let get = |path: &str| server.client.get(format!("{}{path}", server.base)).send();
+    assert_eq!(get("/api/v1/software?limit=1").await.unwrap().status(), 200);
+
+    relay.cut();
+    let gone = std::time::Instant::now();
+    let r = get("/api/v1/software?limit=2").await.unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "5");
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let page = get("/dashboards/adoption").await.unwrap();
+    assert_eq!(page.status(), 503);
+    assert_eq!(page.headers()["retry-after"], "5");
+    assert!(page.text().await.unwrap().contains("Service momentanément indisponible"));
+    assert_eq!(get("/readyz").await.unwrap().status(), 503);
+    assert_eq!(get("/healthz").await.unwrap().status(), 200);
+    // Ten seconds away in all.
+    tokio::time::sleep(Duration::from_secs(10).saturating_sub(gone.elapsed())).await;
+    relay.restore();
+    let back = std::time::Instant::now();
+    let mut status = 0;
+    for _ in 0..40 {
+        // (A connection kept idle through the outage may have been closed by the server's
+        // header timeout: a client asks again, as this one does.)
+        status = get("/api/v1/software?limit=3").await.map_or(0, |r| r.status().as_u16());
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(status, 200, "the site recovers by itself once the database is back");
+    println!("answering again {:.1} s after the database came back", back.elapsed().as_secs_f64());
+    assert_eq!(get("/readyz").await.unwrap().status(), 200);
+    relay.task.abort();
+    store.close().await;
+    db.finish().await;
+}

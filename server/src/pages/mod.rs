@@ -74,6 +74,8 @@ pub enum PageError {
     BadRequest(String),
     /// Hidden by a site administrator: the message says when and why.
     Gone(String),
+    /// The database does not answer for now: 503, to be tried again.
+    Unavailable,
     Internal(anyhow::Error),
 }
 
@@ -85,6 +87,10 @@ impl From<catalog::Error> for PageError {
                 PageError::BadRequest(e.to_string())
             }
             catalog::Error::Forbidden(m) => PageError::Forbidden(m),
+            ref unavailable if unavailable.is_unavailable() => {
+                tracing::warn!(error = %unavailable, "the database does not answer");
+                PageError::Unavailable
+            }
             other => PageError::Internal(other.into()),
         }
     }
@@ -102,6 +108,7 @@ impl From<crate::problem::Problem> for PageError {
             404 => PageError::NotFound(p.detail),
             403 => PageError::Forbidden(p.detail),
             400 | 422 => PageError::BadRequest(p.detail),
+            503 => PageError::Unavailable,
             _ => PageError::Internal(anyhow::anyhow!(p.detail)),
         }
     }
@@ -115,6 +122,9 @@ impl PageError {
             PageError::Forbidden(m) => (StatusCode::FORBIDDEN, t.s("error.forbidden"), m),
             PageError::BadRequest(m) => (StatusCode::BAD_REQUEST, t.s("error.bad_request"), m),
             PageError::Gone(m) => (StatusCode::GONE, t.s("error.gone"), m),
+            PageError::Unavailable => {
+                (StatusCode::SERVICE_UNAVAILABLE, t.s("error.unavailable"), t.s("error.unavailable_text").to_owned())
+            }
             PageError::Internal(e) => {
                 tracing::error!(error = %e, path, "a page failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, t.s("error.internal"), t.s("error.internal_text").to_owned())
@@ -123,6 +133,12 @@ impl PageError {
         let page = ErrorPage { chrome: Chrome::new(lang, path, title, ""), status: status.as_u16(), message };
         let mut response = html(lang, &page);
         *response.status_mut() = status;
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(crate::problem::UNAVAILABLE_RETRY_SECONDS),
+            );
+        }
         response
     }
 }

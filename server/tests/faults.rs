@@ -1,0 +1,208 @@
+//! Faults survived: the `communs` program killed (SIGKILL, nothing tidied) in the middle of
+//! a CSV import, of a search rebuild and of a burst of writes, then started again. Nothing
+//! is half-written, what was acknowledged is there, and the indexes catch up. (The
+//! database going away is in tests/tests/operations.rs; a harvest killed under its lease in
+//! tests/tests/harvest.rs.)
+
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use catalog::Store;
+
+fn communs(data: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_communs"));
+    c.arg("--data-dir").arg(data).env("COMMUNS_LOG", "warn").env_remove("COMMUNS_DATABASE_URL");
+    c
+}
+
+fn run(data: &Path, args: &[&str]) -> Output {
+    let out = communs(data).args(args).output().expect("communs runs");
+    assert!(
+        out.status.success(),
+        "communs {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+async fn store(data: &Path) -> Store {
+    Store::connect(&format!("sqlite://{}/communs.db", data.display())).await.unwrap()
+}
+
+/// A copy of a data folder, to time a command on without touching the original.
+fn copy(from: &Path, to: &Path) {
+    let status = Command::new("cp").arg("-a").arg(from).arg(to).status().unwrap();
+    assert!(status.success());
+}
+
+/// Starts `args`, and kills it after `after` unless it ended before: whether it was killed.
+fn kill_after(data: &Path, args: &[&str], after: Duration) -> bool {
+    let mut child: Child = communs(data).args(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    std::thread::sleep(after);
+    let running = child.try_wait().unwrap().is_none();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    running
+}
+
+/// A data folder with the demo's catalog.
+fn demo(dir: &Path) -> std::path::PathBuf {
+    let data = dir.join("data");
+    run(&data, &["seed"]);
+    data
+}
+
+#[tokio::test]
+async fn an_import_killed_midway_leaves_nothing_half_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = demo(dir.path());
+    let s = store(&data).await;
+    let before = s.count_adoptions().await.unwrap();
+    let software = s.software_slugs().await.unwrap();
+    let organisations = s.organisation_slugs(10_000, 0).await.unwrap();
+    s.close().await;
+    // Every pair: thousands of rows, one transaction.
+    let mut csv = String::from("software,organisation,since,status,scope,evidence_url\n");
+    for sw in &software {
+        for org in &organisations {
+            csv.push_str(&format!("{sw},{org},2024-01-15,active,,\n"));
+        }
+    }
+    let file = dir.path().join("adoptions.csv");
+    std::fs::write(&file, csv).unwrap();
+    let file = file.to_str().unwrap();
+
+    // How long the whole import takes, and what it gives, on a copy.
+    let probe = dir.path().join("probe");
+    copy(&data, &probe);
+    let started = Instant::now();
+    run(&probe, &["import", "adoptions", file]);
+    let whole = started.elapsed();
+    let s = store(&probe).await;
+    let after = s.count_adoptions().await.unwrap();
+    s.close().await;
+    assert!(after > before + 1_000, "{before} → {after}: enough rows to be caught midway");
+
+    // Killed halfway: nothing of it is there, and the database is whole.
+    assert!(kill_after(&data, &["import", "adoptions", file], whole / 2), "the import was still running");
+    let s = store(&data).await;
+    assert_eq!(s.count_adoptions().await.unwrap(), before, "none of the rows, rather than some");
+    s.close().await;
+    let facts = catalog::inspect_copy(&data.join("communs.db")).await.unwrap();
+    assert_eq!(facts.adoptions, before);
+    // Run again, it all goes in.
+    run(&data, &["import", "adoptions", file]);
+    let s = store(&data).await;
+    assert_eq!(s.count_adoptions().await.unwrap(), after);
+    s.close().await;
+    println!(
+        "import of {} rows: {:.1} s; killed at {:.1} s",
+        after - before,
+        whole.as_secs_f64(),
+        whole.as_secs_f64() / 2.0
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// `communs serve` as a child, once it answers `/readyz`.
+async fn serve(data: &Path) -> (Child, String) {
+    let port = free_port();
+    let mut child = communs(data)
+        .args(["serve", "--harvest-every", "0", "--bind", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..600 {
+        if client.get(format!("{base}/readyz")).send().await.is_ok_and(|r| r.status() == 200) {
+            return (child, base);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("communs serve did not get ready");
+}
+
+#[tokio::test]
+async fn a_search_rebuild_killed_midway_is_caught_up_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = demo(dir.path());
+    let probe = dir.path().join("probe");
+    copy(&data, &probe);
+    let started = Instant::now();
+    run(&probe, &["reindex"]);
+    let whole = started.elapsed();
+    assert!(kill_after(&data, &["reindex"], whole / 2), "the rebuild was still running");
+    // The next start finds the index as the kill left it (locks and all), and serves.
+    let (mut child, base) = serve(&data).await;
+    let found: serde_json::Value =
+        reqwest::get(format!("{base}/api/v1/search?q=decidim")).await.unwrap().json().await.unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(found["hits"][0]["slug"], "decidim", "{found}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_acknowledged_before_a_kill_are_all_there_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = demo(dir.path());
+    let token =
+        String::from_utf8(run(&data, &["token", "create", "--name", "burst"]).stdout).unwrap().trim().to_string();
+    let (mut child, base) = serve(&data).await;
+    // Four writers, back to back, until the kill.
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (base, token) = (base.clone(), token.clone());
+        writers.push(tokio::spawn(async move {
+            let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+            let mut acknowledged = Vec::new();
+            for n in 0.. {
+                let sent = client
+                    .post(format!("{base}/api/v1/software/geocity/roadmap"))
+                    .bearer_auth(&token)
+                    .json(&serde_json::json!({"title": format!("Item {w}-{n}"), "status": "proposed"}))
+                    .send()
+                    .await;
+                let Ok(r) = sent else { break };
+                if r.status() != 201 {
+                    break;
+                }
+                let Ok(body) = r.json::<serde_json::Value>().await else { break };
+                acknowledged.push(body["id"].as_i64().unwrap());
+            }
+            acknowledged
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut acknowledged = Vec::new();
+    for w in writers {
+        acknowledged.extend(w.await.unwrap());
+    }
+    assert!(acknowledged.len() >= 10, "{} writes acknowledged before the kill", acknowledged.len());
+    let (mut child, base) = serve(&data).await;
+    let client = reqwest::Client::new();
+    let mut missing = Vec::new();
+    for id in &acknowledged {
+        if client.get(format!("{base}/api/v1/roadmap/{id}")).send().await.unwrap().status() != 200 {
+            missing.push(*id);
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(missing.is_empty(), "acknowledged, then lost: {missing:?}");
+    // Opened and closed once (SQLite recovers its journal), then checked whole.
+    store(&data).await.close().await;
+    let facts = catalog::inspect_copy(&data.join("communs.db")).await;
+    assert!(facts.is_ok(), "{facts:?}");
+    println!("{} writes acknowledged before the kill, all there after", acknowledged.len());
+}
