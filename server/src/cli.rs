@@ -441,9 +441,14 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
                 return Ok(FAILED);
             };
             let report = crate::mail::send_digests(&store, &mail, chrono::Utc::now()).await?;
+            let taken = if report.taken > 0 {
+                format!(", {} sent by another process at the same time", report.taken)
+            } else {
+                String::new()
+            };
             writeln!(
                 out,
-                "{} digest(s) sent, {} with nothing new, {} failed",
+                "{} digest(s) sent, {} with nothing new, {} failed{taken}",
                 report.sent, report.quiet, report.failed
             )?;
             Ok(if report.failed > 0 { FAILED } else { 0 })

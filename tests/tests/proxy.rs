@@ -139,6 +139,11 @@ async fn wait_for(client: &reqwest::Client, url: &str) {
     panic!("{url} did not answer");
 }
 
+/// The JSON answer at `url`.
+async fn json(client: &reqwest::Client, url: &str) -> serde_json::Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 /// The count of GET requests a process's metrics page says it answered on `route`.
 async fn answered(client: &reqwest::Client, metrics: u16, route: &str) -> f64 {
     let page = client.get(format!("http://127.0.0.1:{metrics}/metrics")).send().await.unwrap().text().await.unwrap();
@@ -238,23 +243,9 @@ async fn through_nginx(dir: &Path, ports: [u16; 2], metrics: [u16; 2], token: &s
         .unwrap();
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     for port in ports {
-        let r: serde_json::Value = client
-            .get(format!("http://127.0.0.1:{port}/api/v1/software/decidim"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let r = json(&client, &format!("http://127.0.0.1:{port}/api/v1/software/decidim")).await;
         assert_eq!(r["website"], "https://decidim.example/zygomorphe", "process on {port}");
-        let found: serde_json::Value = client
-            .get(format!("http://127.0.0.1:{port}/api/v1/search?q=zygomorphe"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let found = json(&client, &format!("http://127.0.0.1:{port}/api/v1/search?q=zygomorphe")).await;
         assert_eq!(found["hits"][0]["slug"], "decidim", "searchable through the process on {port}: {found}");
     }
     let seen = started.elapsed();
