@@ -43,8 +43,8 @@ pub use offer::{NewOffer, Offer, OfferDraft, PriceBracket, Territory};
 pub use repository::*;
 pub use slug::Slug;
 pub use store::{
-    inspect_copy, AreaCounts, Asker, Change, ChangeCursor, CopyFacts, Hidden, Hideable, HistoryOf, OfferFilter,
-    Proposal, Recipient, SizeCounts, UseCounts, Written, NEAREST, READ_PER_HARVEST,
+    inspect_copy, sqlite_file_of, AreaCounts, Asker, Change, ChangeCursor, CopyFacts, Hidden, Hideable, HistoryOf,
+    OfferFilter, Proposal, Recipient, SizeCounts, UseCounts, Written, NEAREST, READ_PER_HARVEST,
 };
 pub use store::{
     page_bounds, AdopterFilter, AdopterSort, AdoptionFact, Backend, CatalogueOutcome, CatalogueRecord, Claim,

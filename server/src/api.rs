@@ -246,10 +246,7 @@ pub(crate) async fn index() -> Json<serde_json::Value> {
     responses((status = 200, description = "The server and its database answer"),
         (status = 503, description = "The database does not answer", body = crate::problem::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn healthz(State(s): State<AppState>) -> Response {
-    let backend = match s.store.backend() {
-        catalog::Backend::Sqlite => "sqlite",
-        catalog::Backend::Postgres => "postgres",
-    };
+    let backend = s.store.backend().as_str();
     match s.store.ping().await {
         Ok(()) => Json(json!({"status": "ok", "database": backend})).into_response(),
         Err(e) => {

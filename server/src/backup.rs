@@ -60,31 +60,20 @@ pub async fn backup(store: &Store, dir: &Path, out: &mut dyn Write) -> anyhow::R
     Ok(done)
 }
 
-/// The database file of a `sqlite:` URL.
-fn sqlite_path(url: &str) -> anyhow::Result<PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
-    let path = rest.split('?').next().unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
-        anyhow::bail!("restore: database_url {url:?} names no file");
-    }
-    Ok(PathBuf::from(path))
-}
-
 /// Replaces the catalog by the copy `from`, once the copy is checked; the database it
 /// replaces is kept beside it as `communs.db.before-restore-…` (with its journal files).
 pub async fn restore(config: &Config, from: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
-    if !config.database_url.starts_with("sqlite:") {
+    let Some(db) = catalog::sqlite_file_of(&config.database_url).map_err(|e| anyhow::anyhow!("restore: {e}"))? else {
         anyhow::bail!(
             "restore: the catalog is on PostgreSQL: restore it with pg_restore or psql (README, \"Backups\")"
         );
-    }
+    };
     let facts = catalog::inspect_copy(from).await.map_err(|e| anyhow::anyhow!("restore: {e}"))?;
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("restore: cannot create the data folder {}", config.data_dir.display()))?;
     // A running server holds its search index: while it does, nothing is touched.
     let search = crate::search::SearchIndex::open(&config.data_dir)
         .map_err(|e| anyhow::anyhow!("restore: {e:#} (is a server using this data folder? stop it first)"))?;
-    let db = sqlite_path(&config.database_url)?;
     let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
     let incoming = db.with_file_name(format!(".restoring-{stamp}.db"));
     std::fs::copy(from, &incoming).with_context(|| format!("restore: cannot copy {}", from.display()))?;

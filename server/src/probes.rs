@@ -51,10 +51,7 @@ pub async fn ready(State(s): State<AppState>) -> Response {
         }
         Err(_) => return not_ready(format!("the search index is catching up with version {version} of the catalog")),
     }
-    let database = match s.store.backend() {
-        catalog::Backend::Sqlite => "sqlite",
-        catalog::Backend::Postgres => "postgres",
-    };
+    let database = s.store.backend().as_str();
     let mut response =
         Json(json!({"status": "ready", "database": database, "catalog_version": version})).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));

@@ -36,6 +36,17 @@ fn value(page: &str, series: &str) -> Option<f64> {
     page.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
 
+/// The first answer at `url`, asked every 100 ms while nothing listens (60 s at most).
+async fn first_answer(client: &reqwest::Client, url: &str) -> reqwest::Response {
+    for _ in 0..600 {
+        if let Ok(r) = client.get(url).send().await {
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("nothing answered at {url}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_probes_answer_and_the_metrics_count_on_their_own_address() {
     let dir = tempfile::tempdir().unwrap();
@@ -46,15 +57,7 @@ async fn the_probes_answer_and_the_metrics_count_on_their_own_address() {
     while_serving(&args, async {
         let site = format!("http://127.0.0.1:{port}");
         let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
-        let mut alive = None;
-        for _ in 0..600 {
-            if let Ok(r) = client.get(format!("{site}/healthz")).send().await {
-                alive = Some(r);
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let alive = alive.expect("the server answers /healthz");
+        let alive = first_answer(&client, &format!("{site}/healthz")).await;
         assert_eq!(alive.status(), 200);
         assert_eq!(alive.text().await.unwrap(), "ok\n");
         let ready = client.get(format!("{site}/readyz")).send().await.unwrap();
@@ -343,15 +346,7 @@ async fn a_harvest_process_serves_no_pages_but_its_metrics() {
     let args = ["--data-dir", &data, "serve", "--role", "harvest", "--bind", &bind, "--metrics-bind", &metrics_bind];
     while_serving(&args, async {
         let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
-        let mut page = None;
-        for _ in 0..600 {
-            if let Ok(r) = client.get(format!("http://{metrics_bind}/metrics")).send().await {
-                page = Some(r.text().await.unwrap());
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let m = page.expect("the harvest process serves its metrics");
+        let m = first_answer(&client, &format!("http://{metrics_bind}/metrics")).await.text().await.unwrap();
         assert!(value(&m, "communs_harvest_runs_total").is_some(), "{m}");
         assert!(value(&m, "communs_database_connections_max").unwrap() >= 1.0, "{m}");
         // No pages, so no answer cache and no search index to tell of.

@@ -24,6 +24,15 @@ pub struct CopyFacts {
     pub migration: i64,
 }
 
+/// The database file a `sqlite:` URL names, read as `Store::connect` reads it; `None` for
+/// any other URL.
+pub fn sqlite_file_of(url: &str) -> Result<Option<PathBuf>> {
+    if !url.starts_with("sqlite:") {
+        return Ok(None);
+    }
+    Ok(Some(SqliteConnectOptions::from_str(url)?.get_filename().to_path_buf()))
+}
+
 impl Store {
     /// The database file of a SQLite catalog; `None` for PostgreSQL.
     pub fn sqlite_file(&self) -> Option<PathBuf> {

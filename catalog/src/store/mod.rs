@@ -44,7 +44,7 @@ use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 pub(crate) use adoptions::BATCH;
 pub use adoptions::{AdopterFilter, AdopterSort, ImportProblem, NearAdoption};
 pub use audit::HistoryOf;
-pub use backup::{inspect_copy, CopyFacts};
+pub use backup::{inspect_copy, sqlite_file_of, CopyFacts};
 pub use changes::{Change, ChangeCursor};
 pub use contributions::{Recipient, Written};
 pub use dashboards::{AdoptionFact, FundingFact, PeerUse, Placement, RoadmapFilter, TerritoryRef};
@@ -103,6 +103,16 @@ pub struct Store {
 pub enum Backend {
     Sqlite,
     Postgres,
+}
+
+impl Backend {
+    /// Its name, as the health answers give it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
 }
 
 /// A value bound to a placeholder.
