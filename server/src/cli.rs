@@ -331,7 +331,11 @@ async fn open(config: &Config) -> anyhow::Result<Store> {
             .with_context(|| format!("cannot create the data folder {}", config.data_dir.display()))?;
     }
     let store = Store::connect(&config.database_url).await.context("cannot open the database")?;
-    store.migrate().await.context("cannot migrate the database")?;
+    let newer = store.migrate().await.context("cannot migrate the database")?;
+    if newer > 0 {
+        // A rolling upgrade's old process: it runs on, as the migrations only expanded.
+        tracing::warn!(newer, "the database has {newer} migrations newer than this binary, left alone");
+    }
     Ok(store)
 }
 

@@ -1,8 +1,8 @@
 //! Faults survived: the `communs` program killed (SIGKILL, nothing tidied) in the middle of
-//! a CSV import, of a search rebuild and of a burst of writes, then started again. Nothing
-//! is half-written, what was acknowledged is there, and the indexes catch up. (The
-//! database going away is in tests/tests/operations.rs; a harvest killed under its lease in
-//! tests/tests/harvest.rs.)
+//! a harvest, of a CSV import, of a search rebuild and of a burst of writes, then started
+//! again. Nothing is half-written, what was acknowledged is there, leases expire and are
+//! taken again, and the indexes catch up. (The database going away is in
+//! tests/tests/operations.rs.)
 
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -219,4 +219,134 @@ async fn writes_acknowledged_before_a_kill_are_all_there_after() {
     let facts = catalog::inspect_copy(&data.join("communs.db")).await;
     assert!(facts.is_ok(), "{facts:?}");
     println!("{} writes acknowledged before the kill, all there after", acknowledged.len());
+}
+
+/// A bare repository of one commit holding `megabytes` of bytes that do not compress, so
+/// that cloning it takes long enough to be killed in the middle.
+fn heavy_repository(dir: &Path, name: &str, megabytes: usize, seed: u64) -> String {
+    let work = dir.join(format!("{name}-work"));
+    std::fs::create_dir_all(&work).unwrap();
+    let mut state = seed | 1;
+    let mut bytes = Vec::with_capacity(megabytes << 20);
+    while bytes.len() < megabytes << 20 {
+        // xorshift64: random enough that zlib cannot shrink it.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        bytes.extend_from_slice(&state.to_le_bytes());
+    }
+    std::fs::write(work.join("data.bin"), bytes).unwrap();
+    std::fs::write(work.join("README.md"), format!("# {name}\n")).unwrap();
+    let git = |args: &[&str], at: &Path| {
+        let out = Command::new("git")
+            .args(["-c", "user.name=Test", "-c", "user.email=test@example.org", "-c", "init.defaultBranch=main"])
+            .args(args)
+            .current_dir(at)
+            .output()
+            .expect("git is installed");
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    git(&["init", "-q", "."], &work);
+    git(&["add", "."], &work);
+    git(&["commit", "-q", "-m", "Heavy data"], &work);
+    let bare = dir.join(format!("{name}.git"));
+    git(&["clone", "-q", "--bare", work.to_str().unwrap(), bare.to_str().unwrap()], dir);
+    format!("file://{}", bare.display())
+}
+
+/// `git fsck` of a mirror: its objects and refs are whole.
+fn fsck(mirror: &Path) -> Result<(), String> {
+    let out = Command::new("git").arg("-C").arg(mirror).args(["fsck", "--no-progress"]).output().unwrap();
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!("{}: {}", mirror.display(), String::from_utf8_lossy(&out.stderr)))
+    }
+}
+
+fn entries(dir: &Path, suffix: &str) -> Vec<std::path::PathBuf> {
+    let Ok(read) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut out: Vec<_> = read.map(|e| e.unwrap().path()).filter(|p| p.to_string_lossy().ends_with(suffix)).collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn a_harvest_killed_midway_leaves_no_mirror_half_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = demo(dir.path());
+    let s = store(&data).await;
+    let draft = catalog::SoftwareDraft {
+        slug: "cimetieres".into(),
+        name: "Cimetières".into(),
+        summary: [("fr".to_string(), "Gestion des cimetières".to_string())].into(),
+        licence: "AGPL-3.0-or-later".into(),
+        maturity: "stable".into(),
+        ..Default::default()
+    };
+    s.put_software(&catalog::Actor::System("test"), &draft.validate().unwrap()).await.unwrap();
+    s.close().await;
+    let remotes = dir.path().join("remotes");
+    std::fs::create_dir_all(&remotes).unwrap();
+    let urls: Vec<String> =
+        (0..4).map(|n| heavy_repository(&remotes, &format!("heavy-{n}"), 24, 7 + n as u64)).collect();
+    for url in &urls {
+        run(&data, &["repo", "add", "cimetieres", url, "--allow-local"]);
+    }
+    // One repository at a time; a lease of 2 × 5 + 5 s.
+    let harvest = ["harvest", "--software", "cimetieres", "--allow-local", "--workers", "1", "--timeout", "5"];
+    let mirrors = data.join("mirrors");
+
+    // Killed once a clone is under way, its pack half received.
+    let mut child = communs(&data).args(harvest).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let started = Instant::now();
+    let mut caught = false;
+    while started.elapsed() < Duration::from_secs(60) && child.try_wait().unwrap().is_none() {
+        let packing = entries(&mirrors, ".partial")
+            .iter()
+            .any(|p| std::fs::read_dir(p.join("objects/pack")).is_ok_and(|mut d| d.next().is_some()));
+        if packing {
+            caught = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let killed_at = started.elapsed();
+    assert!(caught, "no clone was seen under way before the harvest ended");
+    assert_eq!(entries(&mirrors, ".partial").len(), 1, "the clone under way, left as it was");
+    let whole_before: Vec<_> = entries(&mirrors, ".git");
+    for mirror in &whole_before {
+        fsck(mirror).unwrap();
+    }
+
+    // Started again at once: the killed clone's repository is still under its lease.
+    let again = run(&data, &harvest);
+    let line = String::from_utf8_lossy(&again.stdout).trim().to_string();
+    assert_eq!(entries(&mirrors, ".git").len(), 3, "{line}");
+    // Once the lease has expired, the repository is taken again and cloned from scratch.
+    tokio::time::sleep(Duration::from_secs(15)).await;
+    let last = run(&data, &harvest);
+    let last_line = String::from_utf8_lossy(&last.stdout).trim().to_string();
+    assert!(last_line.starts_with("1 cloned"), "{last_line}");
+    assert!(entries(&mirrors, ".partial").is_empty(), "the half-written clone was cleared");
+    let mirrored = entries(&mirrors, ".git");
+    assert_eq!(mirrored.len(), 4);
+    for mirror in &mirrored {
+        fsck(mirror).unwrap();
+    }
+    let s = store(&data).await;
+    for (url, harvest) in s.repository_harvests("cimetieres").await.unwrap() {
+        assert!(harvest.last_error.is_none(), "{url}: {:?}", harvest.last_error);
+        // --software takes all of its repositories, due or not: the last run found the
+        // three others as the second left them.
+        assert!(matches!(harvest.last_outcome.as_deref(), Some("cloned" | "unchanged")), "{url}: {harvest:?}");
+        assert!(harvest.snapshot.is_some(), "{url}: its facts were read");
+    }
+    s.close().await;
+    println!(
+        "harvest killed at {:.2} s with a clone under way; then {line}; after the lease, {last_line}",
+        killed_at.as_secs_f64()
+    );
 }

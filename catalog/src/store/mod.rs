@@ -70,8 +70,14 @@ use crate::model::Actor;
 /// memory from 105 MB to 190 MB, against a budget of 200 MB.
 const SQLITE_CACHE_KIB: i64 = -2000;
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+// A database a newer binary migrated is run on, not refused: during a rolling upgrade the
+// old processes keep serving, and restart, on it (migrations only expand; CONTRIBUTING,
+// "Releases and migrations"). So the migrations applied that this binary does not know are
+// left alone rather than an error.
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator =
+    sqlx::migrate::Migrator { ignore_missing: true, ..sqlx::migrate!("../migrations/sqlite") };
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator =
+    sqlx::migrate::Migrator { ignore_missing: true, ..sqlx::migrate!("../migrations/postgres") };
 
 /// The pool's connections: open, idle among them, and the most it opens.
 #[derive(Debug, Clone, Copy)]
@@ -303,13 +309,24 @@ impl Store {
         PoolUse { open, idle: idle as u32, max }
     }
 
-    /// Applies the migrations that have not run yet.
-    pub async fn migrate(&self) -> Result<()> {
-        match &self.db {
-            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
-            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
-        }
-        Ok(())
+    /// Applies the migrations that have not run yet. Returns how many migrations the
+    /// database has that this binary does not know (a newer release's), which it leaves
+    /// alone.
+    pub async fn migrate(&self) -> Result<usize> {
+        let known = match &self.db {
+            Db::Sqlite(pool) => {
+                SQLITE_MIGRATIONS.run(pool).await?;
+                &SQLITE_MIGRATIONS
+            }
+            Db::Postgres(pool) => {
+                POSTGRES_MIGRATIONS.run(pool).await?;
+                &POSTGRES_MIGRATIONS
+            }
+        };
+        let newest = known.iter().map(|m| m.version).max().unwrap_or(0);
+        let (newer,): (i64,) =
+            self.one(q("SELECT COUNT(*) FROM _sqlx_migrations WHERE version > $1 AND success").bind(newest)).await?;
+        Ok(newer as usize)
     }
 
     pub async fn close(&self) {
@@ -461,20 +478,14 @@ impl Tx {
             self.execute(q("UPDATE catalog_version SET version = version + 1 WHERE id = 1")).await?;
             // The search index's changes of this transaction get the version it commits;
             // the version row stays locked until the commit, so versions follow commit
-            // order (see migrations/*/0006_search_changes.sql); so do the organisation search's
-            // (0007).
-            self.execute(q("UPDATE search_changes SET version = (SELECT version FROM catalog_version WHERE id = 1) \
-                 WHERE version IS NULL"))
+            // order (see migrations/*/0006_search_changes.sql); so do the organisation
+            // search's (0007) and the changes feed's (0023).
+            for log in ["search_changes", "organisation_changes", "record_changes"] {
+                self.execute(q(format!(
+                    "UPDATE {log} SET version = (SELECT version FROM catalog_version WHERE id = 1) WHERE version IS NULL"
+                )))
                 .await?;
-            self.execute(q(
-                "UPDATE organisation_changes SET version = (SELECT version FROM catalog_version WHERE id = 1) \
-                 WHERE version IS NULL",
-            ))
-            .await?;
-            // And the changes feed's (0023).
-            self.execute(q("UPDATE record_changes SET version = (SELECT version FROM catalog_version WHERE id = 1) \
-                 WHERE version IS NULL"))
-                .await?;
+            }
         }
         if self.large {
             self.execute(q(format!("PRAGMA cache_size = {SQLITE_CACHE_KIB}"))).await?;
