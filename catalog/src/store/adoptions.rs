@@ -320,6 +320,9 @@ impl Tx {
             return Ok(Err(problems));
         }
         tx.large_write(resolved.len()).await?;
+        // In the order of the indexes by software: each statement then touches a few
+        // software, and its trigger logs a few changes rather than one per row.
+        resolved.sort_unstable_by_key(|(s, o, _)| (*s, *o));
         let now = tx.now();
         let mut deltas: BTreeMap<i64, AdoptionDelta> = BTreeMap::new();
         for chunk in resolved.chunks(BATCH) {

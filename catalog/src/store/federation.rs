@@ -199,7 +199,8 @@ impl Store {
         tx.execute(q("DELETE FROM federation_peers WHERE id = $1").bind(peer.id)).await?;
         tx.audit("delete", "federation_peer", name, Some(&serde_json::json!({ "url": peer.url })), None::<&()>).await?;
         // Those removals were never in this instance's feed: they stay out of it.
-        tx.execute(q("UPDATE record_changes SET peer_id = $1 WHERE version IS NULL").bind(peer.id)).await?;
+        let unstamped = tx.unstamped();
+        tx.execute(q(format!("UPDATE record_changes SET peer_id = $1 WHERE {unstamped}")).bind(peer.id)).await?;
         tx.commit().await?;
         report.removed = removed;
         Ok(report)
@@ -280,7 +281,8 @@ impl Store {
                 .bind(peer.id),
         )
         .await?;
-        tx.execute(q("UPDATE record_changes SET peer_id = $1 WHERE version IS NULL").bind(peer.id)).await?;
+        let unstamped = tx.unstamped();
+        tx.execute(q(format!("UPDATE record_changes SET peer_id = $1 WHERE {unstamped}")).bind(peer.id)).await?;
         tx.commit().await?;
         Ok(report)
     }

@@ -473,6 +473,15 @@ impl Tx {
         Ok(())
     }
 
+    /// The condition that finds this transaction's rows of the change logs, not yet
+    /// stamped: on PostgreSQL by the transaction that wrote them (migrations/postgres/0026).
+    pub(crate) fn unstamped(&self) -> &'static str {
+        match self.inner {
+            TxInner::Postgres(_) | TxInner::PostgresRead(_) => "version IS NULL AND tx = pg_current_xact_id()",
+            TxInner::Sqlite(_) | TxInner::SqliteRead(_) => "version IS NULL",
+        }
+    }
+
     pub(crate) async fn commit(mut self) -> Result<()> {
         if matches!(self.inner, TxInner::Sqlite(_) | TxInner::Postgres(_)) {
             self.execute(q("UPDATE catalog_version SET version = version + 1 WHERE id = 1")).await?;
@@ -481,8 +490,9 @@ impl Tx {
             // order (see migrations/*/0006_search_changes.sql); so do the organisation
             // search's (0007) and the changes feed's (0023).
             for log in ["search_changes", "organisation_changes", "record_changes"] {
+                let unstamped = self.unstamped();
                 self.execute(q(format!(
-                    "UPDATE {log} SET version = (SELECT version FROM catalog_version WHERE id = 1) WHERE version IS NULL"
+                    "UPDATE {log} SET version = (SELECT version FROM catalog_version WHERE id = 1) WHERE {unstamped}"
                 )))
                 .await?;
             }
@@ -531,6 +541,11 @@ impl Store {
     /// (sampled: a second or two on a national catalog). Only those: statistics taken of a
     /// table while it is still empty would mislead the planner for as long as nothing
     /// refreshes them, and a PostgreSQL without autovacuum never does.
+    ///
+    /// PostgreSQL also vacuums them (`VACUUM (ANALYZE)`), which marks the written pages
+    /// all-visible: until then an index-only scan still reads every row it finds in the
+    /// table, and the organisation page's query of what the neighbours use took 14.8 ms
+    /// instead of 3.0 on the national bench. It takes 0.3 s on a million adoptions.
     pub async fn analyze(&self, tables: &[&str]) -> Result<()> {
         let list = tables.join(", ");
         match &self.db {
@@ -540,7 +555,7 @@ impl Store {
                     .collect();
                 sqlx::raw_sql(&sql).execute(p).await.map(|_| ())?
             }
-            Db::Postgres(p) => sqlx::raw_sql(&format!("ANALYZE {list}")).execute(p).await.map(|_| ())?,
+            Db::Postgres(p) => sqlx::raw_sql(&format!("VACUUM (ANALYZE) {list}")).execute(p).await.map(|_| ())?,
         }
         Ok(())
     }
