@@ -274,6 +274,10 @@ impl Store {
             after = *last;
             adoptions.extend(page.into_iter().map(|(_, a)| a));
         }
+        // By what they say, not by when they were written: an import writes its rows in the
+        // order of the software's ids (`Tx::import_adoptions`), which another database gives
+        // out differently, and an export loaded again must read the same.
+        adoptions.sort_by(|a, b| (&a.software, &a.organisation).cmp(&(&b.software, &b.organisation)));
         let mut fundings = Vec::new();
         let mut after = 0;
         loop {
