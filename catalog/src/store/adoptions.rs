@@ -325,63 +325,127 @@ impl Tx {
         resolved.sort_unstable_by_key(|(s, o, _)| (*s, *o));
         let now = tx.now();
         let mut deltas: BTreeMap<i64, AdoptionDelta> = BTreeMap::new();
-        for chunk in resolved.chunks(BATCH) {
-            // Which rows exist already, and with what status, so that the aggregates can be
-            // moved by what this import changes rather than recounted.
-            let mut query = q(format!(
-                "SELECT software_id, organisation_id, status FROM adoptions \
-                 WHERE (software_id, organisation_id) IN (VALUES {})",
-                values_list(chunk.len(), 2, "")
-            ));
-            for (s, o, _) in chunk {
-                query = query.bind(*s).bind(*o);
-            }
-            let before: HashMap<(i64, i64), String> =
-                tx.all::<(i64, i64, String)>(query).await?.into_iter().map(|(s, o, st)| ((s, o), st)).collect();
-            for (s, o, a) in chunk {
-                let active = |status: &str| i64::from(status != AdoptionStatus::Ended.as_str());
-                let d = deltas.entry(*s).or_default();
-                match before.get(&(*s, *o)) {
-                    Some(old) => d.active += active(a.status.as_str()) - active(old),
-                    None => {
-                        d.adoptions += 1;
-                        d.active += active(a.status.as_str());
-                    }
+        if let Some(pg) = tx.postgres() {
+            write_unnested(pg, &resolved, now, &mut deltas).await?;
+        } else {
+            for chunk in resolved.chunks(BATCH) {
+                // Which rows exist already, and with what status, so that the aggregates can be
+                // moved by what this import changes rather than recounted.
+                let mut query = q(format!(
+                    "SELECT software_id, organisation_id, status FROM adoptions \
+                     WHERE (software_id, organisation_id) IN (VALUES {})",
+                    values_list(chunk.len(), 2, "")
+                ));
+                for (s, o, _) in chunk {
+                    query = query.bind(*s).bind(*o);
                 }
+                let before: HashMap<(i64, i64), String> =
+                    tx.all::<(i64, i64, String)>(query).await?.into_iter().map(|(s, o, st)| ((s, o), st)).collect();
+                count_changes(&mut deltas, &before, chunk);
+                let mut sql = format!(
+                    "INSERT INTO adoptions (software_id, organisation_id, since, status, scope, evidence_url, state, \
+                     last_confirmed, check_due, demo, created_at, updated_at) VALUES {}",
+                    values_list(chunk.len(), 10, &format!("${0}, ${0}", chunk.len() * 10 + 1))
+                );
+                sql.push_str(
+                    " ON CONFLICT (software_id, organisation_id) DO UPDATE SET since = excluded.since, \
+                     status = excluded.status, scope = excluded.scope, evidence_url = excluded.evidence_url, \
+                     state = excluded.state, last_confirmed = excluded.last_confirmed, check_due = excluded.check_due, \
+                     demo = excluded.demo, \
+                     updated_at = excluded.updated_at",
+                );
+                let mut query = q(sql);
+                for (s, o, a) in chunk {
+                    query = query
+                        .bind(*s)
+                        .bind(*o)
+                        .bind(a.since)
+                        .bind(a.status.as_str())
+                        .bind(a.scope.clone())
+                        .bind(a.evidence_url.clone())
+                        .bind(a.state.as_str())
+                        .bind(a.last_confirmed)
+                        .bind(check_due_after(a.last_confirmed.unwrap_or(now.date_naive())))
+                        .bind(a.demo);
+                }
+                tx.execute(query.bind(now)).await?;
             }
-            let mut sql = format!(
-                "INSERT INTO adoptions (software_id, organisation_id, since, status, scope, evidence_url, state, \
-                 last_confirmed, check_due, demo, created_at, updated_at) VALUES {}",
-                values_list(chunk.len(), 10, &format!("${0}, ${0}", chunk.len() * 10 + 1))
-            );
-            sql.push_str(
-                " ON CONFLICT (software_id, organisation_id) DO UPDATE SET since = excluded.since, \
-                 status = excluded.status, scope = excluded.scope, evidence_url = excluded.evidence_url, \
-                 state = excluded.state, last_confirmed = excluded.last_confirmed, check_due = excluded.check_due, \
-                 demo = excluded.demo, \
-                 updated_at = excluded.updated_at",
-            );
-            let mut query = q(sql);
-            for (s, o, a) in chunk {
-                query = query
-                    .bind(*s)
-                    .bind(*o)
-                    .bind(a.since)
-                    .bind(a.status.as_str())
-                    .bind(a.scope.clone())
-                    .bind(a.evidence_url.clone())
-                    .bind(a.state.as_str())
-                    .bind(a.last_confirmed)
-                    .bind(check_due_after(a.last_confirmed.unwrap_or(now.date_naive())))
-                    .bind(a.demo);
-            }
-            tx.execute(query.bind(now)).await?;
         }
         tx.add_adoption_deltas(&deltas).await?;
         let summary = serde_json::json!({ "source": source, "rows": resolved.len() });
         tx.audit("import", "adoptions", source, None::<&()>, Some(&summary)).await?;
         Ok(Ok(resolved.len()))
     }
+}
+
+/// Moves the aggregates by what writing `rows` changes, given the status each had before
+/// (none: a new adoption).
+fn count_changes(
+    deltas: &mut BTreeMap<i64, AdoptionDelta>,
+    before: &HashMap<(i64, i64), String>,
+    rows: &[(i64, i64, &NewAdoption)],
+) {
+    let active = |status: &str| i64::from(status != AdoptionStatus::Ended.as_str());
+    for (s, o, a) in rows {
+        let d = deltas.entry(*s).or_default();
+        match before.get(&(*s, *o)) {
+            Some(old) => d.active += active(a.status.as_str()) - active(old),
+            None => {
+                d.adoptions += 1;
+                d.active += active(a.status.as_str());
+            }
+        }
+    }
+}
+
+/// PostgreSQL: an import's rows read and written in one statement each, their columns bound
+/// as arrays (`UNNEST`), instead of one pair of statements per 40 rows. Each statement runs
+/// the adoptions' statement triggers once; 25,000 statements of 40 rows took 68 s for the
+/// national bench's million adoptions.
+async fn write_unnested(
+    pg: &mut sqlx::PgConnection,
+    rows: &[(i64, i64, &NewAdoption)],
+    now: chrono::DateTime<chrono::Utc>,
+    deltas: &mut BTreeMap<i64, AdoptionDelta>,
+) -> Result<()> {
+    let software: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let organisations: Vec<i64> = rows.iter().map(|r| r.1).collect();
+    let before: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT a.software_id, a.organisation_id, a.status FROM adoptions a \
+         JOIN UNNEST($1::BIGINT[], $2::BIGINT[]) AS n (software_id, organisation_id) \
+         ON a.software_id = n.software_id AND a.organisation_id = n.organisation_id",
+    )
+    .bind(&software)
+    .bind(&organisations)
+    .fetch_all(&mut *pg)
+    .await?;
+    let before: HashMap<(i64, i64), String> = before.into_iter().map(|(s, o, st)| ((s, o), st)).collect();
+    count_changes(deltas, &before, rows);
+    let today = now.date_naive();
+    sqlx::query(
+        "INSERT INTO adoptions (software_id, organisation_id, since, status, scope, evidence_url, state, \
+         last_confirmed, check_due, demo, created_at, updated_at) \
+         SELECT n.*, $11, $11 FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::DATE[], $4::TEXT[], $5::TEXT[], \
+         $6::TEXT[], $7::TEXT[], $8::DATE[], $9::DATE[], $10::BOOLEAN[]) AS n \
+         ON CONFLICT (software_id, organisation_id) DO UPDATE SET since = excluded.since, \
+         status = excluded.status, scope = excluded.scope, evidence_url = excluded.evidence_url, \
+         state = excluded.state, last_confirmed = excluded.last_confirmed, check_due = excluded.check_due, \
+         demo = excluded.demo, updated_at = excluded.updated_at",
+    )
+    .bind(&software)
+    .bind(&organisations)
+    .bind(rows.iter().map(|r| r.2.since).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.2.status.as_str().to_string()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.2.scope.clone()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.2.evidence_url.clone()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.2.state.as_str().to_string()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.2.last_confirmed).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| check_due_after(r.2.last_confirmed.unwrap_or(today))).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.2.demo).collect::<Vec<_>>())
+    .bind(now)
+    .execute(&mut *pg)
+    .await?;
+    Ok(())
 }
 
 impl Tx {

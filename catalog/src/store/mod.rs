@@ -431,6 +431,15 @@ impl Tx {
         }
     }
 
+    /// The PostgreSQL connection of a write, for the statements only PostgreSQL has (its
+    /// arrays); `None` on SQLite and for reads.
+    pub(crate) fn postgres(&mut self) -> Option<&mut sqlx::PgConnection> {
+        match &mut self.inner {
+            TxInner::Postgres(t) => Some(&mut **t),
+            _ => None,
+        }
+    }
+
     /// Before a write of many rows, lets SQLite keep the transaction's pages in memory
     /// (256 MB at most) rather than spill them to the file and read them back; `commit`
     /// gives the connection its usual cache again.
