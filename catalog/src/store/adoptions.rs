@@ -342,17 +342,9 @@ impl Tx {
                 let before: HashMap<(i64, i64), String> =
                     tx.all::<(i64, i64, String)>(query).await?.into_iter().map(|(s, o, st)| ((s, o), st)).collect();
                 count_changes(&mut deltas, &before, chunk);
-                let mut sql = format!(
-                    "INSERT INTO adoptions (software_id, organisation_id, since, status, scope, evidence_url, state, \
-                     last_confirmed, check_due, demo, created_at, updated_at) VALUES {}",
+                let sql = format!(
+                    "{IMPORT_INTO} VALUES {} {IMPORT_CONFLICT}",
                     values_list(chunk.len(), 10, &format!("${0}, ${0}", chunk.len() * 10 + 1))
-                );
-                sql.push_str(
-                    " ON CONFLICT (software_id, organisation_id) DO UPDATE SET since = excluded.since, \
-                     status = excluded.status, scope = excluded.scope, evidence_url = excluded.evidence_url, \
-                     state = excluded.state, last_confirmed = excluded.last_confirmed, check_due = excluded.check_due, \
-                     demo = excluded.demo, \
-                     updated_at = excluded.updated_at",
                 );
                 let mut query = q(sql);
                 for (s, o, a) in chunk {
@@ -377,6 +369,16 @@ impl Tx {
         Ok(Ok(resolved.len()))
     }
 }
+
+/// An import's insert, its columns in the order both paths bind them.
+const IMPORT_INTO: &str = "INSERT INTO adoptions (software_id, organisation_id, since, status, scope, evidence_url, \
+     state, last_confirmed, check_due, demo, created_at, updated_at)";
+
+/// An adoption imported again updates the one of the same software and organisation.
+const IMPORT_CONFLICT: &str = "ON CONFLICT (software_id, organisation_id) DO UPDATE SET since = excluded.since, \
+     status = excluded.status, scope = excluded.scope, evidence_url = excluded.evidence_url, \
+     state = excluded.state, last_confirmed = excluded.last_confirmed, check_due = excluded.check_due, \
+     demo = excluded.demo, updated_at = excluded.updated_at";
 
 /// Moves the aggregates by what writing `rows` changes, given the status each had before
 /// (none: a new adoption).
@@ -422,16 +424,10 @@ async fn write_unnested(
     let before: HashMap<(i64, i64), String> = before.into_iter().map(|(s, o, st)| ((s, o), st)).collect();
     count_changes(deltas, &before, rows);
     let today = now.date_naive();
-    sqlx::query(
-        "INSERT INTO adoptions (software_id, organisation_id, since, status, scope, evidence_url, state, \
-         last_confirmed, check_due, demo, created_at, updated_at) \
-         SELECT n.*, $11, $11 FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::DATE[], $4::TEXT[], $5::TEXT[], \
-         $6::TEXT[], $7::TEXT[], $8::DATE[], $9::DATE[], $10::BOOLEAN[]) AS n \
-         ON CONFLICT (software_id, organisation_id) DO UPDATE SET since = excluded.since, \
-         status = excluded.status, scope = excluded.scope, evidence_url = excluded.evidence_url, \
-         state = excluded.state, last_confirmed = excluded.last_confirmed, check_due = excluded.check_due, \
-         demo = excluded.demo, updated_at = excluded.updated_at",
-    )
+    sqlx::query(&format!(
+        "{IMPORT_INTO} SELECT n.*, $11, $11 FROM UNNEST($1::BIGINT[], $2::BIGINT[], $3::DATE[], $4::TEXT[], \
+         $5::TEXT[], $6::TEXT[], $7::TEXT[], $8::DATE[], $9::DATE[], $10::BOOLEAN[]) AS n {IMPORT_CONFLICT}"
+    ))
     .bind(&software)
     .bind(&organisations)
     .bind(rows.iter().map(|r| r.2.since).collect::<Vec<_>>())
