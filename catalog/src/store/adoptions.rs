@@ -320,8 +320,9 @@ impl Tx {
             return Ok(Err(problems));
         }
         tx.large_write(resolved.len()).await?;
-        // In the order of the indexes by software: each statement then touches a few
-        // software, and its trigger logs a few changes rather than one per row.
+        // In the order of the indexes by software: on SQLite each 40-row statement then
+        // touches a few software, and its trigger logs a few changes rather than one a row;
+        // on both, the indexes by software are written in order.
         resolved.sort_unstable_by_key(|(s, o, _)| (*s, *o));
         let now = tx.now();
         let mut deltas: BTreeMap<i64, AdoptionDelta> = BTreeMap::new();
