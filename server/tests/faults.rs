@@ -10,6 +10,11 @@ use std::time::{Duration, Instant};
 
 use catalog::Store;
 
+/// The tests here time a run, then kill the next one partway through: side by side they
+/// slow each other down and make those times wrong (a rebuild timed under another test's
+/// load ended before its kill once). So they run one at a time.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn communs(data: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_communs"));
     c.arg("--data-dir").arg(data).env("COMMUNS_LOG", "warn").env_remove("COMMUNS_DATABASE_URL");
@@ -70,6 +75,7 @@ fn demo(dir: &Path) -> std::path::PathBuf {
 
 #[tokio::test]
 async fn an_import_killed_midway_leaves_nothing_half_written() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let data = demo(dir.path());
     let s = store(&data).await;
@@ -147,6 +153,7 @@ async fn serve(data: &Path) -> (Child, String) {
 
 #[tokio::test]
 async fn a_search_rebuild_killed_midway_is_caught_up_at_the_next_start() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let data = demo(dir.path());
     let probe = dir.path().join("probe");
@@ -166,6 +173,7 @@ async fn a_search_rebuild_killed_midway_is_caught_up_at_the_next_start() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn writes_acknowledged_before_a_kill_are_all_there_after() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let data = demo(dir.path());
     let token =
@@ -273,6 +281,7 @@ fn entries(dir: &Path, suffix: &str) -> Vec<std::path::PathBuf> {
 
 #[tokio::test]
 async fn a_harvest_killed_midway_leaves_no_mirror_half_written() {
+    let _alone = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let data = demo(dir.path());
     let s = store(&data).await;
