@@ -498,8 +498,8 @@ impl Tx {
             // the version row stays locked until the commit, so versions follow commit
             // order (see migrations/*/0006_search_changes.sql); so do the organisation
             // search's (0007) and the changes feed's (0023).
+            let unstamped = self.unstamped();
             for log in ["search_changes", "organisation_changes", "record_changes"] {
-                let unstamped = self.unstamped();
                 self.execute(q(format!(
                     "UPDATE {log} SET version = (SELECT version FROM catalog_version WHERE id = 1) WHERE {unstamped}"
                 )))
