@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs the `validate` fuzz target, its corpus seeded from the reference cases beside the clone
-# (../shared/conformance/publiccode): `publiccode/fuzz/run.sh [SECONDS] [libFuzzer flags...]`.
+# Runs the `validate` fuzz target, its corpus seeded from the reference cases
+# (publiccode/tests/reference): `publiccode/fuzz/run.sh [SECONDS] [libFuzzer flags...]`.
 # Crashes land in artifacts/validate/; copy each into ../tests/fuzz-regressions/.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -8,7 +8,7 @@ seconds="${1:-600}"
 shift || true
 corpus=corpus/validate
 mkdir -p "$corpus"
-shared=../../../shared/conformance/publiccode/testdata
+shared=../tests/reference/testdata
 if [ -d "$shared" ]; then
   find "$shared" -name '*.yml' -print0 | while IFS= read -r -d '' f; do
     cp "$f" "$corpus/seed-$(printf '%s' "${f#"$shared"/}" | tr '/' '_')"

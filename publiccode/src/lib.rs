@@ -1,10 +1,14 @@
 //! publiccode.yml: read with the line and column of every key, validate as the standard and
 //! its reference validator (italia/publiccode-parser-go) do, and write back.
 //!
-//! ```ignore
-//! let report = publiccode::validate(bytes);
-//! for e in &report.errors { println!("{}:{}: {}: {}", e.line, e.column, e.key, e.message) }
-//! if let Some(doc) = report.document { /* typed, valid */ }
+//! ```
+//! let report = publiccode::validate(b"publiccodeYmlVersion: \"0.4\"\nname: Lizmap\n");
+//! for e in &report.errors {
+//!     println!("{}:{}: {}: {}", e.line, e.column, e.key, e.message);
+//! }
+//! // No document without its address, among others: only a valid file gives one.
+//! assert!(report.document.is_none());
+//! assert!(report.errors.iter().any(|e| e.key == "url"));
 //! ```
 //!
 //! Nothing here does I/O of its own: checks that need the network (is the repository

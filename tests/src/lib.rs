@@ -272,11 +272,20 @@ impl TestServer {
         r.send().await.expect("request").text().await.expect("a page")
     }
 
+    /// An answer's status, content type and JSON body. A body that is not JSON (a page, an
+    /// empty answer) is `Null`, and the content type says what it was; an answer that says it
+    /// is JSON and is not fails the test, naming the path.
     pub async fn get(&self, path: &str) -> (u16, String, serde_json::Value) {
         let r = self.client.get(format!("{}{}", self.base, path)).send().await.expect("request");
         let status = r.status().as_u16();
         let ctype = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-        let body = r.json().await.unwrap_or(serde_json::Value::Null);
+        let text = r.text().await.expect("a body");
+        let media = ctype.split(';').next().unwrap_or_default().trim();
+        let body = if media == "application/json" || media.ends_with("+json") {
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path}: {ctype} that is not JSON ({e}): {text}"))
+        } else {
+            serde_json::Value::Null
+        };
         (status, ctype, body)
     }
 }

@@ -78,8 +78,10 @@ store_test!(every_page_in_both_languages_with_its_headers, |store| {
     // Amounts and numbers as each language writes them.
     let fr = get(&server, "/software/opencimetiere", "fr").await.body;
     let en = get(&server, "/software/opencimetiere", "en").await.body;
-    assert!(fr.contains("\u{a0}€"), "French amounts end with €");
-    assert!(en.contains(">€") || en.contains(" €") || en.contains("€"), "English amounts start with €");
+    // ADICO's 12,000 EUR towards the multi-commune mode, as each language writes it.
+    assert!(fr.contains("12\u{202f}000\u{a0}€"), "French amounts end with €");
+    assert!(en.contains("€12,000") && !en.contains("12\u{202f}000"), "English amounts start with €");
+    assert!(!en.contains("\u{a0}€"), "no amount in the French way on the English page");
     assert!(en.contains("Who uses it") && fr.contains("Qui l’utilise"));
     // Countries by their names; a funding towards a roadmap item by the item's title.
     let lausanne = get(&server, "/organisations/lausanne", "fr").await.body;
