@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::loadgen::{summarise, Stats, WorkerResult};
 use crate::profile::Sampler;
-use crate::rng::Rng;
+use demo::rng::Rng;
 
 /// Declarations a second while the dashboards are read.
 pub const WRITES_PER_SECOND: u64 = 20;
@@ -31,7 +31,7 @@ async fn declare(
         let o = organisations.draw(rng);
         // A scope as often as the loaded adoptions have one, from the same words: a scope
         // new to the software changes its text, which the search then commits at once.
-        let scope = rng.chance(0.15).then(|| rng.pick(crate::dataset::SCOPES));
+        let scope = rng.chance(0.15).then(|| rng.pick(demo::dataset::SCOPES));
         let body = serde_json::json!({"organisation": o, "since": "2024-03-01", "status": "active", "scope": scope})
             .to_string();
         let r = client
@@ -63,8 +63,8 @@ async fn read(client: &reqwest::Client, url: &str) -> anyhow::Result<usize> {
 pub const STEPS: [&str; 4] =
     ["round trip: the POST", "round trip: the adoption's page", "round trip: the search", "round trip: the dashboard"];
 
-fn micros(t: Instant) -> u32 {
-    t.elapsed().as_micros().min(u32::MAX as u128) as u32
+fn micros(t: Instant) -> u64 {
+    t.elapsed().as_micros().min(u128::from(u64::MAX)) as u64
 }
 
 /// Declarations one after the other for `duration`, each timed from its POST to the last
@@ -84,7 +84,7 @@ pub async fn round_trips(
     let start = Instant::now();
     while start.elapsed() < duration {
         let t = Instant::now();
-        let mut took = [0u32; 4];
+        let mut took = [0u64; 4];
         let done = async {
             let step = Instant::now();
             let (software, id) = declare(&client, base, token, software, organisations, &mut rng).await?;
@@ -103,10 +103,10 @@ pub async fn round_trips(
         .await;
         match done {
             Ok(bytes) => {
-                r.latencies_us.push(micros(t));
+                r.record(micros(t));
                 r.bytes += bytes as u64;
                 for (step, took) in steps.iter_mut().zip(took) {
-                    step.latencies_us.push(took);
+                    step.record(took);
                 }
             }
             Err(e) => {
@@ -187,7 +187,7 @@ pub async fn dashboards_under_writes(
                 let t = Instant::now();
                 match read(&client, &format!("{base}/dashboards/{page}")).await {
                     Ok(bytes) => {
-                        r.latencies_us.push(t.elapsed().as_micros().min(u32::MAX as u128) as u32);
+                        r.record(micros(t));
                         r.bytes += bytes as u64;
                     }
                     Err(e) => {
@@ -203,11 +203,7 @@ pub async fn dashboards_under_writes(
     }
     let mut all = WorkerResult::default();
     for h in readers {
-        let r = h.await??;
-        all.latencies_us.extend(r.latencies_us);
-        all.bytes += r.bytes;
-        all.failures += r.failures;
-        all.examples.extend(r.examples.into_iter().take(5usize.saturating_sub(all.examples.len())));
+        all.merge(h.await??);
     }
     writer.await??;
     let stats = summarise("dashboards under writes", all, duration.as_secs_f64());

@@ -12,8 +12,8 @@ use catalog::import::communes::CommuneData;
 use catalog::{Actor, NewAdoption, NewFunding, NewSoftware, OrganisationFilter, OrganisationKind, Store};
 use chrono::NaiveDate;
 
-use crate::dataset::{self, Counts, Org, Pool};
-use crate::rng::{Rng, Weighted};
+use demo::dataset::{self, Counts, Org, Pool};
+use demo::rng::{Rng, Weighted};
 
 const ACTOR: Actor = Actor::System("bench");
 

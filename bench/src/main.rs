@@ -14,12 +14,12 @@ use anyhow::Context;
 use catalog::Store;
 use clap::Parser;
 
-use bench::dataset::Counts;
 use bench::load::{self, LoadSettings, Loaded};
 use bench::loadgen::{self, Phase, Settings, Stats};
 use bench::profile;
-use bench::rng::Weighted;
 use bench::server::{Memory, Server};
+use demo::dataset::Counts;
+use demo::rng::Weighted;
 
 #[derive(Debug, Parser)]
 #[command(name = "bench", about = "Load a national-scale dataset and measure the Communs API")]

@@ -9,9 +9,9 @@ use anyhow::Context;
 use catalog::{Actor, NewAdoption, Store};
 use chrono::NaiveDate;
 
-use crate::dataset;
 use crate::load::Loaded;
-use crate::rng::{Rng, Weighted};
+use demo::dataset;
+use demo::rng::{Rng, Weighted};
 
 /// Slugs and how often each is asked for.
 #[derive(Clone)]

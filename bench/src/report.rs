@@ -2,7 +2,7 @@
 //! the target) and PostgreSQL beside it.
 
 use crate::Outcome;
-use bench::dataset::Counts;
+use demo::dataset::Counts;
 
 /// A figure's value on one database.
 type Get = Box<dyn Fn(&Outcome) -> Option<f64>>;

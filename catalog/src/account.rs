@@ -105,6 +105,7 @@ pub enum RequestStatus {
 }
 
 impl RequestStatus {
+    #[cfg(feature = "store")]
     pub(crate) fn parse(s: &str) -> RequestStatus {
         match s {
             "accepted" => RequestStatus::Accepted,

@@ -29,6 +29,7 @@ impl Author {
     }
 
     /// Whose keys `once` is unique among: a person whichever token or browser they use.
+    #[cfg(feature = "store")]
     pub(crate) fn key_owner(&self) -> String {
         match &self.actor {
             Actor::User { handle, .. } => format!("user:{handle}"),

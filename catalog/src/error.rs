@@ -17,8 +17,10 @@ pub enum Error {
     /// The caller is known but may not do this.
     #[error("{0}")]
     Forbidden(String),
+    #[cfg(feature = "store")]
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    #[cfg(feature = "store")]
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
@@ -28,6 +30,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// The database did not answer: gone, restarting, refusing connections, or every
     /// connection busy past the wait. Worth trying again shortly, unlike other failures.
+    #[cfg(feature = "store")]
     pub fn is_unavailable(&self) -> bool {
         let Error::Database(e) = self else { return false };
         match e {

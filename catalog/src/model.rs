@@ -158,7 +158,8 @@ impl OrganisationDraft {
 }
 
 /// A short reference to an organisation, as lists show it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrgRef {
     pub slug: String,
@@ -379,7 +380,8 @@ pub struct Repository {
     pub harvest: Option<Box<crate::repository::RepositoryHarvest>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SoftwareRef {
     pub slug: String,
@@ -495,7 +497,8 @@ impl AdoptionDraft {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Adoption {
     pub id: i64,
@@ -726,7 +729,8 @@ pub struct RoadmapItem {
 // ---------------------------------------------------------------------------------------
 // People and the trace of changes
 
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct User {
     pub id: i64,
     pub name: String,
@@ -735,7 +739,8 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 pub struct Membership {
     pub user_id: i64,
     pub organisation: String,
@@ -767,7 +772,8 @@ impl Actor {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "store", derive(sqlx::FromRow))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEvent {
     pub id: i64,

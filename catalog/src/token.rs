@@ -82,6 +82,7 @@ pub fn token_days(days: Option<i64>) -> Result<i64> {
 /// Every token starts so: a scanner of leaked secrets can recognise it.
 pub const TOKEN_MARK: &str = "communs_";
 /// Characters after the mark that are kept in clear, to find the token by.
+#[cfg(feature = "store")]
 const PREFIX_CHARS: usize = 8;
 
 /// A token's name: what `token revoke NAME` and the audit log call it.
@@ -97,6 +98,7 @@ pub fn token_name(s: &str) -> Result<String> {
 }
 
 /// A new random token, with its prefix and hash.
+#[cfg(feature = "store")]
 pub(crate) fn generate() -> Result<(String, String, String)> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| Error::invalid("token", format!("no randomness available: {e}")))?;
@@ -120,6 +122,7 @@ pub fn is_random_hex(s: &str) -> bool {
 
 /// The part of a presented token the catalog looks it up by, or `None` for a string that
 /// cannot be a token.
+#[cfg(feature = "store")]
 pub(crate) fn prefix_of(secret: &str) -> Option<&str> {
     let body = secret.strip_prefix(TOKEN_MARK)?;
     (body.len() == 64 && body.bytes().all(|b| b.is_ascii_hexdigit()))

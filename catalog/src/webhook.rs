@@ -171,10 +171,12 @@ impl WebhookForm {
 }
 
 /// The kinds as the database keeps them: `,adoption,funding,`.
+#[cfg(feature = "store")]
 pub(crate) fn kinds_column(kinds: &[EventKind]) -> String {
     format!(",{},", kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(","))
 }
 
+#[cfg(feature = "store")]
 pub(crate) fn kinds_of_column(s: &str) -> Vec<EventKind> {
     s.split(',').filter_map(EventKind::parse).collect()
 }
@@ -296,6 +298,7 @@ pub fn next_attempt(
 }
 
 /// A new secret: `whsec_` and 32 random bytes in hex.
+#[cfg(feature = "store")]
 pub(crate) fn new_secret() -> Result<String> {
     Ok(format!("{SECRET_MARK}{}", crate::token::random_hex()?))
 }

@@ -439,7 +439,7 @@ pub fn date_between(from: NaiveDate, to: NaiveDate, rng: &mut Rng) -> NaiveDate 
     from + Duration::days(rng.below(days + 1) as i64)
 }
 
-pub(crate) const SCOPES: &[&str] = &[
+pub const SCOPES: &[&str] = &[
     "Service de l'urbanisme",
     "Direction des systèmes d'information",
     "Service état civil",

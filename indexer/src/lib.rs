@@ -2,5 +2,4 @@
 //! an explained health score; search: the tantivy index of the catalog and its queries.
 
 pub mod harvest;
-pub mod history;
 pub mod search;

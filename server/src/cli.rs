@@ -382,7 +382,7 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
                 .with_address_policy(address_policy(harvest.allow_local))
                 .with_exchange_rates(config.exchange_rates.clone());
             if demo && is_empty(&store).await? {
-                let report = store.seed(&Actor::System("demo"), &crate::demo::fixtures()?, today()).await?;
+                let report = store.seed(&Actor::System("demo"), &demo::fixtures::records()?, today()).await?;
                 writeln!(out, "demo data loaded: {}", describe(&report))?;
                 let made = crate::demo::repositories(&store, &config.data_dir, today()).await?;
                 let summary = crate::harvest::run(&store, &harvest, HarvestSelection::Due, None).await?;
@@ -554,7 +554,7 @@ async fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
             }
             let data = match fixtures {
                 Some(dir) => Fixtures::read_dir(&dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?,
-                None => crate::demo::fixtures()?,
+                None => demo::fixtures::records()?,
             };
             match store.seed(&Actor::System("seed"), &data, today()).await {
                 Ok(report) => {

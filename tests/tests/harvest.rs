@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use catalog::{Actor, Claim, FailureClass, HarvestSelection, RepositoryHarvest, Store};
 use chrono::{DateTime, Utc};
-use indexer::history::{self, Author, CommitSpec, History, TagSpec};
+use demo::history::{self, Author, CommitSpec, History, TagSpec};
 use server::harvest::{HarvestConfig, Summary};
 use tests::{database_test, store_test};
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use catalog::proposal::SoftwareDescription;
 use catalog::{Actor, AddressPolicy, HarvestSelection};
 use chrono::Utc;
-use indexer::history::{self, Author, CommitSpec, History};
+use demo::history::{self, Author, CommitSpec, History};
 use serde_json::{json, Value};
 use server::harvest::HarvestConfig;
 use tests::{database_test, today, TestServer};

@@ -20,7 +20,7 @@ use clap::Parser;
 #[command(name = "publiccode", about = "Time the publiccode.yml validator against bare YAML parsing")]
 struct Args {
     /// The reference corpus (its .yml files are read from DIR/testdata, or DIR itself).
-    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/conformance/publiccode"))]
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../publiccode/tests/reference"))]
     corpus: PathBuf,
     /// The typical file, relative to the folder the files are read from.
     #[arg(long, default_value = "v0/valid/valid.yml")]

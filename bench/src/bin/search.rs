@@ -32,13 +32,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use bench::dataset::Counts;
 use bench::load::{self, LoadSettings};
 use bench::loadgen::{self, Phase, Settings, Stats};
-use bench::rng::{Rng, Weighted};
 use bench::server::Server;
 use catalog::{Actor, SearchDocument, Store};
 use clap::Parser;
+use demo::dataset::Counts;
+use demo::rng::{Rng, Weighted};
 use indexer::search::query::{Filters, Request, Sort};
 use indexer::search::thesaurus::Thesaurus;
 use indexer::search::Search;
@@ -207,7 +207,7 @@ async fn run(a: Args) -> anyhow::Result<()> {
     let counts = Counts::at(a.scale);
     let small = a.scale < 1.0;
     let thesaurus = Thesaurus::built_in().terms;
-    let queries = bench::corpus::queries(a.queries, &thesaurus, &mut Rng::new(a.seed ^ 0x5EA2C4));
+    let queries = demo::search_corpus::queries(a.queries, &thesaurus, &mut Rng::new(a.seed ^ 0x5EA2C4));
     println!(
         "Communs search bench: scale {} — {} software, {} repositories with a README, {} adoptions; {} queries; \
          {} CPU(s)",

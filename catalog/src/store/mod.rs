@@ -57,7 +57,6 @@ pub use offers::OfferFilter;
 pub use organisations::{OrganisationFilter, OrganisationProfile, OrganisationSummary};
 pub use proposals::{Proposal, READ_PER_HARVEST, WAITING_PER_PERSON};
 pub use publiccode::{CatalogueOutcome, CatalogueRecord, PublicCodeImport, PublicCodeImportOptions};
-pub use search::{OrganisationDocument, SearchDocument};
 pub use software::{SoftwareFilter, SoftwarePage};
 pub use tender::{AreaCounts, Asker, SizeCounts, UseCounts, NEAREST};
 pub use tokens::{PersonalToken, TokenHolder};

@@ -7,7 +7,7 @@
 //! which documentation files exist); [`Plan::history`] turns them into a full [`History`].
 //!
 //! Dates are counted back from a given day, so that the "last twelve months" figures are the
-//! same whatever day the demo runs; and every random choice comes from a small PRNG seeded by
+//! same whatever day the demo runs; and every random choice comes from the seeded generator ([`crate::rng`]) keyed by
 //! the slug and drawn independently of that day, so that the same slug and the same day give
 //! byte-identical repositories, and another day shifts the same history in time.
 
@@ -17,6 +17,7 @@ use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::Deserialize;
 
 use super::{Author, CommitSpec, History, TagSpec};
+use crate::rng::Rng;
 
 /// One software's history, as described in `fixtures/histories.json`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -321,8 +322,8 @@ impl Plan {
         let releases = self.releases(slug, &moments);
         let extras = self.extras(slug, moments.len());
 
-        let mut rng = Rng::stream(slug, "content");
-        let mut authors_rng = Rng::stream(slug, "authors");
+        let mut rng = Rng::keyed(&[slug, "content"]);
+        let mut authors_rng = Rng::keyed(&[slug, "authors"]);
         let mut work = Workspace::new(self, own, base - days(self.started_years_ago) * 86_400);
         let mut commits = Vec::with_capacity(moments.len());
         let mut tags = Vec::new();
@@ -361,7 +362,7 @@ impl Plan {
 
     /// When each commit is, oldest first.
     fn schedule(&self, slug: &str, today: NaiveDate, base: i64) -> Vec<Moment> {
-        let mut rng = Rng::stream(slug, "schedule");
+        let mut rng = Rng::keyed(&[slug, "schedule"]);
         let start = days(self.started_years_ago);
         let last = i64::from(self.last_commit_days_ago);
         // Activity comes in waves: a weight per 30-day block, as bursts and lulls.
@@ -412,7 +413,7 @@ impl Plan {
 
     /// The authors, listed ones first, then the generated community.
     fn people(&self, slug: &str) -> Vec<Person> {
-        let mut rng = Rng::stream(slug, "people");
+        let mut rng = Rng::keyed(&[slug, "people"]);
         let start = days(self.started_years_ago);
         let last = i64::from(self.last_commit_days_ago);
         let mut people: Vec<Person> = self
@@ -439,7 +440,7 @@ impl Plan {
                 }
             };
             let local: String = fold(&name).replace(' ', ".");
-            let from = last + rng.below((start - last + 1) as u64) as i64;
+            let from = last + rng.below((start - last + 1).max(1) as usize) as i64;
             let until = if rng.chance(0.5) { 0 } else { (from - 60 - rng.below(1200) as i64).max(0) };
             people.push(Person {
                 author: Author { name, email: format!("{local}@{}", community.domain) },
@@ -456,7 +457,7 @@ impl Plan {
     fn releases(&self, slug: &str, moments: &[Moment]) -> BTreeMap<usize, String> {
         let mut tags = BTreeMap::new();
         let Some(plan) = &self.releases else { return tags };
-        let mut rng = Rng::stream(slug, "releases");
+        let mut rng = Rng::keyed(&[slug, "releases"]);
         let interval = plan.every_months * YEAR / 12.0;
         let last = i64::from(self.last_commit_days_ago);
         let mut day = plan.since_years_ago.map_or(days(self.started_years_ago) as f64 - interval, |y| y * YEAR);
@@ -490,7 +491,7 @@ impl Plan {
 
     /// Which commit adds each documentation file that is not there from the start.
     fn extras(&self, slug: &str, count: usize) -> BTreeMap<usize, Vec<Extra>> {
-        let mut rng = Rng::stream(slug, "extras");
+        let mut rng = Rng::keyed(&[slug, "extras"]);
         let mut at: BTreeMap<usize, Vec<Extra>> = BTreeMap::new();
         let wanted = [
             (self.contributing, Extra::Contributing, 0.0),
@@ -696,46 +697,6 @@ fn version_label(tag: &str) -> String {
         Some(i) => tag[i..].to_owned(),
         None => tag.to_owned(),
     }
-}
-
-/// splitmix64: tiny, fast and good enough for picking plausible dates and files.
-struct Rng(u64);
-
-impl Rng {
-    /// A stream per concern, so that drawing more of one does not reshuffle the others.
-    fn stream(slug: &str, concern: &str) -> Self {
-        Self(fnv1a(slug.as_bytes()) ^ fnv1a(concern.as_bytes()).rotate_left(29))
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// In [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// In [0, n); n > 0.
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn chance(&mut self, p: f64) -> bool {
-        self.unit() < p
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Lower-case ASCII for an e-mail's local part: letters folded, spaces and hyphens kept,
@@ -1110,7 +1071,7 @@ impl<'a> Workspace<'a> {
     fn change(&mut self, rng: &mut Rng) -> String {
         let language = self.plan.language;
         let roll = rng.unit();
-        let topic = rng.below(TOPICS.len() as u64) as usize;
+        let topic = rng.below(TOPICS.len());
         if roll < 0.58 {
             let path = rng.pick(&self.sources).clone();
             let (change, topic) = self.edit(&path, topic, rng);
@@ -1173,7 +1134,7 @@ impl<'a> Workspace<'a> {
             (Change::Fix, self.tweak(path, topic, rng))
         } else {
             let source = self.files.get_mut(path).expect("len > 0");
-            let gone = source.units.remove(rng.below(len as u64) as usize);
+            let gone = source.units.remove(rng.below(len));
             self.render(path);
             (Change::Remove, gone.topic)
         }
@@ -1181,10 +1142,10 @@ impl<'a> Workspace<'a> {
 
     fn grow(&mut self, path: &str, topic: usize, rng: &mut Rng) {
         let source = self.files.entry(path.to_owned()).or_default();
-        let verb = rng.below(VERBS.len() as u64) as usize;
+        let verb = rng.below(VERBS.len());
         let value = 1 + rng.below(99) as u32;
         if !source.units.iter().any(|u| u.verb == verb && u.topic == topic) {
-            let at = rng.below(source.units.len() as u64 + 1) as usize;
+            let at = rng.below(source.units.len() + 1);
             source.units.insert(at, Unit { verb, topic, value });
         } else if let Some(unit) = source.units.iter_mut().find(|u| u.verb == verb && u.topic == topic) {
             unit.value += 1;
@@ -1198,7 +1159,7 @@ impl<'a> Workspace<'a> {
         if source.units.is_empty() {
             source.units.push(Unit { verb: 0, topic, value: 1 });
         }
-        let index = rng.below(source.units.len() as u64) as usize;
+        let index = rng.below(source.units.len());
         let unit = &mut source.units[index];
         unit.value = unit.value % 97 + 1 + rng.below(7) as u32;
         let topic = unit.topic;

@@ -1,17 +1,17 @@
 //! Gives every repository of the national dataset a README, through the harvest's own
 //! write path: each repository is claimed and its harvest recorded with a snapshot whose
-//! README is generated (`bench::corpus::readme`), as a harvest of real repositories would
+//! README is generated (`demo::search_corpus::readme`), as a harvest of real repositories would
 //! record it. The other facts are drawn so that health scores vary.
 
 use std::time::{Duration, Instant};
 
-use bench::corpus;
-use bench::rng::Rng;
 use catalog::{
     Activity, Claim, DocumentationFiles, HarvestOutcome, HarvestSelection, LicenceFile, PubliccodeFile, Readme,
     Release, RepositorySnapshot, Store,
 };
 use chrono::{DateTime, Utc};
+use demo::rng::Rng;
+use demo::search_corpus as corpus;
 
 pub struct Attached {
     pub repositories: usize,
