@@ -50,23 +50,6 @@ fn cases() -> Vec<Case> {
         .collect()
 }
 
-/// nDCG@10 with binary relevance: the expected software are the relevant ones.
-fn ndcg(ranked: &[String], relevant: &[String]) -> f64 {
-    let dcg: f64 = ranked
-        .iter()
-        .take(10)
-        .enumerate()
-        .filter(|(_, s)| relevant.contains(s))
-        .map(|(i, _)| 1.0 / ((i + 2) as f64).log2())
-        .sum();
-    let ideal: f64 = (0..relevant.len().min(10)).map(|i| 1.0 / ((i + 2) as f64).log2()).sum();
-    if ideal == 0.0 {
-        0.0
-    } else {
-        dcg / ideal
-    }
-}
-
 #[tokio::test]
 async fn the_relevance_set_finds_the_right_tools_in_the_top_three() {
     let db = tests::TestDb::sqlite().await;
@@ -101,7 +84,7 @@ async fn the_relevance_set_finds_the_right_tools_in_the_top_three() {
                 &ranked[..ranked.len().min(3)]
             ));
         }
-        gain += ndcg(&ranked, &case.expected);
+        gain += indexer::search::relevance::ndcg_at_10(&ranked, &case.expected);
     }
     let rate = hits as f64 / cases.len() as f64;
     println!(

@@ -492,23 +492,6 @@ fn cases() -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-/// nDCG@10 with binary relevance, as tests/tests/search.rs computes it.
-fn ndcg(ranked: &[String], relevant: &[String]) -> f64 {
-    let dcg: f64 = ranked
-        .iter()
-        .take(10)
-        .enumerate()
-        .filter(|(_, s)| relevant.contains(s))
-        .map(|(i, _)| 1.0 / ((i + 2) as f64).log2())
-        .sum();
-    let ideal: f64 = (0..relevant.len().min(10)).map(|i| 1.0 / ((i + 2) as f64).log2()).sum();
-    if ideal == 0.0 {
-        0.0
-    } else {
-        dcg / ideal
-    }
-}
-
 async fn relevance(
     postgres: &str,
     dir: &Path,
@@ -541,7 +524,7 @@ async fn relevance(
             if ranked.iter().take(3).any(|s| expected.contains(s)) {
                 hits += 1;
             }
-            gain += ndcg(&ranked, expected);
+            gain += indexer::search::relevance::ndcg_at_10(&ranked, expected);
         }
         let rate = hits as f64 / cases.len() as f64;
         println!(

@@ -12,6 +12,7 @@ pub mod analysis;
 pub mod guidance;
 pub mod organisations;
 pub mod query;
+pub mod relevance;
 pub mod thesaurus;
 
 use std::collections::{BTreeMap, HashMap};
