@@ -7,9 +7,10 @@
 //! which documentation files exist); [`Plan::history`] turns them into a full [`History`].
 //!
 //! Dates are counted back from a given day, so that the "last twelve months" figures are the
-//! same whatever day the demo runs; and every random choice comes from the seeded generator ([`crate::rng`]) keyed by
-//! the slug and drawn independently of that day, so that the same slug and the same day give
-//! byte-identical repositories, and another day shifts the same history in time.
+//! same whatever day the demo runs; and every random choice comes from the seeded generator
+//! ([`crate::rng`]) keyed by the slug and drawn independently of that day, so that the same
+//! slug and the same day give byte-identical repositories, and another day shifts the same
+//! history in time.
 
 use std::collections::{BTreeMap, BTreeSet};
 
