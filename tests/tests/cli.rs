@@ -267,10 +267,12 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// Polls until the server answers, then asks how many software it serves.
+/// Polls until the server answers, then asks how many software it serves. `serve --demo`
+/// writes and harvests the demo's 57 repositories before it listens: 11 s in a debug build
+/// on a slow 2-core machine, so the wait goes up to a minute.
 async fn software_total(port: u16) -> i64 {
     let client = reqwest::Client::new();
-    for _ in 0..200 {
+    for _ in 0..1200 {
         if let Ok(r) = client.get(format!("http://127.0.0.1:{port}/api/v1/software?limit=1")).send().await {
             let body: serde_json::Value = r.json().await.unwrap();
             return body["total"].as_i64().unwrap();
