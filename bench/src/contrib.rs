@@ -109,12 +109,7 @@ pub async fn round_trips(
                     step.record(took);
                 }
             }
-            Err(e) => {
-                r.failures += 1;
-                if r.examples.len() < 5 {
-                    r.examples.push(format!("{e:#}"));
-                }
-            }
+            Err(e) => r.fail(format!("{e:#}")),
         }
     }
     let seconds = start.elapsed().as_secs_f64();
@@ -190,12 +185,7 @@ pub async fn dashboards_under_writes(
                         r.record(micros(t));
                         r.bytes += bytes as u64;
                     }
-                    Err(e) => {
-                        r.failures += 1;
-                        if r.examples.len() < 5 {
-                            r.examples.push(format!("{e:#}"));
-                        }
-                    }
+                    Err(e) => r.fail(format!("{e:#}")),
                 }
             }
             anyhow::Ok(r)

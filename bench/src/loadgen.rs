@@ -68,6 +68,9 @@ impl Stats {
     }
 }
 
+/// Failed requests printed as examples, per phase.
+const EXAMPLES: usize = 5;
+
 /// What workers measured: the latencies in microseconds (an HdrHistogram, three significant
 /// digits, from 1 µs to a minute), bytes read, failures with the first few examples.
 pub struct WorkerResult {
@@ -94,12 +97,20 @@ impl WorkerResult {
         self.latencies_us.saturating_record(micros.max(1));
     }
 
+    /// One request that failed: counted, and kept as an example among the first few.
+    pub fn fail(&mut self, example: String) {
+        self.failures += 1;
+        if self.examples.len() < EXAMPLES {
+            self.examples.push(example);
+        }
+    }
+
     /// Adds another worker's figures to these.
     pub fn merge(&mut self, other: WorkerResult) {
         self.latencies_us.add(&other.latencies_us).expect("histograms of the same bounds");
         self.bytes += other.bytes;
         self.failures += other.failures;
-        let room = 5usize.saturating_sub(self.examples.len());
+        let room = EXAMPLES.saturating_sub(self.examples.len());
         self.examples.extend(other.examples.into_iter().take(room));
     }
 }
@@ -175,12 +186,7 @@ async fn worker(
         out.record(took.as_micros().min(u128::from(u64::MAX)) as u64);
         match outcome {
             Ok(n) => out.bytes += n as u64,
-            Err(e) => {
-                out.failures += 1;
-                if out.examples.len() < 5 {
-                    out.examples.push(e);
-                }
-            }
+            Err(e) => out.fail(e),
         }
     }
     out

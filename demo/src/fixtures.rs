@@ -31,6 +31,11 @@ pub const PUBLICCODE: &[(&str, &str)] = &[
     ("vitam", fixture!("publiccode/vitam.yml")),
 ];
 
+/// The built-in publiccode.yml of the software `slug`, if the fixtures have one.
+pub fn publiccode(slug: &str) -> Option<&'static str> {
+    PUBLICCODE.iter().find(|(s, _)| *s == slug).map(|(_, text)| *text)
+}
+
 /// The demo's records, ready for `Store::seed`.
 pub fn records() -> anyhow::Result<Fixtures> {
     let parse = |name: &str, text: &str| -> anyhow::Result<serde_json::Value> {

@@ -640,8 +640,6 @@ Affero General Public License for more details.\n\n\
 You should have received a copy of the GNU Affero General Public License along with this program. \
 If not, see <https://www.gnu.org/licenses/>.\n";
 
-const PUBLICCODE: &str = include_str!("../../fixtures/publiccode/decidim.yml");
-
 /// Commit times: months of uneven activity (a busy release month, a quiet summer), working
 /// hours, few week-ends; sorted, none after `end`.
 fn commit_times(rng: &mut Rng, n: usize, start: i64, end: i64) -> Vec<i64> {
@@ -761,7 +759,8 @@ fn generate(repo: &Repo, anchor: DateTime<Utc>) -> History {
         (".gitignore".into(), Some(b"/target\n/node_modules\n/vendor\n__pycache__/\n*.log\n.env\n".to_vec())),
     ];
     if w.rng.chance(0.5) {
-        first.push(("publiccode.yml".into(), Some(PUBLICCODE.as_bytes().to_vec())));
+        let decidim = crate::fixtures::publiccode("decidim").expect("decidim's publiccode.yml is built in");
+        first.push(("publiccode.yml".into(), Some(decidim.as_bytes().to_vec())));
     }
     if w.rng.chance(0.5) {
         first.push((

@@ -286,7 +286,7 @@ impl Plan {
         if self.copyright.trim().is_empty() {
             return field("copyright", "empty".into());
         }
-        if self.publiccode && publiccode_fixture(slug).is_none() {
+        if self.publiccode && crate::fixtures::publiccode(slug).is_none() {
             return field("publiccode", format!("true but there is no fixtures/publiccode/{slug}.yml"));
         }
         if let Some(releases) = &self.releases {
@@ -499,7 +499,7 @@ impl Plan {
             (self.code_of_conduct, Extra::CodeOfConduct, 0.4),
             (self.security, Extra::Security, 0.6),
             (
-                self.publiccode && publiccode_fixture(self.slug.as_deref().unwrap_or(slug)).is_some(),
+                self.publiccode && crate::fixtures::publiccode(self.slug.as_deref().unwrap_or(slug)).is_some(),
                 Extra::Publiccode,
                 0.5,
             ),
@@ -1186,7 +1186,7 @@ impl<'a> Workspace<'a> {
                 if fr { "Ajout de la politique de sécurité" } else { "Add security policy" }.to_owned()
             }
             Extra::Publiccode => {
-                let text = publiccode_fixture(self.slug).unwrap_or_default().to_owned();
+                let text = crate::fixtures::publiccode(self.slug).unwrap_or_default().to_owned();
                 self.write("publiccode.yml", text);
                 if fr { "Ajout du fichier publiccode.yml" } else { "Add publiccode.yml" }.to_owned()
             }
@@ -1579,31 +1579,6 @@ fn cmake_version(version: &str) -> String {
     }
 }
 
-fn publiccode_fixture(slug: &str) -> Option<&'static str> {
-    PUBLICCODE.iter().find(|(s, _)| *s == slug).map(|(_, text)| *text)
-}
-
-macro_rules! publiccode {
-    ($slug:literal) => {
-        ($slug, include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/publiccode/", $slug, ".yml")))
-    };
-}
-
-/// The real projects' publiccode.yml files of `fixtures/publiccode/`, by slug.
-const PUBLICCODE: &[(&str, &str)] = &[
-    publiccode!("catala"),
-    publiccode!("consul-democracy"),
-    publiccode!("decidim"),
-    publiccode!("demarches-simplifiees"),
-    publiccode!("dss"),
-    publiccode!("grist"),
-    publiccode!("openfisca"),
-    publiccode!("publicodes"),
-    publiccode!("signalen"),
-    publiccode!("udata"),
-    publiccode!("vitam"),
-];
-
 /// The licences a LICENSE file can be written for.
 const LICENCES: &[&str] = &[
     "AGPL-3.0-only",
@@ -1848,19 +1823,11 @@ mod tests {
     }
 
     #[test]
-    fn every_fixture_publiccode_file_is_built_in() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/publiccode");
-        let on_disk: BTreeSet<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .filter_map(|name| name.strip_suffix(".yml").map(str::to_owned))
-            .collect();
-        let built_in: BTreeSet<String> = PUBLICCODE.iter().map(|(slug, _)| slug.to_string()).collect();
-        assert_eq!(built_in, on_disk, "list the files of fixtures/publiccode in history::plan::PUBLICCODE");
+    fn a_plan_has_a_publiccode_yml_exactly_when_the_fixtures_have_one() {
         for (slug, plan) in fixture() {
             assert_eq!(
                 plan.publiccode,
-                on_disk.contains(&slug),
+                crate::fixtures::publiccode(&slug).is_some(),
                 "{slug}: publiccode.yml exactly when the fixture has one"
             );
         }
@@ -1954,7 +1921,7 @@ mod tests {
                 assert_eq!(head_file(&repo, file).is_some(), wanted, "{slug}: {file}");
             }
             if plan.publiccode {
-                assert_eq!(head_file(&repo, "publiccode.yml").as_deref(), publiccode_fixture(slug), "{slug}");
+                assert_eq!(head_file(&repo, "publiccode.yml").as_deref(), crate::fixtures::publiccode(slug), "{slug}");
             }
 
             let tags = repo.tag_names(None).unwrap();
@@ -2037,7 +2004,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write_bare(dir.path(), &second).unwrap();
         let repo = Repository::open_bare(dir.path()).unwrap();
-        assert_eq!(head_file(&repo, "publiccode.yml").as_deref(), publiccode_fixture("signalen"));
+        assert_eq!(head_file(&repo, "publiccode.yml").as_deref(), crate::fixtures::publiccode("signalen"));
 
         // A plan read on its own has no slug of its own: the seed names things, and a missing
         // publiccode.yml is left out rather than a panic.
