@@ -20,8 +20,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::cache::ResponseCache;
 use crate::contribute;
+use crate::error::Error;
 use crate::params::Params;
-use crate::problem::Problem;
 use crate::search::SearchIndex;
 
 #[derive(Clone)]
@@ -39,7 +39,7 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
 }
 
-type ApiResult<T> = Result<Json<T>, Problem>;
+type ApiResult<T> = Result<Json<T>, Error>;
 
 /// How many adoptions and fundings a record's page embeds; the rest is paged from the
 /// sub-resources.
@@ -212,11 +212,11 @@ async fn not_found(headers: axum::http::HeaderMap, uri: axum::http::Uri) -> Resp
     }
     let lang = crate::pages::language(&headers);
     let t = web::T::new(lang);
-    crate::pages::PageError::NotFound(t.s("error.not_found_page").to_owned()).render(lang, uri.path())
+    crate::pages::error_page(&Error::not_found(t.s("error.not_found_page")).shown(), lang, uri.path())
 }
 
-async fn api_not_found() -> Problem {
-    Problem::not_found("no such resource; the API's index is at /api/v1/")
+async fn api_not_found() -> Error {
+    Error::not_found("no such resource; the API's index is at /api/v1/")
 }
 
 /// The API's entry point: where each resource is.
@@ -251,7 +251,7 @@ pub(crate) async fn healthz(State(s): State<AppState>) -> Response {
         Ok(()) => Json(json!({"status": "ok", "database": backend})).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            Problem::new(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", "the database does not answer").into_response()
+            Error::Unavailable.into_response()
         }
     }
 }
@@ -323,16 +323,13 @@ pub(crate) async fn add_repository(
     }
     let body = match body {
         Ok(b) => b,
-        Err(rejection) => {
-            return Problem::new(
-                rejection.status(),
-                "Body refused",
-                format!(
+        Err(rejection) => return Error::BodyRefused {
+            status: rejection.status(),
+            detail: format!(
                 "{rejection}; a repository is given as {{\"url\": \"...\"}} in at most {REPOSITORY_BODY_BYTES} bytes"
             ),
-            )
-            .into_response()
         }
+        .into_response(),
     };
     let url = match repository_url(&body) {
         Ok(url) => url,
@@ -340,7 +337,7 @@ pub(crate) async fn add_repository(
     };
     let software = match s.store.software(&slug).await {
         Ok(software) => software,
-        Err(e) => return Problem::from(e).into_response(),
+        Err(e) => return Error::from(e).into_response(),
     };
     let answers: Vec<&catalog::OrgRef> = software.maintainers.iter().chain(software.publisher.as_ref()).collect();
     if let Err(problem) = writer.may_act_for(crate::auth::ADD_REPOSITORY, &answers) {
@@ -354,21 +351,16 @@ pub(crate) async fn add_repository(
         }
         Err(e) => {
             tracing::warn!(token = %writer.label(), software = %slug, error = %e, "repository refused");
-            Problem::from(e).into_response()
+            Error::from(e).into_response()
         }
     }
 }
 
 /// The `url` of `{"url": "..."}`; anything else is named in the refusal.
-fn repository_url(body: &[u8]) -> Result<String, Problem> {
-    let invalid = |field: &str, detail: String| Problem {
-        field: Some(field.to_string()),
-        ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid input", detail)
-    };
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| Problem {
-        field: Some("body".into()),
-        ..Problem::new(StatusCode::BAD_REQUEST, "Bad request", format!("body: not JSON: {e}"))
-    })?;
+fn repository_url(body: &[u8]) -> Result<String, Error> {
+    let invalid = |field: &str, detail: String| Error::invalid(field, detail);
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| Error::Malformed { field: "body".into(), detail: format!("body: not JSON: {e}") })?;
     let serde_json::Value::Object(mut fields) = value else {
         return Err(invalid("body", "body: must be an object such as {\"url\": \"https://...\"}".into()));
     };
@@ -455,7 +447,7 @@ pub(crate) async fn offers(State(s): State<AppState>, p: Params) -> ApiResult<Ve
         software: p.parsed("software", |v| catalog::Slug::parse(v).map(|s| s.to_string()))?.into_iter().collect(),
     };
     s.store.offers(&filter).await.map(Json).map_err(|e| match e {
-        catalog::Error::Invalid { field, message } => Problem::bad_parameter(&field, message),
+        catalog::Error::Invalid { field, message } => Error::bad_parameter(&field, message),
         other => other.into(),
     })
 }
@@ -481,9 +473,9 @@ pub(crate) async fn organisation_list(
         // An unknown parent is a mistake in the query, not an empty list.
         s.store.organisation(parent).await.map_err(|e| match e {
             catalog::Error::NotFound { .. } => {
-                Problem::bad_parameter("parent", format!("no organisation {parent} is known"))
+                Error::bad_parameter("parent", format!("no organisation {parent} is known"))
             }
-            other => Problem::from(other),
+            other => Error::from(other),
         })?;
     }
     Ok(Json(s.store.organisations(&filter, limit, offset).await?))

@@ -9,12 +9,12 @@
 //! routes that write and of what each needs; a test walks it.
 
 use axum::extract::FromRequestParts;
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
 use catalog::{Actor, OrgRef, Role, TokenHolder, User};
 
 use crate::api::AppState;
-use crate::problem::Problem;
+use crate::error::Error;
 
 /// What a write route asks of its caller, beyond being known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -244,7 +244,7 @@ impl Writer {
     }
 
     /// Refuses unless the writer answers for the site or acts for one of `organisations`.
-    pub fn may_act_for(&self, route: WriteRoute, organisations: &[&OrgRef]) -> Result<(), Problem> {
+    pub fn may_act_for(&self, route: WriteRoute, organisations: &[&OrgRef]) -> Result<(), Error> {
         let Some(mine) = self.acting_for() else { return Ok(()) };
         if route.needs == Need::AnyOrganisation || organisations.iter().any(|o| o.slug == mine) {
             return Ok(());
@@ -271,17 +271,17 @@ pub fn allows(route: WriteRoute, user: &User, role: Option<Role>) -> bool {
     }
 }
 
-fn unauthorized(detail: &str) -> Problem {
-    Problem { field: Some("Authorization".into()), ..Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", detail) }
+fn unauthorized(detail: &str) -> Error {
+    Error::Unauthorized(detail.to_string())
 }
 
-fn forbidden(detail: String) -> Problem {
-    Problem { field: Some("Authorization".into()), ..Problem::new(StatusCode::FORBIDDEN, "Forbidden", detail) }
+fn forbidden(detail: String) -> Error {
+    Error::forbidden(Some("Authorization"), detail)
 }
 
 /// The secret of an `Authorization: Bearer` header: `None` without the header, an error
 /// when it is not of that form.
-pub fn bearer(parts: &Parts) -> Result<Option<&str>, Problem> {
+pub fn bearer(parts: &Parts) -> Result<Option<&str>, Error> {
     let Some(value) = parts.headers.get(header::AUTHORIZATION) else { return Ok(None) };
     value
         .to_str()
@@ -300,9 +300,9 @@ pub fn asked_path(parts: &Parts) -> String {
 }
 
 impl FromRequestParts<AppState> for Writer {
-    type Rejection = Problem;
+    type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Writer, Problem> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Writer, Error> {
         let path = asked_path(parts);
         if let Err(retry) = state.limits.write(&crate::ratelimit::client_key(parts)) {
             return Err(crate::ratelimit::too_many(retry));

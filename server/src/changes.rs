@@ -9,6 +9,7 @@ use catalog::{Change, ChangeCursor};
 use serde::Serialize;
 
 use crate::api::AppState;
+use crate::error::Error;
 use crate::params::Params;
 use crate::problem::Problem;
 
@@ -36,17 +37,17 @@ pub struct Changes {
     params(crate::openapi::ChangesQuery),
     responses((status = 200, description = "The changes after `since`", body = Changes),
         (status = 400, description = "A bad cursor or limit, or an unknown parameter, named", body = Problem, content_type = "application/problem+json")))]
-pub(crate) async fn changes(State(s): State<AppState>, p: Params) -> Result<Json<Changes>, Problem> {
+pub(crate) async fn changes(State(s): State<AppState>, p: Params) -> Result<Json<Changes>, Error> {
     p.allow_of::<crate::openapi::ChangesQuery>()?;
     let since = p.parsed("since", ChangeCursor::parse)?.unwrap_or_default();
     let limit = p.int("limit")?.unwrap_or(DEFAULT_CHANGES);
     if !(1..=MAX_CHANGES).contains(&limit) {
-        return Err(Problem::bad_parameter("limit", format!("{limit} is not between 1 and {MAX_CHANGES}")));
+        return Err(Error::bad_parameter("limit", format!("{limit} is not between 1 and {MAX_CHANGES}")));
     }
     let records = match p.text("records") {
         None | Some("false") => false,
         Some("true") => true,
-        Some(other) => return Err(Problem::bad_parameter("records", format!("{other:?} is neither true nor false"))),
+        Some(other) => return Err(Error::bad_parameter("records", format!("{other:?} is neither true nor false"))),
     };
     let version = s.store.version().await?;
     // One more than asked tells whether more follow.
@@ -67,7 +68,7 @@ const RECORDS_BUDGET: usize = 4 * 1024 * 1024;
 /// Puts in each change that is not a removal its record as its `href` answers it (for a
 /// software, its record without the page's adoptions and fundings, which are changes of
 /// their own). A record gone since is left out; the follower finds it gone at its `href`.
-async fn with_records(store: &catalog::Store, changes: &mut [Change]) -> Result<(), Problem> {
+async fn with_records(store: &catalog::Store, changes: &mut [Change]) -> Result<(), Error> {
     // The records' types serialise without fail (no map with other than string keys).
     fn json<T: Serialize>(r: T) -> serde_json::Value {
         serde_json::to_value(r).expect("a record serialises")

@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use crate::api::AppState;
 use crate::auth::{Need, WriteRoute, Writer};
+use crate::error::Error;
 use crate::params::Params;
 use crate::problem::Problem;
 
@@ -47,14 +48,14 @@ pub fn may_write(route: WriteRoute, acting: Option<&str>, owner: Option<&str>, s
 
 /// Refuses a token that acts for an organisation a site-wide route (hiding, deciding on
 /// proposals): those are a site administrator's or the operator's.
-pub(crate) fn site_wide(writer: &Writer, route: WriteRoute, what: &str) -> Result<(), Problem> {
+pub(crate) fn site_wide(writer: &Writer, route: WriteRoute, what: &str) -> Result<(), Error> {
     match writer.acting_for() {
         None => Ok(()),
         Some(_) => Err(refused(writer, route, what)),
     }
 }
 
-fn refused(writer: &Writer, route: WriteRoute, what: &str) -> Problem {
+fn refused(writer: &Writer, route: WriteRoute, what: &str) -> Error {
     let mine = writer.acting_for().unwrap_or_default();
     let needs = match route.needs {
         Need::SoftwareMaintainer => "a member of one of the software's maintainers or of its publisher",
@@ -64,14 +65,11 @@ fn refused(writer: &Writer, route: WriteRoute, what: &str) -> Problem {
         _ => "another organisation",
     };
     tracing::warn!(token = %writer.label(), route = route.path, "{what} refused: acts for {mine}");
-    Problem {
-        field: Some("Authorization".into()),
-        ..Problem::new(StatusCode::FORBIDDEN, "Forbidden", format!("the token acts for {mine}; {what} needs {needs}"))
-    }
+    Error::forbidden(Some("Authorization"), format!("the token acts for {mine}; {what} needs {needs}"))
 }
 
 /// Who writes, with the `Idempotency-Key` the client sent, if any.
-pub(crate) fn author(writer: &Writer, headers: &HeaderMap) -> Result<Author, Problem> {
+pub(crate) fn author(writer: &Writer, headers: &HeaderMap) -> Result<Author, Error> {
     let once = match headers.get("idempotency-key") {
         None => None,
         Some(v) => Some(
@@ -85,12 +83,7 @@ pub(crate) fn author(writer: &Writer, headers: &HeaderMap) -> Result<Author, Pro
 
 /// The organisation a new record is for: the one the body names, which a person's token
 /// must act for, or else the token's own.
-async fn for_organisation(
-    s: &AppState,
-    writer: &Writer,
-    named: Option<OrgKey>,
-    field: &str,
-) -> Result<OrgKey, Problem> {
+async fn for_organisation(s: &AppState, writer: &Writer, named: Option<OrgKey>, field: &str) -> Result<OrgKey, Error> {
     match (writer.acting_for(), named) {
         (Some(mine), None) => Ok(OrgKey::Slug(catalog::Slug::parse(mine)?)),
         (Some(mine), Some(key)) => {
@@ -101,14 +94,7 @@ async fn for_organisation(
             if named == mine {
                 Ok(key)
             } else {
-                Err(Problem {
-                    field: Some(field.into()),
-                    ..Problem::new(
-                        StatusCode::FORBIDDEN,
-                        "Forbidden",
-                        format!("{field}: the token acts for {mine}, not for {key}"),
-                    )
-                })
+                Err(Error::forbidden(Some(field), format!("{field}: the token acts for {mine}, not for {key}")))
             }
         }
         (None, Some(key)) => Ok(key),
@@ -121,13 +107,11 @@ async fn for_organisation(
 }
 
 /// The JSON body of a write, read into `T`; any other field, or a missing one, is named.
-pub(crate) fn json<T: DeserializeOwned>(
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<T, Problem> {
+pub(crate) fn json<T: DeserializeOwned>(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<T, Error> {
     crate::guard::require_body_type(headers, &["application/json"])?;
-    let body = body.map_err(|rejection| {
-        Problem::new(rejection.status(), "Body refused", format!("{rejection}; at most {BODY_BYTES} bytes"))
+    let body = body.map_err(|rejection| Error::BodyRefused {
+        status: rejection.status(),
+        detail: format!("{rejection}; at most {BODY_BYTES} bytes"),
     })?;
     serde_json::from_slice(&body).map_err(|e| {
         let text = e.to_string();
@@ -135,9 +119,12 @@ pub(crate) fn json<T: DeserializeOwned>(
             .iter()
             .find_map(|p| text.split_once(p).and_then(|(_, rest)| rest.split('`').next()))
             .unwrap_or("body");
-        let status =
-            if e.is_syntax() || e.is_eof() { StatusCode::BAD_REQUEST } else { StatusCode::UNPROCESSABLE_ENTITY };
-        Problem { field: Some(named.to_string()), ..Problem::new(status, "Invalid input", format!("{named}: {text}")) }
+        let (field, detail) = (named.to_string(), format!("{named}: {text}"));
+        if e.is_syntax() || e.is_eof() {
+            Error::Malformed { field, detail }
+        } else {
+            Error::Invalid { field: Some(field), detail, each: None }
+        }
     })
 }
 
@@ -165,8 +152,8 @@ fn changed<T: Serialize>(written: Written<T>) -> Response {
 }
 
 /// A record's id from its address: anything but a whole number names no record.
-pub(crate) fn record_id(id: &str, what: &str) -> Result<i64, Problem> {
-    id.parse().map_err(|_| Problem::not_found(format!("{what} not found: {id}")))
+pub(crate) fn record_id(id: &str, what: &str) -> Result<i64, Error> {
+    id.parse().map_err(|_| Error::not_found(format!("{what} not found: {id}")))
 }
 
 fn today() -> chrono::NaiveDate {
@@ -195,7 +182,7 @@ pub(crate) async fn edit_software(
     writer: Writer,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     let software = s.store.software(&slug).await?;
     let route = crate::auth::EDIT_SOFTWARE;
     if !may_write(route, writer.acting_for(), None, &stewards(&software)) {
@@ -228,7 +215,7 @@ pub(crate) async fn declare_adoption(
     writer: Writer,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     let form: AdoptionForm = json(&headers, body)?;
     let declaration = form.validate(today())?;
     s.store.software(&slug).await?;
@@ -241,18 +228,18 @@ pub(crate) async fn declare_adoption(
 }
 
 /// A record that is not found may have been hidden: then it is gone, with the reason.
-pub async fn or_gone<T>(s: &AppState, what: Hideable, id: i64, found: Result<T, catalog::Error>) -> Result<T, Problem> {
+pub async fn or_gone<T>(s: &AppState, what: Hideable, id: i64, found: Result<T, catalog::Error>) -> Result<T, Error> {
     match found {
         Err(catalog::Error::NotFound { .. }) => match s.store.hidden(what, id).await? {
-            Some(h) => Err(Problem::gone(&h)),
-            None => Err(Problem::not_found(format!("{} not found: {id}", what.entity().replace('_', " ")))),
+            Some(h) => Err(Error::gone(&h)),
+            None => Err(Error::not_found(format!("{} not found: {id}", what.entity().replace('_', " ")))),
         },
         other => Ok(other?),
     }
 }
 
 /// The adoption and the software, for a write's checks.
-async fn adoption_and_stewards(s: &AppState, id: i64) -> Result<(Adoption, catalog::Software), Problem> {
+async fn adoption_and_stewards(s: &AppState, id: i64) -> Result<(Adoption, catalog::Software), Error> {
     let adoption = or_gone(s, Hideable::Adoption, id, s.store.adoption(id).await).await?;
     let software = s.store.software(&adoption.software).await?;
     Ok((adoption, software))
@@ -267,7 +254,7 @@ pub(crate) async fn adoption(
     State(s): State<AppState>,
     Path(id): Path<String>,
     p: Params,
-) -> Result<Json<Adoption>, Problem> {
+) -> Result<Json<Adoption>, Error> {
     let id = record_id(&id, "adoption")?;
     p.allow_of::<crate::openapi::NoQuery>()?;
     Ok(Json(or_gone(&s, Hideable::Adoption, id, s.store.adoption(id).await).await?))
@@ -291,7 +278,7 @@ pub(crate) async fn edit_adoption(
     writer: Writer,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     let id = record_id(&id, "adoption")?;
     let (adoption, software) = adoption_and_stewards(&s, id).await?;
     let route = crate::auth::EDIT_ADOPTION;
@@ -319,7 +306,7 @@ pub(crate) async fn confirm_adoption(
     Path(id): Path<String>,
     writer: Writer,
     headers: HeaderMap,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     let id = record_id(&id, "adoption")?;
     let (adoption, software) = adoption_and_stewards(&s, id).await?;
     let route = crate::auth::CONFIRM_ADOPTION;
@@ -351,7 +338,7 @@ pub(crate) async fn end_adoption(
     writer: Writer,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     let id = record_id(&id, "adoption")?;
     let (adoption, software) = adoption_and_stewards(&s, id).await?;
     let route = crate::auth::END_ADOPTION;
@@ -388,7 +375,7 @@ pub(crate) async fn record_funding(
     writer: Writer,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     let form: FundingForm = json(&headers, body)?;
     let record = form.validate(today())?;
     s.store.software(&slug).await?;
@@ -408,7 +395,7 @@ pub(crate) async fn funding(
     State(s): State<AppState>,
     Path(id): Path<String>,
     p: Params,
-) -> Result<Json<Funding>, Problem> {
+) -> Result<Json<Funding>, Error> {
     let id = record_id(&id, "funding")?;
     p.allow_of::<crate::openapi::NoQuery>()?;
     Ok(Json(or_gone(&s, Hideable::Funding, id, s.store.funding(id).await).await?))
@@ -432,7 +419,7 @@ pub(crate) async fn edit_funding(
     writer: Writer,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     let id = record_id(&id, "funding")?;
     let funding = or_gone(&s, Hideable::Funding, id, s.store.funding(id).await).await?;
     let software = s.store.software(&funding.software).await?;
@@ -474,7 +461,7 @@ pub(crate) async fn add_roadmap_item(
     writer: Writer,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     let software = s.store.software(&slug).await?;
     let route = crate::auth::ADD_ROADMAP_ITEM;
     if !may_write(route, writer.acting_for(), None, &stewards(&software)) {
@@ -496,7 +483,7 @@ pub(crate) async fn roadmap_item(
     State(s): State<AppState>,
     Path(id): Path<String>,
     p: Params,
-) -> Result<Json<RoadmapItemDetail>, Problem> {
+) -> Result<Json<RoadmapItemDetail>, Error> {
     let id = record_id(&id, "roadmap item")?;
     p.allow_of::<crate::openapi::NoQuery>()?;
     let item = or_gone(&s, Hideable::RoadmapItem, id, s.store.roadmap_item(id).await).await?;
@@ -504,7 +491,7 @@ pub(crate) async fn roadmap_item(
     Ok(Json(RoadmapItemDetail { item, fundings }))
 }
 
-async fn item_and_stewards(s: &AppState, id: i64) -> Result<(RoadmapItem, catalog::Software), Problem> {
+async fn item_and_stewards(s: &AppState, id: i64) -> Result<(RoadmapItem, catalog::Software), Error> {
     let item = or_gone(s, Hideable::RoadmapItem, id, s.store.roadmap_item(id).await).await?;
     let software = s.store.software(&item.software).await?;
     Ok((item, software))
@@ -528,7 +515,7 @@ pub(crate) async fn edit_roadmap_item(
     writer: Writer,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     let id = record_id(&id, "roadmap item")?;
     let (_, software) = item_and_stewards(&s, id).await?;
     let route = crate::auth::EDIT_ROADMAP_ITEM;
@@ -558,7 +545,7 @@ pub(crate) async fn need_roadmap_item(
     writer: Writer,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     let id = record_id(&id, "roadmap item")?;
     or_gone(&s, Hideable::RoadmapItem, id, s.store.roadmap_item(id).await).await?;
     let form: NeedForm = match &body {
@@ -586,7 +573,7 @@ pub(crate) async fn withdraw_need(
     Path((id, organisation)): Path<(String, String)>,
     writer: Writer,
     headers: HeaderMap,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     let id = record_id(&id, "roadmap item")?;
     or_gone(&s, Hideable::RoadmapItem, id, s.store.roadmap_item(id).await).await?;
     let named = NeedForm { organisation: Some(organisation) }.validate()?;
@@ -614,7 +601,7 @@ pub(crate) async fn pledge(
     writer: Writer,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     let id = record_id(&id, "roadmap item")?;
     let item = or_gone(&s, Hideable::RoadmapItem, id, s.store.roadmap_item(id).await).await?;
     let form: PledgeForm = json(&headers, body)?;
@@ -637,7 +624,7 @@ pub(crate) async fn software_history(
     State(s): State<AppState>,
     Path(slug): Path<String>,
     p: Params,
-) -> Result<Json<Page<AuditEvent>>, Problem> {
+) -> Result<Json<Page<AuditEvent>>, Error> {
     history(&s, HistoryOf::Software(&slug), &p).await
 }
 
@@ -651,7 +638,7 @@ pub(crate) async fn organisation_history(
     State(s): State<AppState>,
     Path(slug): Path<String>,
     p: Params,
-) -> Result<Json<Page<AuditEvent>>, Problem> {
+) -> Result<Json<Page<AuditEvent>>, Error> {
     history(&s, HistoryOf::Organisation(&slug), &p).await
 }
 
@@ -665,12 +652,12 @@ pub(crate) async fn roadmap_item_history(
     State(s): State<AppState>,
     Path(id): Path<String>,
     p: Params,
-) -> Result<Json<Page<AuditEvent>>, Problem> {
+) -> Result<Json<Page<AuditEvent>>, Error> {
     let id = record_id(&id, "roadmap item")?;
     history(&s, HistoryOf::RoadmapItem(id), &p).await
 }
 
-async fn history(s: &AppState, of: HistoryOf<'_>, p: &Params) -> Result<Json<Page<AuditEvent>>, Problem> {
+async fn history(s: &AppState, of: HistoryOf<'_>, p: &Params) -> Result<Json<Page<AuditEvent>>, Error> {
     p.allow_of::<crate::openapi::PageQuery>()?;
     let (limit, offset) = p.page()?;
     Ok(Json(s.store.history_of(of, limit, offset).await?))
@@ -694,7 +681,7 @@ async fn hide(
     what: Hideable,
     id: &str,
     route: WriteRoute,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     let id = record_id(id, &what.entity().replace('_', " "))?;
     site_wide(writer, route, "hiding a record")?;
     let form: HideForm = json(headers, body)?;
@@ -726,7 +713,7 @@ pub(crate) async fn hide_adoption(
     writer: Writer,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     hide(&s, &writer, &headers, body, Hideable::Adoption, &id, crate::auth::HIDE_ADOPTION).await
 }
 
@@ -747,7 +734,7 @@ pub(crate) async fn hide_funding(
     writer: Writer,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     hide(&s, &writer, &headers, body, Hideable::Funding, &id, crate::auth::HIDE_FUNDING).await
 }
 
@@ -768,6 +755,6 @@ pub(crate) async fn hide_roadmap_item(
     writer: Writer,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     hide(&s, &writer, &headers, body, Hideable::RoadmapItem, &id, crate::auth::HIDE_ROADMAP_ITEM).await
 }

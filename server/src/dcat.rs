@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
 use crate::api::AppState;
-use crate::problem::Problem;
+use crate::error::Error;
 
 /// The vocabularies used, by their usual prefixes.
 fn context() -> Value {
@@ -36,7 +36,7 @@ fn texts(by_lang: &std::collections::BTreeMap<String, String>) -> Vec<Value> {
 /// The DCAT-AP description of the whole catalog.
 #[utoipa::path(get, path = "/api/v1/catalog.jsonld", tag = "index", operation_id = "catalog_dcat",
     responses((status = 200, description = "The catalog as a DCAT-AP dcat:Catalog in JSON-LD (application/ld+json)")))]
-pub(crate) async fn catalog(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, Problem> {
+pub(crate) async fn catalog(State(s): State<AppState>, headers: HeaderMap) -> Result<Response, Error> {
     let base = s.site.base(&headers);
     // The records that came from another instance are in its catalogue, not this one's.
     let followed = s.store.followed_software().await?;
@@ -135,15 +135,7 @@ pub(crate) async fn catalog(State(s): State<AppState>, headers: HeaderMap) -> Re
         catalog["dct:modified"] = time(m);
     }
     let mut r = serde_json::to_vec(&catalog)
-        .map_err(anyhow::Error::from)
-        .map_err(|e| {
-            tracing::error!(error = %e, "catalog description failed");
-            Problem::new(
-                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal error",
-                "the description failed; it is logged",
-            )
-        })?
+        .map_err(|e| Error::internal(e, "catalog description failed", "the description failed; it is logged"))?
         .into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/ld+json"));
     Ok(r)

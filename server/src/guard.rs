@@ -4,12 +4,12 @@
 //! site only.
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::api::AppState;
-use crate::problem::Problem;
+use crate::error::Error;
 
 /// The host names this site answers to: the loopback names always, and the host of its
 /// public address (`public_url`) when it has one.
@@ -95,27 +95,16 @@ pub async fn host_and_origin(State(s): State<AppState>, request: Request, next: 
             return refusal(
                 request.uri().path(),
                 request.headers(),
-                Problem {
-                    field: Some("Host".into()),
-                    ..Problem::new(
-                        StatusCode::MISDIRECTED_REQUEST,
-                        "Misdirected request",
-                        format!(
-                            "this server does not answer for {a}; its operator sets public_url to the site's address"
-                        ),
-                    )
-                },
+                Error::Misdirected(format!(
+                    "this server does not answer for {a}; its operator sets public_url to the site's address"
+                )),
             );
         }
     }
     if is_write(request.method()) {
         if let Some(why) = cross_origin(request.headers(), authority.as_deref()) {
             tracing::warn!(path = %request.uri().path(), why, "write from another origin refused");
-            return refusal(
-                request.uri().path(),
-                request.headers(),
-                Problem { field: Some("Origin".into()), ..Problem::new(StatusCode::FORBIDDEN, "Forbidden", why) },
-            );
+            return refusal(request.uri().path(), request.headers(), Error::forbidden(Some("Origin"), why));
         }
     }
     next.run(request).await
@@ -144,34 +133,23 @@ fn cross_origin(headers: &HeaderMap, authority: Option<&str>) -> Option<String> 
     }
 }
 
-fn refusal(path: &str, headers: &HeaderMap, problem: Problem) -> Response {
+fn refusal(path: &str, headers: &HeaderMap, error: Error) -> Response {
     if path.starts_with("/api/") {
-        return problem.into_response();
+        return error.into_response();
     }
-    let lang = crate::pages::language(headers);
-    let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::BAD_REQUEST);
-    let mut page = crate::pages::PageError::BadRequest(problem.detail).render(lang, "/");
-    *page.status_mut() = status;
-    page
+    crate::pages::error_page(&error.shown(), crate::pages::language(headers), "/")
 }
 
 /// Refuses a body whose declared type is not one the route reads (415), so that a form a
 /// browser may send to any site without asking (`text/plain`, form data) is never taken.
-pub fn require_body_type(headers: &HeaderMap, accepted: &[&str]) -> Result<(), Problem> {
+pub fn require_body_type(headers: &HeaderMap, accepted: &[&str]) -> Result<(), Error> {
     let declared = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let essence = declared.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if accepted.contains(&essence.as_str()) {
         return Ok(());
     }
     let said = if declared.is_empty() { "no Content-Type".to_string() } else { format!("Content-Type {declared:?}") };
-    Err(Problem {
-        field: Some("Content-Type".into()),
-        ..Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Unsupported media type",
-            format!("this route reads {}; the request has {said}", accepted.join(" or ")),
-        )
-    })
+    Err(Error::UnsupportedMediaType(format!("this route reads {}; the request has {said}", accepted.join(" or "))))
 }
 
 /// Where a redirect after the language switch may go: a path of this site, or `/`. It must
@@ -251,9 +229,15 @@ mod tests {
     #[test]
     fn bodies_of_other_types_are_refused() {
         let mut h = HeaderMap::new();
-        assert_eq!(require_body_type(&h, &["application/json"]).unwrap_err().status, 415);
+        assert_eq!(
+            require_body_type(&h, &["application/json"]).unwrap_err().status(),
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE
+        );
         h.insert(header::CONTENT_TYPE, "text/plain".parse().unwrap());
-        assert_eq!(require_body_type(&h, &["application/json"]).unwrap_err().status, 415);
+        assert_eq!(
+            require_body_type(&h, &["application/json"]).unwrap_err().status(),
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE
+        );
         h.insert(header::CONTENT_TYPE, "Application/JSON; charset=utf-8".parse().unwrap());
         assert!(require_body_type(&h, &["application/json"]).is_ok());
     }

@@ -14,6 +14,7 @@ pub mod contribute;
 pub mod dashboards;
 pub mod dcat;
 pub mod demo;
+pub mod error;
 pub mod export;
 pub mod federation;
 pub mod guard;

@@ -3,6 +3,7 @@
 //! search page read their names from it), each handler carries its `#[utoipa::path]`, and
 //! `ApiDoc` gathers them into the OpenAPI 3.1 document served at `/api/v1/openapi.json`.
 
+use crate::error::Error;
 use std::sync::OnceLock;
 
 use axum::http::{header, HeaderValue};
@@ -165,7 +166,7 @@ pub struct AdoptersQuery {
 
 impl AdoptersQuery {
     /// The filters of the adopters' page and API, read from their parameters.
-    pub fn filter(p: &crate::params::Params) -> Result<catalog::AdopterFilter, crate::problem::Problem> {
+    pub fn filter(p: &crate::params::Params) -> Result<catalog::AdopterFilter, Error> {
         p.allow_of::<AdoptersQuery>()?;
         Ok(catalog::AdopterFilter {
             territory: p.text("territory").map(str::to_string),

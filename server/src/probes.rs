@@ -6,13 +6,13 @@
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
 use crate::api::AppState;
-use crate::problem::Problem;
+use crate::error::Error;
 
 /// How long readiness waits for the database and the index before it says no.
 const READY_WITHIN: Duration = Duration::from_secs(5);
@@ -29,10 +29,7 @@ pub async fn alive() -> Response {
 /// `GET /readyz`: 200 when the database answers and the search index has caught up with
 /// the catalog's version; otherwise 503 with `Retry-After`, naming what is not ready.
 pub async fn ready(State(s): State<AppState>) -> Response {
-    let not_ready = |what: String| {
-        Problem { retry_after: Some(RETRY_SECONDS), ..Problem::new(StatusCode::SERVICE_UNAVAILABLE, "Not ready", what) }
-            .into_response()
-    };
+    let not_ready = |what: String| Error::NotReady { detail: what, retry_after: RETRY_SECONDS }.into_response();
     let version = match tokio::time::timeout(READY_WITHIN, s.store.version()).await {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => {

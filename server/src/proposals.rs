@@ -21,6 +21,7 @@ use serde_json::json;
 use crate::api::AppState;
 use crate::auth::Writer;
 use crate::contribute::{record_id, site_wide};
+use crate::error::Error;
 use crate::harvest::HarvestConfig;
 use crate::params::Params;
 use crate::problem::Problem;
@@ -221,7 +222,7 @@ pub(crate) async fn create(
     headers: HeaderMap,
     p: Params,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     let by_address = crate::guard::require_body_type(&headers, &["application/json"]).is_ok();
     if !by_address {
         let mut either = crate::publiccode::YAML.to_vec();
@@ -231,19 +232,14 @@ pub(crate) async fn create(
     p.allow_of::<crate::openapi::ImportQuery>()?;
     let country = p.parsed("country", Country::parse)?.unwrap_or(Country::FR);
     let author = crate::contribute::author(&writer, &headers)?;
-    let body = body.map_err(|rejection| {
-        Problem::new(
-            rejection.status(),
-            "Body refused",
-            format!("{rejection}; a publiccode.yml is at most {} bytes", publiccode::MAX_FILE_BYTES),
-        )
+    let body = body.map_err(|rejection| Error::BodyRefused {
+        status: rejection.status(),
+        detail: format!("{rejection}; a publiccode.yml is at most {} bytes", publiccode::MAX_FILE_BYTES),
     })?;
     let user_id = writer.holder.user.as_ref().map(|u| u.id);
     let made = if by_address {
-        let form: RepositoryProposal = serde_json::from_slice(&body).map_err(|e| Problem {
-            field: Some("repository".into()),
-            ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid input", format!("body: {e}"))
-        })?;
+        let form: RepositoryProposal =
+            serde_json::from_slice(&body).map_err(|e| Error::invalid("repository", format!("body: {e}")))?;
         propose_repository(&s.store, &author, user_id, &form.repository, country).await
     } else {
         propose(&s.store, &author, user_id, &body, country).await
@@ -260,14 +256,7 @@ pub(crate) async fn create(
         }
         Ok(Err(ProposalRefusal::Invalid(report))) => Ok(invalid(&report)),
         Ok(Err(ProposalRefusal::Catalog(e))) => Err(e.into()),
-        Err(e) => {
-            tracing::error!(error = %format!("{e:#}"), "proposal failed");
-            Err(Problem::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal error",
-                "the proposal failed; the error is logged",
-            ))
-        }
+        Err(e) => Err(Error::internal(format!("{e:#}"), "proposal failed", "the proposal failed; the error is logged")),
     }
 }
 
@@ -280,7 +269,7 @@ pub(crate) async fn show(
     State(s): State<AppState>,
     Path(id): Path<String>,
     p: Params,
-) -> Result<Json<Proposal>, Problem> {
+) -> Result<Json<Proposal>, Error> {
     p.allow_of::<crate::openapi::NoQuery>()?;
     Ok(Json(s.store.proposal(record_id(&id, "proposal")?).await?))
 }
@@ -299,21 +288,18 @@ pub(crate) async fn accept_route(
     Path(id): Path<String>,
     writer: Writer,
     headers: HeaderMap,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     site_wide(&writer, crate::auth::ACCEPT_PROPOSAL, "accepting a proposal")?;
     let id = record_id(&id, "proposal")?;
     match accept(&s.store, &crate::contribute::author(&writer, &headers)?, id).await {
         Ok(Ok((proposal, import))) => Ok(Json(json!({"proposal": proposal, "import": import})).into_response()),
         Ok(Err(ImportRefusal::Catalog(e))) => Err(e.into()),
         Ok(Err(ImportRefusal::Invalid(report))) => Ok(invalid(&report)),
-        Err(e) => {
-            tracing::error!(error = %format!("{e:#}"), "accepting a proposal failed");
-            Err(Problem::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal error",
-                "the import failed; the error is logged",
-            ))
-        }
+        Err(e) => Err(Error::internal(
+            format!("{e:#}"),
+            "accepting a proposal failed",
+            "the import failed; the error is logged",
+        )),
     }
 }
 
@@ -342,15 +328,13 @@ pub(crate) async fn reject_route(
     writer: Writer,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     site_wide(&writer, crate::auth::REJECT_PROPOSAL, "refusing a proposal")?;
     let id = record_id(&id, "proposal")?;
     crate::guard::require_body_type(&headers, &["application/json"])?;
-    let body = body.map_err(|r| Problem::new(r.status(), "Body refused", r.to_string()))?;
-    let form: RejectForm = serde_json::from_slice(&body).map_err(|e| Problem {
-        field: Some("reason".into()),
-        ..Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "Invalid input", format!("reason: {e}"))
-    })?;
+    let body = body.map_err(|r| Error::BodyRefused { status: r.status(), detail: r.to_string() })?;
+    let form: RejectForm =
+        serde_json::from_slice(&body).map_err(|e| Error::invalid("reason", format!("reason: {e}")))?;
     let decided =
         s.store.decide_proposal(&crate::contribute::author(&writer, &headers)?, id, None, Some(&form.reason)).await?;
     Ok(Json(decided).into_response())

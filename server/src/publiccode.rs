@@ -293,8 +293,8 @@ pub mod http {
 
     use super::{import_bytes, ImportRefusal};
     use crate::api::AppState;
+    use crate::error::Error;
     use crate::params::Params;
-    use crate::problem::Problem;
 
     /// A software's record as a publiccode.yml.
     #[utoipa::path(get, path = "/software/{slug}/publiccode.yml", tag = "software", operation_id = "software_publiccode",
@@ -314,7 +314,7 @@ pub mod http {
                 publiccode::to_yaml(&doc),
             )
                 .into_response(),
-            Err(e) => Problem::from(e).into_response(),
+            Err(e) => Error::from(e).into_response(),
         }
     }
 
@@ -348,11 +348,10 @@ pub mod http {
         let body = match body {
             Ok(b) => b,
             Err(rejection) => {
-                return Problem::new(
-                    rejection.status(),
-                    "Body refused",
-                    format!("{rejection}; a publiccode.yml is at most {} bytes", publiccode::MAX_FILE_BYTES),
-                )
+                return Error::BodyRefused {
+                    status: rejection.status(),
+                    detail: format!("{rejection}; a publiccode.yml is at most {} bytes", publiccode::MAX_FILE_BYTES),
+                }
                 .into_response()
             }
         };
@@ -383,15 +382,9 @@ pub mod http {
                 )
                     .into_response()
             }
-            Ok(Err(ImportRefusal::Catalog(e))) => Problem::from(e).into_response(),
+            Ok(Err(ImportRefusal::Catalog(e))) => Error::from(e).into_response(),
             Err(e) => {
-                tracing::error!(error = %e, "publiccode import failed");
-                Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Internal error",
-                    "the import failed; the error is logged",
-                )
-                .into_response()
+                Error::internal(e, "publiccode import failed", "the import failed; the error is logged").into_response()
             }
         }
     }

@@ -6,7 +6,7 @@
 //! and never cached.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use catalog::question::{AnswerForm, AnsweringAdopter, Question, QuestionForm, Questions};
@@ -15,16 +15,15 @@ use catalog::User;
 use crate::api::AppState;
 use crate::auth::Writer;
 use crate::contribute::{author, json, made, record_id, Body};
+use crate::error::Error;
 use crate::problem::Problem;
 use crate::session::personal_answer as private;
 
 /// The person behind a write: a person's token only.
-fn person(writer: &Writer) -> Result<&User, Problem> {
-    writer.holder.user.as_ref().ok_or_else(|| Problem {
-        field: Some("Authorization".into()),
-        ..Problem::new(
-            StatusCode::FORBIDDEN,
-            "Forbidden",
+fn person(writer: &Writer) -> Result<&User, Error> {
+    writer.holder.user.as_ref().ok_or_else(|| {
+        Error::forbidden(
+            Some("Authorization"),
             "a question is asked and answered by a person: use a personal token made on your account page",
         )
     })
@@ -32,13 +31,12 @@ fn person(writer: &Writer) -> Result<&User, Problem> {
 
 /// The organisation a person's write is for: the one named, which their token must act
 /// for, else the token's.
-fn for_organisation(writer: &Writer, named: Option<&str>) -> Result<String, Problem> {
+fn for_organisation(writer: &Writer, named: Option<&str>) -> Result<String, Error> {
     let token = writer.holder.token.organisation.as_deref();
     match (named.map(str::trim).filter(|n| !n.is_empty()), token) {
-        (Some(named), Some(mine)) if named != mine => Err(Problem {
-            field: Some("organisation".into()),
-            ..Problem::new(StatusCode::FORBIDDEN, "Forbidden", format!("the token acts for {mine}, not for {named}"))
-        }),
+        (Some(named), Some(mine)) if named != mine => {
+            Err(Error::forbidden(Some("organisation"), format!("the token acts for {mine}, not for {named}")))
+        }
         (Some(named), _) => Ok(named.to_string()),
         (None, Some(mine)) => Ok(mine.to_string()),
         (None, None) => Err(catalog::Error::invalid("organisation", "name the organisation you act for").into()),
@@ -50,12 +48,9 @@ fn for_organisation(writer: &Writer, named: Option<&str>) -> Result<String, Prob
 async fn reader(s: &AppState, request: axum::extract::Request) -> Result<User, Response> {
     match crate::session::reader(s, request).await? {
         (Some(user), _) => Ok(user),
-        (None, _) => Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "Forbidden",
-            "the operator's tokens have no questions: use a personal token",
-        )
-        .into_response()),
+        (None, _) => {
+            Err(Error::forbidden(None, "the operator's tokens have no questions: use a personal token").into_response())
+        }
     }
 }
 
@@ -69,7 +64,7 @@ async fn reader(s: &AppState, request: axum::extract::Request) -> Result<User, R
 pub(crate) async fn recipients(
     State(s): State<AppState>,
     Path(slug): Path<String>,
-) -> Result<Json<Vec<AnsweringAdopter>>, Problem> {
+) -> Result<Json<Vec<AnsweringAdopter>>, Error> {
     Ok(Json(s.store.answering_adopters(&slug).await?))
 }
 
@@ -94,7 +89,7 @@ pub(crate) async fn ask(
     writer: Writer,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     let user = person(&writer)?.clone();
     let form: QuestionForm = json(&headers, body)?;
     let draft = form.validate()?;
@@ -118,7 +113,7 @@ pub(crate) async fn list(State(s): State<AppState>, request: axum::extract::Requ
     };
     private(match s.store.questions_of(&user).await {
         Ok(questions) => Json(questions).into_response(),
-        Err(e) => Problem::from(e).into_response(),
+        Err(e) => Error::from(e).into_response(),
     })
 }
 
@@ -143,7 +138,7 @@ pub(crate) async fn show(
         Err(p) => p.into_response(),
         Ok(id) => match s.store.question(id, &user).await {
             Ok(q) => Json(q).into_response(),
-            Err(e) => Problem::from(e).into_response(),
+            Err(e) => Error::from(e).into_response(),
         },
     })
 }
@@ -167,7 +162,7 @@ pub(crate) async fn answer(
     writer: Writer,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     let id = record_id(&id, "question")?;
     let user = person(&writer)?.clone();
     let form: AnswerForm = json(&headers, body)?;

@@ -13,7 +13,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::problem::Problem;
+use crate::error::Error;
 
 /// How many tries a key has, and how fast they come back.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -132,15 +132,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
 }
 
 /// 429 with `Retry-After`, as problem+json.
-pub fn too_many(retry: Duration) -> Problem {
-    Problem {
-        retry_after: Some(retry.as_secs().max(1)),
-        ..Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many requests",
-            format!("too many tries from this client or account; try again in {} s", retry.as_secs().max(1)),
-        )
-    }
+pub fn too_many(retry: Duration) -> Error {
+    Error::TooManyRequests { retry_after: retry.as_secs().max(1) }
 }
 
 /// Adds `Retry-After` to a page's answer.

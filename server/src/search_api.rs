@@ -11,21 +11,21 @@ use indexer::search::Suggestion;
 
 use crate::api::AppState;
 use crate::cache::CatalogVersion;
+use crate::error::Error;
 use crate::params::Params;
-use crate::problem::Problem;
 
 const DEFAULT_LIMIT: i64 = 20;
 
-fn bounded(p: &Params, name: &str, default: i64, max: usize, min: i64) -> Result<usize, Problem> {
+fn bounded(p: &Params, name: &str, default: i64, max: usize, min: i64) -> Result<usize, Error> {
     let v = p.int(name)?.unwrap_or(default);
     if v < min || v > max as i64 {
-        return Err(Problem::bad_parameter(name, format!("must be between {min} and {max}")));
+        return Err(Error::bad_parameter(name, format!("must be between {min} and {max}")));
     }
     Ok(v as usize)
 }
 
 /// Brings the index up to the catalog version the cache layer read, or reads it.
-async fn caught_up(s: &AppState, seen: Option<Extension<CatalogVersion>>) -> Result<(), Problem> {
+async fn caught_up(s: &AppState, seen: Option<Extension<CatalogVersion>>) -> Result<(), Error> {
     let done = match seen {
         Some(Extension(CatalogVersion(v))) => s.search.catch_up_to(&s.store, v).await,
         None => s.search.catch_up(&s.store).await,
@@ -34,18 +34,19 @@ async fn caught_up(s: &AppState, seen: Option<Extension<CatalogVersion>>) -> Res
 }
 
 /// Reads a software search from its parameters; a bad value is a 400 that names it.
-pub fn search_request(p: &Params) -> Result<Request, Problem> {
+pub fn search_request(p: &Params) -> Result<Request, Error> {
     let limit = bounded(p, "limit", DEFAULT_LIMIT, MAX_LIMIT, 1)?;
     let offset = bounded(p, "offset", 0, MAX_OFFSET, 0)?;
     let sort = match p.text("sort") {
         None => Sort::Relevance,
-        Some(v) => Sort::parse(v)
-            .ok_or_else(|| Problem::bad_parameter("sort", "must be relevance, adopted, active or name"))?,
+        Some(v) => {
+            Sort::parse(v).ok_or_else(|| Error::bad_parameter("sort", "must be relevance, adopted, active or name"))?
+        }
     };
     let lang = match p.text("lang") {
         None | Some("fr") => "fr",
         Some("en") => "en",
-        Some(_) => return Err(Problem::bad_parameter("lang", "must be fr or en")),
+        Some(_) => return Err(Error::bad_parameter("lang", "must be fr or en")),
     };
     let health = values(p, "health", |v| match v {
         "good" | "fair" | "poor" | "unknown" => Ok(v.to_string()),
@@ -55,7 +56,7 @@ pub fn search_request(p: &Params) -> Result<Request, Problem> {
         None => None,
         Some("true") => Some(true),
         Some("false") => Some(false),
-        Some(_) => return Err(Problem::bad_parameter("publiccode", "must be true or false")),
+        Some(_) => return Err(Error::bad_parameter("publiccode", "must be true or false")),
     };
     let filters = Filters {
         category: values(p, "category", |v| Category::parse(v).map(|c| c.slug().to_string()))?,
@@ -71,23 +72,23 @@ pub fn search_request(p: &Params) -> Result<Request, Problem> {
 
 /// The values of a facet's filter, `urbanisme,etat-civil`: any of them (OR), each parsed, at
 /// most `MAX_FILTER_VALUES`, each once.
-fn values(p: &Params, name: &str, parse: impl Fn(&str) -> catalog::Result<String>) -> Result<Vec<String>, Problem> {
+fn values(p: &Params, name: &str, parse: impl Fn(&str) -> catalog::Result<String>) -> Result<Vec<String>, Error> {
     let Some(text) = p.text(name) else { return Ok(Vec::new()) };
     let mut out: Vec<String> = Vec::new();
     for v in text.split(',').map(str::trim) {
         if v.is_empty() {
-            return Err(Problem::bad_parameter(name, "has an empty value; separate values with one comma"));
+            return Err(Error::bad_parameter(name, "has an empty value; separate values with one comma"));
         }
         let parsed = parse(v).map_err(|e| match e {
-            catalog::Error::Invalid { message, .. } => Problem::bad_parameter(name, message),
-            other => Problem::bad_parameter(name, other.to_string()),
+            catalog::Error::Invalid { message, .. } => Error::bad_parameter(name, message),
+            other => Error::bad_parameter(name, other.to_string()),
         })?;
         if !out.contains(&parsed) {
             out.push(parsed);
         }
     }
     if out.len() > MAX_FILTER_VALUES {
-        return Err(Problem::bad_parameter(name, format!("takes at most {MAX_FILTER_VALUES} values")));
+        return Err(Error::bad_parameter(name, format!("takes at most {MAX_FILTER_VALUES} values")));
     }
     Ok(out)
 }
@@ -97,11 +98,11 @@ pub async fn run_search(
     s: &AppState,
     seen: Option<Extension<CatalogVersion>>,
     request: &Request,
-) -> Result<Results, Problem> {
+) -> Result<Results, Error> {
     caught_up(s, seen).await?;
     let started = std::time::Instant::now();
     let results = s.search.search.search(request).map_err(|e| match e {
-        indexer::search::Error::Invalid { field, message } => Problem::bad_parameter(&field, message),
+        indexer::search::Error::Invalid { field, message } => Error::bad_parameter(&field, message),
         other => internal(other.into()),
     });
     s.metrics.search("software", started.elapsed());
@@ -130,14 +131,14 @@ pub struct Include {
 impl Include {
     pub const ALL: Include = Include { organisations: true, categories: true };
 
-    fn parse(p: &Params) -> Result<Include, Problem> {
+    fn parse(p: &Params) -> Result<Include, Error> {
         let mut include = Include::default();
         for v in p.text("include").unwrap_or_default().split(',').map(str::trim).filter(|v| !v.is_empty()) {
             match v {
                 "organisations" => include.organisations = true,
                 "categories" => include.categories = true,
                 other => {
-                    return Err(Problem::bad_parameter(
+                    return Err(Error::bad_parameter(
                         "include",
                         format!("{other:?} is not organisations or categories"),
                     ))
@@ -152,7 +153,7 @@ impl Include {
 const ORGANISATIONS_BESIDE: usize = 5;
 
 /// The organisations and categories a query names, as `include` asks.
-pub fn beside(s: &AppState, q: &str, include: Include) -> Result<SearchAnswerBeside, Problem> {
+pub fn beside(s: &AppState, q: &str, include: Include) -> Result<SearchAnswerBeside, Error> {
     let parsed = indexer::search::query::parse(q);
     let organisations = if include.organisations {
         let found = indexer::search::guidance::organisations(&s.search.organisations, q, &parsed, ORGANISATIONS_BESIDE);
@@ -176,7 +177,7 @@ pub async fn search(
     State(s): State<AppState>,
     seen: Option<Extension<CatalogVersion>>,
     p: Params,
-) -> Result<Json<SearchAnswer>, Problem> {
+) -> Result<Json<SearchAnswer>, Error> {
     p.allow_of::<crate::openapi::SearchQuery>()?;
     let request = search_request(&p)?;
     let include = Include::parse(&p)?;
@@ -198,7 +199,7 @@ pub async fn suggest(
     State(s): State<AppState>,
     seen: Option<Extension<CatalogVersion>>,
     p: Params,
-) -> Result<Json<Suggestions>, Problem> {
+) -> Result<Json<Suggestions>, Error> {
     p.allow_of::<crate::openapi::SuggestQuery>()?;
     let limit = bounded(&p, "limit", 8, 20, 1)?;
     let q: String = p.text("q").unwrap_or_default().chars().take(100).collect();
@@ -206,9 +207,8 @@ pub async fn suggest(
     Ok(Json(Suggestions { suggestions: s.search.search.suggest(&q, limit) }))
 }
 
-fn internal(e: anyhow::Error) -> Problem {
-    tracing::error!(error = %format!("{e:#}"), "search failed");
-    Problem::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "Internal error", "the search failed; it is logged")
+fn internal(e: anyhow::Error) -> Error {
+    Error::internal(format!("{e:#}"), "search failed", "the search failed; it is logged")
 }
 
 /// Searches organisations by name, kind, country and parent.
@@ -219,19 +219,19 @@ pub async fn organisations(
     State(s): State<AppState>,
     seen: Option<Extension<CatalogVersion>>,
     p: Params,
-) -> Result<Json<OrganisationResults>, Problem> {
+) -> Result<Json<OrganisationResults>, Error> {
     p.allow_of::<crate::openapi::OrganisationSearchQuery>()?;
     let limit = bounded(&p, "limit", DEFAULT_LIMIT, MAX_LIMIT, 1)?;
     let offset = bounded(&p, "offset", 0, MAX_OFFSET, 0)?;
     let sort = match p.text("sort") {
         None => OrganisationSort::Relevance,
         Some(v) => OrganisationSort::parse(v)
-            .ok_or_else(|| Problem::bad_parameter("sort", "must be relevance, name or population"))?,
+            .ok_or_else(|| Error::bad_parameter("sort", "must be relevance, name or population"))?,
     };
     let parent = match p.text("parent") {
         None => None,
         Some(v) => {
-            Some(catalog::Slug::parse(v).map_err(|e| Problem::bad_parameter("parent", e.to_string()))?.to_string())
+            Some(catalog::Slug::parse(v).map_err(|e| Error::bad_parameter("parent", e.to_string()))?.to_string())
         }
     };
     let request = OrganisationRequest {
@@ -246,7 +246,7 @@ pub async fn organisations(
     caught_up(&s, seen).await?;
     let started = std::time::Instant::now();
     let results = s.search.organisations.search(&request).map_err(|e| match e {
-        indexer::search::Error::Invalid { field, message } => Problem::bad_parameter(&field, message),
+        indexer::search::Error::Invalid { field, message } => Error::bad_parameter(&field, message),
         other => internal(other.into()),
     });
     s.metrics.search("organisations", started.elapsed());

@@ -5,15 +5,15 @@
 
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use catalog::{Session, SessionLifetimes};
 use serde_json::json;
 
 use crate::api::AppState;
+use crate::error::Error;
 use crate::oidc::Providers;
-use crate::problem::Problem;
 use crate::ratelimit::RateLimits;
 
 pub const SESSION_COOKIE: &str = "communs_session";
@@ -82,7 +82,7 @@ impl FromRequestParts<AppState> for Viewer {
         let Some(secret) = cookie(&parts.headers, SESSION_COOKIE) else { return Ok(Viewer(None)) };
         match state.store.session(secret, state.accounts.lifetimes, chrono::Utc::now()).await {
             Ok(session) => Ok(Viewer(session)),
-            Err(e) => Err(Problem::from(e).into_response()),
+            Err(e) => Err(Error::from(e).into_response()),
         }
     }
 }
@@ -140,19 +140,13 @@ pub async fn reader(
     request: axum::extract::Request,
 ) -> Result<(Option<catalog::User>, Option<catalog::ApiToken>), Response> {
     let (mut parts, _) = request.into_parts();
-    let unauthorized = |detail: &str| {
-        Problem {
-            field: Some("Authorization".into()),
-            ..Problem::new(StatusCode::UNAUTHORIZED, "Unauthorized", detail)
-        }
-        .into_response()
-    };
+    let unauthorized = |detail: &str| Error::Unauthorized(detail.to_string()).into_response();
     match crate::auth::bearer(&parts) {
         Err(problem) => Err(problem.into_response()),
         Ok(Some(secret)) => match s.store.authenticate_token(secret, chrono::Utc::now()).await {
             Ok(Some(holder)) => Ok((holder.user, Some(holder.token))),
             Ok(None) => Err(unauthorized("the token is unknown, revoked or expired")),
-            Err(e) => Err(Problem::from(e).into_response()),
+            Err(e) => Err(Error::from(e).into_response()),
         },
         Ok(None) => match Viewer::from_request_parts(&mut parts, s).await {
             Ok(Viewer(Some(session))) => Ok((Some(session.user), None)),
@@ -175,7 +169,7 @@ async fn me_answer(s: &AppState, request: axum::extract::Request) -> Response {
     };
     let memberships = match s.store.memberships(user.id).await {
         Ok(m) => m,
-        Err(e) => return Problem::from(e).into_response(),
+        Err(e) => return Error::from(e).into_response(),
     };
     let organisations: Vec<_> = memberships
         .iter()

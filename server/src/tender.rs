@@ -18,10 +18,10 @@ use serde::Serialize;
 use web::{Lang, OrgLink, TenderAdopter, TenderCandidate, TenderOrganisation, TenderPage, TenderReport, T};
 
 use crate::api::AppState;
+use crate::error::Error;
 use crate::pages::build::money;
 use crate::pages::records::{offer_view, roadmap_view};
 use crate::params::Params;
-use crate::problem::Problem;
 
 /// Candidates a report weighs and shows.
 pub const CANDIDATES: usize = 5;
@@ -42,7 +42,7 @@ pub struct Question {
 impl Question {
     /// The question of a query string: `need`, `category`, `for`. A bad one is a 400 that
     /// names the parameter.
-    pub fn read(p: &crate::params::Params) -> Result<Question, Problem> {
+    pub fn read(p: &crate::params::Params) -> Result<Question, Error> {
         p.allow(&["need", "category", "for"])?;
         let need = p.given("need").map(|n| n.trim().to_string());
         let category = p.text("category").map(|c| c.trim().to_string());
@@ -147,15 +147,15 @@ pub struct Report {
     pub demo: bool,
 }
 
-fn refused(field: &str, message: impl Into<String>) -> Problem {
-    Problem::bad_parameter(field, message)
+fn refused(field: &str, message: impl Into<String>) -> Error {
+    Error::bad_parameter(field, message)
 }
 
 /// The longest need a report takes, in characters.
 const NEED_MAX: usize = 200;
 
 /// Reads everything the report says.
-pub async fn gather(s: &AppState, question: &Question, lang: &str, today: NaiveDate) -> Result<Report, Problem> {
+pub async fn gather(s: &AppState, question: &Question, lang: &str, today: NaiveDate) -> Result<Report, Error> {
     let store: &Store = &s.store;
     let organisation = match &question.organisation {
         None => None,
@@ -184,10 +184,9 @@ pub async fn gather(s: &AppState, question: &Question, lang: &str, today: NaiveD
     // The fundings' sums come from the dashboards' aggregates: brought up to date first.
     let version = store.version().await?;
     if let Err(e) = s.dashboards.catch_up_to(store, version).await {
-        tracing::error!(error = %format!("{e:#}"), "the dashboards could not catch up");
-        return Err(Problem::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Internal error",
+        return Err(Error::internal(
+            format!("{e:#}"),
+            "the dashboards could not catch up",
             "the report failed; it is logged",
         ));
     }
@@ -501,8 +500,8 @@ pub async fn page(State(s): State<AppState>, headers: HeaderMap, uri: Uri, p: Pa
             view.report = Some(self::view(&report, &t, &site_address(&s, &headers), s.store.exchange_rates()));
             crate::pages::html(lang, &view)
         }
-        Err(problem) if problem.status == 400 => {
-            view.error = Some((problem.field.clone().unwrap_or_default(), problem.detail.clone()));
+        Err(Error::BadParameter { field, detail }) => {
+            view.error = Some((field, detail));
             (StatusCode::BAD_REQUEST, crate::pages::html(lang, &view)).into_response()
         }
         Err(problem) => problem.into_response(),
@@ -510,7 +509,7 @@ pub async fn page(State(s): State<AppState>, headers: HeaderMap, uri: Uri, p: Pa
 }
 
 /// The report as an OpenDocument text, to edit and take to the council.
-pub async fn odt(State(s): State<AppState>, headers: HeaderMap, p: Params) -> Result<Response, Problem> {
+pub async fn odt(State(s): State<AppState>, headers: HeaderMap, p: Params) -> Result<Response, Error> {
     let lang = crate::pages::language(&headers);
     let t = T::new(lang);
     let question = Question::read(&p)?;
@@ -535,7 +534,7 @@ pub async fn odt(State(s): State<AppState>, headers: HeaderMap, p: Params) -> Re
 #[utoipa::path(get, path = "/api/v1/tender", tag = "tender", operation_id = "tender",
     params(crate::openapi::TenderQuery),
     responses((status = 200, description = "The candidates ranked, each with its reasons, adopters near the organisation, fundings, open roadmap and offers", body = Object), (status = 400, description = "A bad or unknown query parameter, named", body = crate::problem::Problem, content_type = "application/problem+json")))]
-pub async fn api(State(s): State<AppState>, p: Params) -> Result<Json<Report>, Problem> {
+pub async fn api(State(s): State<AppState>, p: Params) -> Result<Json<Report>, Error> {
     let question = Question::read(&p)?;
     let lang = if p.given("lang") == Some("en") { "en" } else { "fr" };
     Ok(Json(gather(&s, &question, lang, today()).await?))

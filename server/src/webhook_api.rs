@@ -12,24 +12,21 @@ use catalog::Role;
 use crate::api::AppState;
 use crate::auth::{Writer, ADD_WEBHOOK};
 use crate::contribute::{json, record_id, Body};
+use crate::error::Error;
 use crate::problem::Problem;
 use crate::session::personal_answer as private;
 
 /// Refuses unless the writer answers for the site, or is an admin of `slug`.
-fn admin_of(writer: &Writer, slug: &str) -> Result<(), Problem> {
+fn admin_of(writer: &Writer, slug: &str) -> Result<(), Error> {
     match writer.acting_for() {
         None => Ok(()),
         Some(mine) if mine == slug && writer.holder.role == Some(Role::Admin) => Ok(()),
         Some(mine) => {
             tracing::warn!(token = %writer.label(), organisation = slug, route = ADD_WEBHOOK.path, "webhooks refused");
-            Err(Problem {
-                field: Some("Authorization".into()),
-                ..Problem::new(
-                    StatusCode::FORBIDDEN,
-                    "Forbidden",
-                    format!("the token acts for {mine}; an organisation's webhooks are its admins' ({slug})"),
-                )
-            })
+            Err(Error::forbidden(
+                Some("Authorization"),
+                format!("the token acts for {mine}; an organisation's webhooks are its admins' ({slug})"),
+            ))
         }
     }
 }
@@ -46,7 +43,7 @@ pub(crate) async fn list(
     State(s): State<AppState>,
     Path(slug): Path<String>,
     writer: Writer,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     admin_of(&writer, &slug)?;
     Ok(private(Json(s.store.webhooks_of(&slug).await?).into_response()))
 }
@@ -71,7 +68,7 @@ pub(crate) async fn add(
     writer: Writer,
     headers: HeaderMap,
     body: Body,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     admin_of(&writer, &slug)?;
     let form: WebhookForm = json(&headers, body)?;
     let draft = form.validate(s.store.address_policy())?;
@@ -98,7 +95,7 @@ pub(crate) async fn remove(
     State(s): State<AppState>,
     Path((slug, id)): Path<(String, String)>,
     writer: Writer,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     admin_of(&writer, &slug)?;
     let id = record_id(&id, "webhook")?;
     s.store.remove_webhook(&writer.actor(), &slug, id).await?;
@@ -121,7 +118,7 @@ pub(crate) async fn deliveries(
     State(s): State<AppState>,
     Path((slug, id)): Path<(String, String)>,
     writer: Writer,
-) -> Result<Response, Problem> {
+) -> Result<Response, Error> {
     admin_of(&writer, &slug)?;
     let id = record_id(&id, "webhook")?;
     if !s.store.webhooks_of(&slug).await?.iter().any(|w| w.id == id) {

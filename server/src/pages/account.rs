@@ -19,9 +19,10 @@ use web::{
     ProviderChoice, RequestRow, RequestsPage, TokenForm, TokenRow, T,
 };
 
-use super::{html, language, PageError};
+use super::{html, language};
 use crate::api::AppState;
 use crate::auth::{self, WriteRoute};
+use crate::error::Error;
 use crate::oidc::LoginError;
 use crate::ratelimit::Peer;
 use crate::session::{self, Viewer, LOGIN_COOKIE, SESSION_COOKIE};
@@ -93,8 +94,9 @@ pub(super) fn page(lang: Lang, status: StatusCode, view: &impl askama::Template)
     personal(r)
 }
 
-pub(super) fn refused(lang: Lang, path: &str, e: PageError) -> Response {
-    personal(e.render(lang, path))
+/// An error page (see `pages::error_pages`), kept out of shared caches.
+pub(super) fn refused(e: Error) -> Response {
+    personal(e.into_response())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -190,7 +192,7 @@ async fn open_session(
     provider: Option<&str>,
     id_token: Option<&str>,
     next: &str,
-) -> Result<Response, PageError> {
+) -> Result<Response, Error> {
     let (secret, _) = s.store.open_session(user, provider, id_token, s.accounts.lifetimes).await?;
     let max_age = s.accounts.lifetimes.absolute.num_seconds();
     tracing::info!(user = %user.handle, provider = provider.unwrap_or("demo"), "signed in");
@@ -217,7 +219,7 @@ async fn demo_login(
 ) -> Response {
     let lang = language(&headers);
     if !s.accounts.demo {
-        return refused(lang, "/login/demo", PageError::NotFound(T::new(lang).s("error.not_found_page").into()));
+        return refused(Error::NotFound(T::new(lang).s("error.not_found_page").into()));
     }
     let next = after_login(f.next.as_deref());
     if let Err(retry) = s.limits.login(&peer.0) {
@@ -231,11 +233,7 @@ async fn demo_login(
         return login_form(&s, &viewer, &headers, &next, Some(problem), StatusCode::FORBIDDEN);
     }
     let Some((handle, name, _, membership)) = DEMO_ACCOUNTS.iter().find(|(h, ..)| *h == f.handle) else {
-        return refused(
-            lang,
-            "/login/demo",
-            PageError::BadRequest(format!("handle: {:?} is not a demo account", f.handle)),
-        );
+        return refused(Error::BadRequest(format!("handle: {:?} is not a demo account", f.handle)));
     };
     let result = async {
         let identity = Identity {
@@ -264,7 +262,7 @@ async fn demo_login(
         open_session(&s, &user, None, None, &next).await
     }
     .await;
-    result.unwrap_or_else(|e| refused(lang, "/login/demo", e))
+    result.unwrap_or_else(refused)
 }
 
 /// `GET /login/{provider}`: off to the provider, with a state bound to this browser.
@@ -302,7 +300,7 @@ async fn begin_login(
     };
     let browser = match catalog::token::random_hex() {
         Ok(b) => b,
-        Err(e) => return refused(lang, "/login", e.into()),
+        Err(e) => return refused(e.into()),
     };
     let attempt = catalog::LoginAttempt {
         provider: p.id.clone(),
@@ -311,7 +309,7 @@ async fn begin_login(
         next,
     };
     if let Err(e) = s.store.begin_login(&authorization.state, &browser, &attempt).await {
-        return refused(lang, "/login", e.into());
+        return refused(e.into());
     }
     personal(with_cookie(see_other(authorization.url.as_str()), s.accounts.cookie(LOGIN_COOKIE, &browser, 900)))
 }
@@ -365,7 +363,7 @@ async fn callback(
             tracing::warn!(%provider, "callback with an unknown, spent or foreign state refused");
             return expired(StatusCode::BAD_REQUEST);
         }
-        Err(e) => return refused(language(&headers), "/login", e.into()),
+        Err(e) => return refused(e.into()),
     };
     if c.error.is_some() {
         return login_form(&s, &viewer, &headers, &attempt.next, Some(t.s("login.cancelled").into()), StatusCode::OK);
@@ -384,7 +382,7 @@ async fn callback(
         open_session(&s, &user, Some(&p.id), Some(&id_token), &attempt.next).await
     }
     .await;
-    result.unwrap_or_else(|e| refused(language(&headers), "/login", e))
+    result.unwrap_or_else(refused)
 }
 
 #[derive(Deserialize)]
@@ -400,11 +398,11 @@ async fn logout(State(s): State<AppState>, viewer: Viewer, headers: HeaderMap, F
     let lang = language(&headers);
     let Some(session) = &viewer.0 else { return personal(see_other("/")) };
     if !session::csrf_ok(&viewer, &headers, &f.csrf) {
-        return refused(lang, "/logout", PageError::Forbidden(T::new(lang).s("form_error.csrf").into()));
+        return refused(Error::forbidden(None, T::new(lang).s("form_error.csrf")));
     }
     if let Some(secret) = session::cookie(&headers, SESSION_COOKIE) {
         if let Err(e) = s.store.close_session(secret).await {
-            return refused(lang, "/logout", e.into());
+            return refused(e.into());
         }
     }
     tracing::info!(user = %session.user.handle, "signed out");
@@ -506,7 +504,7 @@ async fn account_page(
     .await;
     let (memberships, requests, waiting, tokens, asked, answering, questions) = match loaded {
         Ok(l) => l,
-        Err(e) => return refused(lang, "/account", e.into()),
+        Err(e) => return refused(e.into()),
     };
     let view = AccountPage {
         chrome: Chrome::new(lang, "/account", t.s("title.account"), ""),
@@ -587,7 +585,7 @@ pub(super) fn poster<'a>(
     if !session::csrf_ok(viewer, headers, csrf) {
         let lang = language(headers);
         tracing::warn!(user = %session.user.handle, path, "form without its CSRF token refused");
-        return Err(refused(lang, path, PageError::Forbidden(T::new(lang).s("form_error.csrf").into())));
+        return Err(refused(Error::forbidden(None, T::new(lang).s("form_error.csrf"))));
     }
     Ok(session)
 }
@@ -612,10 +610,7 @@ pub(super) fn limited(s: &AppState, peer: &Peer, headers: &HeaderMap, session: &
     let check = s.limits.write(&peer.0).and_then(|()| s.limits.account(session.user.id));
     check.map_err(|retry| {
         let lang = language(headers);
-        crate::ratelimit::with_retry_after(
-            refused(lang, "/account", PageError::BadRequest(T::new(lang).s("login.too_many").into())),
-            retry,
-        )
+        crate::ratelimit::with_retry_after(refused(Error::BadRequest(T::new(lang).s("login.too_many").into())), retry)
     })
 }
 
@@ -625,7 +620,7 @@ pub(super) fn may(route: WriteRoute, user: &User, role: Option<Role>, lang: Lang
         Ok(())
     } else {
         tracing::warn!(user = %user.handle, path, "page write refused: role");
-        Err(refused(lang, path, PageError::Forbidden(T::new(lang).s("error.forbidden_text").into())))
+        Err(refused(Error::forbidden(None, T::new(lang).s("error.forbidden_text"))))
     }
 }
 
@@ -683,7 +678,7 @@ async fn create_token(
             }
             Err(e) => match field_error(&t, &e) {
                 Some(fe) => errors.push(fe),
-                None => return refused(language(&headers), "/account", e.into()),
+                None => return refused(e.into()),
             },
         }
     }
@@ -709,7 +704,7 @@ async fn revoke_token(
             let st = AccountState { notice: Some(t.fill("account.token_revoked", &name)), ..Default::default() };
             account_page(&s, session, &headers, st, StatusCode::OK).await
         }
-        Err(e) => refused(language(&headers), "/account", e.into()),
+        Err(e) => refused(e.into()),
     }
 }
 
@@ -761,7 +756,7 @@ async fn request_membership(
                 };
                 account_page(&s, session, &headers, st, StatusCode::UNPROCESSABLE_ENTITY).await
             }
-            None => refused(language(&headers), "/account", e.into()),
+            None => refused(e.into()),
         },
     }
 }
@@ -788,7 +783,7 @@ async fn leave(
             let st = AccountState { notice: Some(t.s("form_error.last_admin").into()), ..Default::default() };
             account_page(&s, session, &headers, st, StatusCode::CONFLICT).await
         }
-        Err(e) => refused(language(&headers), "/account", e.into()),
+        Err(e) => refused(e.into()),
     }
 }
 
@@ -820,7 +815,7 @@ async fn answering(
     let on = match f.answers.as_str() {
         "on" => true,
         "off" => false,
-        _ => return refused(lang, "/account", PageError::BadRequest(t.s("questions.answers_bad").into())),
+        _ => return refused(Error::BadRequest(t.s("questions.answers_bad").into())),
     };
     match s.store.set_answers_questions(session.user.id, &slug, on).await {
         Ok(()) => {
@@ -829,7 +824,7 @@ async fn answering(
             let st = AccountState { notice: Some(t.fill(key, &slug)), ..Default::default() };
             account_page(&s, session, &headers, st, StatusCode::OK).await
         }
-        Err(e) => refused(lang, "/account", e.into()),
+        Err(e) => refused(e.into()),
     }
 }
 
@@ -854,7 +849,7 @@ async fn requests_page(s: &AppState, session: &Session, headers: &HeaderMap, not
             };
             page(lang, StatusCode::OK, &view)
         }
-        Err(e) => refused(lang, "/requests", e.into()),
+        Err(e) => refused(e.into()),
     }
 }
 
@@ -884,13 +879,7 @@ async fn decide(
     let accept = match f.decision.as_str() {
         "accept" => true,
         "refuse" => false,
-        other => {
-            return refused(
-                lang,
-                &path,
-                PageError::BadRequest(format!("decision: {other:?} is neither accept nor refuse")),
-            )
-        }
+        other => return refused(Error::BadRequest(format!("decision: {other:?} is neither accept nor refuse"))),
     };
     match s.store.decide_request(&session.user, id, accept).await {
         Ok(r) => {
@@ -899,9 +888,9 @@ async fn decide(
         }
         Err(catalog::Error::Forbidden(_)) => {
             tracing::warn!(user = %session.user.handle, path, "page write refused: role");
-            refused(lang, &path, PageError::Forbidden(t.s("error.forbidden_text").into()))
+            refused(Error::forbidden(None, t.s("error.forbidden_text")))
         }
-        Err(e) => refused(lang, &path, e.into()),
+        Err(e) => refused(e.into()),
     }
 }
 
@@ -931,14 +920,14 @@ async fn people_page(
     .await;
     let (organisation, role) = match loaded {
         Ok(l) => l,
-        Err(e) => return refused(lang, &path, e.into()),
+        Err(e) => return refused(e.into()),
     };
     if let Err(r) = may(auth::SET_ROLE, &session.user, role, lang, &path) {
         return r;
     }
     let people = match s.store.people(slug).await {
         Ok(p) => p,
-        Err(e) => return refused(lang, &path, e.into()),
+        Err(e) => return refused(e.into()),
     };
     let view = PeoplePage {
         chrome: Chrome::new(
@@ -993,7 +982,7 @@ async fn set_role(
     let t = T::new(lang);
     let role = match s.store.role_in(session.user.id, &slug).await {
         Ok(r) => r,
-        Err(e) => return refused(lang, &path, e.into()),
+        Err(e) => return refused(e.into()),
     };
     if let Err(r) = may(auth::SET_ROLE, &session.user, role, lang, &path) {
         return r;
@@ -1017,7 +1006,7 @@ async fn set_role(
             let problem = Some(t.s("form_error.last_admin").to_string());
             people_page(&s, session, &headers, &slug, None, problem, StatusCode::CONFLICT).await
         }
-        Err(e) => refused(lang, &path, e.into()),
+        Err(e) => refused(e.into()),
     }
 }
 
@@ -1057,7 +1046,7 @@ async fn admin_page(
             };
             page(lang, status, &view)
         }
-        Err(e) => refused(lang, "/admin", e.into()),
+        Err(e) => refused(e.into()),
     }
 }
 
@@ -1092,13 +1081,7 @@ async fn set_site_admin(
     let add = match f.action.as_str() {
         "add" => true,
         "remove" => false,
-        other => {
-            return refused(
-                lang,
-                "/admin",
-                PageError::BadRequest(format!("action: {other:?} is neither add nor remove")),
-            )
-        }
+        other => return refused(Error::BadRequest(format!("action: {other:?} is neither add nor remove"))),
     };
     let person = match s.store.user(&f.user).await {
         Ok(p) => p,
@@ -1106,14 +1089,10 @@ async fn set_site_admin(
             let errors = FieldErrors(vec![("user".into(), t.s("admin.unknown").into())]);
             return admin_page(&s, session, &headers, f.user, errors, None, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
-        Err(e) => return refused(lang, "/admin", e.into()),
+        Err(e) => return refused(e.into()),
     };
     if !add && person.id == session.user.id {
-        return refused(
-            lang,
-            "/admin",
-            PageError::BadRequest("user: a site administrator cannot remove themselves".into()),
-        );
+        return refused(Error::BadRequest("user: a site administrator cannot remove themselves".into()));
     }
     let actor = catalog::Actor::User { handle: session.user.handle.clone(), token: None };
     match s.store.set_site_admin(&actor, &person.handle, add).await {
@@ -1122,6 +1101,6 @@ async fn set_site_admin(
             let notice = t.fill(if add { "admin.added" } else { "admin.removed" }, &person.name);
             admin_page(&s, session, &headers, String::new(), FieldErrors::default(), Some(notice), StatusCode::OK).await
         }
-        Err(e) => refused(lang, "/admin", e.into()),
+        Err(e) => refused(e.into()),
     }
 }

@@ -10,8 +10,9 @@ use catalog::{SoftwareFilter, SoftwareSummary};
 use indexer::search::query::{Filters, Request, Sort};
 use web::{AboutPage, Amount, Card, Chrome, Figures, Home, Lang, Link, Text};
 
-use super::{dashboards_caught_up, here, html, language, PageError, PageResult, Seen};
+use super::{dashboards_caught_up, here, html, language, PageResult, Seen};
 use crate::api::AppState;
+use crate::error::Error;
 
 /// The text in the reader's language, else in the other one (marked with its `lang`).
 pub fn localised(texts: &BTreeMap<String, String>, lang: Lang) -> Option<Text> {
@@ -57,7 +58,7 @@ pub fn category_label(slug: &str, lang: Lang) -> String {
     )
 }
 
-pub async fn figures(s: &AppState) -> Result<Figures, PageError> {
+pub async fn figures(s: &AppState) -> Result<Figures, Error> {
     let totals = s.dashboards.totals();
     Ok(Figures {
         software: s.store.count_software().await?,
@@ -70,10 +71,10 @@ pub async fn figures(s: &AppState) -> Result<Figures, PageError> {
 pub async fn home(State(s): State<AppState>, headers: HeaderMap, uri: Uri, seen: Seen) -> PageResult {
     let lang = language(&headers);
     let path = here(&uri);
-    render_home(&s, lang, &path, &seen).await.map_err(|e| e.render(lang, &path))
+    render_home(&s, lang, &path, &seen).await
 }
 
-async fn render_home(s: &AppState, lang: Lang, path: &str, seen: &Seen) -> Result<Response, PageError> {
+async fn render_home(s: &AppState, lang: Lang, path: &str, seen: &Seen) -> Result<Response, Error> {
     dashboards_caught_up(s, seen).await?;
     let t = web::T::new(lang);
     let figures = figures(s).await?;
@@ -125,7 +126,7 @@ pub async fn about(State(s): State<AppState>, headers: HeaderMap, uri: Uri, seen
         let mut chrome = Chrome::new(lang, &path, t.s("title.about"), "about");
         chrome.demo = s.dashboards.totals().demo;
         let page = AboutPage { chrome, figures: figures(&s).await? };
-        Ok::<_, PageError>(html(lang, &page))
+        Ok::<_, Error>(html(lang, &page))
     };
-    run.await.map_err(|e| e.render(lang, &path))
+    run.await
 }

@@ -25,10 +25,11 @@ use web::{
 };
 
 use super::account::{admitted, page, personal, refused, see_other, to_login};
-use super::{language, PageError};
+use super::language;
 use crate::api::AppState;
 use crate::auth::{self, WriteRoute};
 use crate::contribute::{may_write, stewards};
+use crate::error::Error;
 use crate::ratelimit::Peer;
 use crate::session::Viewer;
 
@@ -68,7 +69,7 @@ pub(super) fn author(session: &Session, acting_for: Option<&str>, once: &str) ->
 }
 
 /// The organisations a person may act for on a form.
-async fn acting_for(s: &AppState, session: &Session) -> Result<ActingFor, PageError> {
+async fn acting_for(s: &AppState, session: &Session) -> Result<ActingFor, Error> {
     let memberships = s.store.memberships(session.user.id).await?;
     let choices: Vec<Choice> = memberships
         .into_iter()
@@ -98,7 +99,7 @@ async fn acting(s: &AppState, session: &Session, named: &str) -> Result<(OrgKey,
 }
 
 /// The organisations among `among` the person acts for (all of them for a site administrator).
-async fn mine_among(s: &AppState, session: &Session, among: &[&str]) -> Result<Vec<String>, PageError> {
+async fn mine_among(s: &AppState, session: &Session, among: &[&str]) -> Result<Vec<String>, Error> {
     let memberships = s.store.memberships(session.user.id).await?;
     Ok(among
         .iter()
@@ -109,7 +110,7 @@ async fn mine_among(s: &AppState, session: &Session, among: &[&str]) -> Result<V
 
 /// The first of the software's maintainers and publisher the person acts for (the first
 /// of them for a site administrator).
-async fn steward_for(s: &AppState, session: &Session, software: &Software) -> Result<Option<String>, PageError> {
+async fn steward_for(s: &AppState, session: &Session, software: &Software) -> Result<Option<String>, Error> {
     let answering: Vec<&str> = stewards(software).iter().map(|o| o.slug.as_str()).collect();
     Ok(mine_among(s, session, &answering).await?.into_iter().next())
 }
@@ -151,25 +152,25 @@ fn field_errors(t: &T, e: &catalog::Error, rename: &[(&str, &str)]) -> Option<Fi
 }
 
 /// The page of a record that is not there: gone with its reason if it was hidden.
-async fn missing(s: &AppState, lang: Lang, path: &str, what: Hideable, id: i64, e: catalog::Error) -> Response {
+async fn missing(s: &AppState, lang: Lang, what: Hideable, id: i64, e: catalog::Error) -> Response {
     if matches!(e, catalog::Error::NotFound { .. }) {
         if let Ok(Some(h)) = s.store.hidden(what, id).await {
             let t = T::new(lang);
             let text =
                 t.s("error.gone_text").replace("{d}", &t.date(h.hidden_at.date_naive())).replace("{x}", &h.reason);
-            return refused(lang, path, PageError::Gone(text));
+            return refused(Error::Gone(text));
         }
     }
-    failed(lang, path, e)
+    failed(e)
 }
 
 fn forbidden(lang: Lang, path: &str, who: &str) -> Response {
     tracing::warn!(user = who, path, "page write refused: role");
-    refused(lang, path, PageError::Forbidden(T::new(lang).s("error.forbidden_text").into()))
+    refused(Error::forbidden(None, T::new(lang).s("error.forbidden_text")))
 }
 
-fn failed(lang: Lang, path: &str, e: impl Into<PageError>) -> Response {
-    refused(lang, path, e.into())
+fn failed(e: impl Into<Error>) -> Response {
+    refused(e.into())
 }
 
 /// Whether the session may use `route` acting for `acting` on a record of `owner`.
@@ -262,11 +263,11 @@ async fn adopt_page(
     let path = format!("/software/{slug}/adopt");
     let software = match s.store.software(slug).await {
         Ok(sw) => sw,
-        Err(e) => return failed(lang, &path, e),
+        Err(e) => return failed(e),
     };
     let acting = match acting_for(s, session).await {
         Ok(a) => a,
-        Err(e) => return failed(lang, &path, e),
+        Err(e) => return failed(e),
     };
     if values.organisation.is_empty() {
         values.organisation = acting.choices.first().map(|c| c.value.clone()).unwrap_or_default();
@@ -307,7 +308,7 @@ async fn adopt(
                 Some(errors) => {
                     adopt_page(&s, session, &headers, &slug, f.fields(), errors, StatusCode::UNPROCESSABLE_ENTITY).await
                 }
-                None => failed(lang, &path, e),
+                None => failed(e),
             }
         }
     };
@@ -335,7 +336,7 @@ async fn adopt(
             Some(errors) => {
                 adopt_page(&s, session, &headers, &slug, f.fields(), errors, StatusCode::UNPROCESSABLE_ENTITY).await
             }
-            None => failed(lang, &path, e),
+            None => failed(e),
         },
     }
 }
@@ -388,7 +389,7 @@ async fn confirms_as(
     session: &Session,
     a: &Adoption,
     software: &Software,
-) -> Result<Option<bool>, PageError> {
+) -> Result<Option<bool>, Error> {
     if a.status == "ended" {
         return Ok(None);
     }
@@ -435,15 +436,15 @@ async fn show_adoption(
     let lang = language(headers);
     let path = format!("/adoptions/{id}");
     let Ok(id) = id.parse::<i64>() else {
-        return failed(lang, &path, catalog::Error::not_found("adoption", id));
+        return failed(catalog::Error::not_found("adoption", id));
     };
     let a = match s.store.adoption(id).await {
         Ok(a) => a,
-        Err(e) => return missing(s, lang, &path, Hideable::Adoption, id, e).await,
+        Err(e) => return missing(s, lang, Hideable::Adoption, id, e).await,
     };
     let software = match s.store.software(&a.software).await {
         Ok(sw) => sw,
-        Err(e) => return failed(lang, &path, e),
+        Err(e) => return failed(e),
     };
     let (can_edit, confirm, csrf) = match &viewer.0 {
         None => (false, None, String::new()),
@@ -502,15 +503,15 @@ struct EditAdoptionPost {
 }
 
 /// The adoption and its software, or the answer that ends the request.
-async fn adoption_of(s: &AppState, lang: Lang, path: &str, id: &str) -> Result<(Adoption, Software), Response> {
+async fn adoption_of(s: &AppState, lang: Lang, id: &str) -> Result<(Adoption, Software), Response> {
     let Ok(id) = id.parse::<i64>() else {
-        return Err(failed(lang, path, catalog::Error::not_found("adoption", id)));
+        return Err(failed(catalog::Error::not_found("adoption", id)));
     };
     let a = match s.store.adoption(id).await {
         Ok(a) => a,
-        Err(e) => return Err(missing(s, lang, path, Hideable::Adoption, id, e).await),
+        Err(e) => return Err(missing(s, lang, Hideable::Adoption, id, e).await),
     };
-    let software = s.store.software(&a.software).await.map_err(|e| failed(lang, path, e))?;
+    let software = s.store.software(&a.software).await.map_err(failed)?;
     Ok((a, software))
 }
 
@@ -528,7 +529,7 @@ async fn edit_adoption(
         Err(r) => return r,
     };
     let lang = language(&headers);
-    let (a, software) = match adoption_of(&s, lang, &path, &id).await {
+    let (a, software) = match adoption_of(&s, lang, &id).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -567,7 +568,7 @@ async fn edit_adoption(
                 };
                 show_adoption(&s, &viewer, &headers, &id, None, Some((values, errors))).await
             }
-            None => failed(lang, &path, e),
+            None => failed(e),
         },
     }
 }
@@ -586,14 +587,14 @@ async fn confirm_adoption(
         Err(r) => return r,
     };
     let lang = language(&headers);
-    let (a, software) = match adoption_of(&s, lang, &path, &id).await {
+    let (a, software) = match adoption_of(&s, lang, &id).await {
         Ok(x) => x,
         Err(r) => return r,
     };
     let by_maintainer = match confirms_as(&s, session, &a, &software).await {
         Ok(Some(m)) => m,
         Ok(None) => return forbidden(lang, &path, &session.user.handle),
-        Err(e) => return failed(lang, &path, e),
+        Err(e) => return failed(e),
     };
     let stewards: Vec<&str> = stewards(&software).iter().map(|o| o.slug.as_str()).collect();
     let acting = if by_maintainer {
@@ -607,7 +608,7 @@ async fn confirm_adoption(
             let done = if by_maintainer { "confirmed" } else { "still_in_use" };
             personal(see_other(&format!("/adoptions/{}?done={done}", a.id)))
         }
-        Err(e) => failed(lang, &path, e),
+        Err(e) => failed(e),
     }
 }
 
@@ -633,7 +634,7 @@ async fn end_adoption(
         Err(r) => return r,
     };
     let lang = language(&headers);
-    let (a, software) = match adoption_of(&s, lang, &path, &id).await {
+    let (a, software) = match adoption_of(&s, lang, &id).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -652,7 +653,7 @@ async fn end_adoption(
         Ok(_) => personal(see_other(&format!("/adoptions/{}?done=ended", a.id))),
         Err(e) => match field_errors(&t, &e, &[]) {
             Some(errors) => show_adoption(&s, &viewer, &headers, &id, None, Some((adoption_fields(&a), errors))).await,
-            None => failed(lang, &path, e),
+            None => failed(e),
         },
     }
 }
@@ -736,12 +737,12 @@ async fn fund_page(
     let path = format!("/software/{slug}/fund");
     let software = match s.store.software(slug).await {
         Ok(sw) => sw,
-        Err(e) => return failed(lang, &path, e),
+        Err(e) => return failed(e),
     };
     let (acting, roadmap) = match (acting_for(s, session).await, s.store.software_roadmap(slug).await) {
         (Ok(a), Ok(r)) => (a, r),
-        (Err(e), _) => return failed(lang, &path, e),
-        (_, Err(e)) => return failed(lang, &path, e),
+        (Err(e), _) => return failed(e),
+        (_, Err(e)) => return failed(e),
     };
     if values.funder.is_empty() {
         values.funder = acting.choices.first().map(|c| c.value.clone()).unwrap_or_default();
@@ -784,7 +785,7 @@ async fn fund(
                 Some(errors) => {
                     fund_page(&s, session, &headers, &slug, f.fields(), errors, StatusCode::UNPROCESSABLE_ENTITY).await
                 }
-                None => failed(lang, &path, e),
+                None => failed(e),
             }
         }
     };
@@ -817,7 +818,7 @@ async fn fund(
             Some(errors) => {
                 fund_page(&s, session, &headers, &slug, f.fields(), errors, StatusCode::UNPROCESSABLE_ENTITY).await
             }
-            None => failed(lang, &path, e),
+            None => failed(e),
         },
     }
 }
@@ -864,8 +865,8 @@ async fn stewarded(
     path: &str,
     slug: &str,
 ) -> Result<(Software, Option<String>), Response> {
-    let software = s.store.software(slug).await.map_err(|e| failed(lang, path, e))?;
-    let acting = steward_for(s, session, &software).await.map_err(|e| failed(lang, path, e))?;
+    let software = s.store.software(slug).await.map_err(failed)?;
+    let acting = steward_for(s, session, &software).await.map_err(failed)?;
     if allowed(auth::ADD_ROADMAP_ITEM_PAGE, session, acting.as_deref(), None, &software) {
         Ok((software, acting))
     } else {
@@ -951,7 +952,7 @@ async fn add_item(
             Some(errors) => {
                 item_new_page(&s, session, &headers, &slug, f.fields(), errors, StatusCode::UNPROCESSABLE_ENTITY).await
             }
-            None => failed(lang, &path, e),
+            None => failed(e),
         },
     }
 }
@@ -993,20 +994,20 @@ async fn show_item(
 ) -> Response {
     let lang = language(headers);
     let path = format!("/roadmap/{id}");
-    let (item, software) = match item_of(s, lang, &path, id).await {
+    let (item, software) = match item_of(s, lang, id).await {
         Ok(x) => x,
         Err(r) => return r,
     };
     let fundings = match s.store.roadmap_item_fundings(item.id).await {
         Ok(f) => f,
-        Err(e) => return failed(lang, &path, e),
+        Err(e) => return failed(e),
     };
     let (acting, can_edit, csrf) = match &viewer.0 {
         None => (ActingFor::default(), false, String::new()),
         Some(session) => {
             let acting = match acting_for(s, session).await {
                 Ok(a) => a,
-                Err(e) => return failed(lang, &path, e),
+                Err(e) => return failed(e),
             };
             let mine = steward_for(s, session, &software).await.unwrap_or_default();
             let can_edit = allowed(auth::EDIT_ROADMAP_ITEM_PAGE, session, mine.as_deref(), None, &software);
@@ -1056,15 +1057,15 @@ async fn show_item(
     response
 }
 
-async fn item_of(s: &AppState, lang: Lang, path: &str, id: &str) -> Result<(catalog::RoadmapItem, Software), Response> {
+async fn item_of(s: &AppState, lang: Lang, id: &str) -> Result<(catalog::RoadmapItem, Software), Response> {
     let Ok(id) = id.parse::<i64>() else {
-        return Err(failed(lang, path, catalog::Error::not_found("roadmap item", id)));
+        return Err(failed(catalog::Error::not_found("roadmap item", id)));
     };
     let item = match s.store.roadmap_item(id).await {
         Ok(i) => i,
-        Err(e) => return Err(missing(s, lang, path, Hideable::RoadmapItem, id, e).await),
+        Err(e) => return Err(missing(s, lang, Hideable::RoadmapItem, id, e).await),
     };
-    let software = s.store.software(&item.software).await.map_err(|e| failed(lang, path, e))?;
+    let software = s.store.software(&item.software).await.map_err(failed)?;
     Ok((item, software))
 }
 
@@ -1082,7 +1083,7 @@ async fn edit_item(
         Err(r) => return r,
     };
     let lang = language(&headers);
-    let (item, software) = match item_of(&s, lang, &path, &id).await {
+    let (item, software) = match item_of(&s, lang, &id).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -1113,7 +1114,7 @@ async fn edit_item(
                 let refusal = ItemRefusal { edit: Some((f.fields(), errors)), ..ItemRefusal::default() };
                 show_item(&s, &viewer, &headers, &id, None, refusal).await
             }
-            None => failed(lang, &path, e),
+            None => failed(e),
         },
     }
 }
@@ -1165,7 +1166,7 @@ async fn need_or_not(
         Err(r) => return r,
     };
     let lang = language(headers);
-    let (item, _) = match item_of(s, lang, &path, id).await {
+    let (item, _) = match item_of(s, lang, id).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -1188,7 +1189,7 @@ async fn need_or_not(
                 let refusal = ItemRefusal { need: Some(errors), ..ItemRefusal::default() };
                 show_item(s, viewer, headers, id, None, refusal).await
             }
-            None => failed(lang, &path, e),
+            None => failed(e),
         },
     }
 }
@@ -1219,7 +1220,7 @@ async fn pledge(
         Err(r) => return r,
     };
     let lang = language(&headers);
-    let (item, _) = match item_of(&s, lang, &path, &id).await {
+    let (item, _) = match item_of(&s, lang, &id).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -1247,7 +1248,7 @@ async fn pledge(
                 let refusal = ItemRefusal { pledge: Some((values, errors)), ..ItemRefusal::default() };
                 show_item(&s, &viewer, &headers, &id, None, refusal).await
             }
-            None => failed(lang, &path, e),
+            None => failed(e),
         },
     }
 }
@@ -1271,7 +1272,7 @@ async fn software_history(
     let path = format!("/software/{slug}/history");
     let name = match s.store.software(&slug).await {
         Ok(sw) => sw.name,
-        Err(e) => return failed(lang, &path, e),
+        Err(e) => return failed(e),
     };
     history_page(&s, lang, &path, HistoryOf::Software(&slug), (format!("/software/{slug}"), name), q.offset).await
 }
@@ -1286,7 +1287,7 @@ async fn organisation_history(
     let path = format!("/organisations/{slug}/history");
     let name = match s.store.organisation(&slug).await {
         Ok(o) => o.name,
-        Err(e) => return failed(lang, &path, e),
+        Err(e) => return failed(e),
     };
     history_page(&s, lang, &path, HistoryOf::Organisation(&slug), (format!("/organisations/{slug}"), name), q.offset)
         .await
@@ -1300,7 +1301,7 @@ async fn item_history(
 ) -> Response {
     let lang = language(&headers);
     let path = format!("/roadmap/{id}/history");
-    let (item, _) = match item_of(&s, lang, &path, &id).await {
+    let (item, _) = match item_of(&s, lang, &id).await {
         Ok(x) => x,
         Err(r) => return r,
     };
@@ -1326,7 +1327,7 @@ async fn history_page(
     let offset = offset.unwrap_or(0).max(0);
     let events = match s.store.history_of(of, HISTORY_PAGE, offset).await {
         Ok(e) => e,
-        Err(e) => return failed(lang, path, e),
+        Err(e) => return failed(e),
     };
     let t = T::new(lang);
     let at = |n: i64| format!("{path}?offset={n}");
@@ -1477,14 +1478,14 @@ async fn hide_record(
         return forbidden(lang, path, &session.user.handle);
     }
     let Ok(id) = id.parse::<i64>() else {
-        return failed(lang, path, catalog::Error::not_found("record", id));
+        return failed(catalog::Error::not_found("record", id));
     };
     match s.store.hide(&author(session, None, &f.tokens.once), what, id, &f.reason).await {
         Ok(_) => personal(see_other(path)),
         Err(catalog::Error::Invalid { .. }) => {
-            refused(lang, path, PageError::BadRequest(T::new(lang).s("form_error.reason").to_string()))
+            refused(Error::BadRequest(T::new(lang).s("form_error.reason").to_string()))
         }
-        Err(e) => missing(s, lang, path, what, id, e).await,
+        Err(e) => missing(s, lang, what, id, e).await,
     }
 }
 
@@ -1645,7 +1646,7 @@ async fn edit_record(
                 catalog::Error::Fields(all) => {
                     FieldErrors(all.iter().map(|(f, _)| (f.clone(), t.s("form_error.invalid").into())).collect())
                 }
-                _ => return failed(lang, &path, e),
+                _ => return failed(e),
             };
             let values = web::SoftwareFields {
                 summary_fr: f.summary_fr,
@@ -1696,6 +1697,6 @@ async fn add_repository(
             let refusal = RecordRefusal { repository: Some((f.url, errors)), ..RecordRefusal::default() };
             record_page(&s, session, &headers, &slug, None, refusal).await
         }
-        Err(e) => failed(lang, &path, e),
+        Err(e) => failed(e),
     }
 }

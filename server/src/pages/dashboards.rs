@@ -12,8 +12,9 @@ use web::{
 
 use super::build::amount;
 use super::records::roadmap_view;
-use super::{dashboards_caught_up, here, html, language, PageError, PageResult, Seen};
+use super::{dashboards_caught_up, here, html, language, PageResult, Seen};
 use crate::api::AppState;
+use crate::error::Error;
 use crate::params::Params;
 
 const ITEMS_PER_PAGE: i64 = 50;
@@ -21,10 +22,10 @@ const ITEMS_PER_PAGE: i64 = 50;
 pub async fn adoption(State(s): State<AppState>, headers: HeaderMap, uri: Uri, seen: Seen) -> PageResult {
     let lang = language(&headers);
     let path = here(&uri);
-    adoption_page(&s, lang, &path, &seen).await.map_err(|e| e.render(lang, &path))
+    adoption_page(&s, lang, &path, &seen).await
 }
 
-async fn adoption_page(s: &AppState, lang: Lang, path: &str, seen: &Seen) -> Result<Response, PageError> {
+async fn adoption_page(s: &AppState, lang: Lang, path: &str, seen: &Seen) -> Result<Response, Error> {
     dashboards_caught_up(s, seen).await?;
     let totals = s.dashboards.totals();
     let t = web::T::new(lang);
@@ -68,10 +69,10 @@ async fn adoption_page(s: &AppState, lang: Lang, path: &str, seen: &Seen) -> Res
 pub async fn funding(State(s): State<AppState>, headers: HeaderMap, uri: Uri, seen: Seen) -> PageResult {
     let lang = language(&headers);
     let path = here(&uri);
-    funding_page(&s, lang, &path, &seen).await.map_err(|e| e.render(lang, &path))
+    funding_page(&s, lang, &path, &seen).await
 }
 
-async fn funding_page(s: &AppState, lang: Lang, path: &str, seen: &Seen) -> Result<Response, PageError> {
+async fn funding_page(s: &AppState, lang: Lang, path: &str, seen: &Seen) -> Result<Response, Error> {
     dashboards_caught_up(s, seen).await?;
     let totals = s.dashboards.totals();
     let t = web::T::new(lang);
@@ -128,10 +129,10 @@ async fn funding_page(s: &AppState, lang: Lang, path: &str, seen: &Seen) -> Resu
 pub async fn roadmaps(State(s): State<AppState>, headers: HeaderMap, uri: Uri, p: Params) -> PageResult {
     let lang = language(&headers);
     let path = here(&uri);
-    roadmaps_page(&s, lang, &path, &p).await.map_err(|e| e.render(lang, &path))
+    roadmaps_page(&s, lang, &path, &p).await
 }
 
-async fn roadmaps_page(s: &AppState, lang: Lang, path: &str, p: &Params) -> Result<Response, PageError> {
+async fn roadmaps_page(s: &AppState, lang: Lang, path: &str, p: &Params) -> Result<Response, Error> {
     p.allow(&["software", "status", "offset"])?;
     let t = web::T::new(lang);
     let status = p.text("status").filter(|v| !v.is_empty()).map(str::to_owned);
@@ -141,12 +142,12 @@ async fn roadmaps_page(s: &AppState, lang: Lang, path: &str, p: &Params) -> Resu
     let software = p.text("software").filter(|v| !v.is_empty()).map(str::to_owned);
     let offset = p.int("offset")?.unwrap_or(0);
     if !(0..=100_000).contains(&offset) {
-        return Err(PageError::BadRequest("offset: must be between 0 and 100000".into()));
+        return Err(Error::BadRequest("offset: must be between 0 and 100000".into()));
     }
     let list = s.store.software_with_roadmaps().await?;
     if let Some(sw) = &software {
         if !list.iter().any(|r| &r.slug == sw) {
-            return Err(PageError::BadRequest(format!("software: no software {sw} has a roadmap")));
+            return Err(Error::BadRequest(format!("software: no software {sw} has a roadmap")));
         }
     }
     let filter = RoadmapFilter { software: software.clone(), status: status.clone() };

@@ -13,8 +13,9 @@ use web::atom::{AtomEntry, AtomFeed};
 use web::T;
 
 use super::contribute::event_row;
-use super::{language, PageError};
+use super::language;
 use crate::api::AppState;
+use crate::error::Error;
 
 /// How many entries a feed holds.
 const ENTRIES: i64 = 50;
@@ -85,7 +86,7 @@ async fn software(State(s): State<AppState>, headers: HeaderMap, Path(slug): Pat
     .await;
     let (sw, history, harvests) = match loaded {
         Ok(l) => l,
-        Err(e) => return PageError::from(e).render(lang, &path),
+        Err(e) => return Error::from(e).into_response(),
     };
     let mut entries: Vec<AtomEntry> = history.items.iter().map(|e| event(&t, &base, &page, e)).collect();
     // Its repositories' releases, as the last harvest read them.
@@ -122,7 +123,7 @@ async fn organisation(State(s): State<AppState>, headers: HeaderMap, Path(slug):
     .await;
     let (o, history) = match loaded {
         Ok(l) => l,
-        Err(e) => return PageError::from(e).render(lang, &path),
+        Err(e) => return Error::from(e).into_response(),
     };
     let entries = history.items.iter().map(|e| event(&t, &base, &page, e)).collect();
     atom(&feed(&t, &base, &path, &page, t.fill("feeds.organisation", &o.name), entries))
@@ -135,7 +136,7 @@ async fn new_software(State(s): State<AppState>, headers: HeaderMap) -> Response
     let base = s.site.base(&headers);
     let newest = match s.store.newest_software(ENTRIES).await {
         Ok(n) => n,
-        Err(e) => return PageError::from(e).render(lang, path),
+        Err(e) => return Error::from(e).into_response(),
     };
     let entries = newest
         .into_iter()
@@ -161,7 +162,7 @@ async fn roadmaps(State(s): State<AppState>, headers: HeaderMap) -> Response {
     let base = s.site.base(&headers);
     let events = match s.store.roadmap_changes(ENTRIES).await {
         Ok(e) => e,
-        Err(e) => return PageError::from(e).render(lang, path),
+        Err(e) => return Error::from(e).into_response(),
     };
     let entries = events.iter().map(|e| event(&t, &base, "/roadmaps", e)).collect();
     atom(&feed(&t, &base, path, "/roadmaps", t.s("feeds.roadmap").into(), entries))

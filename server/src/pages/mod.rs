@@ -25,6 +25,7 @@ use axum::Router;
 use web::{Chrome, ErrorPage, Lang};
 
 use crate::api::AppState;
+use crate::error::{Error, Shown};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -39,7 +40,6 @@ pub fn router() -> Router<AppState> {
         .route("/roadmaps", get(dashboards::roadmaps))
         .route("/about", get(build::about))
         .route("/tender", get(crate::tender::page))
-        .route("/tender.odt", get(crate::tender::odt))
         .route("/api", get(api_doc::page))
         .route("/language", get(switch_language))
         .route("/assets/{name}", get(asset))
@@ -50,6 +50,9 @@ pub fn router() -> Router<AppState> {
         .merge(feeds::router())
         .merge(sitemap::router())
         .merge(webhooks::router())
+        .layer(axum::middleware::from_fn(error_pages))
+        // A download: its refusals stay problems, for the client that asked for a file.
+        .route("/tender.odt", get(crate::tender::odt))
 }
 
 /// The reader's language: the one they chose with the switch (a cookie), else the first of
@@ -66,80 +69,69 @@ pub fn language(headers: &HeaderMap) -> Lang {
     })
 }
 
-/// What went wrong with a page, shown as a page in the reader's language.
-pub enum PageError {
-    NotFound(String),
-    /// Known, but not allowed.
-    Forbidden(String),
-    BadRequest(String),
-    /// Hidden by a site administrator: the message says when and why.
-    Gone(String),
-    /// The database does not answer for now: 503, to be tried again.
-    Unavailable,
-    Internal(anyhow::Error),
+/// An error page in the reader's language, for what `Error::shown` says.
+pub fn error_page(shown: &Shown, lang: Lang, path: &str) -> Response {
+    let t = web::T::new(lang);
+    let message = match &shown.message {
+        Some(m) => m.clone(),
+        None => t.s(&format!("{}_text", shown.title)).to_owned(),
+    };
+    let page =
+        ErrorPage { chrome: Chrome::new(lang, path, t.s(shown.title), ""), status: shown.status.as_u16(), message };
+    let mut response = html(lang, &page);
+    *response.status_mut() = shown.status;
+    if let Some(seconds) = shown.retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
 }
 
-impl From<catalog::Error> for PageError {
-    fn from(e: catalog::Error) -> Self {
-        match e {
-            catalog::Error::NotFound { .. } => PageError::NotFound(e.to_string()),
-            catalog::Error::Invalid { .. } | catalog::Error::Fields(_) | catalog::Error::Conflict { .. } => {
-                PageError::BadRequest(e.to_string())
-            }
-            catalog::Error::Forbidden(m) => PageError::Forbidden(m),
-            ref unavailable if unavailable.is_unavailable() => {
-                tracing::warn!(error = %unavailable, "the database does not answer");
-                PageError::Unavailable
-            }
-            other => PageError::Internal(other.into()),
+/// Turns the errors the page handlers return (written as problems) into error pages in
+/// the reader's language. The headers the handler set (`Cache-Control`, cookies) stay.
+pub async fn error_pages(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let cx = PageContext::of(request.uri(), request.headers());
+    let response = next.run(request).await;
+    let Some(shown) = response.extensions().get::<Shown>().cloned() else {
+        return response;
+    };
+    let (mut parts, _) = response.into_parts();
+    let page = error_page(&shown, cx.lang, &cx.path);
+    let (page_parts, body) = page.into_parts();
+    parts.extensions.remove::<Shown>();
+    for name in [header::CONTENT_TYPE, header::CONTENT_LANGUAGE, header::VARY, header::CONTENT_LENGTH] {
+        parts.headers.remove(&name);
+        if let Some(v) = page_parts.headers.get(&name) {
+            parts.headers.insert(name, v.clone());
         }
+    }
+    parts.headers.remove(header::WWW_AUTHENTICATE);
+    parts.status = page_parts.status;
+    Response::from_parts(parts, body)
+}
+
+/// What every page handler knows of its request: the reader's language and the page's own
+/// path and query (for the language switch and the links back).
+#[derive(Clone, Debug)]
+pub struct PageContext {
+    pub lang: Lang,
+    pub path: String,
+}
+
+impl PageContext {
+    pub fn of(uri: &axum::http::Uri, headers: &HeaderMap) -> PageContext {
+        PageContext { lang: language(headers), path: here(uri) }
+    }
+
+    pub fn t(&self) -> web::T {
+        web::T::new(self.lang)
     }
 }
 
-impl From<anyhow::Error> for PageError {
-    fn from(e: anyhow::Error) -> Self {
-        PageError::Internal(e)
-    }
-}
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PageContext {
+    type Rejection = std::convert::Infallible;
 
-impl From<crate::problem::Problem> for PageError {
-    fn from(p: crate::problem::Problem) -> Self {
-        match p.status {
-            404 => PageError::NotFound(p.detail),
-            403 => PageError::Forbidden(p.detail),
-            400 | 422 => PageError::BadRequest(p.detail),
-            503 => PageError::Unavailable,
-            _ => PageError::Internal(anyhow::anyhow!(p.detail)),
-        }
-    }
-}
-
-impl PageError {
-    pub fn render(self, lang: Lang, path: &str) -> Response {
-        let t = web::T::new(lang);
-        let (status, title, message) = match self {
-            PageError::NotFound(m) => (StatusCode::NOT_FOUND, t.s("error.not_found"), m),
-            PageError::Forbidden(m) => (StatusCode::FORBIDDEN, t.s("error.forbidden"), m),
-            PageError::BadRequest(m) => (StatusCode::BAD_REQUEST, t.s("error.bad_request"), m),
-            PageError::Gone(m) => (StatusCode::GONE, t.s("error.gone"), m),
-            PageError::Unavailable => {
-                (StatusCode::SERVICE_UNAVAILABLE, t.s("error.unavailable"), t.s("error.unavailable_text").to_owned())
-            }
-            PageError::Internal(e) => {
-                tracing::error!(error = %e, path, "a page failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, t.s("error.internal"), t.s("error.internal_text").to_owned())
-            }
-        };
-        let page = ErrorPage { chrome: Chrome::new(lang, path, title, ""), status: status.as_u16(), message };
-        let mut response = html(lang, &page);
-        *response.status_mut() = status;
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from(crate::problem::UNAVAILABLE_RETRY_SECONDS),
-            );
-        }
-        response
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(PageContext::of(&parts.uri, &parts.headers))
     }
 }
 
@@ -162,8 +154,8 @@ pub fn html(lang: Lang, page: &impl Template) -> Response {
     }
 }
 
-/// The result of a page handler.
-pub type PageResult = Result<Response, Response>;
+/// The result of a page handler: its page, or an error the pages' layer shows as a page.
+pub type PageResult = Result<Response, Error>;
 
 #[derive(serde::Deserialize)]
 struct Switch {
@@ -225,7 +217,7 @@ pub fn here(uri: &axum::http::Uri) -> String {
 /// The catalog version the cache layer read, if it did.
 pub type Seen = Option<axum::Extension<crate::cache::CatalogVersion>>;
 
-pub async fn catalog_version(s: &AppState, seen: &Seen) -> Result<i64, PageError> {
+pub async fn catalog_version(s: &AppState, seen: &Seen) -> Result<i64, Error> {
     match seen {
         Some(axum::Extension(crate::cache::CatalogVersion(v))) => Ok(*v),
         None => Ok(s.store.version().await?),
@@ -233,7 +225,7 @@ pub async fn catalog_version(s: &AppState, seen: &Seen) -> Result<i64, PageError
 }
 
 /// Brings the dashboards' aggregates up to the catalog's version.
-pub async fn dashboards_caught_up(s: &AppState, seen: &Seen) -> Result<(), PageError> {
+pub async fn dashboards_caught_up(s: &AppState, seen: &Seen) -> Result<(), Error> {
     let v = catalog_version(s, seen).await?;
     s.dashboards.catch_up_to(&s.store, v).await?;
     Ok(())

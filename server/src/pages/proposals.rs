@@ -19,9 +19,10 @@ use serde::Deserialize;
 use web::{Chrome, FieldErrors, FormValues, ProposalRow, ProposalsPage, ProposePage, T};
 
 use super::account::{admitted, page, personal, refused, see_other, to_login};
-use super::{language, PageError};
+use super::language;
 use crate::api::AppState;
 use crate::auth;
+use crate::error::Error;
 use crate::proposals::ProposalRefusal;
 use crate::publiccode::ImportRefusal;
 use crate::ratelimit::Peer;
@@ -94,7 +95,7 @@ async fn propose_page(s: &AppState, session: &Session, headers: &HeaderMap, v: V
     let t = T::new(lang);
     let mine = match s.store.proposals_of(&session.user.handle).await {
         Ok(m) => m,
-        Err(e) => return refused(lang, "/propose", e.into()),
+        Err(e) => return refused(e.into()),
     };
     let described = match serde_json::to_value(&v.described) {
         Ok(serde_json::Value::Object(fields)) => {
@@ -187,10 +188,9 @@ async fn propose(
     headers: HeaderMap,
     request: Request,
 ) -> Response {
-    let lang = language(&headers);
     let f = match read_post(request).await {
         Ok(f) => f,
-        Err(why) => return refused(lang, "/propose", PageError::BadRequest(why)),
+        Err(why) => return refused(Error::BadRequest(why)),
     };
     let session = match admitted(&s, &viewer, &peer, &headers, &f.csrf, "/propose") {
         Ok(session) => session,
@@ -247,7 +247,7 @@ async fn propose(
             }
             status
         }
-        Err(e) => return refused(lang, "/propose", PageError::Internal(e)),
+        Err(e) => return refused(Error::from(e)),
     };
     propose_page(&s, session, &headers, view, status).await
 }
@@ -275,11 +275,11 @@ async fn waiting_page(
     let lang = language(headers);
     let t = T::new(lang);
     if !session.user.site_admin {
-        return refused(lang, "/admin/proposals", PageError::Forbidden(t.s("error.forbidden_text").into()));
+        return refused(Error::forbidden(None, t.s("error.forbidden_text")));
     }
     let waiting = match s.store.proposals("waiting", 200).await {
         Ok(w) => w,
-        Err(e) => return refused(lang, "/admin/proposals", e.into()),
+        Err(e) => return refused(e.into()),
     };
     let view = ProposalsPage {
         chrome: Chrome::new(lang, "/admin/proposals", t.s("propose.waiting_title"), ""),
@@ -320,10 +320,10 @@ async fn decide(
     let lang = language(&headers);
     let t = T::new(lang);
     if !session.user.site_admin {
-        return refused(lang, path, PageError::Forbidden(t.s("error.forbidden_text").into()));
+        return refused(Error::forbidden(None, t.s("error.forbidden_text")));
     }
     let Ok(id) = id.parse::<i64>() else {
-        return refused(lang, path, catalog::Error::not_found("proposal", id).into());
+        return refused(catalog::Error::not_found("proposal", id).into());
     };
     let author = author(session, &f.once);
     let problem = match f.decision.as_str() {
@@ -331,7 +331,7 @@ async fn decide(
             Ok(Ok(_)) => return personal(see_other("/admin/proposals?done=accepted")),
             Ok(Err(ImportRefusal::Catalog(e))) => e.to_string(),
             Ok(Err(ImportRefusal::Invalid(report))) => format!("{} error(s) in the file", report.errors.len()),
-            Err(e) => return refused(lang, path, PageError::Internal(e)),
+            Err(e) => return refused(Error::from(e)),
         },
         "reject" => match s.store.decide_proposal(&author, id, None, Some(&f.reason)).await {
             Ok(_) => return personal(see_other("/admin/proposals?done=rejected")),

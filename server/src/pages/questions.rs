@@ -23,9 +23,10 @@ use web::{
 
 use super::account::{admitted, page, personal, refused, see_other, to_login};
 use super::contribute::{author, once};
-use super::{here, language, PageError};
+use super::{here, language};
 use crate::api::AppState;
 use crate::auth;
+use crate::error::Error;
 use crate::ratelimit::Peer;
 use crate::session::Viewer;
 
@@ -138,7 +139,7 @@ async fn ask_page(
     .await;
     let (software, acting, adopters) = match loaded {
         Ok(l) => l,
-        Err(e) => return refused(lang, &path, e.into()),
+        Err(e) => return refused(e.into()),
     };
     // One's own organisations are not asked.
     let adopters: Vec<_> =
@@ -226,7 +227,7 @@ async fn ask(
             Some(errors) => {
                 ask_page(&s, session, &headers, &slug, values, errors, StatusCode::UNPROCESSABLE_ENTITY).await
             }
-            None => refused(lang, &path, e.into()),
+            None => refused(e.into()),
         },
     }
 }
@@ -258,7 +259,7 @@ async fn list(State(s): State<AppState>, viewer: Viewer, headers: HeaderMap) -> 
             };
             page(lang, StatusCode::OK, &view)
         }
-        Err(e) => refused(lang, "/questions", e.into()),
+        Err(e) => refused(e.into()),
     }
 }
 
@@ -300,7 +301,7 @@ async fn thread(
     let t = T::new(lang);
     let path = format!("/questions/{id}");
     let Ok(number) = id.parse::<i64>() else {
-        return refused(lang, &path, PageError::NotFound(format!("question not found: {id}")));
+        return refused(Error::NotFound(format!("question not found: {id}")));
     };
     let loaded = async {
         let q = s.store.question(number, &session.user).await?;
@@ -310,7 +311,7 @@ async fn thread(
     .await;
     let (q, mine): (Question, Vec<Choice>) = match loaded {
         Ok(l) => l,
-        Err(e) => return refused(lang, &path, e.into()),
+        Err(e) => return refused(e.into()),
     };
     let answer_as: Vec<Choice> =
         mine.into_iter().filter(|c| q.to.iter().any(|a| a.organisation.slug == c.value)).collect();
@@ -379,7 +380,7 @@ async fn answer(
     let lang = language(&headers);
     let t = T::new(lang);
     let Ok(number) = id.parse::<i64>() else {
-        return refused(lang, &path, PageError::NotFound(format!("question not found: {id}")));
+        return refused(Error::NotFound(format!("question not found: {id}")));
     };
     let author = author(session, Some(f.organisation.trim()), &f.once);
     match s.store.answer_question(&author, &session.user, number, f.organisation.trim(), &f.body).await {
@@ -391,7 +392,7 @@ async fn answer(
             Some(errors) => {
                 thread(&s, session, &headers, &id, None, f.body, errors, StatusCode::UNPROCESSABLE_ENTITY).await
             }
-            None => refused(lang, &path, e.into()),
+            None => refused(e.into()),
         },
     }
 }

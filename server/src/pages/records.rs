@@ -11,8 +11,9 @@ use web::{
 };
 
 use super::build::{amount, category_label, localised, money};
-use super::{dashboards_caught_up, here, html, language, PageError, PageResult, Seen};
+use super::{dashboards_caught_up, here, html, language, PageResult, Seen};
 use crate::api::AppState;
+use crate::error::Error;
 
 /// Adoptions and fundings a page lists; the rest is in the API.
 const LISTED: i64 = 20;
@@ -131,9 +132,8 @@ pub async fn software(
     let lang = language(&headers);
     let path = here(&uri);
     let near = q.near.filter(|n| !n.trim().is_empty());
-    software_page(&s, &slug, lang, &path, &seen, near.as_deref()).await.map_err(answer_for(
+    software_page(&s, &slug, lang, &path, &seen, near.as_deref()).await.map_err(missing_named(
         lang,
-        &path,
         "error.not_found_software",
         &slug,
     ))
@@ -149,7 +149,7 @@ async fn software_page(
     path: &str,
     seen: &Seen,
     near: Option<&str>,
-) -> Result<Response, PageError> {
+) -> Result<Response, Error> {
     dashboards_caught_up(s, seen).await?;
     let page = s.store.software_page(slug, LISTED).await?;
     // The adopters nearest to the reader's organisation, when they chose one.
@@ -164,7 +164,7 @@ async fn software_page(
                 .store
                 .organisation(n)
                 .await
-                .map_err(|_| PageError::BadRequest(web::T::new(lang).fill("error.not_found_organisation", n)))?;
+                .map_err(|_| Error::BadRequest(web::T::new(lang).fill("error.not_found_organisation", n)))?;
             let list = s.store.software_adopters(slug, &filter, LISTED, 0).await?;
             Some((
                 OrgLink { slug: organisation.slug, name: organisation.name, kind: organisation.kind.as_str().into() },
@@ -347,21 +347,14 @@ pub async fn organisation(
 ) -> PageResult {
     let lang = language(&headers);
     let path = here(&uri);
-    organisation_page(&s, &slug, lang, &path, &seen).await.map_err(answer_for(
+    organisation_page(&s, &slug, lang, &path, &seen).await.map_err(missing_named(
         lang,
-        &path,
         "error.not_found_organisation",
         &slug,
     ))
 }
 
-async fn organisation_page(
-    s: &AppState,
-    slug: &str,
-    lang: Lang,
-    path: &str,
-    seen: &Seen,
-) -> Result<Response, PageError> {
+async fn organisation_page(s: &AppState, slug: &str, lang: Lang, path: &str, seen: &Seen) -> Result<Response, Error> {
     // Where the page's time goes (`COMMUNS_LOG=server::pages::records=debug`).
     let started = std::time::Instant::now();
     let mut steps: Vec<(&str, f64)> = Vec::new();
@@ -500,12 +493,7 @@ pub async fn members(
 ) -> PageResult {
     let lang = language(&headers);
     let path = here(&uri);
-    members_page(&s, &slug, lang, &path, &p).await.map_err(answer_for(
-        lang,
-        &path,
-        "error.not_found_organisation",
-        &slug,
-    ))
+    members_page(&s, &slug, lang, &path, &p).await.map_err(missing_named(lang, "error.not_found_organisation", &slug))
 }
 
 async fn members_page(
@@ -514,7 +502,7 @@ async fn members_page(
     lang: Lang,
     path: &str,
     p: &crate::params::Params,
-) -> Result<Response, PageError> {
+) -> Result<Response, Error> {
     p.allow(&["offset"])?;
     let offset = offset(p)?;
     let organisation = s.store.organisation(slug).await?;
@@ -566,7 +554,7 @@ pub async fn adopters(
 ) -> PageResult {
     let lang = language(&headers);
     let path = here(&uri);
-    adopters_page(&s, &slug, lang, &path, &p).await.map_err(answer_for(lang, &path, "error.not_found_software", &slug))
+    adopters_page(&s, &slug, lang, &path, &p).await.map_err(missing_named(lang, "error.not_found_software", &slug))
 }
 
 async fn adopters_page(
@@ -575,7 +563,7 @@ async fn adopters_page(
     lang: Lang,
     path: &str,
     p: &crate::params::Params,
-) -> Result<Response, PageError> {
+) -> Result<Response, Error> {
     let filter = crate::openapi::AdoptersQuery::filter(p)?;
     let offset = offset(p)?;
     let software = s.store.software(slug).await?;
@@ -648,23 +636,15 @@ fn pager(offset: i64, shown: i64, total: i64, per_page: i64, at: impl Fn(i64) ->
     }
 }
 
-/// The page of a refusal; a missing record is named by `missing` (an i18n key) and `slug`.
-fn answer_for<'a>(
-    lang: Lang,
-    path: &'a str,
-    missing: &'a str,
-    slug: &'a str,
-) -> impl FnOnce(PageError) -> Response + 'a {
-    move |e| match e {
-        PageError::NotFound(_) => PageError::NotFound(web::T::new(lang).fill(missing, slug)).render(lang, path),
-        other => other.render(lang, path),
-    }
+/// A missing record named in the reader's words by `missing` (an i18n key) and `slug`.
+fn missing_named<'a>(lang: Lang, missing: &'a str, slug: &'a str) -> impl FnOnce(Error) -> Error + 'a {
+    move |e| e.or_missing(|| web::T::new(lang).fill(missing, slug))
 }
 
 /// A list page's `offset`, 0 or more (0 unless given).
-fn offset(p: &crate::params::Params) -> Result<i64, PageError> {
+fn offset(p: &crate::params::Params) -> Result<i64, Error> {
     match p.int("offset")?.unwrap_or(0) {
-        o if o < 0 => Err(crate::problem::Problem::bad_parameter("offset", "must be 0 or more").into()),
+        o if o < 0 => Err(Error::bad_parameter("offset", "must be 0 or more")),
         o => Ok(o),
     }
 }

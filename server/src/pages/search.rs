@@ -8,8 +8,9 @@ use indexer::search::query::Sort;
 use web::{Chrome, Facet, FacetValue, Hit, Lang, Link, Pager, SearchPage};
 
 use super::build::category_label;
-use super::{here, html, language, PageError, PageResult, Seen};
+use super::{here, html, language, PageResult, Seen};
 use crate::api::AppState;
+use crate::error::Error;
 use crate::params::Params;
 
 /// The filters, in the order the page shows them.
@@ -19,7 +20,7 @@ const PER_PAGE: usize = 20;
 pub async fn page(State(s): State<AppState>, headers: HeaderMap, uri: Uri, seen: Seen, p: Params) -> PageResult {
     let lang = language(&headers);
     let path = here(&uri);
-    search_page(&s, lang, &path, seen, &p).await.map_err(|e| e.render(lang, &path))
+    search_page(&s, lang, &path, seen, &p).await
 }
 
 /// The query string of a search state.
@@ -63,7 +64,7 @@ fn facet_word(t: &web::T, facet: &str, value: &str, label: Option<&str>, lang: L
     }
 }
 
-async fn search_page(s: &AppState, lang: Lang, path: &str, seen: Seen, p: &Params) -> Result<Response, PageError> {
+async fn search_page(s: &AppState, lang: Lang, path: &str, seen: Seen, p: &Params) -> Result<Response, Error> {
     // The API's parameters, but the page's language is the reader's and it shows no extras.
     let names = crate::openapi::names::<crate::openapi::SearchQuery>();
     let known: Vec<&str> = names.iter().map(String::as_str).filter(|k| *k != "lang" && *k != "include").collect();

@@ -16,9 +16,10 @@ use serde::Deserialize;
 use web::{DeliveryRow, FieldErrors, WebhookRow, WebhooksPage, T};
 
 use super::account::{admitted, may, page, refused, to_login};
-use super::{language, PageError};
+use super::language;
 use crate::api::AppState;
 use crate::auth;
+use crate::error::Error;
 use crate::ratelimit::Peer;
 use crate::session::Viewer;
 
@@ -75,7 +76,7 @@ async fn render(
     .await;
     let hooks = match loaded {
         Ok(h) => h,
-        Err(e) => return refused(lang, &path, e.into()),
+        Err(e) => return refused(e.into()),
     };
     let kinds = EventKind::ALL
         .into_iter()
@@ -124,7 +125,7 @@ async fn admin_of(
         Ok::<_, catalog::Error>((organisation, role))
     }
     .await;
-    let (organisation, role) = loaded.map_err(|e| refused(lang, path, e.into()))?;
+    let (organisation, role) = loaded.map_err(|e| refused(e.into()))?;
     may(auth::ADD_WEBHOOK_PAGE, &session.user, role, lang, path)?;
     Ok(organisation)
 }
@@ -233,7 +234,7 @@ async fn add(
                 };
                 render(&s, session, &headers, &slug, values, errors, None, status).await
             }
-            None => refused(lang, &path, e.into()),
+            None => refused(e.into()),
         },
     }
 }
@@ -268,6 +269,6 @@ async fn remove(
             let notice = t.fill("webhooks.removed", &id.to_string());
             told(&s, session, &headers, &slug, notice).await
         }
-        Err(e) => refused(lang, &path, PageError::from(e)),
+        Err(e) => refused(Error::from(e)),
     }
 }
