@@ -52,6 +52,14 @@ impl Slug {
     }
 }
 
+/// A slug reads as the text it is, wherever a `&str` is asked for.
+impl std::ops::Deref for Slug {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for Slug {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -22,6 +22,7 @@ use crate::cache::ResponseCache;
 use crate::contribute;
 use crate::error::Error;
 use crate::params::Params;
+use crate::params::RecordSlug;
 use crate::search::SearchIndex;
 
 #[derive(Clone)]
@@ -206,13 +207,11 @@ fn body_limit() -> axum::extract::DefaultBodyLimit {
 }
 
 /// Outside the API, a page in the reader's language; under it, a problem.
-async fn not_found(headers: axum::http::HeaderMap, uri: axum::http::Uri) -> Response {
+async fn not_found(cx: crate::pages::PageContext, uri: axum::http::Uri) -> Response {
     if uri.path().starts_with("/api/") {
         return api_not_found().await.into_response();
     }
-    let lang = crate::pages::language(&headers);
-    let t = web::T::new(lang);
-    crate::pages::error_page(&Error::not_found(t.s("error.not_found_page")).shown(), lang, uri.path())
+    crate::pages::error_page(&Error::not_found(cx.t().s("error.not_found_page")).shown(), cx.lang, uri.path())
 }
 
 async fn api_not_found() -> Error {
@@ -279,7 +278,7 @@ pub(crate) async fn software_list(State(s): State<AppState>, p: Params) -> ApiRe
     responses((status = 200, description = "The software", body = SoftwarePage), (status = 404, description = "No such record", body = crate::problem::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn software_detail(
     State(s): State<AppState>,
-    Path(slug): Path<String>,
+    RecordSlug(slug): RecordSlug,
     p: Params,
 ) -> ApiResult<SoftwarePage> {
     p.allow_of::<crate::openapi::NoQuery>()?;
@@ -313,7 +312,7 @@ const REPOSITORY_BODY_BYTES: usize = 16 * 1024;
         (status = 422, description = "A refused address, named", body = crate::problem::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn add_repository(
     State(s): State<AppState>,
-    Path(slug): Path<String>,
+    RecordSlug(slug): RecordSlug,
     writer: crate::auth::Writer,
     headers: axum::http::HeaderMap,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
@@ -323,13 +322,15 @@ pub(crate) async fn add_repository(
     }
     let body = match body {
         Ok(b) => b,
-        Err(rejection) => return Error::BodyRefused {
-            status: rejection.status(),
-            detail: format!(
+        Err(rejection) => {
+            return Error::BodyRefused {
+                status: rejection.status(),
+                detail: format!(
                 "{rejection}; a repository is given as {{\"url\": \"...\"}} in at most {REPOSITORY_BODY_BYTES} bytes"
             ),
+            }
+            .into_response()
         }
-        .into_response(),
     };
     let url = match repository_url(&body) {
         Ok(url) => url,
@@ -380,7 +381,7 @@ fn repository_url(body: &[u8]) -> Result<String, Error> {
     responses((status = 200, description = "A page of adoptions", body = Page<Adoption>), (status = 404, description = "No such record", body = crate::problem::Problem, content_type = "application/problem+json"), (status = 400, description = "A bad or unknown query parameter, named", body = crate::problem::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn software_adoptions(
     State(s): State<AppState>,
-    Path(slug): Path<String>,
+    RecordSlug(slug): RecordSlug,
     p: Params,
 ) -> ApiResult<Page<Adoption>> {
     p.allow_of::<crate::openapi::PageQuery>()?;
@@ -397,7 +398,7 @@ pub(crate) async fn software_adoptions(
         (status = 422, description = "An unknown territory or organisation, named", body = crate::problem::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn software_adopters(
     State(s): State<AppState>,
-    Path(slug): Path<String>,
+    RecordSlug(slug): RecordSlug,
     p: Params,
 ) -> ApiResult<Page<catalog::NearAdoption>> {
     let filter = crate::openapi::AdoptersQuery::filter(&p)?;
@@ -411,7 +412,7 @@ pub(crate) async fn software_adopters(
     responses((status = 200, description = "A page of fundings", body = Page<Funding>), (status = 404, description = "No such record", body = crate::problem::Problem, content_type = "application/problem+json"), (status = 400, description = "A bad or unknown query parameter, named", body = crate::problem::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn software_fundings(
     State(s): State<AppState>,
-    Path(slug): Path<String>,
+    RecordSlug(slug): RecordSlug,
     p: Params,
 ) -> ApiResult<Page<Funding>> {
     p.allow_of::<crate::openapi::PageQuery>()?;
@@ -428,7 +429,7 @@ pub(crate) async fn software_fundings(
     responses((status = 200, description = "Its offers, by provider", body = Vec<catalog::Offer>), (status = 404, description = "No such record", body = crate::problem::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn software_offers(
     State(s): State<AppState>,
-    Path(slug): Path<String>,
+    RecordSlug(slug): RecordSlug,
     p: Params,
 ) -> ApiResult<Vec<catalog::Offer>> {
     p.allow(&[])?;
@@ -487,7 +488,7 @@ pub(crate) async fn organisation_list(
     responses((status = 200, description = "The organisation", body = OrganisationProfile), (status = 404, description = "No such record", body = crate::problem::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn organisation_detail(
     State(s): State<AppState>,
-    Path(slug): Path<String>,
+    RecordSlug(slug): RecordSlug,
     p: Params,
 ) -> ApiResult<OrganisationProfile> {
     p.allow_of::<crate::openapi::NoQuery>()?;
@@ -500,7 +501,7 @@ pub(crate) async fn organisation_detail(
     responses((status = 200, description = "A page of adoptions", body = Page<Adoption>), (status = 404, description = "No such record", body = crate::problem::Problem, content_type = "application/problem+json"), (status = 400, description = "A bad or unknown query parameter, named", body = crate::problem::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn organisation_adoptions(
     State(s): State<AppState>,
-    Path(slug): Path<String>,
+    RecordSlug(slug): RecordSlug,
     p: Params,
 ) -> ApiResult<Page<Adoption>> {
     p.allow_of::<crate::openapi::PageQuery>()?;
@@ -514,7 +515,7 @@ pub(crate) async fn organisation_adoptions(
     responses((status = 200, description = "A page of fundings", body = Page<Funding>), (status = 404, description = "No such record", body = crate::problem::Problem, content_type = "application/problem+json"), (status = 400, description = "A bad or unknown query parameter, named", body = crate::problem::Problem, content_type = "application/problem+json")))]
 pub(crate) async fn organisation_fundings(
     State(s): State<AppState>,
-    Path(slug): Path<String>,
+    RecordSlug(slug): RecordSlug,
     p: Params,
 ) -> ApiResult<Page<Funding>> {
     p.allow_of::<crate::openapi::PageQuery>()?;

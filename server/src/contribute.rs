@@ -21,6 +21,7 @@ use crate::api::AppState;
 use crate::auth::{Need, WriteRoute, Writer};
 use crate::error::Error;
 use crate::params::Params;
+use crate::params::RecordSlug;
 use crate::problem::Problem;
 
 /// The most a contribution's JSON may weigh: a roadmap item's Markdown at most, and room.
@@ -178,7 +179,7 @@ pub(crate) type Body = Result<Bytes, BytesRejection>;
         (status = 422, description = "Bad fields, each named", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn edit_software(
     State(s): State<AppState>,
-    Path(slug): Path<String>,
+    RecordSlug(slug): RecordSlug,
     writer: Writer,
     headers: HeaderMap,
     body: Body,
@@ -211,7 +212,7 @@ pub(crate) async fn edit_software(
         (status = 422, description = "Bad fields, each named", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn declare_adoption(
     State(s): State<AppState>,
-    Path(slug): Path<String>,
+    RecordSlug(slug): RecordSlug,
     writer: Writer,
     headers: HeaderMap,
     body: Body,
@@ -371,7 +372,7 @@ pub(crate) async fn end_adoption(
         (status = 422, description = "Bad fields, each named", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn record_funding(
     State(s): State<AppState>,
-    Path(slug): Path<String>,
+    RecordSlug(slug): RecordSlug,
     writer: Writer,
     headers: HeaderMap,
     body: Body,
@@ -457,7 +458,7 @@ pub struct RoadmapItemDetail {
         (status = 422, description = "Bad fields, each named", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn add_roadmap_item(
     State(s): State<AppState>,
-    Path(slug): Path<String>,
+    RecordSlug(slug): RecordSlug,
     writer: Writer,
     headers: HeaderMap,
     body: Body,
@@ -622,7 +623,7 @@ pub(crate) async fn pledge(
         (status = 404, description = "No such software", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn software_history(
     State(s): State<AppState>,
-    Path(slug): Path<String>,
+    RecordSlug(slug): RecordSlug,
     p: Params,
 ) -> Result<Json<Page<AuditEvent>>, Error> {
     history(&s, HistoryOf::Software(&slug), &p).await
@@ -636,7 +637,7 @@ pub(crate) async fn software_history(
         (status = 404, description = "No such organisation", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn organisation_history(
     State(s): State<AppState>,
-    Path(slug): Path<String>,
+    RecordSlug(slug): RecordSlug,
     p: Params,
 ) -> Result<Json<Page<AuditEvent>>, Error> {
     history(&s, HistoryOf::Organisation(&slug), &p).await

@@ -7,6 +7,24 @@ use axum::http::request::Parts;
 
 use crate::error::Error;
 
+/// A record's slug from the path (`/software/{slug}`, `/organisations/{slug}`). What
+/// cannot be a slug names no record: 404, said as for an unknown one.
+pub struct RecordSlug(pub catalog::Slug);
+
+impl<S: Send + Sync> FromRequestParts<S> for RecordSlug {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let what = if crate::auth::asked_path(parts).contains("/organisations/") { "organisation" } else { "software" };
+        let raw = match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(raw)) => raw,
+            // A segment that is not even UTF-8 is the request's fault (400), not a record's.
+            Err(e) => return Err(Error::Refused { status: e.status(), detail: e.body_text() }),
+        };
+        catalog::Slug::parse(&raw).map(RecordSlug).map_err(|_| catalog::Error::not_found(what, raw).into())
+    }
+}
+
 /// The raw query string's parameters; handlers take typed values out of it.
 pub struct Params(HashMap<String, String>);
 

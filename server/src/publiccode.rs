@@ -284,7 +284,7 @@ pub async fn export_dir(store: &Store, dir: &Path, out: &mut dyn Write, err: &mu
 pub mod http {
     use axum::body::Bytes;
     use axum::extract::rejection::BytesRejection;
-    use axum::extract::{Path, State};
+    use axum::extract::State;
     use axum::http::{header, StatusCode};
     use axum::response::{IntoResponse, Response};
     use axum::Json;
@@ -301,7 +301,11 @@ pub mod http {
         params(("slug" = String, Path, description = "The record's slug")),
         responses((status = 200, description = "The publiccode.yml", content_type = "application/yaml"),
             (status = 404, description = "No such record", body = crate::problem::Problem, content_type = "application/problem+json")))]
-    pub async fn software_publiccode(State(s): State<AppState>, Path(slug): Path<String>, p: Params) -> Response {
+    pub async fn software_publiccode(
+        State(s): State<AppState>,
+        crate::params::RecordSlug(slug): crate::params::RecordSlug,
+        p: Params,
+    ) -> Response {
         if let Err(problem) = p.allow_of::<crate::openapi::NoQuery>() {
             return problem.into_response();
         }

@@ -16,6 +16,7 @@ use crate::api::AppState;
 use crate::auth::Writer;
 use crate::contribute::{author, json, made, record_id, Body};
 use crate::error::Error;
+use crate::params::RecordSlug;
 use crate::problem::Problem;
 use crate::session::personal_answer as private;
 
@@ -63,7 +64,7 @@ async fn reader(s: &AppState, request: axum::extract::Request) -> Result<User, R
         (status = 404, description = "No such software", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn recipients(
     State(s): State<AppState>,
-    Path(slug): Path<String>,
+    RecordSlug(slug): RecordSlug,
 ) -> Result<Json<Vec<AnsweringAdopter>>, Error> {
     Ok(Json(s.store.answering_adopters(&slug).await?))
 }
@@ -85,7 +86,7 @@ pub(crate) async fn recipients(
         (status = 422, description = "Bad fields, each named: an adopter that cannot be asked, words too short or too long", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn ask(
     State(s): State<AppState>,
-    Path(slug): Path<String>,
+    RecordSlug(slug): RecordSlug,
     writer: Writer,
     headers: HeaderMap,
     body: Body,

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use catalog::tender::{rank, CandidateFacts, Ranked, Reason};
@@ -21,6 +21,7 @@ use crate::api::AppState;
 use crate::error::Error;
 use crate::pages::build::money;
 use crate::pages::records::{offer_view, roadmap_view};
+use crate::pages::PageContext;
 use crate::params::Params;
 
 /// Candidates a report weighs and shows.
@@ -465,9 +466,9 @@ fn today() -> NaiveDate {
 }
 
 /// `/tender`: the question's form, and the report once asked.
-pub async fn page(State(s): State<AppState>, headers: HeaderMap, uri: Uri, p: Params) -> Response {
-    let lang = crate::pages::language(&headers);
-    let path = crate::pages::here(&uri);
+pub async fn page(State(s): State<AppState>, cx: PageContext, headers: HeaderMap, p: Params) -> Response {
+    let lang = cx.lang;
+    let path = cx.path;
     let t = T::new(lang);
     let mut chrome = web::Chrome::new(lang, &path, t.s("tender.title"), "");
     let categories = catalog::Category::all()
@@ -509,8 +510,8 @@ pub async fn page(State(s): State<AppState>, headers: HeaderMap, uri: Uri, p: Pa
 }
 
 /// The report as an OpenDocument text, to edit and take to the council.
-pub async fn odt(State(s): State<AppState>, headers: HeaderMap, p: Params) -> Result<Response, Error> {
-    let lang = crate::pages::language(&headers);
+pub async fn odt(State(s): State<AppState>, cx: PageContext, headers: HeaderMap, p: Params) -> Result<Response, Error> {
+    let lang = cx.lang;
     let t = T::new(lang);
     let question = Question::read(&p)?;
     let report = gather(&s, &question, lang.code(), today()).await?;

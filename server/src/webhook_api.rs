@@ -13,6 +13,7 @@ use crate::api::AppState;
 use crate::auth::{Writer, ADD_WEBHOOK};
 use crate::contribute::{json, record_id, Body};
 use crate::error::Error;
+use crate::params::RecordSlug;
 use crate::problem::Problem;
 use crate::session::personal_answer as private;
 
@@ -41,7 +42,7 @@ fn admin_of(writer: &Writer, slug: &str) -> Result<(), Error> {
         (status = 404, description = "No such organisation", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn list(
     State(s): State<AppState>,
-    Path(slug): Path<String>,
+    RecordSlug(slug): RecordSlug,
     writer: Writer,
 ) -> Result<Response, Error> {
     admin_of(&writer, &slug)?;
@@ -64,7 +65,7 @@ pub(crate) async fn list(
         (status = 422, description = "Bad fields, each named: an address that is not public, an unknown kind", body = Problem, content_type = "application/problem+json")))]
 pub(crate) async fn add(
     State(s): State<AppState>,
-    Path(slug): Path<String>,
+    RecordSlug(slug): RecordSlug,
     writer: Writer,
     headers: HeaderMap,
     body: Body,

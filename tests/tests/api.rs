@@ -125,6 +125,10 @@ store_test!(bad_requests_are_problems_naming_the_parameter, |store| {
         ("/api/v1/organisations/no-such-org", 404, None),
         ("/api/v1/software/no-such-software/adoptions", 404, None),
         ("/api/v1/nothing-here", 404, None),
+        // What cannot be a slug names no record: 404 too, not a 400 about the address.
+        ("/api/v1/software/Not_A_Slug", 404, None),
+        ("/api/v1/organisations/%C3%A9vian", 404, None),
+        ("/api/v1/software/Not_A_Slug/fundings", 404, None),
         ("/api/v1/software?limit=0", 400, Some("limit")),
         ("/api/v1/software?limit=abc", 400, Some("limit")),
         ("/api/v1/software?offset=-1", 400, Some("offset")),
@@ -141,6 +145,9 @@ store_test!(bad_requests_are_problems_naming_the_parameter, |store| {
         assert_eq!(ctype, "application/problem+json", "{path}");
         assert_eq!(body["status"], status, "{path}");
         assert!(body["title"].is_string() && body["detail"].is_string(), "{path}: {body}");
+        if path.contains("Not_A_Slug") {
+            assert_eq!(body["detail"], "software not found: Not_A_Slug", "{path}: {body}");
+        }
         if let Some(field) = field {
             assert_eq!(body["field"], field, "{path}: {body}");
             assert!(body["detail"].as_str().unwrap().starts_with(field), "{path}: {body}");

@@ -19,7 +19,7 @@ use web::{
     ProviderChoice, RequestRow, RequestsPage, TokenForm, TokenRow, T,
 };
 
-use super::{html, language};
+use super::{html, language, PageContext};
 use crate::api::AppState;
 use crate::auth::{self, WriteRoute};
 use crate::error::Error;
@@ -214,10 +214,11 @@ async fn demo_login(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Form(f): Form<DemoLogin>,
 ) -> Response {
-    let lang = language(&headers);
+    let lang = cx.lang;
     if !s.accounts.demo {
         return refused(Error::NotFound(T::new(lang).s("error.not_found_page").into()));
     }
@@ -270,11 +271,12 @@ async fn begin_login(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(provider): Path<String>,
     Query(q): Query<LoginQuery>,
 ) -> Response {
-    let lang = language(&headers);
+    let lang = cx.lang;
     let t = T::new(lang);
     let next = after_login(q.next.as_deref());
     let Some(p) = s.accounts.providers.get(&provider) else {
@@ -342,11 +344,12 @@ async fn callback(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(provider): Path<String>,
     Query(c): Query<Callback>,
 ) -> Response {
-    let t = T::new(language(&headers));
+    let t = cx.t();
     if let Err(retry) = s.limits.login(&peer.0) {
         return crate::ratelimit::with_retry_after(
             login_form(&s, &viewer, &headers, "/account", Some(t.s("login.too_many").into()), StatusCode::OK),
@@ -394,8 +397,14 @@ struct CsrfOnly {
 /// `POST /logout`: ends the session here, and offers the provider's own logout when it
 /// has one. A link rather than a redirect: the pages' CSP lets forms lead to this site only,
 /// and the person may want to stay signed in at their provider.
-async fn logout(State(s): State<AppState>, viewer: Viewer, headers: HeaderMap, Form(f): Form<CsrfOnly>) -> Response {
-    let lang = language(&headers);
+async fn logout(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    cx: PageContext,
+    headers: HeaderMap,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
+    let lang = cx.lang;
     let Some(session) = &viewer.0 else { return personal(see_other("/")) };
     if !session::csrf_ok(&viewer, &headers, &f.csrf) {
         return refused(Error::forbidden(None, T::new(lang).s("form_error.csrf")));
@@ -642,6 +651,7 @@ async fn create_token(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Form(f): Form<NewToken>,
 ) -> Response {
@@ -649,7 +659,7 @@ async fn create_token(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let t = T::new(language(&headers));
+    let t = cx.t();
     let form = TokenForm {
         name: f.name.clone(),
         organisation: f.organisation.clone(),
@@ -690,6 +700,7 @@ async fn revoke_token(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(name): Path<String>,
     Form(f): Form<CsrfOnly>,
@@ -698,7 +709,7 @@ async fn revoke_token(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let t = T::new(language(&headers));
+    let t = cx.t();
     match s.store.revoke_personal_token(&session.user, &name).await {
         Ok(_) => {
             let st = AccountState { notice: Some(t.fill("account.token_revoked", &name)), ..Default::default() };
@@ -722,6 +733,7 @@ async fn request_membership(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Form(f): Form<Join>,
 ) -> Response {
@@ -729,7 +741,7 @@ async fn request_membership(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let t = T::new(language(&headers));
+    let t = cx.t();
     let slug = f.organisation.trim().trim_start_matches("/organisations/").trim_matches('/').to_string();
     match s.store.request_membership(&session.user, &slug, &f.message).await {
         Ok(outcome) => {
@@ -765,6 +777,7 @@ async fn leave(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(slug): Path<String>,
     Form(f): Form<CsrfOnly>,
@@ -773,7 +786,7 @@ async fn leave(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let t = T::new(language(&headers));
+    let t = cx.t();
     match s.store.remove_member(&session.user, &slug, &session.user.handle).await {
         Ok(()) => {
             let st = AccountState { notice: Some(t.fill("account.left", &slug)), ..Default::default() };
@@ -802,6 +815,7 @@ async fn answering(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(slug): Path<String>,
     Form(f): Form<Answering>,
@@ -810,7 +824,7 @@ async fn answering(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let lang = language(&headers);
+    let lang = cx.lang;
     let t = T::new(lang);
     let on = match f.answers.as_str() {
         "on" => true,
@@ -865,6 +879,7 @@ async fn decide(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(id): Path<i64>,
     Form(f): Form<Decision>,
@@ -874,7 +889,7 @@ async fn decide(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let lang = language(&headers);
+    let lang = cx.lang;
     let t = T::new(lang);
     let accept = match f.decision.as_str() {
         "accept" => true,
@@ -969,6 +984,7 @@ async fn set_role(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path((slug, handle)): Path<(String, String)>,
     Form(f): Form<RoleChange>,
@@ -978,7 +994,7 @@ async fn set_role(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let lang = language(&headers);
+    let lang = cx.lang;
     let t = T::new(lang);
     let role = match s.store.role_in(session.user.id, &slug).await {
         Ok(r) => r,
@@ -1013,9 +1029,9 @@ async fn set_role(
 // ---------------------------------------------------------------------------------------
 // The site's administrators
 
-async fn admin(State(s): State<AppState>, viewer: Viewer, headers: HeaderMap) -> Response {
+async fn admin(State(s): State<AppState>, viewer: Viewer, cx: PageContext, headers: HeaderMap) -> Response {
     let Some(session) = &viewer.0 else { return to_login("/admin") };
-    let lang = language(&headers);
+    let lang = cx.lang;
     if let Err(r) = may(auth::SET_SITE_ADMIN, &session.user, None, lang, "/admin") {
         return r;
     }
@@ -1066,6 +1082,7 @@ async fn set_site_admin(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Form(f): Form<SiteAdmin>,
 ) -> Response {
@@ -1073,7 +1090,7 @@ async fn set_site_admin(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let lang = language(&headers);
+    let lang = cx.lang;
     let t = T::new(lang);
     if let Err(r) = may(auth::SET_SITE_ADMIN, &session.user, None, lang, "/admin") {
         return r;

@@ -1,16 +1,15 @@
 //! `/api`: the OpenAPI document as a page, by our own template (no script or style from
 //! another site).
 
-use axum::http::HeaderMap;
 use axum::response::Response;
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::{RefOr, Required};
 use web::{ApiGroup, ApiOperation, ApiPage, ApiParameter, Chrome, Lang};
 
-use super::{html, language};
+use super::{html, PageContext};
 
-pub async fn page(headers: HeaderMap) -> Response {
-    let lang = language(&headers);
+pub async fn page(cx: PageContext) -> Response {
+    let lang = cx.lang;
     let t = web::T::new(lang);
     let doc = crate::openapi::document();
     let mut groups: Vec<ApiGroup> = doc

@@ -4,13 +4,12 @@
 use std::collections::BTreeMap;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use catalog::{SoftwareFilter, SoftwareSummary};
 use indexer::search::query::{Filters, Request, Sort};
 use web::{AboutPage, Amount, Card, Chrome, Figures, Home, Lang, Link, Text};
 
-use super::{dashboards_caught_up, here, html, language, PageResult, Seen};
+use super::{dashboards_caught_up, html, PageContext, PageResult, Seen};
 use crate::api::AppState;
 use crate::error::Error;
 
@@ -68,9 +67,9 @@ pub async fn figures(s: &AppState) -> Result<Figures, Error> {
     })
 }
 
-pub async fn home(State(s): State<AppState>, headers: HeaderMap, uri: Uri, seen: Seen) -> PageResult {
-    let lang = language(&headers);
-    let path = here(&uri);
+pub async fn home(State(s): State<AppState>, cx: PageContext, seen: Seen) -> PageResult {
+    let lang = cx.lang;
+    let path = cx.path;
     render_home(&s, lang, &path, &seen).await
 }
 
@@ -117,9 +116,9 @@ async fn render_home(s: &AppState, lang: Lang, path: &str, seen: &Seen) -> Resul
     Ok(html(lang, &page))
 }
 
-pub async fn about(State(s): State<AppState>, headers: HeaderMap, uri: Uri, seen: Seen) -> PageResult {
-    let lang = language(&headers);
-    let path = here(&uri);
+pub async fn about(State(s): State<AppState>, cx: PageContext, seen: Seen) -> PageResult {
+    let lang = cx.lang;
+    let path = cx.path;
     let run = async {
         dashboards_caught_up(&s, &seen).await?;
         let t = web::T::new(lang);

@@ -25,7 +25,7 @@ use web::{
 };
 
 use super::account::{admitted, page, personal, refused, see_other, to_login};
-use super::language;
+use super::{language, PageContext};
 use crate::api::AppState;
 use crate::auth::{self, WriteRoute};
 use crate::contribute::{may_write, stewards};
@@ -289,6 +289,7 @@ async fn adopt(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(slug): Path<String>,
     Form(f): Form<AdoptPost>,
@@ -298,7 +299,7 @@ async fn adopt(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let lang = language(&headers);
+    let lang = cx.lang;
     let t = T::new(lang);
     let refuse = |e: &catalog::Error| field_errors(&t, e, &[]);
     let (organisation, acting_slug) = match acting(&s, session, &f.organisation).await {
@@ -408,11 +409,12 @@ async fn confirms_as(
 async fn adoption_page(
     State(s): State<AppState>,
     viewer: Viewer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(done): Query<Done>,
 ) -> Response {
-    let lang = language(&headers);
+    let lang = cx.lang;
     let t = T::new(lang);
     let notice = done.done.as_deref().and_then(|d| match d {
         "declared" => Some(t.s("contribute.declared")),
@@ -519,6 +521,7 @@ async fn edit_adoption(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(f): Form<EditAdoptionPost>,
@@ -528,7 +531,7 @@ async fn edit_adoption(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let lang = language(&headers);
+    let lang = cx.lang;
     let (a, software) = match adoption_of(&s, lang, &id).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -577,6 +580,7 @@ async fn confirm_adoption(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(f): Form<Tokens>,
@@ -586,7 +590,7 @@ async fn confirm_adoption(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let lang = language(&headers);
+    let lang = cx.lang;
     let (a, software) = match adoption_of(&s, lang, &id).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -624,6 +628,7 @@ async fn end_adoption(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(f): Form<EndPost>,
@@ -633,7 +638,7 @@ async fn end_adoption(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let lang = language(&headers);
+    let lang = cx.lang;
     let (a, software) = match adoption_of(&s, lang, &id).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -765,6 +770,7 @@ async fn fund(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(slug): Path<String>,
     Form(f): Form<FundPost>,
@@ -774,7 +780,7 @@ async fn fund(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let lang = language(&headers);
+    let lang = cx.lang;
     let t = T::new(lang);
     let rename = [("organisation", "funder")];
     let refuse = |e: &catalog::Error| field_errors(&t, e, &rename);
@@ -917,6 +923,7 @@ async fn add_item(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(slug): Path<String>,
     Form(f): Form<ItemPost>,
@@ -926,7 +933,7 @@ async fn add_item(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let lang = language(&headers);
+    let lang = cx.lang;
     let acting = match stewarded(&s, session, lang, &path, &slug).await {
         Ok((_, acting)) => acting,
         Err(r) => return r,
@@ -968,11 +975,12 @@ struct ItemRefusal {
 async fn item_page(
     State(s): State<AppState>,
     viewer: Viewer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(done): Query<Done>,
 ) -> Response {
-    let t = T::new(language(&headers));
+    let t = cx.t();
     let notice = done.done.as_deref().and_then(|d| match d {
         "published" => Some(t.s("contribute.item_published")),
         "saved" => Some(t.s("contribute.saved")),
@@ -1073,6 +1081,7 @@ async fn edit_item(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(f): Form<ItemPost>,
@@ -1082,7 +1091,7 @@ async fn edit_item(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let lang = language(&headers);
+    let lang = cx.lang;
     let (item, software) = match item_of(&s, lang, &id).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -1210,6 +1219,7 @@ async fn pledge(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(f): Form<PledgePost>,
@@ -1219,7 +1229,7 @@ async fn pledge(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let lang = language(&headers);
+    let lang = cx.lang;
     let (item, _) = match item_of(&s, lang, &id).await {
         Ok(x) => x,
         Err(r) => return r,
@@ -1264,11 +1274,11 @@ const HISTORY_PAGE: i64 = 50;
 
 async fn software_history(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    cx: PageContext,
     Path(slug): Path<String>,
     Query(q): Query<HistoryQuery>,
 ) -> Response {
-    let lang = language(&headers);
+    let lang = cx.lang;
     let path = format!("/software/{slug}/history");
     let name = match s.store.software(&slug).await {
         Ok(sw) => sw.name,
@@ -1279,11 +1289,11 @@ async fn software_history(
 
 async fn organisation_history(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    cx: PageContext,
     Path(slug): Path<String>,
     Query(q): Query<HistoryQuery>,
 ) -> Response {
-    let lang = language(&headers);
+    let lang = cx.lang;
     let path = format!("/organisations/{slug}/history");
     let name = match s.store.organisation(&slug).await {
         Ok(o) => o.name,
@@ -1295,11 +1305,11 @@ async fn organisation_history(
 
 async fn item_history(
     State(s): State<AppState>,
-    headers: HeaderMap,
+    cx: PageContext,
     Path(id): Path<String>,
     Query(q): Query<HistoryQuery>,
 ) -> Response {
-    let lang = language(&headers);
+    let lang = cx.lang;
     let path = format!("/roadmap/{id}/history");
     let (item, _) = match item_of(&s, lang, &id).await {
         Ok(x) => x,
@@ -1535,13 +1545,14 @@ struct RecordRefusal {
 async fn record_form(
     State(s): State<AppState>,
     viewer: Viewer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(slug): Path<String>,
     Query(done): Query<Done>,
 ) -> Response {
     let path = format!("/software/{slug}/edit");
     let Some(session) = &viewer.0 else { return to_login(&path) };
-    let t = T::new(language(&headers));
+    let t = cx.t();
     let notice = done.done.as_deref().and_then(|d| match d {
         "saved" => Some(t.s("contribute.saved").to_string()),
         "repository" => Some(t.s("edit_software.repository_added").to_string()),
@@ -1609,6 +1620,7 @@ async fn edit_record(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(slug): Path<String>,
     Form(f): Form<RecordPost>,
@@ -1618,7 +1630,7 @@ async fn edit_record(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let lang = language(&headers);
+    let lang = cx.lang;
     let acting = match stewarded(&s, session, lang, &path, &slug).await {
         Ok((_, acting)) => acting,
         Err(r) => return r,
@@ -1675,6 +1687,7 @@ async fn add_repository(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(slug): Path<String>,
     Form(f): Form<RepositoryPost>,
@@ -1684,7 +1697,7 @@ async fn add_repository(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let lang = language(&headers);
+    let lang = cx.lang;
     if let Err(r) = stewarded(&s, session, lang, &path, &slug).await {
         return r;
     }

@@ -2,7 +2,6 @@
 //! of every roadmap item.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use catalog::RoadmapFilter;
 use web::{
@@ -12,16 +11,16 @@ use web::{
 
 use super::build::amount;
 use super::records::roadmap_view;
-use super::{dashboards_caught_up, here, html, language, PageResult, Seen};
+use super::{dashboards_caught_up, html, PageContext, PageResult, Seen};
 use crate::api::AppState;
 use crate::error::Error;
 use crate::params::Params;
 
 const ITEMS_PER_PAGE: i64 = 50;
 
-pub async fn adoption(State(s): State<AppState>, headers: HeaderMap, uri: Uri, seen: Seen) -> PageResult {
-    let lang = language(&headers);
-    let path = here(&uri);
+pub async fn adoption(State(s): State<AppState>, cx: PageContext, seen: Seen) -> PageResult {
+    let lang = cx.lang;
+    let path = cx.path;
     adoption_page(&s, lang, &path, &seen).await
 }
 
@@ -66,9 +65,9 @@ async fn adoption_page(s: &AppState, lang: Lang, path: &str, seen: &Seen) -> Res
     Ok(html(lang, &page))
 }
 
-pub async fn funding(State(s): State<AppState>, headers: HeaderMap, uri: Uri, seen: Seen) -> PageResult {
-    let lang = language(&headers);
-    let path = here(&uri);
+pub async fn funding(State(s): State<AppState>, cx: PageContext, seen: Seen) -> PageResult {
+    let lang = cx.lang;
+    let path = cx.path;
     funding_page(&s, lang, &path, &seen).await
 }
 
@@ -126,9 +125,9 @@ async fn funding_page(s: &AppState, lang: Lang, path: &str, seen: &Seen) -> Resu
     Ok(html(lang, &page))
 }
 
-pub async fn roadmaps(State(s): State<AppState>, headers: HeaderMap, uri: Uri, p: Params) -> PageResult {
-    let lang = language(&headers);
-    let path = here(&uri);
+pub async fn roadmaps(State(s): State<AppState>, cx: PageContext, p: Params) -> PageResult {
+    let lang = cx.lang;
+    let path = cx.path;
     roadmaps_page(&s, lang, &path, &p).await
 }
 

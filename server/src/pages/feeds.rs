@@ -13,7 +13,7 @@ use web::atom::{AtomEntry, AtomFeed};
 use web::T;
 
 use super::contribute::event_row;
-use super::language;
+use super::PageContext;
 use crate::api::AppState;
 use crate::error::Error;
 
@@ -71,8 +71,13 @@ fn feed(t: &T, base: &str, path: &str, page: &str, title: String, entries: Vec<A
     }
 }
 
-async fn software(State(s): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> Response {
-    let lang = language(&headers);
+async fn software(
+    State(s): State<AppState>,
+    cx: PageContext,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Response {
+    let lang = cx.lang;
     let t = T::new(lang);
     let path = format!("/software/{slug}/feed.atom");
     let page = format!("/software/{slug}");
@@ -109,8 +114,13 @@ async fn software(State(s): State<AppState>, headers: HeaderMap, Path(slug): Pat
     atom(&feed(&t, &base, &path, &page, t.fill("feeds.software", &sw.name), entries))
 }
 
-async fn organisation(State(s): State<AppState>, headers: HeaderMap, Path(slug): Path<String>) -> Response {
-    let lang = language(&headers);
+async fn organisation(
+    State(s): State<AppState>,
+    cx: PageContext,
+    headers: HeaderMap,
+    Path(slug): Path<String>,
+) -> Response {
+    let lang = cx.lang;
     let t = T::new(lang);
     let path = format!("/organisations/{slug}/feed.atom");
     let page = format!("/organisations/{slug}");
@@ -129,8 +139,8 @@ async fn organisation(State(s): State<AppState>, headers: HeaderMap, Path(slug):
     atom(&feed(&t, &base, &path, &page, t.fill("feeds.organisation", &o.name), entries))
 }
 
-async fn new_software(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let lang = language(&headers);
+async fn new_software(State(s): State<AppState>, cx: PageContext, headers: HeaderMap) -> Response {
+    let lang = cx.lang;
     let t = T::new(lang);
     let path = "/feeds/software.atom";
     let base = s.site.base(&headers);
@@ -155,8 +165,8 @@ async fn new_software(State(s): State<AppState>, headers: HeaderMap) -> Response
     atom(&feed(&t, &base, path, "/", t.s("feeds.new_software").into(), entries))
 }
 
-async fn roadmaps(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let lang = language(&headers);
+async fn roadmaps(State(s): State<AppState>, cx: PageContext, headers: HeaderMap) -> Response {
+    let lang = cx.lang;
     let t = T::new(lang);
     let path = "/feeds/roadmap.atom";
     let base = s.site.base(&headers);

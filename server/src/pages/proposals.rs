@@ -19,7 +19,7 @@ use serde::Deserialize;
 use web::{Chrome, FieldErrors, FormValues, ProposalRow, ProposalsPage, ProposePage, T};
 
 use super::account::{admitted, page, personal, refused, see_other, to_login};
-use super::language;
+use super::{language, PageContext};
 use crate::api::AppState;
 use crate::auth;
 use crate::error::Error;
@@ -62,9 +62,15 @@ struct Done {
     done: Option<String>,
 }
 
-async fn form(State(s): State<AppState>, viewer: Viewer, headers: HeaderMap, Query(d): Query<Done>) -> Response {
+async fn form(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    cx: PageContext,
+    headers: HeaderMap,
+    Query(d): Query<Done>,
+) -> Response {
     let Some(session) = &viewer.0 else { return to_login("/propose") };
-    let t = T::new(language(&headers));
+    let t = cx.t();
     let notice = d.done.as_deref().and_then(|d| match d {
         "proposed" => Some(t.s("propose.proposed").to_string()),
         "reading" => Some(t.s("propose.reading").to_string()),
@@ -252,9 +258,15 @@ async fn propose(
     propose_page(&s, session, &headers, view, status).await
 }
 
-async fn waiting(State(s): State<AppState>, viewer: Viewer, headers: HeaderMap, Query(d): Query<Done>) -> Response {
+async fn waiting(
+    State(s): State<AppState>,
+    viewer: Viewer,
+    cx: PageContext,
+    headers: HeaderMap,
+    Query(d): Query<Done>,
+) -> Response {
     let Some(session) = &viewer.0 else { return to_login("/admin/proposals") };
-    let lang = language(&headers);
+    let lang = cx.lang;
     let t = T::new(lang);
     let notice = d.done.as_deref().and_then(|d| match d {
         "accepted" => Some(t.s("propose.accepted").to_string()),
@@ -308,6 +320,7 @@ async fn decide(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(f): Form<Decision>,
@@ -317,7 +330,7 @@ async fn decide(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let lang = language(&headers);
+    let lang = cx.lang;
     let t = T::new(lang);
     if !session.user.site_admin {
         return refused(Error::forbidden(None, t.s("error.forbidden_text")));

@@ -23,7 +23,7 @@ use web::{
 
 use super::account::{admitted, page, personal, refused, see_other, to_login};
 use super::contribute::{author, once};
-use super::{here, language};
+use super::{here, language, PageContext};
 use crate::api::AppState;
 use crate::auth;
 use crate::error::Error;
@@ -185,6 +185,7 @@ async fn ask(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(slug): Path<String>,
     body: Bytes,
@@ -208,7 +209,7 @@ async fn ask(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let lang = language(&headers);
+    let lang = cx.lang;
     let t = T::new(lang);
     let form = QuestionForm { organisation: None, to: values.to.clone(), body: values.body.clone() };
     let asked = match form.validate() {
@@ -246,9 +247,9 @@ fn row(q: &QuestionSummary) -> QuestionRow {
     }
 }
 
-async fn list(State(s): State<AppState>, viewer: Viewer, headers: HeaderMap) -> Response {
+async fn list(State(s): State<AppState>, viewer: Viewer, cx: PageContext) -> Response {
     let Some(session) = &viewer.0 else { return to_login("/questions") };
-    let lang = language(&headers);
+    let lang = cx.lang;
     let t = T::new(lang);
     match s.store.questions_of(&session.user).await {
         Ok(q) => {
@@ -271,13 +272,14 @@ struct Done {
 async fn show(
     State(s): State<AppState>,
     viewer: Viewer,
+    cx: PageContext,
     headers: HeaderMap,
     uri: Uri,
     Path(id): Path<String>,
     Query(d): Query<Done>,
 ) -> Response {
     let Some(session) = &viewer.0 else { return to_login(&here(&uri)) };
-    let t = T::new(language(&headers));
+    let t = cx.t();
     let notice = match d.done.as_deref() {
         Some("asked") => Some(t.s("questions.asked_notice").to_string()),
         Some("answered") => Some(t.s("questions.answered_notice").to_string()),
@@ -368,6 +370,7 @@ async fn answer(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(id): Path<String>,
     Form(f): Form<AnswerPost>,
@@ -377,7 +380,7 @@ async fn answer(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let lang = language(&headers);
+    let lang = cx.lang;
     let t = T::new(lang);
     let Ok(number) = id.parse::<i64>() else {
         return refused(Error::NotFound(format!("question not found: {id}")));

@@ -1,7 +1,6 @@
 //! A software's page and an organisation's page.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use catalog::money::Rates;
 use catalog::{Adoption, Funding, Offer, OrgRef, RoadmapItem};
@@ -11,7 +10,7 @@ use web::{
 };
 
 use super::build::{amount, category_label, localised, money};
-use super::{dashboards_caught_up, here, html, language, PageResult, Seen};
+use super::{dashboards_caught_up, html, PageContext, PageResult, Seen};
 use crate::api::AppState;
 use crate::error::Error;
 
@@ -124,13 +123,12 @@ pub struct NearQuery {
 pub async fn software(
     State(s): State<AppState>,
     Path(slug): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    cx: PageContext,
     seen: Seen,
     axum::extract::Query(q): axum::extract::Query<NearQuery>,
 ) -> PageResult {
-    let lang = language(&headers);
-    let path = here(&uri);
+    let lang = cx.lang;
+    let path = cx.path;
     let near = q.near.filter(|n| !n.trim().is_empty());
     software_page(&s, &slug, lang, &path, &seen, near.as_deref()).await.map_err(missing_named(
         lang,
@@ -341,12 +339,11 @@ async fn software_page(
 pub async fn organisation(
     State(s): State<AppState>,
     Path(slug): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    cx: PageContext,
     seen: Seen,
 ) -> PageResult {
-    let lang = language(&headers);
-    let path = here(&uri);
+    let lang = cx.lang;
+    let path = cx.path;
     organisation_page(&s, &slug, lang, &path, &seen).await.map_err(missing_named(
         lang,
         "error.not_found_organisation",
@@ -487,12 +484,11 @@ const MEMBERS_PER_PAGE: i64 = 100;
 pub async fn members(
     State(s): State<AppState>,
     Path(slug): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    cx: PageContext,
     p: crate::params::Params,
 ) -> PageResult {
-    let lang = language(&headers);
-    let path = here(&uri);
+    let lang = cx.lang;
+    let path = cx.path;
     members_page(&s, &slug, lang, &path, &p).await.map_err(missing_named(lang, "error.not_found_organisation", &slug))
 }
 
@@ -548,12 +544,11 @@ const ADOPTERS_PER_PAGE: i64 = 50;
 pub async fn adopters(
     State(s): State<AppState>,
     Path(slug): Path<String>,
-    headers: HeaderMap,
-    uri: Uri,
+    cx: PageContext,
     p: crate::params::Params,
 ) -> PageResult {
-    let lang = language(&headers);
-    let path = here(&uri);
+    let lang = cx.lang;
+    let path = cx.path;
     adopters_page(&s, &slug, lang, &path, &p).await.map_err(missing_named(lang, "error.not_found_software", &slug))
 }
 

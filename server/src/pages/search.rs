@@ -2,13 +2,12 @@
 //! be shared, every facet a link that adds or removes its filter.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use indexer::search::query::Sort;
 use web::{Chrome, Facet, FacetValue, Hit, Lang, Link, Pager, SearchPage};
 
 use super::build::category_label;
-use super::{here, html, language, PageResult, Seen};
+use super::{html, PageContext, PageResult, Seen};
 use crate::api::AppState;
 use crate::error::Error;
 use crate::params::Params;
@@ -17,9 +16,9 @@ use crate::params::Params;
 const FACETS: [&str; 7] = ["category", "kind", "territory", "health", "licence", "country", "publiccode"];
 const PER_PAGE: usize = 20;
 
-pub async fn page(State(s): State<AppState>, headers: HeaderMap, uri: Uri, seen: Seen, p: Params) -> PageResult {
-    let lang = language(&headers);
-    let path = here(&uri);
+pub async fn page(State(s): State<AppState>, cx: PageContext, seen: Seen, p: Params) -> PageResult {
+    let lang = cx.lang;
+    let path = cx.path;
     search_page(&s, lang, &path, seen, &p).await
 }
 

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use web::{DeliveryRow, FieldErrors, WebhookRow, WebhooksPage, T};
 
 use super::account::{admitted, may, page, refused, to_login};
-use super::language;
+use super::{language, PageContext};
 use crate::api::AppState;
 use crate::auth;
 use crate::error::Error;
@@ -189,6 +189,7 @@ async fn add(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path(slug): Path<String>,
     body: Bytes,
@@ -209,7 +210,7 @@ async fn add(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let lang = language(&headers);
+    let lang = cx.lang;
     let t = T::new(lang);
     if let Err(r) = admin_of(&s, session, &slug, lang, &path).await {
         return r;
@@ -249,6 +250,7 @@ async fn remove(
     State(s): State<AppState>,
     viewer: Viewer,
     peer: Peer,
+    cx: PageContext,
     headers: HeaderMap,
     Path((slug, id)): Path<(String, i64)>,
     Form(f): Form<Removal>,
@@ -258,7 +260,7 @@ async fn remove(
         Ok(session) => session,
         Err(r) => return r,
     };
-    let lang = language(&headers);
+    let lang = cx.lang;
     let t = T::new(lang);
     if let Err(r) = admin_of(&s, session, &slug, lang, &path).await {
         return r;
