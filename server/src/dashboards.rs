@@ -27,12 +27,23 @@ struct Contribution {
     kinds: Vec<(u16, u32)>,
     /// Active adoptions by territory (index in `territories`).
     territories: Vec<(u32, u32)>,
-    /// (year, currency, kind of funder, amount, count).
-    fundings: Vec<(i32, u16, u16, i64, u32)>,
+    fundings: Vec<PackedFunding>,
     /// The populations of its active adopters: how many of a given size use it is two
     /// binary searches (the report's "organisations of your size"), where the catalog reads
     /// thousands of rows for a village.
     sizes: Sizes,
+}
+
+/// The fundings of one year, currency and kind of funder, in interned numbers.
+#[derive(Debug, Clone, Copy)]
+struct PackedFunding {
+    year: i32,
+    /// Index in `currencies`.
+    currency: u16,
+    /// Index in `kinds`.
+    funder_kind: u16,
+    minor: i64,
+    count: u32,
 }
 
 /// Populations, sorted, by kind and country (indexes in `kinds` and `countries`).
@@ -89,25 +100,57 @@ pub struct Totals {
     pub adoptions: i64,
     pub active: i64,
     pub adopted_software: i64,
-    /// (year, new adoptions that year), oldest first.
-    pub years: Vec<(i32, i64)>,
-    pub kinds: Vec<(String, i64)>,
-    pub territories: Vec<(TerritoryRef, i64)>,
-    /// The most adopted software (in use), with their count.
-    pub top: Vec<(SoftwareRef, i64)>,
+    /// New adoptions by the year they began, oldest first.
+    pub years: Vec<Counted<i32>>,
+    /// Adoptions in use by kind of adopter, the most first.
+    pub kinds: Vec<Counted<String>>,
+    /// Adoptions in use by territory, the most first.
+    pub territories: Vec<Counted<TerritoryRef>>,
+    /// The most adopted software (in use).
+    pub top: Vec<Counted<SoftwareRef>>,
     pub fundings: i64,
-    /// Per currency: (currency, amount, count).
-    pub funded: Vec<(String, i64, i64)>,
-    /// (year, currency, amount), oldest first.
-    pub funding_years: Vec<(i32, String, i64)>,
-    /// (kind of funder, currency, amount, count), the largest first.
-    pub funder_kinds: Vec<(String, String, i64, i64)>,
-    /// (software, currency, amount, count), the largest first.
-    pub funded_software: Vec<(SoftwareRef, String, i64, i64)>,
+    /// Per currency, the one with most fundings first.
+    pub funded: Vec<Funded<()>>,
+    /// Per year and currency, oldest first (`count` is not kept per year: 0).
+    pub funding_years: Vec<Funded<i32>>,
+    /// Per kind of funder and currency, the most fundings first.
+    pub funder_kinds: Vec<Funded<String>>,
+    /// Per software and currency, the largest amount first.
+    pub funded_software: Vec<Funded<SoftwareRef>>,
 }
 
-/// A software's adopters by territory, for its page's map.
-pub type TerritoryCounts = Vec<(TerritoryRef, i64)>;
+/// How many of something: adoptions of a year, of a kind of adopter, in a territory, of a
+/// software.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Counted<T> {
+    pub what: T,
+    pub count: i64,
+}
+
+/// Money given to or by something, in one currency: its sum in minor units and how many
+/// fundings make it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Funded<T> {
+    pub what: T,
+    pub currency: String,
+    pub minor: i64,
+    pub count: i64,
+}
+
+/// A software's adoptions in use, and by territory (the most first), for its page's map.
+#[derive(Debug, Clone, Default)]
+pub struct Adopters {
+    pub active: i64,
+    pub by_territory: Vec<Counted<TerritoryRef>>,
+}
+
+/// What a software has received, from the aggregates, by year, currency and kind of
+/// funder (`what`); `demo`: some of its adoptions or fundings are illustrative.
+#[derive(Debug, Clone, Default)]
+pub struct SoftwareFunding {
+    pub by_year_and_kind: Vec<Funded<(i32, String)>>,
+    pub demo: bool,
+}
 
 #[derive(Default)]
 struct State {
@@ -180,7 +223,13 @@ impl State {
         for f in fundings {
             let currency = intern(&mut self.currencies, &f.currency);
             let kind = intern(&mut self.kinds, &f.funder_kind);
-            c.fundings.push((f.year, currency, kind, f.minor, f.count as u32));
+            c.fundings.push(PackedFunding {
+                year: f.year,
+                currency,
+                funder_kind: kind,
+                minor: f.minor,
+                count: f.count as u32,
+            });
         }
         c
     }
@@ -213,44 +262,59 @@ impl State {
                 *territories.entry(*k).or_default() += i64::from(*n);
             }
             let mut per_currency: BTreeMap<u16, (i64, i64)> = BTreeMap::new();
-            for (year, currency, kind, minor, count) in &c.fundings {
-                t.fundings += i64::from(*count);
-                let e = funded.entry(*currency).or_default();
-                e.0 += minor;
-                e.1 += i64::from(*count);
-                *funding_years.entry((*year, *currency)).or_default() += minor;
-                let e = funder_kinds.entry((*kind, *currency)).or_default();
-                e.0 += minor;
-                e.1 += i64::from(*count);
-                let e = per_currency.entry(*currency).or_default();
-                e.0 += minor;
-                e.1 += i64::from(*count);
+            for f in &c.fundings {
+                let count = i64::from(f.count);
+                t.fundings += count;
+                let e = funded.entry(f.currency).or_default();
+                e.0 += f.minor;
+                e.1 += count;
+                *funding_years.entry((f.year, f.currency)).or_default() += f.minor;
+                let e = funder_kinds.entry((f.funder_kind, f.currency)).or_default();
+                e.0 += f.minor;
+                e.1 += count;
+                let e = per_currency.entry(f.currency).or_default();
+                e.0 += f.minor;
+                e.1 += count;
             }
             for (currency, (minor, count)) in per_currency {
                 funded_software.push((minor, currency, count, *id));
             }
         }
-        t.years = years.into_iter().filter(|(y, _)| *y > 0).collect();
-        t.kinds = kinds.into_iter().map(|(k, n)| (self.kinds[k as usize].clone(), n)).collect();
-        t.kinds.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        t.territories = territories.into_iter().map(|(k, n)| (self.territories[k as usize].clone(), n)).collect();
-        t.territories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.name.cmp(&b.0.name)));
+        let currency = |c: u16| self.currencies[c as usize].clone();
+        t.years = years.into_iter().filter(|(y, _)| *y > 0).map(|(what, count)| Counted { what, count }).collect();
+        t.kinds = kinds.into_iter().map(|(k, count)| Counted { what: self.kinds[k as usize].clone(), count }).collect();
+        t.kinds.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.what.cmp(&b.what)));
+        t.territories = territories
+            .into_iter()
+            .map(|(k, count)| Counted { what: self.territories[k as usize].clone(), count })
+            .collect();
+        t.territories.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.what.name.cmp(&b.what.name)));
         top.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| self.name(a.1).name.cmp(&self.name(b.1).name)));
-        t.top = top.into_iter().take(10).map(|(n, id)| (self.name(id), i64::from(n))).collect();
-        t.funded = funded.into_iter().map(|(c, (m, n))| (self.currencies[c as usize].clone(), m, n)).collect();
-        t.funded.sort_by_key(|f| std::cmp::Reverse(f.2));
-        t.funding_years =
-            funding_years.into_iter().map(|((y, c), m)| (y, self.currencies[c as usize].clone(), m)).collect();
+        t.top = top.into_iter().take(10).map(|(n, id)| Counted { what: self.name(id), count: i64::from(n) }).collect();
+        t.funded = funded
+            .into_iter()
+            .map(|(c, (minor, count))| Funded { what: (), currency: currency(c), minor, count })
+            .collect();
+        t.funded.sort_by_key(|f| std::cmp::Reverse(f.count));
+        t.funding_years = funding_years
+            .into_iter()
+            .map(|((year, c), minor)| Funded { what: year, currency: currency(c), minor, count: 0 })
+            .collect();
         t.funder_kinds = funder_kinds
             .into_iter()
-            .map(|((k, c), (m, n))| (self.kinds[k as usize].clone(), self.currencies[c as usize].clone(), m, n))
+            .map(|((k, c), (minor, count))| Funded {
+                what: self.kinds[k as usize].clone(),
+                currency: currency(c),
+                minor,
+                count,
+            })
             .collect();
-        t.funder_kinds.sort_by_key(|f| std::cmp::Reverse(f.2));
+        t.funder_kinds.sort_by_key(|f| std::cmp::Reverse(f.count));
         funded_software.sort_by_key(|f| std::cmp::Reverse(f.0));
         t.funded_software = funded_software
             .into_iter()
             .take(30)
-            .map(|(m, c, n, id)| (self.name(id), self.currencies[c as usize].clone(), m, n))
+            .map(|(minor, c, count, id)| Funded { what: self.name(id), currency: currency(c), minor, count })
             .collect();
         t
     }
@@ -291,21 +355,19 @@ impl Dashboards {
     }
 
     /// How many of a software's adoptions are in use, and by territory, the most first.
-    pub fn adopters_of(&self, slug: &str) -> (i64, TerritoryCounts) {
+    pub fn adopters_of(&self, slug: &str) -> Adopters {
         let state = self.state.read().expect("dashboards lock");
-        let Some(id) = state.names.iter().find(|(_, r)| r.slug == slug).map(|(id, _)| *id) else {
-            return (0, Vec::new());
+        let Some(c) = state.names.iter().find(|(_, r)| r.slug == slug).and_then(|(id, _)| state.software.get(id))
+        else {
+            return Adopters::default();
         };
-        let active = state.software.get(&id).map_or(0, |c| i64::from(c.active));
-        let mut out: TerritoryCounts = state
-            .software
-            .get(&id)
-            .map(|c| {
-                c.territories.iter().map(|(t, n)| (state.territories[*t as usize].clone(), i64::from(*n))).collect()
-            })
-            .unwrap_or_default();
-        out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.name.cmp(&b.0.name)));
-        (active, out)
+        let mut by_territory: Vec<Counted<TerritoryRef>> = c
+            .territories
+            .iter()
+            .map(|(t, n)| Counted { what: state.territories[*t as usize].clone(), count: i64::from(*n) })
+            .collect();
+        by_territory.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.what.name.cmp(&b.what.name)));
+        Adopters { active: i64::from(c.active), by_territory }
     }
 
     /// For each of `slugs`, how many of its active adopters are of `kind` in `country` with
@@ -333,7 +395,7 @@ impl Dashboards {
         bracket: (i64, i64),
         except: &[String],
         limit: usize,
-    ) -> Vec<(SoftwareRef, i64)> {
+    ) -> Vec<Counted<SoftwareRef>> {
         let state = self.state.read().expect("dashboards lock");
         let Some(b) = state.bracket(kind, country, bracket) else { return Vec::new() };
         let except: std::collections::HashSet<&str> = except.iter().map(String::as_str).collect();
@@ -355,7 +417,7 @@ impl Dashboards {
             used.truncate(limit);
         }
         used.sort_by(order);
-        used.into_iter().map(|(n, id)| (state.name(id), n as i64)).collect()
+        used.into_iter().map(|(n, id)| Counted { what: state.name(id), count: n as i64 }).collect()
     }
 
     /// How many organisations of `kind` in `country` have a population from `lo` to `hi`.
@@ -364,30 +426,31 @@ impl Dashboards {
         state.bracket(kind, country, bracket).map_or(0, |b| state.sizes.count(b) as i64)
     }
 
-    /// What a software has received, from the aggregates: (year, currency, kind of funder,
-    /// amount in minor units), whatever the number of its fundings; and whether some of its
-    /// adoptions or fundings are illustrative.
-    pub fn fundings_of(&self, slug: &str) -> (Vec<(i32, String, String, i64)>, bool) {
+    /// What a software has received, from the aggregates, whatever the number of its
+    /// fundings.
+    pub fn fundings_of(&self, slug: &str) -> SoftwareFunding {
         let state = self.state.read().expect("dashboards lock");
         let Some(c) = state.names.iter().find(|(_, r)| r.slug == slug).and_then(|(id, _)| state.software.get(id))
         else {
-            return (Vec::new(), false);
+            return SoftwareFunding::default();
         };
-        let list = c
+        let by_year_and_kind = c
             .fundings
             .iter()
-            .map(|(year, currency, kind, minor, _)| {
-                let currency = state.currencies[*currency as usize].clone();
-                (*year, currency, state.kinds[*kind as usize].clone(), *minor)
+            .map(|f| Funded {
+                what: (f.year, state.kinds[f.funder_kind as usize].clone()),
+                currency: state.currencies[f.currency as usize].clone(),
+                minor: f.minor,
+                count: i64::from(f.count),
             })
             .collect();
-        (list, c.demo)
+        SoftwareFunding { by_year_and_kind, demo: c.demo }
     }
 
     /// The software in use in a territory (a département, canton or province, by slug), by
     /// how many of its organisations use each, leaving out `except`: counted from the
     /// aggregates rather than from the adoptions of its hundreds of communes.
-    pub fn used_in_territory(&self, territory: &str, except: &[String], limit: usize) -> Vec<(SoftwareRef, i64)> {
+    pub fn used_in_territory(&self, territory: &str, except: &[String], limit: usize) -> Vec<Counted<SoftwareRef>> {
         let state = self.state.read().expect("dashboards lock");
         let Some(t) = state.territories.iter().position(|r| r.slug == territory) else { return Vec::new() };
         let t = t as u32;
@@ -399,7 +462,7 @@ impl Dashboards {
             .filter(|(_, r)| !except.contains(&r.slug))
             .collect();
         used.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
-        used.into_iter().take(limit).map(|(n, r)| (r, n)).collect()
+        used.into_iter().take(limit).map(|(count, what)| Counted { what, count }).collect()
     }
 
     /// Applies the changes made since the last call, when the catalog is past `version`.

@@ -207,8 +207,8 @@ pub async fn gather(s: &AppState, question: &Question, lang: &str, today: NaiveD
     let areas: catalog::AreaCounts = slugs
         .iter()
         .map(|slug| {
-            let (_, by_area) = s.dashboards.adopters_of(slug);
-            (slug.clone(), by_area.into_iter().map(|(t, n)| (t.slug, n)).collect())
+            let by_area = s.dashboards.adopters_of(slug).by_territory;
+            (slug.clone(), by_area.into_iter().map(|c| (c.what.slug, c.count)).collect())
         })
         .collect();
     // And of the asker's size (half to twice its population), from the same aggregates.
@@ -273,13 +273,14 @@ pub async fn gather(s: &AppState, question: &Question, lang: &str, today: NaiveD
         // Every funding, from the dashboards' aggregates (a popular software has thousands).
         let mut by_year: BTreeMap<i32, Sums> = BTreeMap::new();
         let mut by_kind: BTreeMap<String, Sums> = BTreeMap::new();
-        let (fundings, some_demo) = s.dashboards.fundings_of(&slug);
+        let funding = s.dashboards.fundings_of(&slug);
         // Marked when the software has illustrative adoptions or fundings: the aggregates
         // do not say which.
-        let funded_demo = some_demo && !fundings.is_empty();
-        for (year, currency, kind, minor) in fundings {
-            *by_year.entry(year).or_default().0.entry(currency.clone()).or_default() += minor;
-            *by_kind.entry(kind).or_default().0.entry(currency).or_default() += minor;
+        let funded_demo = funding.demo && !funding.by_year_and_kind.is_empty();
+        for f in funding.by_year_and_kind {
+            let (year, kind) = f.what;
+            *by_year.entry(year).or_default().0.entry(f.currency.clone()).or_default() += f.minor;
+            *by_kind.entry(kind).or_default().0.entry(f.currency).or_default() += f.minor;
         }
         let offers = offers_of.remove(&slug).unwrap_or_default();
         let open_roadmap: Vec<RoadmapItem> = store

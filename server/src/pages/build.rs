@@ -63,7 +63,7 @@ pub async fn figures(s: &AppState) -> Result<Figures, Error> {
         software: s.store.count_software().await?,
         organisations: s.store.count_organisations().await?,
         adoptions: totals.adoptions,
-        funded: totals.funded.iter().map(|(c, m, _)| amount(*m, c)).collect(),
+        funded: totals.funded.iter().map(|f| amount(f.minor, &f.currency)).collect(),
     })
 }
 

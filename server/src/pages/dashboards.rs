@@ -32,9 +32,9 @@ async fn adoption_page(s: &AppState, lang: Lang, path: &str, seen: &Seen) -> Res
     let years = totals
         .years
         .iter()
-        .map(|(year, n)| {
-            cumulative += n;
-            YearCount { year: *year, added: *n, cumulative }
+        .map(|y| {
+            cumulative += y.count;
+            YearCount { year: y.what, added: y.count, cumulative }
         })
         .collect();
     let mut chrome = Chrome::new(lang, path, t.s("title.adoption"), "adoption");
@@ -48,18 +48,26 @@ async fn adoption_page(s: &AppState, lang: Lang, path: &str, seen: &Seen) -> Res
         territories: totals
             .territories
             .iter()
-            .map(|(r, n)| Territory {
-                code: r.departement_code.clone().unwrap_or_default(),
-                slug: r.slug.clone(),
-                name: r.name.clone(),
-                count: *n,
+            .map(|c| Territory {
+                code: c.what.departement_code.clone().unwrap_or_default(),
+                slug: c.what.slug.clone(),
+                name: c.what.name.clone(),
+                count: c.count,
             })
             .collect(),
-        kinds: totals.kinds.iter().map(|(k, n)| Ranked { label: t.word("kind", k), href: None, count: *n }).collect(),
+        kinds: totals
+            .kinds
+            .iter()
+            .map(|c| Ranked { label: t.word("kind", &c.what), href: None, count: c.count })
+            .collect(),
         top: totals
             .top
             .iter()
-            .map(|(r, n)| Ranked { label: r.name.clone(), href: Some(format!("/software/{}", r.slug)), count: *n })
+            .map(|c| Ranked {
+                label: c.what.name.clone(),
+                href: Some(format!("/software/{}", c.what.slug)),
+                count: c.count,
+            })
             .collect(),
     };
     Ok(html(lang, &page))
@@ -76,12 +84,12 @@ async fn funding_page(s: &AppState, lang: Lang, path: &str, seen: &Seen) -> Resu
     let totals = s.dashboards.totals();
     let t = web::T::new(lang);
     // The charts are drawn in the currency most fundings are in.
-    let currency = totals.funded.first().map_or_else(|| "EUR".to_owned(), |(c, _, _)| c.clone());
+    let currency = totals.funded.first().map_or_else(|| "EUR".to_owned(), |f| f.currency.clone());
     let mut years: Vec<YearTotals> = Vec::new();
-    for (year, c, minor) in &totals.funding_years {
+    for f in &totals.funding_years {
         match years.last_mut() {
-            Some(y) if y.year == *year => y.amounts.push(amount(*minor, c)),
-            _ => years.push(YearTotals { year: *year, amounts: vec![amount(*minor, c)] }),
+            Some(y) if y.year == f.what => y.amounts.push(amount(f.minor, &f.currency)),
+            _ => years.push(YearTotals { year: f.what, amounts: vec![amount(f.minor, &f.currency)] }),
         }
     }
     let items = s.store.roadmap_items(&RoadmapFilter::default(), 20, 0).await?;
@@ -92,23 +100,28 @@ async fn funding_page(s: &AppState, lang: Lang, path: &str, seen: &Seen) -> Resu
     let page = FundingDashboard {
         chrome,
         currency,
-        totals: totals.funded.iter().map(|(c, m, _)| amount(*m, c)).collect::<Vec<Amount>>(),
+        totals: totals.funded.iter().map(|f| amount(f.minor, &f.currency)).collect::<Vec<Amount>>(),
         fundings: totals.fundings,
         years,
         software: totals
             .funded_software
             .iter()
-            .map(|(r, c, m, n)| RankedAmount {
-                label: r.name.clone(),
-                href: Some(format!("/software/{}", r.slug)),
-                amount: amount(*m, c),
-                count: *n,
+            .map(|f| RankedAmount {
+                label: f.what.name.clone(),
+                href: Some(format!("/software/{}", f.what.slug)),
+                amount: amount(f.minor, &f.currency),
+                count: f.count,
             })
             .collect(),
         funder_kinds: totals
             .funder_kinds
             .iter()
-            .map(|(k, c, m, n)| RankedAmount { label: t.word("kind", k), href: None, amount: amount(*m, c), count: *n })
+            .map(|f| RankedAmount {
+                label: t.word("kind", &f.what),
+                href: None,
+                amount: amount(f.minor, &f.currency),
+                count: f.count,
+            })
             .collect(),
         items: items
             .items

@@ -234,14 +234,16 @@ async fn software_page(
             }
         })
         .collect();
-    let (active, territories) = s.dashboards.adopters_of(slug);
-    let territories: Vec<Territory> = territories
+    let adopters = s.dashboards.adopters_of(slug);
+    let active = adopters.active;
+    let territories: Vec<Territory> = adopters
+        .by_territory
         .into_iter()
-        .map(|(t, n)| Territory {
-            code: t.departement_code.clone().unwrap_or_default(),
-            slug: t.slug.clone(),
-            name: t.name.clone(),
-            count: n,
+        .map(|c| Territory {
+            code: c.what.departement_code.unwrap_or_default(),
+            slug: c.what.slug,
+            name: c.what.name,
+            count: c.count,
         })
         .collect();
     let mut years: std::collections::BTreeMap<i32, Vec<web::Amount>> = std::collections::BTreeMap::new();
@@ -386,7 +388,7 @@ async fn organisation_page(s: &AppState, slug: &str, lang: Lang, path: &str, see
             s.dashboards
                 .used_in_territory(&parent.slug, &mine, 8)
                 .into_iter()
-                .map(|(r, users)| PeerSoftware { slug: r.slug, name: r.name, users })
+                .map(|c| PeerSoftware { slug: c.what.slug, name: c.what.name, users: c.count })
                 .collect()
         };
         step(if parent.kind == "epci" { "epci uses" } else { "area uses" }, &mut since);
@@ -411,7 +413,7 @@ async fn organisation_page(s: &AppState, slug: &str, lang: Lang, path: &str, see
                 .dashboards
                 .used_by_size(kind, country, bracket, &mine, 8)
                 .into_iter()
-                .map(|(r, users)| PeerSoftware { slug: r.slug, name: r.name, users })
+                .map(|c| PeerSoftware { slug: c.what.slug, name: c.what.name, users: c.count })
                 .collect();
             step("similar uses", &mut since);
             peers.push(PeerGroup {
