@@ -508,7 +508,8 @@ pub struct Adoption {
     pub organisation_name: String,
     pub organisation_kind: String,
     pub since: NaiveDate,
-    pub status: String,
+    #[cfg_attr(feature = "store", sqlx(try_from = "String"))]
+    pub status: AdoptionStatus,
     pub scope: Option<String>,
     pub evidence_url: Option<String>,
     /// The instance the organisation uses (its address), when it says.
@@ -516,7 +517,8 @@ pub struct Adoption {
     /// The organisation that runs or supports it for them, when they say.
     pub provider: Option<String>,
     pub provider_name: Option<String>,
-    pub state: String,
+    #[cfg_attr(feature = "store", sqlx(try_from = "String"))]
+    pub state: AdoptionState,
     pub last_confirmed: Option<NaiveDate>,
     pub ended_on: Option<NaiveDate>,
     /// From this day on the adoption is "to be checked": 24 months after it was declared or
@@ -536,7 +538,7 @@ pub fn check_due_after(on: NaiveDate) -> NaiveDate {
 impl Adoption {
     /// Whether the adoption, still current, has gone unconfirmed too long.
     pub fn to_be_checked(&self, today: NaiveDate) -> bool {
-        self.status != "ended" && self.check_due.is_some_and(|d| d <= today)
+        self.status != AdoptionStatus::Ended && self.check_due.is_some_and(|d| d <= today)
     }
 }
 
@@ -620,8 +622,8 @@ pub struct Funding {
     /// The amount as a decimal in the currency's unit, as the CSV files write it.
     pub amount_decimal: String,
     pub date: NaiveDate,
-    pub kind: String,
-    pub status: String,
+    pub kind: FundingKind,
+    pub status: FundingStatus,
     /// The council's deliberation that voted it: a reference or an address.
     pub deliberation: Option<String>,
     pub evidence_url: Option<String>,
@@ -717,7 +719,7 @@ pub struct RoadmapItem {
     pub slug: String,
     pub title: String,
     pub body: Option<String>,
-    pub status: String,
+    pub status: RoadmapStatus,
     pub estimated_cost: Option<Money>,
     pub target_date: Option<NaiveDate>,
     pub needed_by: Vec<OrgRef>,

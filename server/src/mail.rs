@@ -151,7 +151,7 @@ pub async fn digest(
                 href: format!("{site}/adoptions/{}", a.id),
                 words: langs.each_ref().map(|t| {
                     format!("{} · {}", a.organisation_name, a.software_name).replace('\n', " ")
-                        + &format!(" ({})", t.word("adoption", &a.status))
+                        + &format!(" ({})", t.word("adoption", a.status.as_str()))
                 }),
             });
         }

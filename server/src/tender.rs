@@ -287,7 +287,7 @@ pub async fn gather(s: &AppState, question: &Question, lang: &str, today: NaiveD
             .software_roadmap(&slug)
             .await?
             .into_iter()
-            .filter(|i| i.status != "done" && i.status != "abandoned")
+            .filter(|i| !matches!(i.status, catalog::RoadmapStatus::Done | catalog::RoadmapStatus::Abandoned))
             .collect();
         part(2, &mut clock);
         // The health of the first harvested repository, as the software's page says it.
@@ -424,7 +424,7 @@ pub fn view(report: &Report, t: &T, site: &str, rates: &catalog::money::Rates) -
                     population: a.population,
                     proximity: a.proximity,
                     since: a.adoption.since,
-                    status: a.adoption.status.clone(),
+                    status: a.adoption.status.to_string(),
                     demo: a.adoption.demo,
                 })
                 .collect(),

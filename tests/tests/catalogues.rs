@@ -188,7 +188,7 @@ database_test!(the_comptoir_du_libre_export_adds_software_users_and_providers, |
     assert_eq!(commune.kind.as_str(), "other-public-body");
     let uses = store.organisation_adoptions("commune-de-saint-exemple", 10, 0).await.unwrap();
     assert_eq!(uses.total, 2);
-    assert!(uses.items.iter().all(|a| a.state == "declared"));
+    assert!(uses.items.iter().all(|a| a.state == catalog::AdoptionState::Declared));
     assert!(uses.items.iter().all(|a| a.evidence_url.as_deref() == Some("https://comptoir-du-libre.org/fr/users/311")));
     assert!(store.organisation("jeanne-martin").await.is_err(), "a person is no organisation");
     let added = store.count_adoptions().await.unwrap() - adoptions;

@@ -522,7 +522,7 @@ database_test!(the_pages_forms_follow_the_same_rules, |db| {
     let mine = edit(&official_csrf, &form_once(&html));
     let r = post(&c, &mut official, &url, &mine.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()).await;
     assert_eq!((r.status().as_u16(), location(&r)), (303, format!("/adoptions/{id}?done=saved")));
-    assert_eq!(store.adoption(id).await.unwrap().status, "pilot");
+    assert_eq!(store.adoption(id).await.unwrap().status.as_str(), "pilot");
     walked.push("/adoptions/{id}");
 
     // Confirm: the association cannot confirm openCimetière (not theirs), but confirms
@@ -537,7 +537,7 @@ database_test!(the_pages_forms_follow_the_same_rules, |db| {
     assert!(html.contains(&format!("action=\"/adoptions/{geocity}/confirm\"")), "the maintainer is offered to confirm");
     let r = post(&c, &mut maintainer, &confirm, &[("csrf", &maintainer_csrf), ("once", "c2")]).await;
     assert_eq!(location(&r), format!("/adoptions/{geocity}?done=confirmed"));
-    assert_eq!(store.adoption(geocity).await.unwrap().state, "confirmed");
+    assert_eq!(store.adoption(geocity).await.unwrap().state.as_str(), "confirmed");
     walked.push("/adoptions/{id}/confirm");
 
     // End: only Orbe.
@@ -548,7 +548,7 @@ database_test!(the_pages_forms_follow_the_same_rules, |db| {
     );
     let r = post(&c, &mut official, &end, &[("csrf", &official_csrf), ("once", "e2"), ("on", "")]).await;
     assert_eq!(location(&r), format!("/adoptions/{id}?done=ended"));
-    assert_eq!(store.adoption(id).await.unwrap().status, "ended");
+    assert_eq!(store.adoption(id).await.unwrap().status.as_str(), "ended");
     walked.push("/adoptions/{id}/end");
 
     // Record a funding; the association cannot record one for Orbe.
@@ -616,7 +616,7 @@ database_test!(the_pages_forms_follow_the_same_rules, |db| {
     change[4].1 = "in-progress".into();
     let change: Vec<(&str, &str)> = change.iter().map(|(k, v)| (*k, v.as_str())).collect();
     assert_eq!(location(&post(&c, &mut maintainer, &url, &change).await), format!("/roadmap/{item_id}?done=saved"));
-    assert_eq!(store.roadmap_item(item_id).await.unwrap().status, "in-progress");
+    assert_eq!(store.roadmap_item(item_id).await.unwrap().status.as_str(), "in-progress");
     let cimetiere = store.software_roadmap("opencimetiere").await.unwrap()[0].id;
     let r = post(&c, &mut maintainer, &format!("{base}/roadmap/{cimetiere}"), &change).await;
     assert_eq!(r.status(), 403);

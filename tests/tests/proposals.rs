@@ -173,7 +173,7 @@ database_test!(a_proposed_repository_is_read_at_the_next_harvest, |db| {
     assert_eq!(status, 201, "{p}");
     server::harvest::run(&store, &config(mirrors.path()), HarvestSelection::Due, None).await.unwrap();
     let refused = store.proposal(p["id"].as_i64().unwrap()).await.unwrap();
-    assert_eq!(refused.status, "unreadable");
+    assert_eq!(refused.status.as_str(), "unreadable");
     assert!(refused.reason.unwrap().contains("/software/registre-des-arretes"));
 });
 

@@ -187,12 +187,12 @@ store_test!(adoptions_are_upserted_and_paged, |store| {
     let (first, created) = store.put_adoption(&ME, &a).await.unwrap();
     assert!(created);
     assert_eq!(first.organisation, "venarey-les-laumes");
-    assert_eq!(first.state, "declared");
+    assert_eq!(first.state.as_str(), "declared");
     let mut again = adoption("opencimetiere", "venarey-les-laumes");
     again.status = "ended".into();
     let (second, created) = store.put_adoption(&ME, &again.validate(today()).unwrap()).await.unwrap();
     assert!(!created);
-    assert_eq!(second.status, "ended");
+    assert_eq!(second.status.as_str(), "ended");
     store.put_adoption(&ME, &adoption("opencimetiere", "darcey").validate(today()).unwrap()).await.unwrap();
     let page = store.software_adoptions("opencimetiere", 1, 1).await.unwrap();
     assert_eq!((page.total, page.items.len()), (2, 1));
@@ -377,7 +377,10 @@ store_test!(a_softwares_adopters_by_territory_kind_status_and_nearness, |store| 
         AdopterFilter { kind: Some(OrganisationKind::Epci), status: Some("active".into()), ..Default::default() };
     let epcis = store.software_adopters("opencimetiere", &filter, 500, 0).await.unwrap();
     assert!(epcis.total >= 1);
-    assert!(epcis.items.iter().all(|a| a.adoption.organisation_kind == "epci" && a.adoption.status == "active"));
+    assert!(epcis
+        .items
+        .iter()
+        .all(|a| a.adoption.organisation_kind == "epci" && a.adoption.status.as_str() == "active"));
 
     // Near Alise-Sainte-Reine: itself, then its communauté de communes and its neighbours in
     // it, and Arles (same country only) after them.

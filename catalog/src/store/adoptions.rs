@@ -7,7 +7,7 @@ use super::{packed, q, values_list, Store, Tx};
 use crate::error::{Error, Result};
 
 use crate::model::{check_due_after, Actor, Adoption, NewAdoption, OrgKey, Page};
-use crate::vocab::AdoptionStatus;
+use crate::vocab::{AdoptionState, AdoptionStatus};
 
 /// A row that an import refused: which row (0-based, in the order given), which field, why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -123,13 +123,13 @@ pub(crate) fn unpack_adoptions(text: Option<&str>) -> Result<Vec<Adoption>> {
                 organisation_name: r.text(4),
                 organisation_kind: r.text(5),
                 since: r.date(6)?,
-                status: r.text(7),
+                status: AdoptionStatus::parse(&r.text(7))?,
                 scope: r.opt(8),
                 evidence_url: r.opt(9),
                 instance_url: r.opt(10),
                 provider: r.opt(11),
                 provider_name: r.opt(12),
-                state: r.text(13),
+                state: AdoptionState::parse(&r.text(13))?,
                 last_confirmed: r.opt_date(14)?,
                 ended_on: r.opt_date(15)?,
                 check_due: r.opt_date(16)?,

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::model::{check_due_after, Adoption, Funding, OrgKey, RoadmapItem, Software};
 use crate::money::Money;
 use crate::slug::Slug;
-use crate::vocab::{AdoptionState, AdoptionStatus, FundingKind, FundingStatus};
+use crate::vocab::{AdoptionState, AdoptionStatus, FundingStatus};
 
 /// What a write left in the catalog, and whether an earlier send with the same key had
 /// written it already (then nothing was written this time).
@@ -247,10 +247,7 @@ impl Store {
         let now = tx.now();
         let today = now.date_naive();
         let since = c.since.unwrap_or(before.since);
-        let status = match c.status {
-            Some(s) => s,
-            None => AdoptionStatus::parse(&before.status)?,
-        };
+        let status = c.status.unwrap_or(before.status);
         let ended_on = match status {
             AdoptionStatus::Ended => Some(before.ended_on.unwrap_or(today)),
             _ => None,
@@ -260,13 +257,9 @@ impl Store {
                 return Err(Error::invalid("since", format!("{since} is after the adoption ended ({end})")));
             }
         }
-        let refacted =
-            c.since.is_some_and(|d| d != before.since) || c.status.is_some_and(|s| s.as_str() != before.status);
-        let (state, last_confirmed) = if refacted {
-            (AdoptionState::Declared.as_str().to_string(), None)
-        } else {
-            (before.state.clone(), before.last_confirmed)
-        };
+        let refacted = c.since.is_some_and(|d| d != before.since) || c.status.is_some_and(|s| s != before.status);
+        let (state, last_confirmed) =
+            if refacted { (AdoptionState::Declared, None) } else { (before.state, before.last_confirmed) };
         let provider_id = match &c.provider {
             Some(p) => tx.provider_id(p.as_ref()).await?,
             None => {
@@ -284,7 +277,7 @@ impl Store {
             .bind(c.evidence_url.clone().unwrap_or_else(|| before.evidence_url.clone()))
             .bind(c.instance_url.clone().unwrap_or_else(|| before.instance_url.clone()))
             .bind(provider_id)
-            .bind(state)
+            .bind(state.as_str())
             .bind(last_confirmed)
             .bind(ended_on)
             .bind(now)
@@ -309,7 +302,7 @@ impl Store {
         }
         tx.refuse_followed(FederatedEntity::Adoption, id).await?;
         let before = tx.adoption_by_id(id).await?;
-        if before.status == AdoptionStatus::Ended.as_str() {
+        if before.status == AdoptionStatus::Ended {
             return Err(Error::Conflict {
                 field: "status".into(),
                 message: "this adoption has ended: there is nothing to confirm".into(),
@@ -353,7 +346,7 @@ impl Store {
         let (software_id, _) = tx.ids_of_adoption(id).await?;
         let before = tx.adoption_by_id(id).await?;
         tx.refuse_followed(FederatedEntity::Adoption, id).await?;
-        if before.status == AdoptionStatus::Ended.as_str() {
+        if before.status == AdoptionStatus::Ended {
             return Err(Error::Conflict { field: "status".into(), message: "this adoption has ended already".into() });
         }
         if on < before.since {
@@ -679,8 +672,8 @@ impl Store {
             funder: None,
             amount: before.amount,
             date: before.date,
-            kind: FundingKind::parse(&before.kind)?,
-            status: FundingStatus::parse(&before.status)?,
+            kind: before.kind,
+            status: before.status,
             deliberation: before.deliberation.clone(),
             evidence_url: before.evidence_url.clone(),
             roadmap_item: tx.funding_item(id).await?,
@@ -796,7 +789,7 @@ impl Store {
                target_date = $6, updated_at = $7 WHERE id = $8")
             .bind(c.title.clone().unwrap_or_else(|| before.title.clone()))
             .bind(c.description.clone().unwrap_or_else(|| before.body.clone()))
-            .bind(c.status.map_or_else(|| before.status.clone(), |s| s.as_str().to_string()))
+            .bind(c.status.unwrap_or(before.status).as_str())
             .bind(cost.map(|m| m.minor))
             .bind(cost.map(|m| m.currency.code().to_string()))
             .bind(c.target_date.unwrap_or(before.target_date))

@@ -7,6 +7,7 @@ use super::{packed, q, values_list, ImportProblem, Store, Tx};
 use crate::error::{Error, Result};
 use crate::model::{Actor, Funding, NewFunding, OrgKey, Page, Total};
 use crate::money::{Currency, Money};
+use crate::vocab::{FundingKind, FundingStatus};
 
 #[derive(sqlx::FromRow)]
 struct FundingRow {
@@ -95,8 +96,8 @@ impl FundingRow {
             amount_decimal: amount.decimal(),
             amount,
             date: self.funded_on,
-            kind: self.kind,
-            status: self.status,
+            kind: FundingKind::parse(&self.kind)?,
+            status: FundingStatus::parse(&self.status)?,
             deliberation: self.deliberation,
             evidence_url: self.evidence_url,
             demo: self.demo,

@@ -5,6 +5,7 @@ use super::{q, Store, Tx};
 use crate::error::{Error, Result};
 use crate::model::{Actor, NewRoadmapItem, OrgRef, RoadmapItem};
 use crate::money::{Currency, Money};
+use crate::vocab::RoadmapStatus;
 
 #[derive(sqlx::FromRow)]
 struct ItemRow {
@@ -91,7 +92,7 @@ pub(crate) fn unpack_roadmap(
             slug: r.text(1),
             title: r.text(2),
             body: r.opt(3),
-            status: r.text(4),
+            status: RoadmapStatus::parse(&r.text(4))?,
             estimated_cost,
             target_date: r.opt_date(7)?,
             needed_by,
@@ -141,7 +142,7 @@ impl Tx {
                 slug: row.slug,
                 title: row.title,
                 body: row.body,
-                status: row.status,
+                status: RoadmapStatus::parse(&row.status)?,
                 estimated_cost,
                 target_date: row.target_date,
                 needed_by,

@@ -16,7 +16,9 @@ use axum::{Form, Router};
 use catalog::contribution::{
     AdoptionEdit, AdoptionEnd, AdoptionForm, Author, FundingForm, PledgeForm, RoadmapItemEdit, RoadmapItemForm,
 };
-use catalog::{Actor, Adoption, AuditEvent, Hideable, HistoryOf, OrgKey, Session, Software};
+use catalog::{
+    Actor, Adoption, AdoptionState, AdoptionStatus, AuditEvent, Hideable, HistoryOf, OrgKey, Session, Software,
+};
 use serde::Deserialize;
 use web::{
     ActingFor, AdoptPage, AdoptionFields, AdoptionRecordPage, AdoptionView, Choice, Chrome, EventRow, FieldChange,
@@ -359,12 +361,12 @@ fn adoption_view(a: &Adoption, today: chrono::NaiveDate) -> AdoptionView {
             kind: a.organisation_kind.clone(),
         },
         since: a.since,
-        status: a.status.clone(),
+        status: a.status.to_string(),
         scope: a.scope.clone(),
         evidence_url: a.evidence_url.clone(),
         instance_url: a.instance_url.clone(),
         provider: a.provider.clone().zip(a.provider_name.clone()),
-        confirmed: a.last_confirmed.filter(|_| a.state == "confirmed"),
+        confirmed: a.last_confirmed.filter(|_| a.state == AdoptionState::Confirmed),
         ended_on: a.ended_on,
         check_due: a.check_due,
         to_be_checked: a.to_be_checked(today),
@@ -375,7 +377,7 @@ fn adoption_fields(a: &Adoption) -> AdoptionFields {
     AdoptionFields {
         organisation: a.organisation.clone(),
         since: a.since.to_string(),
-        status: a.status.clone(),
+        status: a.status.to_string(),
         scope: a.scope.clone().unwrap_or_default(),
         evidence_url: a.evidence_url.clone().unwrap_or_default(),
         instance_url: a.instance_url.clone().unwrap_or_default(),
@@ -391,7 +393,7 @@ async fn confirms_as(
     a: &Adoption,
     software: &Software,
 ) -> Result<Option<bool>, Error> {
-    if a.status == "ended" {
+    if a.status == AdoptionStatus::Ended {
         return Ok(None);
     }
     if session.user.site_admin {
@@ -1026,7 +1028,7 @@ async fn show_item(
     let default_edit = ItemFields {
         title: item.title.clone(),
         description: item.body.clone().unwrap_or_default(),
-        status: item.status.clone(),
+        status: item.status.to_string(),
         estimated_cost: cost.map(|m| m.decimal()).unwrap_or_default(),
         currency: cost.map_or_else(|| "EUR".to_string(), |m| m.currency.code().to_string()),
         target_date: item.target_date.map(|d| d.to_string()).unwrap_or_default(),
@@ -1424,7 +1426,7 @@ fn waiting(a: &Adoption) -> web::WaitingAdoption {
         software: (a.software.clone(), a.software_name.clone()),
         organisation: (a.organisation.clone(), a.organisation_name.clone()),
         since: a.since,
-        status: a.status.clone(),
+        status: a.status.to_string(),
         check_due: a.check_due,
     }
 }
