@@ -10,7 +10,8 @@
 #                                    (default: $COMMUNS_BENCH_POSTGRES_URL, or
 #                                    postgres://postgres@127.0.0.1:5432/postgres)
 #
-# Other options (--duration, --warmup, --concurrency, --chunk, --seed): target/release/bench --help
+# Other options (--duration, --warmup, --concurrency, --http-tool, --chunk, --seed):
+# target/release/bench --help
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,16 @@ if [ ! -f "$data/communes.json" ]; then
   command -v npm >/dev/null 2>&1 || { echo "npm is needed to install @etalab/decoupage-administratif" >&2; exit 2; }
   mkdir -p bench/data
   npm install --prefix bench/data --no-audit --no-fund @etalab/decoupage-administratif
+fi
+
+# The GET phases are sent by wrk unless --http-tool builtin is given.
+if ! command -v wrk >/dev/null 2>&1 && [[ " $* " != *" --http-tool builtin "* ]]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get install -y -q wrk || { apt-get update -q && apt-get install -y -q wrk; }
+  else
+    echo "wrk is needed (apt-get install wrk), or give --http-tool builtin" >&2
+    exit 2
+  fi
 fi
 
 cargo build --release -p server -p bench

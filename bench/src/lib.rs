@@ -6,3 +6,4 @@ pub mod load;
 pub mod loadgen;
 pub mod profile;
 pub mod server;
+pub mod wrk;

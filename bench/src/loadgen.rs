@@ -21,14 +21,33 @@ impl Phase {
     }
 }
 
+/// What sends the GET phases' requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HttpTool {
+    /// Debian's `wrk`, a standard HTTP load tool (`bench::wrk`).
+    Wrk,
+    /// This module's own closed loop of reqwest clients.
+    Builtin,
+}
+
+impl std::fmt::Display for HttpTool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            HttpTool::Wrk => "wrk",
+            HttpTool::Builtin => "the bench's own loop",
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
+    pub tool: HttpTool,
     pub concurrency: usize,
     pub warmup: Duration,
     pub duration: Duration,
     /// Requests per worker at most, warm-up included.
     pub max_per_worker: usize,
-    /// Threads of the generator's own runtime (1: a current-thread runtime).
+    /// Threads of the built-in generator's own runtime (1: a current-thread runtime).
     pub client_threads: usize,
     pub seed: u64,
 }
@@ -65,6 +84,14 @@ impl Stats {
             self.mean_bytes / 1024.0,
             self.failures
         )
+    }
+}
+
+/// Measures a GET phase with the tool `s` names; wrk's script is written into `workdir`.
+pub fn measure(base: &str, phase: Arc<Phase>, s: Settings, workdir: &std::path::Path) -> anyhow::Result<Stats> {
+    match s.tool {
+        HttpTool::Wrk => crate::wrk::run(base, &phase, s, workdir),
+        HttpTool::Builtin => run(base, phase, s),
     }
 }
 

@@ -15,7 +15,7 @@ use catalog::Store;
 use clap::Parser;
 
 use bench::load::{self, LoadSettings, Loaded};
-use bench::loadgen::{self, Phase, Settings, Stats};
+use bench::loadgen::{self, HttpTool, Phase, Settings, Stats};
 use bench::profile;
 use bench::server::{Memory, Server};
 use demo::dataset::Counts;
@@ -52,9 +52,13 @@ struct Args {
     /// Concurrent connections of the load generator.
     #[arg(long, default_value_t = 16)]
     concurrency: usize,
-    /// Threads of the load generator's runtime.
+    /// Threads of the built-in load generator's runtime.
     #[arg(long, default_value_t = 1)]
     client_threads: usize,
+    /// What sends the GET phases' requests: wrk (installed with apt-get install wrk), or
+    /// the bench's own loop. The write phases always count themselves.
+    #[arg(long, value_enum, default_value = "wrk")]
+    http_tool: HttpTool,
     /// Rows per import_adoptions / import_fundings call.
     #[arg(long, default_value_t = 50_000)]
     chunk: usize,
@@ -141,7 +145,12 @@ async fn run(a: Args) -> anyhow::Result<bool> {
     std::fs::copy(&a.communs, &communs).with_context(|| format!("cannot copy {}", a.communs.display()))?;
     let counts = Counts::at(a.scale);
     let small = a.scale < 1.0;
+    anyhow::ensure!(
+        a.http_tool != HttpTool::Wrk || bench::wrk::available(),
+        "wrk is not installed: apt-get install wrk, or measure with --http-tool builtin"
+    );
     let settings = Settings {
+        tool: a.http_tool,
         concurrency: a.concurrency,
         warmup: Duration::from_secs_f64(a.warmup.unwrap_or(if small { 1.0 } else { 2.0 })),
         duration: Duration::from_secs_f64(a.duration.unwrap_or(if small { 3.0 } else { 15.0 })),
@@ -160,13 +169,15 @@ async fn run(a: Args) -> anyhow::Result<bool> {
         counts.fundings
     );
     println!(
-        "machine: {} CPU(s); communes data: {} ({}); requests: {} connections, {} s warm-up then {} s per phase",
+        "machine: {} CPU(s); communes data: {} ({}); requests: {} connections, {} s warm-up then {} s per phase, \
+         sent by {}",
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
         a.communes.display(),
         package_version(&a.communes).unwrap_or_else(|| "version unknown".into()),
         settings.concurrency,
         settings.warmup.as_secs_f64(),
-        settings.duration.as_secs_f64()
+        settings.duration.as_secs_f64(),
+        settings.tool
     );
     println!("source: {}", source_state());
     flush();
@@ -340,7 +351,8 @@ async fn run_backend(
             concurrency: connections.unwrap_or(settings.concurrency),
             ..settings
         };
-        let stats = tokio::task::spawn_blocking(move || loadgen::run(&base, phase, s)).await??;
+        let workdir = workdir.to_path_buf();
+        let stats = tokio::task::spawn_blocking(move || loadgen::measure(&base, phase, s, &workdir)).await??;
         println!("  {}", stats.line());
         for e in &stats.failure_examples {
             println!("    failure: {e}");

@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use bench::load::{self, LoadSettings};
-use bench::loadgen::{self, Phase, Settings, Stats};
+use bench::loadgen::{self, HttpTool, Phase, Settings, Stats};
 use bench::server::Server;
 use catalog::{Actor, SearchDocument, Store};
 use clap::Parser;
@@ -64,6 +64,10 @@ struct Args {
     /// Concurrent connections for the API phase.
     #[arg(long, default_value_t = 16)]
     concurrency: usize,
+    /// What sends the API phases' requests: wrk (apt-get install wrk), or the bench's own
+    /// loop.
+    #[arg(long, value_enum, default_value = "wrk")]
+    http_tool: HttpTool,
     /// Measured seconds of the API phases (default 15, or 3 when --scale < 1).
     #[arg(long)]
     duration: Option<f64>,
@@ -201,6 +205,10 @@ async fn main() {
 async fn run(a: Args) -> anyhow::Result<()> {
     anyhow::ensure!(a.scale > 0.0 && a.queries > 0, "--scale and --queries must be above 0");
     anyhow::ensure!(a.communes.join("communes.json").is_file(), "{} has no communes.json", a.communes.display());
+    anyhow::ensure!(
+        a.http_tool != HttpTool::Wrk || a.tantivy_only || bench::wrk::available(),
+        "wrk is not installed: apt-get install wrk, or measure with --http-tool builtin"
+    );
     let bin_dir = tempfile::Builder::new().prefix("communs-search-bench-bin-").tempdir()?;
     let communs = bin_dir.path().join("communs");
     std::fs::copy(&a.communs, &communs).with_context(|| format!("cannot copy {}", a.communs.display()))?;
@@ -327,6 +335,7 @@ async fn run(a: Args) -> anyhow::Result<()> {
         .map(|prefix| format!("/api/v1/suggest?q={}", encode(&prefix)))
         .collect();
     let load_settings = Settings {
+        tool: a.http_tool,
         concurrency: a.concurrency,
         warmup: Duration::from_secs_f64(if small { 1.0 } else { 2.0 }),
         duration: Duration::from_secs_f64(a.duration.unwrap_or(if small { 3.0 } else { 15.0 })),
@@ -343,7 +352,9 @@ async fn run(a: Args) -> anyhow::Result<()> {
             let weights = Weighted::new(paths.iter().map(|_| 1));
             let phase = Arc::new(Phase { name, paths, weights });
             let base = server.base.clone();
-            let stats = tokio::task::spawn_blocking(move || loadgen::run(&base, phase, load_settings)).await??;
+            let workdir = dir.clone();
+            let stats =
+                tokio::task::spawn_blocking(move || loadgen::measure(&base, phase, load_settings, &workdir)).await??;
             println!("  {}", stats.line());
             for e in &stats.failure_examples {
                 println!("    failure: {e}");
