@@ -207,11 +207,13 @@ fn body_limit() -> axum::extract::DefaultBodyLimit {
 }
 
 /// Outside the API, a page in the reader's language; under it, a problem.
-async fn not_found(cx: crate::pages::PageContext, uri: axum::http::Uri) -> Response {
-    if uri.path().starts_with("/api/") {
-        return api_not_found().await.into_response();
-    }
-    crate::pages::error_page(&Error::not_found(cx.t().s("error.not_found_page")).shown(), cx.lang, uri.path())
+async fn not_found(headers: axum::http::HeaderMap, uri: axum::http::Uri) -> Response {
+    let error = if uri.path().starts_with("/api/") {
+        api_not_found().await
+    } else {
+        Error::not_found(web::T::new(crate::pages::language(&headers)).s("error.not_found_page"))
+    };
+    crate::pages::problem_or_page(error, uri.path(), &headers, uri.path())
 }
 
 async fn api_not_found() -> Error {

@@ -111,7 +111,7 @@ pub struct Totals {
     pub fundings: i64,
     /// Per currency, the one with most fundings first.
     pub funded: Vec<Funded<()>>,
-    /// Per year and currency, oldest first (`count` is not kept per year: 0).
+    /// Per year and currency, oldest first.
     pub funding_years: Vec<Funded<i32>>,
     /// Per kind of funder and currency, the most fundings first.
     pub funder_kinds: Vec<Funded<String>>,
@@ -240,7 +240,7 @@ impl State {
         let mut kinds: HashMap<u16, i64> = HashMap::new();
         let mut territories: HashMap<u32, i64> = HashMap::new();
         let mut funded: BTreeMap<u16, (i64, i64)> = BTreeMap::new();
-        let mut funding_years: BTreeMap<(i32, u16), i64> = BTreeMap::new();
+        let mut funding_years: BTreeMap<(i32, u16), (i64, i64)> = BTreeMap::new();
         let mut funder_kinds: HashMap<(u16, u16), (i64, i64)> = HashMap::new();
         let mut top = Vec::new();
         let mut funded_software = Vec::new();
@@ -268,7 +268,9 @@ impl State {
                 let e = funded.entry(f.currency).or_default();
                 e.0 += f.minor;
                 e.1 += count;
-                *funding_years.entry((f.year, f.currency)).or_default() += f.minor;
+                let e = funding_years.entry((f.year, f.currency)).or_default();
+                e.0 += f.minor;
+                e.1 += count;
                 let e = funder_kinds.entry((f.funder_kind, f.currency)).or_default();
                 e.0 += f.minor;
                 e.1 += count;
@@ -298,7 +300,7 @@ impl State {
         t.funded.sort_by_key(|f| std::cmp::Reverse(f.count));
         t.funding_years = funding_years
             .into_iter()
-            .map(|((year, c), minor)| Funded { what: year, currency: currency(c), minor, count: 0 })
+            .map(|((year, c), (minor, count))| Funded { what: year, currency: currency(c), minor, count })
             .collect();
         t.funder_kinds = funder_kinds
             .into_iter()

@@ -62,10 +62,6 @@ impl Error {
         Error::BadParameter { field: name.to_string(), detail: format!("{name}: {}", detail.into()) }
     }
 
-    pub fn bad_request(detail: impl Into<String>) -> Error {
-        Error::BadRequest(detail.into())
-    }
-
     pub fn forbidden(field: Option<&str>, detail: impl Into<String>) -> Error {
         Error::Forbidden { field: field.map(str::to_string), detail: detail.into() }
     }
@@ -210,6 +206,7 @@ impl Error {
             Error::Gone(m) => (StatusCode::GONE, "error.gone", Some(m.clone())),
             Error::Unavailable | Error::NotReady { .. } => (StatusCode::SERVICE_UNAVAILABLE, "error.unavailable", None),
             Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error.internal", None),
+            Error::Refused { status, .. } if status.is_server_error() => (*status, "error.internal", None),
             Error::Invalid { .. } | Error::Conflict { .. } => {
                 (StatusCode::BAD_REQUEST, "error.bad_request", Some(self.detail()))
             }
@@ -228,12 +225,6 @@ pub struct Shown {
     /// `None`: the key `{title}_text`.
     pub message: Option<String>,
     pub retry_after: Option<u64>,
-}
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({}): {}", self.title(), self.status().as_u16(), self.detail())
-    }
 }
 
 impl From<catalog::Error> for Error {
@@ -306,6 +297,11 @@ mod tests {
         assert_eq!(Error::invalid("name", "empty").shown().status, StatusCode::BAD_REQUEST);
         assert_eq!(Error::Internal("x").shown().message, None);
         assert_eq!(Error::not_found("no such software").shown().message.as_deref(), Some("no such software"));
+        // A layer's 5xx: the problem keeps its status, the page explains no more than a 500.
+        let timeout = Error::Refused { status: StatusCode::GATEWAY_TIMEOUT, detail: "upstream".into() };
+        assert_eq!(timeout.problem().status, 504);
+        let shown = timeout.shown();
+        assert_eq!((shown.status, shown.title, shown.message), (StatusCode::GATEWAY_TIMEOUT, "error.internal", None));
     }
 
     #[test]

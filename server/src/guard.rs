@@ -6,7 +6,7 @@
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use crate::api::AppState;
 use crate::error::Error;
@@ -134,10 +134,7 @@ fn cross_origin(headers: &HeaderMap, authority: Option<&str>) -> Option<String> 
 }
 
 fn refusal(path: &str, headers: &HeaderMap, error: Error) -> Response {
-    if path.starts_with("/api/") {
-        return error.into_response();
-    }
-    crate::pages::error_page(&error.shown(), crate::pages::language(headers), "/")
+    crate::pages::problem_or_page(error, path, headers, "/")
 }
 
 /// Refuses a body whose declared type is not one the route reads (415), so that a form a

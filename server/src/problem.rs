@@ -2,7 +2,7 @@
 //! as; `crate::error::Error` says which. Internal details are logged, never sent.
 
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Serialize;
 
 use crate::error::Error;
@@ -34,8 +34,8 @@ pub struct FieldProblem {
 /// is not UTF-8, a method the route does not take, a timeout) into a problem under the API
 /// and an error page elsewhere, like every other error of the site.
 pub async fn plain_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let is_api = request.uri().path().starts_with("/api/");
-    let lang = crate::pages::language(request.headers());
+    let path = request.uri().path().to_string();
+    let headers = request.headers().clone();
     let response = next.run(request).await;
     let status = response.status();
     let plain = response
@@ -50,15 +50,10 @@ pub async fn plain_errors(request: axum::extract::Request, next: axum::middlewar
     let text = String::from_utf8_lossy(&text).trim().to_string();
     let title = status.canonical_reason().unwrap_or("Error");
     let detail = if text.is_empty() { title.to_lowercase() } else { text };
-    let error = if status.is_server_error() {
-        tracing::error!(%status, detail, "a layer refused the request");
-        Error::Internal("the server could not answer; the error is logged")
-    } else {
-        Error::Refused { status, detail }
-    };
-    let mut converted =
-        if is_api { error.into_response() } else { crate::pages::error_page(&error.shown(), lang, "/") };
-    *converted.status_mut() = status;
+    if status.is_server_error() {
+        tracing::error!(%status, detail, "a layer failed the request");
+    }
+    let mut converted = crate::pages::problem_or_page(Error::Refused { status, detail }, &path, &headers, "/");
     if let Some(allow) = parts.headers.get(header::ALLOW) {
         converted.headers_mut().insert(header::ALLOW, allow.clone());
     }

@@ -86,6 +86,15 @@ pub fn error_page(shown: &Shown, lang: Lang, path: &str) -> Response {
     response
 }
 
+/// A refusal answered before any handler (the guard, the layers, the fallback): under
+/// `/api/` the problem, elsewhere the error page, whose language switch leads to `back_to`.
+pub fn problem_or_page(error: Error, path: &str, headers: &HeaderMap, back_to: &str) -> Response {
+    if path.starts_with("/api/") {
+        return error.into_response();
+    }
+    error_page(&error.shown(), language(headers), back_to)
+}
+
 /// Turns the errors the page handlers return (written as problems) into error pages in
 /// the reader's language. The headers the handler set (`Cache-Control`, cookies) stay.
 pub async fn error_pages(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
