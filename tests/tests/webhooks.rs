@@ -218,8 +218,16 @@ database_test!(a_change_is_delivered_signed_and_retried_after_a_refusal, |db| {
     assert_eq!(sent["record"]["id"], adoption["id"]);
     assert_eq!(sent["links"]["software"], format!("{base}/software/opencimetiere"));
 
-    // The log says so, on the page and through the API; nothing else was sent.
-    let log = store.deliveries_of(hook.id, 10).await.unwrap();
+    // The log says so, on the page and through the API; nothing else was sent. The server
+    // writes the outcome after the receiver has answered: wait for it, a few seconds at most.
+    let mut log = store.deliveries_of(hook.id, 10).await.unwrap();
+    for _ in 0..50 {
+        if log.iter().all(|d| d.status != DeliveryStatus::Pending) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        log = store.deliveries_of(hook.id, 10).await.unwrap();
+    }
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!((log[0].status, log[0].attempts, log[0].last_status), (DeliveryStatus::Delivered, 2, Some(200)));
     let (status, page) = get(&base, path, &cookie).await;
